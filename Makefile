@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# xlb build. Sources are found by wildcard, so adding a file needs no edit:
+#   bpf/*.bpf.c            -> build/NAME.bpf.o + build/NAME.skel.h
+#   userspace/lib/*.c      -> build/libxlb.a
+#   userspace/xlbd/*.c     -> build/xlbd
+#   userspace/xlbctl/*.c   -> build/xlbctl
+#   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka)
+#   tests/bpf/*.c          -> build/tests/bpf/bpf_test  (one binary)
+#   tests/bench/bench_*.c  -> build/tests/bench/bench_*
+#   tests/helpers/*.c      -> build/tests/helpers/*     (test servers, tools)
+#
+# Quiet unless V=1. SAN=1 builds userspace with ASan+UBSan (make test does
+# that in build/san). BUILD=dir puts everything elsewhere.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDEXPANSION:
+
+BUILD ?= build
+SAN ?= 0
+V ?= 0
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CLANG_FORMAT ?= clang-format
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+
+PKGS := libbpf libxdp libnl-route-3.0 libcurl libuv libcyaml jansson \
+	libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -mcpu=v3 \
+	-I/usr/include/$(MULTIARCH) -I.
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-Wno-missing-field-initializers -fno-strict-aliasing \
+	-I. -Iuserspace/lib -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
+LDLIBS := $(PKG_LIBS) -lelf -lz -lm -lpthread
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+CFLAGS += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h maps/*.h)
+
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB := $(BUILD)/libxlb.a
+
+XLBD_SRCS := $(wildcard userspace/xlbd/*.c)
+XLBCTL_SRCS := $(wildcard userspace/xlbctl/*.c)
+BINS := $(if $(XLBD_SRCS),$(BUILD)/xlbd) $(if $(XLBCTL_SRCS),$(BUILD)/xlbctl)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_COMMON := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+BPFT_SRCS := $(wildcard tests/bpf/*.c)
+BPFT_BIN := $(if $(BPFT_SRCS),$(BUILD)/tests/bpf/bpf_test)
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
+BENCH_COMMON := $(filter-out $(BENCH_SRCS),$(wildcard tests/bench/*.c))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
+
+ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS) \
+	$(XLBCTL_SRCS) $(UNIT_SRCS) $(UNIT_COMMON) $(BPFT_SRCS) \
+	$(BENCH_SRCS) $(BENCH_COMMON) $(HELPER_SRCS))
+
+.PHONY: all bpf userspace tests deps test bench check demo clean san \
+	install fuzz format
+
+all: bpf userspace tests
+
+bpf: $(BPF_OBJS) $(SKELS)
+userspace: $(BINS)
+tests: $(UNIT_BINS) $(BPFT_BIN) $(BENCH_BINS) $(HELPER_BINS)
+
+# --- BPF ---------------------------------------------------------------------
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*)_bpf > $@
+
+# --- userspace ---------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/xlbd: $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS)) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/xlbctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBCTL_SRCS)) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o \
+		$(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_COMMON)) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/bpf/bpf_test: $(patsubst %.c,$(BUILD)/obj/%.o,$(BPFT_SRCS)) \
+		$(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o \
+		$(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_COMMON)) $(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+-include $(ALL_OBJS:.o=.d)
+
+# --- the two commands and friends --------------------------------------------
+deps:
+	$(Q)deploy/deps.sh
+
+# Sanitizer build of userspace and tests, used by make test.
+san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)/san userspace tests
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory san
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/netns/demo.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/check.sh
+
+format:
+	$(Q)$(CLANG_FORMAT) -i $$(git ls-files '*.c' '*.h')
+
+install: all
+	$(Q)deploy/install.sh $(BUILD)
+
+clean:
+	$(Q)rm -rf $(BUILD)

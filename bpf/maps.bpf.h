@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: maps of the balancer
+ *
+ * The max_entries below are defaults so the object loads on its own (with
+ * bpftool, in tests); xlbd sets the real sizes before loading. Layouts and
+ * the reasons for them are in maps/xlb_maps.h.
+ */
+#ifndef XLB_BPF_MAPS_H
+#define XLB_BPF_MAPS_H
+
+#include "common.h"
+
+/* Load-time constants: the verifier sees them as such. */
+const volatile __u32 ring_max = XLB_DEFAULT_RING_SIZE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, struct xlb_vip4_key);
+	__type(value, struct xlb_vip);
+} xlb_vip4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, struct xlb_vip6_key);
+	__type(value, struct xlb_vip);
+} xlb_vip6 SEC(".maps");
+
+/* Mmapable: userspace writes a whole ring copy with one memcpy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS * 2 *
+				    ((XLB_DEFAULT_RING_SIZE + 15) / 16));
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_ring_block);
+} xlb_ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} xlb_backends SEC(".maps");
+
+/*
+ * BPF_F_NO_COMMON_LRU: one LRU list per CPU. RSS keeps a flow on one CPU,
+ * and per-CPU lists spare every new flow the global LRU lock.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_DEFAULT_CONN_MAX);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct xlb_conn4_key);
+	__type(value, struct xlb_conn);
+} xlb_conn4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_DEFAULT_CONN_MAX);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct xlb_conn6_key);
+	__type(value, struct xlb_conn);
+} xlb_conn6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_config);
+} xlb_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_global_stats);
+} xlb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_stats);
+} xlb_vip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_be_stats);
+} xlb_be_stats SEC(".maps");
+
+#endif /* XLB_BPF_MAPS_H */

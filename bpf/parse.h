@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: packet parsing
+ *
+ * A cursor walks the headers; each parse_*() helper checks bounds before it
+ * reads and returns the next protocol, or a negative value when the packet
+ * ends early or is malformed. xlb_parse() fills a struct xlb_pkt with what
+ * the later steps need and classifies the packet (enum xlb_parse_result).
+ */
+#ifndef XLB_BPF_PARSE_H
+#define XLB_BPF_PARSE_H
+
+#include "common.h"
+
+#define XLB_MAX_VLAN	   2 /* 802.1Q, and 802.1ad outer tag */
+#define XLB_MAX_EXT_HDRS   6 /* IPv6 extension headers walked */
+
+struct hdr_cursor {
+	void *pos;
+	void *end;
+};
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Fragment header of IPv6 (linux/ipv6.h has no struct for it in uapi). */
+struct frag_hdr6 {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+/* enum xlb_parse_result - what kind of packet xlb_parse() saw */
+enum xlb_parse_result {
+	XLB_P_L4 = 0,	/* TCP or UDP, addresses and ports valid */
+	XLB_P_ICMP,	/* ICMP/ICMPv6, addresses valid, icmp_type set */
+	XLB_P_FRAG,	/* a fragment: addresses valid, no ports */
+	XLB_P_BAD,	/* addresses valid, later header bad or truncated */
+	XLB_P_OTHER,	/* not IP, bad IP header or other L4: not for us */
+};
+
+/**
+ * struct xlb_pkt - what the parser learned about a packet
+ * @src: source address (IPv4 in src[0])
+ * @dst: destination address
+ * @sport: L4 source port (network order)
+ * @dport: L4 destination port (network order)
+ * @l3_len: IP packet length from its header (without L2 padding)
+ * @l2_len: bytes of Ethernet header including VLAN tags
+ * @l3_off: offset of the IP header from the start of the frame
+ * @l4_off: offset of the L4 header (after options, extension headers)
+ * @family: XLB_AF_INET or XLB_AF_INET6
+ * @proto: L4 protocol (after IPv6 extension headers)
+ * @tos: DSCP and ECN (IPv4 TOS, IPv6 traffic class)
+ * @tcp_flags: byte 13 of the TCP header
+ * @icmp_type: ICMP type for XLB_P_ICMP
+ * @df: IPv4 Don't Fragment bit set (always 1 for IPv6)
+ */
+struct xlb_pkt {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u16 l3_len;
+	__u16 l2_len;
+	__u16 l3_off;
+	__u16 l4_off;
+	__u8 family;
+	__u8 proto;
+	__u8 tos;
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 df;
+};
+
+#define TCP_FLAG_RST_BIT 0x04
+
+/**
+ * parse_ethhdr() - Ethernet header and up to XLB_MAX_VLAN VLAN tags
+ * Return: the EtherType in network order, or -1 if truncated.
+ */
+XLB_INLINE int parse_ethhdr(struct hdr_cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+	struct vlan_hdr *vh;
+	__be16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return -1;
+	c->pos = eth + 1;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < XLB_MAX_VLAN; i++) {
+		if (proto != bpf_htons(ETH_P_8021Q) &&
+		    proto != bpf_htons(ETH_P_8021AD))
+			break;
+		vh = c->pos;
+		if ((void *)(vh + 1) > c->end)
+			return -1;
+		c->pos = vh + 1;
+		proto = vh->proto;
+	}
+	return proto;
+}
+
+/**
+ * parse_ip4() - IPv4 header of any IHL
+ * Return: the L4 protocol, -1 if not even the fixed header is there, -2 if
+ * the header is present but invalid (addresses are then filled in), -3 for
+ * a fragment (addresses filled in).
+ */
+XLB_INLINE int parse_ip4(struct hdr_cursor *c, struct xlb_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen;
+	__u16 tot;
+
+	if ((void *)(iph + 1) > c->end)
+		return -1;
+	p->family = XLB_AF_INET;
+	p->src[0] = iph->saddr;
+	p->dst[0] = iph->daddr;
+	p->tos = iph->tos;
+	p->df = !!(iph->frag_off & bpf_htons(IP_DF));
+
+	hlen = (iph->ihl & 0xf) * 4;
+	tot = bpf_ntohs(iph->tot_len);
+	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen)
+		return -2;
+	if ((void *)iph + hlen > c->end)
+		return -2;
+	/* A header claiming more than the frame holds is not forwarded. */
+	if ((void *)iph + tot > c->end)
+		return -2;
+	p->l3_len = tot;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+		return -3;
+	c->pos = (void *)iph + hlen;
+	return iph->protocol;
+}
+
+/**
+ * parse_ip6() - IPv6 header and a bounded walk of extension headers
+ * Return: as parse_ip4(). An atomic fragment (offset 0, no more fragments)
+ * is not a fragment (RFC 6946) and parsing continues after it.
+ */
+XLB_INLINE int parse_ip6(struct hdr_cursor *c, struct xlb_pkt *p)
+{
+	struct ipv6hdr *ip6h = c->pos;
+	struct ipv6_opt_hdr *oh;
+	struct frag_hdr6 *fh;
+	__u16 plen;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6h + 1) > c->end)
+		return -1;
+	p->family = XLB_AF_INET6;
+	__builtin_memcpy(p->src, &ip6h->saddr, 16);
+	__builtin_memcpy(p->dst, &ip6h->daddr, 16);
+	p->tos = (ip6h->priority << 4) | (ip6h->flow_lbl[0] >> 4);
+	p->df = 1;
+	if (ip6h->version != 6)
+		return -2;
+	plen = bpf_ntohs(ip6h->payload_len);
+	if ((void *)(ip6h + 1) + plen > c->end)
+		return -2;
+	p->l3_len = plen + sizeof(*ip6h);
+	c->pos = ip6h + 1;
+	nh = ip6h->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < XLB_MAX_EXT_HDRS; i++) {
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_MH:
+			oh = c->pos;
+			if ((void *)(oh + 1) > c->end)
+				return -2;
+			nh = oh->nexthdr;
+			c->pos += (oh->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			oh = c->pos;
+			if ((void *)(oh + 1) > c->end)
+				return -2;
+			nh = oh->nexthdr;
+			c->pos += (oh->hdrlen + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			fh = c->pos;
+			if ((void *)(fh + 1) > c->end)
+				return -2;
+			if (fh->frag_off & bpf_htons(0xfff9))
+				return -3;
+			nh = fh->nexthdr;
+			c->pos = fh + 1;
+			break;
+		default:
+			return nh;
+		}
+	}
+	/* Too many extension headers to walk: treat as malformed. */
+	return -2;
+}
+
+/**
+ * xlb_parse() - parse a frame for the balancer
+ * @ctx: the XDP context
+ * @p: filled in
+ *
+ * Return: enum xlb_parse_result.
+ */
+XLB_INLINE int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	struct hdr_cursor c = { .pos = data,
+				.end = (void *)(long)ctx->data_end };
+	struct icmphdr *icmp;
+	struct tcphdr *tcp;
+	struct udphdr *udp;
+	int proto;
+
+	proto = parse_ethhdr(&c);
+	if (proto < 0)
+		return XLB_P_OTHER;
+	p->l2_len = c.pos - data;
+	p->l3_off = p->l2_len;
+
+	if (proto == bpf_htons(ETH_P_IP))
+		proto = parse_ip4(&c, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		proto = parse_ip6(&c, p);
+	else
+		return XLB_P_OTHER;
+
+	if (proto == -1)
+		return XLB_P_OTHER;
+	if (proto == -2)
+		return XLB_P_BAD;
+	if (proto == -3)
+		return XLB_P_FRAG;
+	p->proto = proto;
+	p->l4_off = c.pos - data;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		tcp = c.pos;
+		if ((void *)(tcp + 1) > c.end)
+			return XLB_P_BAD;
+		p->sport = tcp->source;
+		p->dport = tcp->dest;
+		p->tcp_flags = ((__u8 *)tcp)[13];
+		return XLB_P_L4;
+	case IPPROTO_UDP:
+		udp = c.pos;
+		if ((void *)(udp + 1) > c.end)
+			return XLB_P_BAD;
+		p->sport = udp->source;
+		p->dport = udp->dest;
+		return XLB_P_L4;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		icmp = c.pos;
+		/* type, code, checksum and the 4-byte rest: 8 bytes */
+		if ((void *)(icmp + 1) > c.end)
+			return XLB_P_BAD;
+		p->icmp_type = icmp->type;
+		return XLB_P_ICMP;
+	default:
+		return XLB_P_OTHER;
+	}
+}
+
+#endif /* XLB_BPF_PARSE_H */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: xlb.bpf.c - the XDP balancer
+ *
+ * One pass per packet: parse -> VIP lookup -> select a backend -> encap ->
+ * count -> XDP_TX (or XDP_REDIRECT to the backend's egress port). Traffic
+ * that is not for a VIP goes to the stack untouched; VIP traffic that cannot
+ * be served is dropped and counted by reason. Each step is one header:
+ * parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h.
+ */
+#include "common.h"
+#include "maps.bpf.h"
+#include "parse.h"
+#include "lookup.h"
+#include "select.h"
+#include "encap.h"
+#include "icmp.h"
+#include "stats.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* VIP traffic that has no port to balance on: drop if the address is a VIP. */
+XLB_INLINE int not_balanceable(const struct xlb_pkt *p, __u32 reason)
+{
+	struct xlb_vip *marker = xlb_lookup_vip_addr(p);
+
+	if (!marker)
+		return xlb_pass();
+	return xlb_drop(marker->id, reason);
+}
+
+/**
+ * forward() - select, encapsulate, count, send
+ * @record: whether a new flow goes into the connection table
+ */
+XLB_INLINE int forward(struct xdp_md *ctx, struct xlb_pkt *p,
+		       const struct xlb_vip *vip, __u64 len, int record)
+{
+	struct xlb_sel sel = {};
+	struct xlb_config *cfg;
+	__u32 zero = 0, vip_id = vip->id;
+	int err;
+
+	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
+	if (!cfg)
+		return xlb_drop(vip_id, XLB_C_DROP_NO_SOURCE);
+
+	xlb_select(p, vip, cfg->hash_seed, record, &sel);
+	if (!sel.be)
+		return xlb_drop(vip_id, XLB_C_DROP_NO_BACKEND);
+
+	if (vip->fwd == XLB_FWD_L2)
+		err = xlb_l2_rewrite(ctx, p, sel.be);
+	else
+		err = xlb_encap(ctx, p, sel.be, cfg);
+	if (err)
+		return xlb_drop(vip_id, err);
+
+	xlb_count_fwd(vip_id, sel.id, len, sel.new_flow);
+	if (sel.be->ifindex && sel.be->ifindex != ctx->ingress_ifindex) {
+		if (bpf_redirect(sel.be->ifindex, 0) != XDP_REDIRECT)
+			return xlb_drop(vip_id, XLB_C_DROP_REDIRECT);
+		xlb_count2(XLB_C_REDIRECT, sel.event);
+		return XDP_REDIRECT;
+	}
+	xlb_count2(XLB_C_TX, sel.event);
+	return XDP_TX;
+}
+
+XLB_INLINE int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len)
+{
+	struct xlb_vip *vip;
+
+	if (!xlb_lookup_vip_addr(p))
+		return xlb_pass();
+	if (xlb_icmp_is_error(p)) {
+		if (xlb_icmp_flow(ctx, p))
+			return xlb_pass();
+		vip = xlb_lookup_vip(p);
+		if (!vip)
+			return xlb_pass();
+		return forward(ctx, p, vip, len, 0);
+	}
+	if (xlb_icmp_echo(ctx, p) == XDP_TX) {
+		xlb_count(XLB_C_ICMP_ECHO);
+		return XDP_TX;
+	}
+	return xlb_pass();
+}
+
+SEC("xdp")
+int xlb_lb(struct xdp_md *ctx)
+{
+	__u64 len = ctx->data_end - ctx->data;
+	struct xlb_pkt p = {};
+	struct xlb_vip *vip;
+
+	switch (xlb_parse(ctx, &p)) {
+	case XLB_P_L4:
+		break;
+	case XLB_P_ICMP:
+		return handle_icmp(ctx, &p, len);
+	case XLB_P_FRAG:
+		return not_balanceable(&p, XLB_C_DROP_FRAGMENT);
+	case XLB_P_BAD:
+		return not_balanceable(&p, XLB_C_DROP_MALFORMED);
+	default:
+		return xlb_pass();
+	}
+
+	vip = xlb_lookup_vip(&p);
+	if (!vip)
+		return xlb_pass();
+	return forward(ctx, &p, vip, len,
+		       !(p.proto == IPPROTO_TCP &&
+			 (p.tcp_flags & TCP_FLAG_RST_BIT)));
+}
+
+/* An XDP_PASS program, the baseline of the benchmark and the peer program
+ * that lets XDP_TX frames arrive on a veth (LAB-NOTES.md). */
+SEC("xdp")
+int xlb_pass_prog(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_PASS;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: xlb map contract
+ *
+ * The one contract between the XDP program (bpf/) and userspace (xlbd,
+ * xlbctl, tests). Every key, value, enum and limit the two sides share lives
+ * here and nowhere else. All types are fixed width, byte order is in the
+ * type (__be32/__be16 fields hold network order), padding is explicit, and
+ * every size is checked with _Static_assert so a layout change is a build
+ * error, not a production surprise. A layout change also renames the map
+ * (suffix _v2, ...), so a new program never adopts an old pinned map.
+ *
+ * Maps (pinned under /sys/fs/bpf/xlb/ by xlbd):
+ *
+ * ============== ============== ============================ ==============
+ * name           type           key -> value                 entries
+ * ============== ============== ============================ ==============
+ * xlb_vip4       HASH           xlb_vip4_key -> xlb_vip      max_vips
+ * xlb_vip6       HASH           xlb_vip6_key -> xlb_vip      max_vips
+ * xlb_ring       ARRAY          u32 block -> xlb_ring_block  max_vips*2*ring_max/16
+ * xlb_backends   ARRAY          u32 id -> xlb_backend        max_backends
+ * xlb_conn4      LRU_HASH       xlb_conn4_key -> xlb_conn    conn_max
+ * xlb_conn6      LRU_HASH       xlb_conn6_key -> xlb_conn    conn_max
+ * xlb_cfg        ARRAY          0 -> xlb_config              1
+ * xlb_stats      PERCPU_ARRAY   0 -> xlb_global_stats        1
+ * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
+ * xlb_be_stats   PERCPU_ARRAY   backend id -> xlb_be_stats   max_backends
+ * ============== ============== ============================ ==============
+ *
+ * The sizes (max_vips, max_backends, ring_max, conn_max) are chosen when the
+ * program is loaded, not compiled in; see xlb_mem_*() below for the memory
+ * each one costs. The defaults below cost about 152 MiB on a 2-CPU host,
+ * almost all of it the rings (64 VIPs x 2 copies x 65537 x 4 B = 32 MiB) and
+ * the connection tables (1M entries each, about 60 MiB for IPv4 and 80 MiB
+ * for IPv6 including the kernel's per-element overhead).
+ *
+ * IPv4 and IPv6 have separate VIP and connection maps: an IPv4 lookup then
+ * hashes an 8- or 16-byte key instead of a 40-byte one, which is most of the
+ * per-packet cost of an established flow.
+ *
+ * Backend ids name a *membership*: one backend address serving two VIPs has
+ * two ids, each with its own state and counters. A backend removed from (or
+ * down for) one VIP therefore has only that VIP's flows re-hashed. An id that
+ * is freed and reused gets a new generation number (xlb_backend.gen), and a
+ * connection entry only sticks to the backend if the generations match.
+ */
+#ifndef XLB_MAPS_H
+#define XLB_MAPS_H
+
+#include <linux/types.h>
+
+/* Defaults for the load-time sizes (overridden by the configuration). */
+#define XLB_DEFAULT_MAX_VIPS	 64
+#define XLB_DEFAULT_MAX_BACKENDS 4096
+#define XLB_DEFAULT_RING_SIZE	 65537 /* prime; Maglev needs a prime */
+#define XLB_DEFAULT_CONN_MAX	 (1u << 20)
+
+/* Hard limits, checked by userspace before it asks the kernel. */
+#define XLB_MAX_RING_SIZE  1048573 /* largest prime below 2^20 */
+#define XLB_MAX_VIPS_LIMIT 65536
+#define XLB_MAX_BACKENDS_LIMIT (1u << 20)
+
+/* Ring slot value meaning "no usable backend": the packet is dropped. */
+#define XLB_BACKEND_NONE 0xffffffffu
+
+/* Address families as stored in maps (not AF_*, which differ per OS). */
+enum xlb_family {
+	XLB_AF_NONE = 0,
+	XLB_AF_INET = 4,
+	XLB_AF_INET6 = 6,
+};
+
+/* How a VIP's packets reach the backend. */
+enum xlb_fwd {
+	/* IP-in-IP by backend family: IPIP (4in4), 4in6, IP6IP6, 6in4 (sit) */
+	XLB_FWD_IPIP = 0,
+	/* L2 direct server return: rewrite MACs only; backend on-link */
+	XLB_FWD_L2 = 1,
+	XLB_FWD_MAX,
+};
+
+/* enum xlb_vip_flags - xlb_vip.flags */
+enum xlb_vip_flags {
+	/* Do not use the connection table: every packet is hashed afresh.
+	 * For high-rate UDP where stickiness across backend changes does not
+	 * matter more than the table's cost. */
+	XLB_VIP_F_NO_CONN = 1 << 0,
+	/* Hash only the client address (and VIP), not the ports: every
+	 * connection of one client reaches the same backend. */
+	XLB_VIP_F_SRC_ONLY = 1 << 1,
+};
+
+/* enum xlb_be_state - xlb_backend.state, as the data path sees it */
+enum xlb_be_state {
+	/* Not usable: removed, down by checks or by an operator. Connection
+	 * entries pointing at it are ignored and the flow is re-hashed. */
+	XLB_BE_REMOVED = 0,
+	/* In the ring; connection entries stick. */
+	XLB_BE_UP = 1,
+	/* Out of the ring (no new flows) but connection entries stick. */
+	XLB_BE_DRAINING = 2,
+};
+
+/* enum xlb_be_flags - xlb_backend.flags */
+enum xlb_be_flags {
+	/* nh_mac/src_mac/ifindex are resolved; otherwise the global
+	 * next hop from xlb_config is used (if that is valid). */
+	XLB_BE_F_NH_VALID = 1 << 0,
+};
+
+/* enum xlb_cfg_flags - xlb_config.flags */
+enum xlb_cfg_flags {
+	XLB_CFG_F_NH_VALID = 1 << 0, /* nh_mac is a resolved default */
+	XLB_CFG_F_SRC4_VALID = 1 << 1,
+	XLB_CFG_F_SRC6_VALID = 1 << 2,
+};
+
+/**
+ * struct xlb_vip4_key - IPv4 VIP (xlb_vip4 key)
+ * @addr: VIP address
+ * @port: destination port; 0 is the port-less entry matching every port
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ * @pad: zero
+ */
+struct xlb_vip4_key {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct xlb_vip4_key) == 8, "xlb_vip4_key size");
+
+/**
+ * struct xlb_vip6_key - IPv6 VIP (xlb_vip6 key); fields as xlb_vip4_key
+ */
+struct xlb_vip6_key {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct xlb_vip6_key) == 20, "xlb_vip6_key size");
+
+/**
+ * struct xlb_vip - a VIP as the data path sees it (value of xlb_vip4/6)
+ * @id: index of this VIP in xlb_ring and xlb_vip_stats, < max_vips
+ * @ring_size: slots used in each ring copy (prime, <= ring_max)
+ * @active: live ring copy, 0 or 1. Userspace writes the other copy, then
+ *          replaces this whole entry; a hash-map update is atomic for
+ *          readers, so a packet sees either the old or the new ring.
+ * @fwd: enum xlb_fwd
+ * @flags: enum xlb_vip_flags
+ */
+struct xlb_vip {
+	__u32 id;
+	__u32 ring_size;
+	__u8 active;
+	__u8 fwd;
+	__u16 flags;
+};
+_Static_assert(sizeof(struct xlb_vip) == 12, "xlb_vip size");
+
+/*
+ * The rings are one flat array of backend ids, stored in blocks of 16 slots
+ * (one cache line per element). Array elements are 8-byte aligned, so one
+ * u32 per element would waste half the memory and break the flat layout
+ * that userspace writes through mmap.
+ */
+#define XLB_RING_BLOCK_SLOTS 16
+
+/** struct xlb_ring_block - 16 consecutive ring slots (value of xlb_ring) */
+struct xlb_ring_block {
+	__u32 slot[XLB_RING_BLOCK_SLOTS];
+};
+_Static_assert(sizeof(struct xlb_ring_block) == 64, "xlb_ring_block size");
+
+/** xlb_ring_stride() - slots reserved per ring copy: ring_max rounded up */
+static inline __u32 xlb_ring_stride(__u32 ring_max)
+{
+	return (ring_max + XLB_RING_BLOCK_SLOTS - 1) &
+	       ~(__u32)(XLB_RING_BLOCK_SLOTS - 1);
+}
+
+/** xlb_ring_blocks() - xlb_ring entries for @max_vips VIPs */
+static inline __u32 xlb_ring_blocks(__u32 max_vips, __u32 ring_max)
+{
+	return max_vips * 2 * xlb_ring_stride(ring_max) / XLB_RING_BLOCK_SLOTS;
+}
+
+/**
+ * xlb_ring_index() - flat slot number of @slot of copy @copy of VIP @id
+ *
+ * The ring of a VIP occupies two consecutive stretches of
+ * xlb_ring_stride(ring_max) slots; only the first ring_size of each are
+ * used. The slot lives in block index / 16, position index % 16.
+ */
+static inline __u32 xlb_ring_index(__u32 id, __u32 copy, __u32 ring_max,
+				   __u32 slot)
+{
+	return (id * 2 + copy) * xlb_ring_stride(ring_max) + slot;
+}
+
+/**
+ * struct xlb_backend - one backend of one VIP (value of xlb_backends)
+ * @addr: backend address (IPv4 in addr[0], rest zero)
+ * @vip_id: VIP this membership belongs to
+ * @gen: generation, bumped by userspace each time the id is reused
+ * @ifindex: egress interface toward the next hop (0: ingress interface)
+ * @family: enum xlb_family of @addr
+ * @state: enum xlb_be_state
+ * @flags: enum xlb_be_flags
+ * @pad0: zero
+ * @nh_mac: next-hop MAC toward @addr on @ifindex
+ * @src_mac: MAC of @ifindex, the outer source MAC
+ * @pad1: zero
+ */
+struct xlb_backend {
+	__be32 addr[4];
+	__u32 vip_id;
+	__u32 gen;
+	__u32 ifindex;
+	__u8 family;
+	__u8 state;
+	__u8 flags;
+	__u8 pad0;
+	__u8 nh_mac[6];
+	__u8 src_mac[6];
+	__u8 pad1[4];
+};
+_Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend size");
+
+/**
+ * struct xlb_conn4_key - IPv4 flow (xlb_conn4 key); ports are 0 for
+ * protocols without them (never, today: only TCP and UDP are balanced)
+ */
+struct xlb_conn4_key {
+	__be32 src;
+	__be32 dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_conn4_key) == 16, "xlb_conn4_key size");
+
+/** struct xlb_conn6_key - IPv6 flow (xlb_conn6 key) */
+struct xlb_conn6_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_conn6_key) == 40, "xlb_conn6_key size");
+
+/**
+ * struct xlb_conn - where a flow goes (value of xlb_conn4/6)
+ * @backend: backend id
+ * @gen: xlb_backend.gen when the entry was made; a mismatch means the id
+ *       was reused and the entry is stale
+ * @last_seen: bpf_ktime_get_coarse_ns() of the last packet, refreshed at
+ *             most every XLB_CONN_TOUCH_NS to keep the cache line clean
+ */
+struct xlb_conn {
+	__u32 backend;
+	__u32 gen;
+	__u64 last_seen;
+};
+_Static_assert(sizeof(struct xlb_conn) == 16, "xlb_conn size");
+
+#define XLB_CONN_TOUCH_NS 1000000000ull
+
+/**
+ * struct xlb_config - global knobs (xlb_cfg[0])
+ * @src4: outer source address for IPv4 encapsulation
+ * @src6: outer source address for IPv6 encapsulation
+ * @hash_seed: seed of the flow hash; identical on every PoP
+ * @flags: enum xlb_cfg_flags
+ * @pad0: zero
+ * @nh_mac: default next-hop MAC (used for backends without their own)
+ * @ring_max: copy of the load-time ring stride, for userspace re-adoption
+ * @max_vips: copy of the load-time VIP limit
+ * @max_backends: copy of the load-time backend limit
+ * @pad1: zero
+ */
+struct xlb_config {
+	__be32 src4;
+	__be32 src6[4];
+	__u32 hash_seed;
+	__u8 flags;
+	__u8 pad0;
+	__u8 nh_mac[6];
+	__u32 ring_max;
+	__u32 max_vips;
+	__u32 max_backends;
+	__u8 pad1[4];
+};
+_Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
+
+/*
+ * enum xlb_counter - global outcome counters (xlb_global_stats.c[])
+ *
+ * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT
+ * or a DROP_* counter; the rest are events counted on the way.
+ */
+enum xlb_counter {
+	XLB_C_PASS = 0,	      /* not VIP traffic, handed to the stack */
+	XLB_C_TX,	      /* encapsulated, XDP_TX */
+	XLB_C_REDIRECT,	      /* encapsulated, redirected to another port */
+	XLB_C_ICMP_ECHO,      /* echo request to a VIP answered */
+	XLB_C_DROP_NO_BACKEND, /* VIP has no usable backend */
+	XLB_C_DROP_MALFORMED, /* VIP traffic with a bad or truncated header */
+	XLB_C_DROP_FRAGMENT,  /* fragment of VIP traffic (no ports to hash) */
+	XLB_C_DROP_NO_NEXTHOP, /* backend next hop not resolved */
+	XLB_C_DROP_NO_SOURCE, /* no LB source address for the outer family */
+	XLB_C_DROP_ENCAP,     /* could not grow the packet (headroom) */
+	XLB_C_DROP_REDIRECT,  /* bpf_redirect() refused */
+	XLB_C_CONN_HIT,	      /* flow found in the connection table */
+	XLB_C_CONN_MISS,      /* new flow, picked from the ring */
+	XLB_C_CONN_STALE,     /* entry ignored: backend unusable or reused */
+	XLB_C_CONN_NOINSERT,  /* not recorded (TCP RST, NO_CONN VIP) */
+	XLB_C_CONN_INSERT_FAIL, /* bpf_map_update_elem() failed */
+	XLB_C_MAX,
+};
+
+#define XLB_COUNTER_NAMES                                                      \
+	{                                                                      \
+		"pass", "tx", "redirect", "icmp_echo", "drop_no_backend",      \
+			"drop_malformed", "drop_fragment", "drop_no_nexthop",  \
+			"drop_no_source", "drop_encap", "drop_redirect",       \
+			"conn_hit", "conn_miss", "conn_stale", "conn_noinsert", \
+			"conn_insert_fail",                                    \
+	}
+
+/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats[0]) */
+struct xlb_global_stats {
+	__u64 c[XLB_C_MAX];
+};
+_Static_assert(sizeof(struct xlb_global_stats) == 8 * XLB_C_MAX,
+	       "xlb_global_stats size");
+
+/**
+ * struct xlb_vip_stats - per-CPU per-VIP counters (xlb_vip_stats[id])
+ * @packets: packets forwarded to a backend
+ * @bytes: their bytes as received (before encapsulation)
+ * @new_flows: flows picked from the ring
+ * @drops: packets for this VIP that were dropped (any reason)
+ */
+struct xlb_vip_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 drops;
+};
+_Static_assert(sizeof(struct xlb_vip_stats) == 32, "xlb_vip_stats size");
+
+/**
+ * struct xlb_be_stats - per-CPU per-backend counters (xlb_be_stats[id])
+ * @packets: packets sent to this backend
+ * @bytes: their bytes as received (before encapsulation)
+ * @new_flows: flows this backend was picked for from the ring
+ * @pad: zero
+ */
+struct xlb_be_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 pad;
+};
+_Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
+
+/* Map names, for pin paths and for tools that find maps by name. */
+#define XLB_PIN_DIR	       "/sys/fs/bpf/xlb"
+#define XLB_MAP_VIP4	       "xlb_vip4"
+#define XLB_MAP_VIP6	       "xlb_vip6"
+#define XLB_MAP_RING	       "xlb_ring"
+#define XLB_MAP_BACKENDS       "xlb_backends"
+#define XLB_MAP_CONN4	       "xlb_conn4"
+#define XLB_MAP_CONN6	       "xlb_conn6"
+#define XLB_MAP_CFG	       "xlb_cfg"
+#define XLB_MAP_STATS	       "xlb_stats"
+#define XLB_MAP_VIP_STATS      "xlb_vip_stats"
+#define XLB_MAP_BE_STATS       "xlb_be_stats"
+
+/*
+ * Approximate memory of each map, in bytes, for documentation and for the
+ * start-up log. Hash maps cost key + value + ~48 bytes of kernel element
+ * header per preallocated entry; LRU maps the same.
+ */
+#define XLB_HTAB_ELEM_OVERHEAD 48ull
+static inline unsigned long long xlb_mem_ring(__u32 max_vips, __u32 ring_max)
+{
+	return (unsigned long long)xlb_ring_blocks(max_vips, ring_max) *
+	       sizeof(struct xlb_ring_block);
+}
+static inline unsigned long long xlb_mem_conn4(__u32 conn_max)
+{
+	return (unsigned long long)conn_max *
+	       (sizeof(struct xlb_conn4_key) + sizeof(struct xlb_conn) +
+		XLB_HTAB_ELEM_OVERHEAD);
+}
+static inline unsigned long long xlb_mem_conn6(__u32 conn_max)
+{
+	return (unsigned long long)conn_max *
+	       (sizeof(struct xlb_conn6_key) + sizeof(struct xlb_conn) +
+		XLB_HTAB_ELEM_OVERHEAD);
+}
+
+#endif /* XLB_MAPS_H */

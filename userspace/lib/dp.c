@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: data-path access through the skeleton
+ *
+ * Opening: the skeleton is opened, every map gets its pin path (when a pin
+ * directory is given), and sizes are set before load. If xlb's maps are
+ * already pinned, their sizes are read back first and used as they are:
+ * libbpf re-adopts a pinned map only when it matches exactly, and keeping
+ * the pinned maps is what keeps every flow across a restart or an upgrade.
+ *
+ * The ring array is mmapped, so a ring copy is written with one memcpy and
+ * published by rewriting the VIP entry (see xlb_dp_ring_publish()).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp.h"
+#include "log.h"
+#include "xlb.skel.h"
+#include "maps/xlb_hash.h"
+
+struct xlb_dp {
+	struct xlb_bpf *skel;
+	struct xlb_dp_sizes sz;
+	__u32 *ring;
+	size_t ring_bytes;
+	int ncpus;
+	bool adopted;
+};
+
+static const char *const counter_names[] = XLB_COUNTER_NAMES;
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == XLB_C_MAX,
+	       "a name for every counter");
+
+const char *xlb_counter_name(unsigned int c)
+{
+	return c < XLB_C_MAX ? counter_names[c] : "?";
+}
+
+int xlb_dp_ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir("/sys/fs/bpf", 0755) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		pr_err("mount bpffs on /sys/fs/bpf: %s", strerror(errno));
+		return -errno;
+	}
+	pr_info("mounted bpffs on /sys/fs/bpf");
+	return 0;
+}
+
+static void pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+}
+
+bool xlb_dp_pinned(const char *pin_dir)
+{
+	char p[PATH_MAX];
+
+	pin_path(p, sizeof(p), pin_dir, XLB_MAP_CFG);
+	return access(p, F_OK) == 0;
+}
+
+int xlb_dp_unpin(const char *pin_dir)
+{
+	struct dirent *de;
+	char p[PATH_MAX];
+	int err = 0;
+	DIR *d;
+
+	d = opendir(pin_dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "xlb_", 4))
+			continue;
+		pin_path(p, sizeof(p), pin_dir, de->d_name);
+		if (unlink(p) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(pin_dir) && errno != ENOENT && errno != ENOTEMPTY)
+		err = -errno;
+	return err;
+}
+
+static __u32 map_max_entries(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.max_entries;
+}
+
+/* Sizes of the maps already pinned in @dir, so they can be re-adopted. */
+static int read_pinned_sizes(const char *dir, struct xlb_dp_sizes *sz)
+{
+	struct xlb_config cfg = {};
+	char p[PATH_MAX];
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	pin_path(p, sizeof(p), dir, XLB_MAP_CFG);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &cfg))
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	if (!cfg.ring_max || !cfg.max_vips || !cfg.max_backends)
+		return -EINVAL;
+	sz->ring_max = cfg.ring_max;
+	sz->max_vips = cfg.max_vips;
+	sz->max_backends = cfg.max_backends;
+
+	pin_path(p, sizeof(p), dir, XLB_MAP_CONN4);
+	fd = bpf_obj_get(p);
+	if (fd >= 0) {
+		sz->conn_max = map_max_entries(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static void fill_default_sizes(struct xlb_dp_sizes *s)
+{
+	if (!s->max_vips)
+		s->max_vips = XLB_DEFAULT_MAX_VIPS;
+	if (!s->max_backends)
+		s->max_backends = XLB_DEFAULT_MAX_BACKENDS;
+	if (!s->ring_max)
+		s->ring_max = XLB_DEFAULT_RING_SIZE;
+	if (!s->conn_max)
+		s->conn_max = XLB_DEFAULT_CONN_MAX;
+}
+
+static int check_sizes(const struct xlb_dp_sizes *s)
+{
+	if (s->max_vips > XLB_MAX_VIPS_LIMIT ||
+	    s->max_backends > XLB_MAX_BACKENDS_LIMIT ||
+	    s->ring_max > XLB_MAX_RING_SIZE ||
+	    (unsigned long long)s->max_vips * 2 *
+			    xlb_ring_stride(s->ring_max) > UINT32_MAX) {
+		pr_err("data path sizes too large: %u VIPs, %u backends, ring %u",
+		       s->max_vips, s->max_backends, s->ring_max);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static int set_pins(struct xlb_bpf *skel, const char *dir)
+{
+	struct bpf_map *map;
+	char p[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		/* .rodata and friends are per program, never pinned */
+		if (strncmp(bpf_map__name(map), "xlb_", 4))
+			continue;
+		pin_path(p, sizeof(p), dir, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, p);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
+{
+	struct xlb_dp_sizes want = o->sizes, sz = o->sizes;
+	struct xlb_config cfg = {};
+	struct xlb_dp *dp;
+	__u32 zero = 0;
+	int err;
+
+	fill_default_sizes(&want);
+	sz = want;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0) {
+		err = dp->ncpus ? dp->ncpus : -EINVAL;
+		goto err;
+	}
+
+	if (o->pin_dir && xlb_dp_pinned(o->pin_dir)) {
+		err = read_pinned_sizes(o->pin_dir, &sz);
+		if (err) {
+			pr_err("pinned maps in %s are unreadable (%s); remove "
+			       "them with 'xlbctl dp reset'",
+			       o->pin_dir, strerror(-err));
+			goto err;
+		}
+		if (memcmp(&sz, &want, sizeof(sz)))
+			pr_warn("pinned maps keep their sizes (%u VIPs, %u "
+				"backends, ring %u, %u flows); new sizes take "
+				"effect after 'xlbctl dp reset'",
+				sz.max_vips, sz.max_backends, sz.ring_max,
+				sz.conn_max);
+		dp->adopted = true;
+	}
+	err = check_sizes(&sz);
+	if (err)
+		goto err;
+	dp->sz = sz;
+
+	dp->skel = xlb_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		pr_err("open xlb.bpf.o: %s", strerror(-err));
+		goto err;
+	}
+	dp->skel->rodata->ring_max = sz.ring_max;
+	err = bpf_map__set_max_entries(dp->skel->maps.xlb_vip4, sz.max_vips);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_vip6,
+					      sz.max_vips);
+	err = err ?: bpf_map__set_max_entries(
+			      dp->skel->maps.xlb_ring,
+			      xlb_ring_blocks(sz.max_vips, sz.ring_max));
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_backends,
+					      sz.max_backends);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_conn4,
+					      sz.conn_max);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_conn6,
+					      sz.conn_max);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_vip_stats,
+					      sz.max_vips);
+	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_be_stats,
+					      sz.max_backends);
+	if (err)
+		goto err;
+
+	if (o->pin_dir) {
+		if (mkdir(o->pin_dir, 0700) && errno != EEXIST) {
+			err = -errno;
+			pr_err("mkdir %s: %s", o->pin_dir, strerror(-err));
+			goto err;
+		}
+		err = set_pins(dp->skel, o->pin_dir);
+		if (err)
+			goto err;
+	}
+
+	err = xlb_bpf__load(dp->skel);
+	if (err) {
+		pr_err("load xlb.bpf.o: %s%s", strerror(-err),
+		       dp->adopted ? " (pinned maps incompatible with this "
+				     "build? 'xlbctl dp reset' recreates them)"
+				   : "");
+		goto err;
+	}
+
+	dp->ring_bytes = (size_t)xlb_ring_blocks(sz.max_vips, sz.ring_max) *
+			 sizeof(struct xlb_ring_block);
+	dp->ring = mmap(NULL, dp->ring_bytes, PROT_READ | PROT_WRITE,
+			MAP_SHARED, bpf_map__fd(dp->skel->maps.xlb_ring), 0);
+	if (dp->ring == MAP_FAILED) {
+		err = -errno;
+		dp->ring = NULL;
+		pr_err("mmap xlb_ring: %s", strerror(-err));
+		goto err;
+	}
+
+	/* A fresh config records the sizes for the next re-adoption. */
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_cfg), &zero,
+				&cfg)) {
+		err = -errno;
+		goto err;
+	}
+	if (!cfg.ring_max) {
+		cfg.ring_max = sz.ring_max;
+		cfg.max_vips = sz.max_vips;
+		cfg.max_backends = sz.max_backends;
+		if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.xlb_cfg),
+					&zero, &cfg, BPF_ANY)) {
+			err = -errno;
+			goto err;
+		}
+	}
+
+	pr_debug("data path: %s maps, %u VIPs, %u backends, ring %u, %u "
+		 "flows per family (%llu MiB of rings, %llu MiB of flow "
+		 "tables)",
+		 dp->adopted ? "re-adopted" : "new", sz.max_vips,
+		 sz.max_backends, sz.ring_max, sz.conn_max,
+		 xlb_mem_ring(sz.max_vips, sz.ring_max) >> 20,
+		 (xlb_mem_conn4(sz.conn_max) + xlb_mem_conn6(sz.conn_max)) >>
+			 20);
+	*out = dp;
+	return 0;
+err:
+	xlb_dp_close(dp);
+	return err;
+}
+
+void xlb_dp_close(struct xlb_dp *dp)
+{
+	if (!dp)
+		return;
+	if (dp->ring)
+		munmap(dp->ring, dp->ring_bytes);
+	xlb_bpf__destroy(dp->skel);
+	free(dp);
+}
+
+bool xlb_dp_adopted(const struct xlb_dp *dp)
+{
+	return dp->adopted;
+}
+
+const struct xlb_dp_sizes *xlb_dp_sizes(const struct xlb_dp *dp)
+{
+	return &dp->sz;
+}
+
+struct xlb_bpf *xlb_dp_skel(struct xlb_dp *dp)
+{
+	return dp->skel;
+}
+
+int xlb_dp_prog_fd(const struct xlb_dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.xlb_lb);
+}
+
+int xlb_dp_pass_prog_fd(const struct xlb_dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.xlb_pass_prog);
+}
+
+static int map_fd(const struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+static int ret_errno(int r)
+{
+	return r ? -errno : 0;
+}
+
+/* --- config ---------------------------------------------------------------*/
+
+int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c)
+{
+	__u32 zero = 0;
+
+	return ret_errno(
+		bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_cfg), &zero, c));
+}
+
+int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c)
+{
+	struct xlb_config n = *c;
+	__u32 zero = 0;
+
+	n.ring_max = dp->sz.ring_max;
+	n.max_vips = dp->sz.max_vips;
+	n.max_backends = dp->sz.max_backends;
+	return ret_errno(bpf_map_update_elem(map_fd(dp->skel->maps.xlb_cfg),
+					     &zero, &n, BPF_ANY));
+}
+
+/* --- VIPs -----------------------------------------------------------------*/
+
+static int vip_key(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto, void *key, int *fd)
+{
+	struct xlb_vip4_key *k4 = key;
+	struct xlb_vip6_key *k6 = key;
+
+	if (a->family == XLB_AF_INET) {
+		memset(k4, 0, sizeof(*k4));
+		k4->addr = a->a[0];
+		k4->port = htons(port);
+		k4->proto = proto;
+		*fd = map_fd(dp->skel->maps.xlb_vip4);
+		return 0;
+	}
+	if (a->family == XLB_AF_INET6) {
+		memset(k6, 0, sizeof(*k6));
+		memcpy(k6->addr, a->a, 16);
+		k6->port = htons(port);
+		k6->proto = proto;
+		*fd = map_fd(dp->skel->maps.xlb_vip6);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+int xlb_dp_vip_set(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto, const struct xlb_vip *v)
+{
+	struct xlb_vip6_key key;
+	int fd, err;
+
+	if (v->id >= dp->sz.max_vips || v->ring_size > dp->sz.ring_max)
+		return -ERANGE;
+	err = vip_key(dp, a, port, proto, &key, &fd);
+	if (err)
+		return err;
+	return ret_errno(bpf_map_update_elem(fd, &key, v, BPF_ANY));
+}
+
+int xlb_dp_vip_get(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto, struct xlb_vip *v)
+{
+	struct xlb_vip6_key key;
+	int fd, err;
+
+	err = vip_key(dp, a, port, proto, &key, &fd);
+	if (err)
+		return err;
+	return ret_errno(bpf_map_lookup_elem(fd, &key, v));
+}
+
+int xlb_dp_vip_del(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto)
+{
+	struct xlb_vip6_key key;
+	int fd, err;
+
+	err = vip_key(dp, a, port, proto, &key, &fd);
+	if (err)
+		return err;
+	return ret_errno(bpf_map_delete_elem(fd, &key));
+}
+
+int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
+			  __u32 vip_id)
+{
+	struct xlb_vip v = { .id = vip_id };
+	__u8 proto = a->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+
+	return xlb_dp_vip_set(dp, a, 0, proto, &v);
+}
+
+int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a)
+{
+	__u8 proto = a->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+
+	return xlb_dp_vip_del(dp, a, 0, proto);
+}
+
+int xlb_dp_vip_foreach(struct xlb_dp *dp, xlb_dp_vip_cb cb, void *ctx)
+{
+	struct xlb_vip4_key k4, *p4 = NULL;
+	struct xlb_vip6_key k6, *p6 = NULL;
+	struct xlb_addr a;
+	struct xlb_vip v;
+	int fd, r;
+
+	fd = map_fd(dp->skel->maps.xlb_vip4);
+	while (!bpf_map_get_next_key(fd, p4, &k4)) {
+		p4 = &k4;
+		if (bpf_map_lookup_elem(fd, &k4, &v))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.family = XLB_AF_INET;
+		a.a[0] = k4.addr;
+		r = cb(&a, ntohs(k4.port), k4.proto, &v, ctx);
+		if (r)
+			return r;
+	}
+	fd = map_fd(dp->skel->maps.xlb_vip6);
+	while (!bpf_map_get_next_key(fd, p6, &k6)) {
+		p6 = &k6;
+		if (bpf_map_lookup_elem(fd, &k6, &v))
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.family = XLB_AF_INET6;
+		memcpy(a.a, k6.addr, 16);
+		r = cb(&a, ntohs(k6.port), k6.proto, &v, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* --- rings ----------------------------------------------------------------*/
+
+static __u32 *ring_copy(struct xlb_dp *dp, __u32 vip_id, __u32 copy)
+{
+	return dp->ring + xlb_ring_index(vip_id, copy & 1, dp->sz.ring_max, 0);
+}
+
+int xlb_dp_ring_write(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
+		      const __u32 *slots, __u32 n)
+{
+	if (vip_id >= dp->sz.max_vips || copy > 1 || n > dp->sz.ring_max)
+		return -ERANGE;
+	memcpy(ring_copy(dp, vip_id, copy), slots, (size_t)n * sizeof(*slots));
+	return 0;
+}
+
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
+		     __u32 *slots, __u32 n)
+{
+	if (vip_id >= dp->sz.max_vips || copy > 1 || n > dp->sz.ring_max)
+		return -ERANGE;
+	memcpy(slots, ring_copy(dp, vip_id, copy), (size_t)n * sizeof(*slots));
+	return 0;
+}
+
+int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a,
+			__u16 port, __u8 proto, struct xlb_vip *v,
+			const __u32 *slots, __u32 n)
+{
+	struct xlb_vip nv = *v;
+	int err;
+
+	nv.active = !(v->active & 1);
+	nv.ring_size = n;
+	err = xlb_dp_ring_write(dp, v->id, nv.active, slots, n);
+	if (err)
+		return err;
+	/* Stores to the mmapped ring are ordered before the map update by
+	 * the syscall itself (a full barrier on every architecture). */
+	err = xlb_dp_vip_set(dp, a, port, proto, &nv);
+	if (err)
+		return err;
+	*v = nv;
+	return 0;
+}
+
+/* --- backends -------------------------------------------------------------*/
+
+int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id, const struct xlb_backend *b)
+{
+	if (id >= dp->sz.max_backends)
+		return -ERANGE;
+	return ret_errno(bpf_map_update_elem(
+		map_fd(dp->skel->maps.xlb_backends), &id, b, BPF_ANY));
+}
+
+int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *b)
+{
+	if (id >= dp->sz.max_backends)
+		return -ERANGE;
+	return ret_errno(bpf_map_lookup_elem(
+		map_fd(dp->skel->maps.xlb_backends), &id, b));
+}
+
+/* --- counters -------------------------------------------------------------*/
+
+/* Sum a per-CPU value of @n u64 counters into @out. */
+static int percpu_sum(struct xlb_dp *dp, int fd, __u32 key, __u64 *out,
+		      size_t n)
+{
+	size_t stride = (n * sizeof(__u64) + 7) & ~7ul;
+	__u64 *buf;
+	int cpu, err = 0;
+	size_t i;
+
+	buf = calloc(dp->ncpus, stride);
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, buf)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, n * sizeof(__u64));
+	for (cpu = 0; cpu < dp->ncpus; cpu++)
+		for (i = 0; i < n; i++)
+			out[i] += buf[cpu * (stride / 8) + i];
+out:
+	free(buf);
+	return err;
+}
+
+static int percpu_clear(struct xlb_dp *dp, int fd, __u32 key, size_t vsize)
+{
+	void *buf = calloc(dp->ncpus, (vsize + 7) & ~7ul);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = ret_errno(bpf_map_update_elem(fd, &key, buf, BPF_ANY));
+	free(buf);
+	return err;
+}
+
+int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out)
+{
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats), 0, out->c,
+			  XLB_C_MAX);
+}
+
+int xlb_dp_stats_vip(struct xlb_dp *dp, __u32 id, struct xlb_vip_stats *out)
+{
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
+			  (__u64 *)out, sizeof(*out) / sizeof(__u64));
+}
+
+int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
+{
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_be_stats), id,
+			  (__u64 *)out, sizeof(*out) / sizeof(__u64));
+}
+
+int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
+{
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
+			    sizeof(struct xlb_vip_stats));
+}
+
+int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id)
+{
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_be_stats), id,
+			    sizeof(struct xlb_be_stats));
+}
+
+/* --- connection table -----------------------------------------------------*/
+
+static int conn_key(struct xlb_dp *dp, const struct xlb_flow *f, void *key,
+		    int *fd)
+{
+	struct xlb_conn4_key *k4 = key;
+	struct xlb_conn6_key *k6 = key;
+
+	if (f->src.family != f->dst.family)
+		return -EINVAL;
+	if (f->src.family == XLB_AF_INET) {
+		memset(k4, 0, sizeof(*k4));
+		k4->src = f->src.a[0];
+		k4->dst = f->dst.a[0];
+		k4->sport = htons(f->sport);
+		k4->dport = htons(f->dport);
+		k4->proto = f->proto;
+		*fd = map_fd(dp->skel->maps.xlb_conn4);
+		return 0;
+	}
+	if (f->src.family == XLB_AF_INET6) {
+		memset(k6, 0, sizeof(*k6));
+		memcpy(k6->src, f->src.a, 16);
+		memcpy(k6->dst, f->dst.a, 16);
+		k6->sport = htons(f->sport);
+		k6->dport = htons(f->dport);
+		k6->proto = f->proto;
+		*fd = map_fd(dp->skel->maps.xlb_conn6);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+int xlb_dp_conn_get(struct xlb_dp *dp, const struct xlb_flow *f,
+		    struct xlb_conn *c)
+{
+	struct xlb_conn6_key key;
+	int fd, err;
+
+	err = conn_key(dp, f, &key, &fd);
+	if (err)
+		return err;
+	/* A plain lookup from userspace does not touch LRU state. */
+	return ret_errno(bpf_map_lookup_elem(fd, &key, c));
+}
+
+int xlb_dp_conn_set(struct xlb_dp *dp, const struct xlb_flow *f,
+		    const struct xlb_conn *c)
+{
+	struct xlb_conn6_key key;
+	int fd, err;
+
+	err = conn_key(dp, f, &key, &fd);
+	if (err)
+		return err;
+	return ret_errno(bpf_map_update_elem(fd, &key, c, BPF_ANY));
+}
+
+static __u64 count_keys(int fd, size_t ksize)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	__u64 n = 0;
+
+	if (ksize > sizeof(key))
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksize);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+int xlb_dp_conn_count(struct xlb_dp *dp, __u64 *n4, __u64 *n6)
+{
+	*n4 = count_keys(map_fd(dp->skel->maps.xlb_conn4),
+			 sizeof(struct xlb_conn4_key));
+	*n6 = count_keys(map_fd(dp->skel->maps.xlb_conn6),
+			 sizeof(struct xlb_conn6_key));
+	return 0;
+}
+
+__u64 xlb_flow_hash(__u32 seed, const struct xlb_flow *f, __u16 vip_flags)
+{
+	__be16 sport = htons(f->sport), dport = htons(f->dport);
+
+	if (vip_flags & XLB_VIP_F_SRC_ONLY)
+		sport = dport = 0;
+	if (f->src.family == XLB_AF_INET)
+		return xlb_hash4(seed, f->src.a[0], f->dst.a[0], sport, dport,
+				 f->proto);
+	return xlb_hash6(seed, f->src.a, f->dst.a, sport, dport, f->proto);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: data-path access
+ *
+ * The one userspace module that touches the balancer's maps. xlbd, xlbctl,
+ * the packet tests and the benchmarks all go through it, so map logic exists
+ * once. It loads xlb.bpf.o from its skeleton, creates or re-adopts the maps
+ * pinned under a directory, and offers typed accessors for every map in
+ * maps/xlb_maps.h. All functions return 0 or a negative errno.
+ */
+#ifndef XLB_DP_H
+#define XLB_DP_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "addr.h"
+#include "maps/xlb_maps.h"
+
+struct xlb_dp;
+struct xlb_bpf;
+struct bpf_object;
+
+/** struct xlb_dp_sizes - load-time sizes; 0 means the default */
+struct xlb_dp_sizes {
+	__u32 max_vips;
+	__u32 max_backends;
+	__u32 ring_max;
+	__u32 conn_max;
+};
+
+/**
+ * struct xlb_dp_opts - how to open the data path
+ * @pin_dir: directory of pinned maps (XLB_PIN_DIR), or NULL for private
+ *           maps that vanish with the process (tests, benchmarks)
+ * @sizes: wanted sizes; ignored for maps re-adopted from pins, whose sizes
+ *         are fixed (xlb_dp_open() logs a warning when they differ)
+ */
+struct xlb_dp_opts {
+	const char *pin_dir;
+	struct xlb_dp_sizes sizes;
+};
+
+/**
+ * struct xlb_flow - a flow as the data path hashes it
+ * @src: client address
+ * @dst: VIP address
+ * @sport: client port, host order
+ * @dport: VIP port, host order
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ */
+struct xlb_flow {
+	struct xlb_addr src;
+	struct xlb_addr dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+};
+
+int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out);
+void xlb_dp_close(struct xlb_dp *dp);
+
+/** xlb_dp_adopted() - true when at least one map came from its pin */
+bool xlb_dp_adopted(const struct xlb_dp *dp);
+const struct xlb_dp_sizes *xlb_dp_sizes(const struct xlb_dp *dp);
+struct xlb_bpf *xlb_dp_skel(struct xlb_dp *dp);
+/** xlb_dp_prog_fd() - the balancer program (SEC xdp xlb_lb) */
+int xlb_dp_prog_fd(const struct xlb_dp *dp);
+/** xlb_dp_pass_prog_fd() - the XDP_PASS program in the same object */
+int xlb_dp_pass_prog_fd(const struct xlb_dp *dp);
+
+/** xlb_dp_ensure_bpffs() - mount bpffs on /sys/fs/bpf if it is not */
+int xlb_dp_ensure_bpffs(void);
+/** xlb_dp_unpin() - remove every map pinned under @pin_dir, and the dir */
+int xlb_dp_unpin(const char *pin_dir);
+/** xlb_dp_pinned() - true if @pin_dir holds xlb's pinned config map */
+bool xlb_dp_pinned(const char *pin_dir);
+
+/* Global configuration (xlb_cfg). The size fields are kept by set(). */
+int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c);
+int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c);
+
+/* VIPs (xlb_vip4/6). @port in host order, 0 = port-less. */
+int xlb_dp_vip_set(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto, const struct xlb_vip *v);
+int xlb_dp_vip_get(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto, struct xlb_vip *v);
+int xlb_dp_vip_del(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+		   __u8 proto);
+typedef int (*xlb_dp_vip_cb)(const struct xlb_addr *a, __u16 port,
+			     __u8 proto, const struct xlb_vip *v, void *ctx);
+/** xlb_dp_vip_foreach() - every VIP entry (markers included); stops on a
+ * non-zero return of @cb and returns it */
+int xlb_dp_vip_foreach(struct xlb_dp *dp, xlb_dp_vip_cb cb, void *ctx);
+
+/**
+ * xlb_dp_vip_marker_set() - the per-address marker entry (bpf/lookup.h):
+ * key (address, 0, ICMP of the family), value id = @vip_id
+ */
+int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
+			  __u32 vip_id);
+int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a);
+
+/* Rings (xlb_ring) */
+int xlb_dp_ring_write(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
+		      const __u32 *slots, __u32 n);
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
+		     __u32 *slots, __u32 n);
+/**
+ * xlb_dp_ring_publish() - install a new ring for a VIP without a gap
+ * @v: the VIP entry, updated: the new ring goes into copy !v->active, then
+ *     the entry is rewritten with active flipped and ring_size = @n
+ *
+ * A packet sees the old ring or the new one, never a mix.
+ */
+int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a,
+			__u16 port, __u8 proto, struct xlb_vip *v,
+			const __u32 *slots, __u32 n);
+
+/* Backends (xlb_backends) */
+int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
+		       const struct xlb_backend *b);
+int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *b);
+
+/* Counters, summed over CPUs */
+int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out);
+int xlb_dp_stats_vip(struct xlb_dp *dp, __u32 id, struct xlb_vip_stats *out);
+int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id,
+			 struct xlb_be_stats *out);
+int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id);
+int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id);
+/** xlb_counter_name() - name of an enum xlb_counter ("drop_no_backend") */
+const char *xlb_counter_name(unsigned int c);
+
+/* Connection table (xlb_conn4/6) */
+int xlb_dp_conn_get(struct xlb_dp *dp, const struct xlb_flow *f,
+		    struct xlb_conn *c);
+int xlb_dp_conn_set(struct xlb_dp *dp, const struct xlb_flow *f,
+		    const struct xlb_conn *c);
+/** xlb_dp_conn_count() - entries in each table (walks them) */
+int xlb_dp_conn_count(struct xlb_dp *dp, __u64 *n4, __u64 *n6);
+
+/**
+ * xlb_flow_hash() - the data path's flow hash (maps/xlb_hash.h)
+ * @vip_flags: xlb_vip.flags (XLB_VIP_F_SRC_ONLY zeroes the ports)
+ */
+__u64 xlb_flow_hash(__u32 seed, const struct xlb_flow *f, __u16 vip_flags);
+
+#endif /* XLB_DP_H */

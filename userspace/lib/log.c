@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: logging to stderr
+ *
+ * Lines go to stderr (journald picks them up under systemd), each prefixed
+ * with the program name and level. libbpf's messages are demoted to debug
+ * so an operator sees only what they can act on.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+static const char *log_prog = "xlb";
+static enum xlb_log_level log_level = XLB_LOG_INFO;
+static int log_ts;
+
+static const char *const level_names[] = { "err", "warn", "info", "debug" };
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	char buf[1024];
+	size_t n;
+
+	(void)level;
+	if (log_level < XLB_LOG_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	xlb_log(XLB_LOG_DEBUG, "libbpf: %s", buf);
+	return 0;
+}
+
+void xlb_log_init(const char *prog, enum xlb_log_level level)
+{
+	log_prog = prog;
+	log_level = level;
+	libbpf_set_print(libbpf_print);
+}
+
+void xlb_log_set_level(enum xlb_log_level level)
+{
+	log_level = level;
+}
+
+enum xlb_log_level xlb_log_get_level(void)
+{
+	return log_level;
+}
+
+void xlb_log_set_timestamps(int on)
+{
+	log_ts = on;
+}
+
+int xlb_log_level_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (!strcasecmp(s, level_names[i]))
+			return (int)i;
+	if (!strcasecmp(s, "error"))
+		return XLB_LOG_ERR;
+	if (!strcasecmp(s, "warning"))
+		return XLB_LOG_WARN;
+	return -1;
+}
+
+const char *xlb_log_level_name(enum xlb_log_level level)
+{
+	if ((unsigned)level > XLB_LOG_DEBUG)
+		return "?";
+	return level_names[level];
+}
+
+void xlb_vlog(enum xlb_log_level level, const char *fmt, va_list ap)
+{
+	char ts[32] = "";
+	struct timespec now;
+	struct tm tm;
+
+	if (level > log_level)
+		return;
+	if (log_ts) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 now.tv_nsec / 1000000);
+	}
+	fprintf(stderr, "%s%s: %s: ", ts, log_prog, level_names[level]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void xlb_log(enum xlb_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xlb_vlog(level, fmt, ap);
+	va_end(ap);
+}
