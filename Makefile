@@ -6,7 +6,7 @@
 #   userspace/xlbd/*.c     -> build/xlbd
 #   userspace/xlbctl/*.c   -> build/xlbctl
 #   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka)
-#   tests/bpf/*.c          -> build/tests/bpf/bpf_test  (one binary)
+#   tests/bpf/test_*.c     -> build/tests/bpf/test_*    (other .c shared)
 #   tests/bench/bench_*.c  -> build/tests/bench/bench_*
 #   tests/helpers/*.c      -> build/tests/helpers/*     (test servers, tools)
 #
@@ -72,8 +72,9 @@ BINS := $(if $(XLBD_SRCS),$(BUILD)/xlbd) $(if $(XLBCTL_SRCS),$(BUILD)/xlbctl)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_COMMON := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
-BPFT_SRCS := $(wildcard tests/bpf/*.c)
-BPFT_BIN := $(if $(BPFT_SRCS),$(BUILD)/tests/bpf/bpf_test)
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
+BPFT_COMMON := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
 BENCH_COMMON := $(filter-out $(BENCH_SRCS),$(wildcard tests/bench/*.c))
@@ -81,7 +82,7 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 
 ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS) \
-	$(XLBCTL_SRCS) $(UNIT_SRCS) $(UNIT_COMMON) $(BPFT_SRCS) \
+	$(XLBCTL_SRCS) $(UNIT_SRCS) $(UNIT_COMMON) $(BPFT_SRCS) $(BPFT_COMMON) \
 	$(BENCH_SRCS) $(BENCH_COMMON) $(HELPER_SRCS))
 
 .PHONY: all bpf userspace tests deps test bench check demo clean san \
@@ -91,7 +92,7 @@ all: bpf userspace tests
 
 bpf: $(BPF_OBJS) $(SKELS)
 userspace: $(BINS)
-tests: $(UNIT_BINS) $(BPFT_BIN) $(BENCH_BINS) $(HELPER_BINS)
+tests: $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(HELPER_BINS)
 
 # --- BPF ---------------------------------------------------------------------
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -127,8 +128,8 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf/bpf_test: $(patsubst %.c,$(BUILD)/obj/%.o,$(BPFT_SRCS)) \
-		$(LIB)
+$(BUILD)/tests/bpf/%: $(BUILD)/obj/tests/bpf/%.o \
+		$(patsubst %.c,$(BUILD)/obj/%.o,$(BPFT_COMMON)) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)

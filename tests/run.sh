@@ -57,12 +57,14 @@ run_suite() {
 	skip=$((skip + ns))
 }
 
-suite_unit() {
-	local b=$1 t
-	for t in "$b"/tests/unit/test_*; do
+# run_bins DIR - every test_* binary in DIR; cmocka ones print TAP
+run_bins() {
+	local t rc=0
+	for t in "$1"/test_*; do
 		[ -x "$t" ] || continue
-		CMOCKA_MESSAGE_OUTPUT=TAP "$t" || return 1
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" || rc=1
 	done
+	return $rc
 }
 
 want() {
@@ -84,16 +86,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 
-if want unit "${SUITES[@]}"; then
-	run_suite unit 300 suite_unit "$BUILD"
-	[ -d "$BUILD/san/tests/unit" ] &&
-		run_suite unit-asan 600 suite_unit "$BUILD/san"
-fi
-if want bpf "${SUITES[@]}" && [ -x "$BUILD/tests/bpf/bpf_test" ]; then
-	run_suite bpf 300 "$BUILD/tests/bpf/bpf_test"
-	[ -x "$BUILD/san/tests/bpf/bpf_test" ] &&
-		run_suite bpf-asan 600 "$BUILD/san/tests/bpf/bpf_test"
-fi
+# Compiled suites, each also under ASan+UBSan (build/san).
+for s in unit bpf; do
+	want "$s" "${SUITES[@]}" || continue
+	[ -d "$BUILD/tests/$s" ] || continue
+	run_suite "$s" 300 run_bins "$BUILD/tests/$s"
+	[ -d "$BUILD/san/tests/$s" ] &&
+		run_suite "$s-asan" 600 run_bins "$BUILD/san/tests/$s"
+done
 # Shell suites: tests/<dir>/suite_*.sh, each a runner of its own cases.
 for s in tests/*/suite_*.sh; do
 	[ -x "$s" ] || continue

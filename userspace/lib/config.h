@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: configuration
+ *
+ * The validated configuration of xlbd (/etc/xlb/xlb.yaml). The YAML file is
+ * loaded with libcyaml into the loader's own schema structs, checked, and
+ * converted into the types below, which are plain data (fixed-size strings,
+ * arrays owned by the struct) so they are easy to copy, compare and diff.
+ *
+ * Errors are reported as one line, "FILE:LINE:COL: what is wrong", and
+ * nothing is applied: a config either loads whole or not at all.
+ *
+ * Runtime changes (xlbctl) are made on a copy (xlb_cfg_dup()), validated
+ * with xlb_cfg_validate(), then saved atomically with xlb_cfg_save() before
+ * they are applied, so the file always holds the running state.
+ */
+#ifndef XLB_CONFIG_H
+#define XLB_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+#include "addr.h"
+#include "dp.h"
+
+#define XLB_NAME_MAX	  64
+#define XLB_STR_MAX	  256
+#define XLB_SOCK_PATH_MAX 108
+#define XLB_EXPECT_MAX	  16
+#define XLB_ARGV_MAX	  16
+#define XLB_ALLOWED_MAX	  32
+
+#define XLB_DEFAULT_CONFIG	 "/etc/xlb/xlb.yaml"
+#define XLB_DEFAULT_SOCKET	 "/run/xlb/xlb.sock"
+#define XLB_DEFAULT_WEIGHT	 100
+#define XLB_MAX_WEIGHT		 1000000
+
+enum xlb_hc_type {
+	XLB_HC_NONE = 0, /* no check: the backend counts as healthy */
+	XLB_HC_TCP,
+	XLB_HC_HTTP,
+	XLB_HC_HTTPS,
+	XLB_HC_UDP,
+	XLB_HC_DNS,
+	XLB_HC_EXEC,
+};
+
+/* Operator-set state of a backend. Checks never override drain or down. */
+enum xlb_admin_state {
+	XLB_ADMIN_UP = 0,
+	XLB_ADMIN_DRAIN,
+	XLB_ADMIN_DOWN,
+};
+
+/** struct xlb_status_range - accepted HTTP status codes lo..hi inclusive */
+struct xlb_status_range {
+	__u16 lo;
+	__u16 hi;
+};
+
+/**
+ * struct xlb_hc_cfg - a named health check
+ * @name: referenced by VIPs and backends
+ * @type: enum xlb_hc_type
+ * @port: port to check; 0 = the VIP's port (required when that is "any")
+ * @interval_ms: time between checks (default 1000)
+ * @timeout_ms: time one check may take (default 1000, <= interval)
+ * @rise: consecutive successes to go up (default 2)
+ * @fall: consecutive failures to go down (default 3)
+ * @via_vip: send the check to the VIP, encapsulated to the backend like
+ *           client traffic, instead of to the backend's own address
+ * @method: HTTP method (default GET)
+ * @path: HTTP path (default /)
+ * @host: Host header (default: the address checked)
+ * @sni: TLS server name (default: @host if set)
+ * @expect_status: accepted status ranges (default 200-399)
+ * @n_expect_status: entries in @expect_status
+ * @expect_body: substring the body must contain ("" = any body)
+ * @tls_verify: verify the certificate (default false)
+ * @payload: UDP payload to send
+ * @expect: UDP reply must contain this ("" = any reply)
+ * @query_name: DNS name to ask for
+ * @query_type: DNS type number (1 = A, 28 = AAAA, ...; default 1)
+ * @argv: exec command and arguments; the backend address and port are in
+ *        the environment as XLB_BACKEND and XLB_PORT
+ * @argc: entries in @argv
+ */
+struct xlb_hc_cfg {
+	char name[XLB_NAME_MAX];
+	enum xlb_hc_type type;
+	__u16 port;
+	__u32 interval_ms;
+	__u32 timeout_ms;
+	__u32 rise;
+	__u32 fall;
+	bool via_vip;
+	char method[16];
+	char path[XLB_STR_MAX];
+	char host[XLB_STR_MAX];
+	char sni[XLB_STR_MAX];
+	struct xlb_status_range expect_status[XLB_EXPECT_MAX];
+	size_t n_expect_status;
+	char expect_body[XLB_STR_MAX];
+	bool tls_verify;
+	char payload[XLB_STR_MAX];
+	char expect[XLB_STR_MAX];
+	char query_name[XLB_STR_MAX];
+	__u16 query_type;
+	char argv[XLB_ARGV_MAX][XLB_STR_MAX];
+	size_t argc;
+};
+
+/**
+ * struct xlb_backend_cfg - one backend of one VIP
+ * @addr: its address (the tunnel endpoint)
+ * @weight: relative share of new flows, 0..XLB_MAX_WEIGHT (0 = drain)
+ * @state: enum xlb_admin_state
+ * @health_check: overrides the VIP's check ("" = the VIP's)
+ */
+struct xlb_backend_cfg {
+	struct xlb_addr addr;
+	__u32 weight;
+	enum xlb_admin_state state;
+	char health_check[XLB_NAME_MAX];
+};
+
+/**
+ * struct xlb_vip_cfg - a VIP
+ * @name: optional label
+ * @addr: the VIP address
+ * @port: host order; 0 = every port ("any")
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ * @fwd: enum xlb_fwd
+ * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537)
+ * @min_healthy: healthy backends needed to announce (default 1)
+ * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source")
+ * @announce: announce over BGP when servable (default true)
+ * @health_check: default check of its backends ("" = none)
+ * @backends: owned array
+ * @n_backends: entries
+ */
+struct xlb_vip_cfg {
+	char name[XLB_NAME_MAX];
+	struct xlb_addr addr;
+	__u16 port;
+	__u8 proto;
+	__u8 fwd;
+	__u32 ring_size;
+	__u32 min_healthy;
+	__u16 flags;
+	bool announce;
+	char health_check[XLB_NAME_MAX];
+	struct xlb_backend_cfg *backends;
+	size_t n_backends;
+};
+
+/**
+ * struct xlb_iface_cfg - an interface the balancer attaches to
+ * @name: interface name
+ * @generic: generic (skb) XDP mode instead of native; only on request
+ */
+struct xlb_iface_cfg {
+	char name[IFNAMSIZ];
+	bool generic;
+};
+
+/** struct xlb_prefix - an address prefix */
+struct xlb_prefix {
+	struct xlb_addr addr;
+	__u8 len;
+};
+
+/**
+ * struct xlb_bgp_cfg - announcing VIPs through BIRD
+ * @enabled: false when the section is absent
+ * @bird_socket: BIRD control socket (default /run/bird/bird.ctl)
+ * @include_file: file xlbd writes, included by bird.conf
+ *                (default /run/xlb/bird-vips.conf)
+ * @allowed: prefixes VIPs may be announced from (required, >= 1)
+ * @n_allowed: entries
+ * @hold_down_ms: a withdrawn VIP stays withdrawn at least this long
+ *                (default 5000)
+ * @drain_timeout_s: xlbctl pop drain --wait gives up after this (default 60)
+ */
+struct xlb_bgp_cfg {
+	bool enabled;
+	char bird_socket[XLB_SOCK_PATH_MAX];
+	char include_file[PATH_MAX];
+	struct xlb_prefix allowed[XLB_ALLOWED_MAX];
+	size_t n_allowed;
+	__u32 hold_down_ms;
+	__u32 drain_timeout_s;
+};
+
+/**
+ * struct xlb_cfg - the whole configuration
+ * @path: file it was loaded from ("" if built otherwise)
+ * @ifaces: owned array
+ * @n_ifaces: entries (>= 1)
+ * @src4: outer source for IPv4 encapsulation (required if any v4 backend)
+ * @src6: outer source for IPv6 encapsulation (required if any v6 backend)
+ * @hash_seed: flow hash seed; the same on every PoP
+ * @sizes: load-time table sizes
+ * @api_socket: Unix socket path (default XLB_DEFAULT_SOCKET)
+ * @api_group: group allowed to use the socket besides root ("" = root only)
+ * @metrics_listen: "ADDR:PORT" of the Prometheus endpoint ("" = off)
+ * @log_level: "err", "warn", "info" or "debug" (default info)
+ * @checks: owned array of named checks
+ * @n_checks: entries
+ * @vips: owned array
+ * @n_vips: entries
+ * @bgp: BIRD settings
+ */
+struct xlb_cfg {
+	char path[PATH_MAX];
+	struct xlb_iface_cfg *ifaces;
+	size_t n_ifaces;
+	struct xlb_addr src4;
+	struct xlb_addr src6;
+	__u32 hash_seed;
+	struct xlb_dp_sizes sizes;
+	char api_socket[XLB_SOCK_PATH_MAX];
+	char api_group[XLB_NAME_MAX];
+	char metrics_listen[XLB_NAME_MAX];
+	char log_level[16];
+	struct xlb_hc_cfg *checks;
+	size_t n_checks;
+	struct xlb_vip_cfg *vips;
+	size_t n_vips;
+	struct xlb_bgp_cfg bgp;
+};
+
+/**
+ * xlb_cfg_load() - read, parse and validate a config file
+ * @path: the file
+ * @out: the config, to free with xlb_cfg_free()
+ * @err: on failure, "PATH:LINE:COL: message" (or "PATH: message" when
+ *       there is no position, e.g. the file cannot be read)
+ * @errlen: size of @err
+ *
+ * Return: 0 or a negative errno (-EINVAL for any content error).
+ */
+int xlb_cfg_load(const char *path, struct xlb_cfg **out, char *err,
+		 size_t errlen);
+
+/** xlb_cfg_parse() - as xlb_cfg_load() from memory; @name used in errors */
+int xlb_cfg_parse(const char *text, size_t len, const char *name,
+		  struct xlb_cfg **out, char *err, size_t errlen);
+
+/**
+ * xlb_cfg_validate() - semantic checks of a config built in memory
+ *
+ * Everything xlb_cfg_load() checks after parsing: ranges, references to
+ * checks, duplicate VIPs and backends, families, limits against sizes.
+ * Errors name the element, e.g. "vip 192.0.2.1:80/tcp: backend 10.0.0.1:
+ * duplicate".
+ */
+int xlb_cfg_validate(const struct xlb_cfg *c, char *err, size_t errlen);
+
+/**
+ * xlb_cfg_dump() - the config as YAML that loads back to an equal config
+ * @text: malloc'd, NUL-terminated
+ */
+int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
+
+/**
+ * xlb_cfg_save() - write xlb_cfg_dump() to @path atomically (temporary
+ * file in the same directory, fsync, rename, fsync of the directory)
+ */
+int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
+
+struct xlb_cfg *xlb_cfg_new(void);   /* empty config with defaults */
+struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c);
+void xlb_cfg_free(struct xlb_cfg *c);
+/** xlb_cfg_equal() - same content (path ignored) */
+bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b);
+
+/* Lookups; NULL when absent. */
+struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,
+				     const struct xlb_addr *a, __u16 port,
+				     __u8 proto);
+struct xlb_backend_cfg *xlb_vip_find_backend(const struct xlb_vip_cfg *v,
+					     const struct xlb_addr *a);
+const struct xlb_hc_cfg *xlb_cfg_find_check(const struct xlb_cfg *c,
+					    const char *name);
+
+/* Editing helpers used by the API (they keep arrays owned by @c). */
+int xlb_cfg_add_vip(struct xlb_cfg *c, const struct xlb_vip_cfg *v);
+int xlb_cfg_del_vip(struct xlb_cfg *c, const struct xlb_addr *a, __u16 port,
+		    __u8 proto);
+int xlb_vip_add_backend(struct xlb_vip_cfg *v, const struct xlb_backend_cfg *b);
+int xlb_vip_del_backend(struct xlb_vip_cfg *v, const struct xlb_addr *a);
+
+/* Names of enum values as written in the file. */
+const char *xlb_hc_type_str(enum xlb_hc_type t);
+const char *xlb_admin_state_str(enum xlb_admin_state s);
+int xlb_admin_state_parse(const char *s); /* -EINVAL if unknown */
+const char *xlb_fwd_str(int fwd);
+
+#endif /* XLB_CONFIG_H */
