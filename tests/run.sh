@@ -67,11 +67,13 @@ run_bins() {
 	return $rc
 }
 
+# want NAME [SUITES...] - NAME was asked for (or nothing was)
 want() {
+	local n=$1 s
+	shift
 	[ $# -eq 0 ] && return 0
-	local s
-	for s in "${SUITES[@]}"; do
-		[ "$s" = "$1" ] && return 0
+	for s in "$@"; do
+		[ "$s" = "$n" ] && return 0
 	done
 	return 1
 }
