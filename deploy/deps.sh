@@ -17,7 +17,7 @@ libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
 libnl-3-dev libnl-route-3-dev
 libcurl4-openssl-dev libuv1-dev libcyaml-dev libjansson-dev
 libmicrohttpd-dev libcmocka-dev
-iproute2 nftables util-linux procps psmisc
+iproute2 nftables util-linux procps psmisc iputils-ping ethtool tcpdump
 bird2 frr
 curl openssl socat dnsmasq-base
 python3 python3-scapy
