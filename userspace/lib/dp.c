@@ -527,6 +527,34 @@ int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
 	return 0;
 }
 
+int xlb_dp_ring_slot(struct xlb_dp *dp, __u32 vip_id, __u32 copy, __u32 slot,
+		     __u32 *id)
+{
+	if (vip_id >= dp->sz.max_vips || copy > 1 || slot >= dp->sz.ring_max)
+		return -ERANGE;
+	*id = ring_copy(dp, vip_id, copy)[slot];
+	return 0;
+}
+
+int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
+		     const struct xlb_flow *f, __u32 *slot, __u32 *id)
+{
+	struct xlb_config c;
+	int err;
+
+	if (!v->ring_size || v->ring_size > dp->sz.ring_max) {
+		*slot = 0;
+		*id = XLB_BACKEND_NONE;
+		return 0;
+	}
+	err = xlb_dp_config_get(dp, &c);
+	if (err)
+		return err;
+	*slot = xlb_hash_slot(xlb_flow_hash(c.hash_seed, f, v->flags),
+			      v->ring_size);
+	return xlb_dp_ring_slot(dp, v->id, v->active & 1, *slot, id);
+}
+
 int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a,
 			__u16 port, __u8 proto, struct xlb_vip *v,
 			const __u32 *slots, __u32 n)

@@ -106,6 +106,19 @@ int xlb_dp_ring_write(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
 		      const __u32 *slots, __u32 n);
 int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
 		     __u32 *slots, __u32 n);
+/** xlb_dp_ring_slot() - backend id in one slot of one ring copy */
+int xlb_dp_ring_slot(struct xlb_dp *dp, __u32 vip_id, __u32 copy, __u32 slot,
+		     __u32 *id);
+/**
+ * xlb_dp_flow_pick() - the backend the data path picks for a new flow
+ * @v: the flow's VIP entry (active ring, size, flags)
+ * @slot: out, the ring slot
+ * @id: out, the backend id in it (XLB_BACKEND_NONE if none)
+ *
+ * Same hash, same slot, same ring copy as bpf/select.h.
+ */
+int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
+		     const struct xlb_flow *f, __u32 *slot, __u32 *id);
 /**
  * xlb_dp_ring_publish() - install a new ring for a VIP without a gap
  * @v: the VIP entry, updated: the new ring goes into copy !v->active, then

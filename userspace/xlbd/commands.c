@@ -1,0 +1,906 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: API commands
+ *
+ * One handler per command, found in a table. Read-only commands answer
+ * from the runtime tables and the maps. Commands that change something
+ * edit a copy of the running configuration and hand it to core_change(),
+ * which validates it, saves it atomically and applies the difference: the
+ * file always holds the running state, and a failed change leaves both as
+ * they were. docs/api.md documents every command.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "api.h"
+#include "log.h"
+#include "maglev.h"
+#include "xlbd.h"
+
+#ifndef XLB_VERSION
+#define XLB_VERSION "0.1.0"
+#endif
+
+typedef void (*cmd_fn)(struct xlbd *d, struct api_req *r, json_t *args);
+
+struct command {
+	const char *name;
+	cmd_fn fn;
+};
+
+#define ERRBUF char err[XLB_API_ERRLEN] = ""
+
+static json_t *port_json(__u16 port)
+{
+	return port ? json_integer(port) : json_string("any");
+}
+
+static json_t *addr_json(const struct xlb_addr *a)
+{
+	char s[XLB_ADDR_STRLEN];
+
+	return json_string(xlb_addr_str(a, s));
+}
+
+static const char *admin_str(enum xlb_admin_state s)
+{
+	return xlb_admin_state_str(s);
+}
+
+static json_t *be_stats_json(struct xlbd *d, const struct be_rt *b)
+{
+	struct xlb_be_stats s = {};
+
+	xlb_dp_stats_backend(d->dp, b->id, &s);
+	return json_pack("{s:I,s:I,s:I}", "packets", (json_int_t)s.packets,
+			 "bytes", (json_int_t)s.bytes, "new_flows",
+			 (json_int_t)s.new_flows);
+}
+
+static json_t *be_json(struct xlbd *d, const struct be_rt *b)
+{
+	char ms[18];
+	json_t *o, *nh;
+
+	nh = json_pack("{s:s}", "state", xlb_nh_state_str(b->nh.state));
+	if (b->nh.ifname[0])
+		json_object_set_new(nh, "interface", json_string(b->nh.ifname));
+	if (b->nh.gw.family)
+		json_object_set_new(nh, "via", addr_json(&b->nh.gw));
+	if (b->nh.state == XLB_NH_OK)
+		json_object_set_new(nh, "mac",
+				    json_string(xlb_mac_str(b->nh.mac, ms)));
+	o = json_pack("{s:o,s:I,s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "address",
+		      addr_json(&b->cfg.addr), "weight",
+		      (json_int_t)b->cfg.weight, "state",
+		      admin_str(b->cfg.state), "dp_state",
+		      be_state_str(b->dp_state), "id", (json_int_t)b->id, "gen",
+		      (json_int_t)b->gen, "health", hc_status(d, b), "nexthop",
+		      nh, "stats", be_stats_json(d, b));
+	if (b->cfg.health_check[0])
+		json_object_set_new(o, "health_check",
+				    json_string(b->cfg.health_check));
+	return o;
+}
+
+static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
+{
+	json_t *o, *arr;
+	size_t i;
+
+	o = json_pack("{s:o,s:o,s:s,s:I,s:s,s:I,s:I,s:b,s:s,s:b,s:b,s:I,s:I}",
+		      "address", addr_json(&v->cfg.addr), "port",
+		      port_json(v->cfg.port), "protocol",
+		      xlb_proto_str(v->cfg.proto), "id", (json_int_t)v->id,
+		      "forwarding", xlb_fwd_str(v->cfg.fwd), "ring_size",
+		      (json_int_t)v->cfg.ring_size, "min_healthy",
+		      (json_int_t)v->cfg.min_healthy, "conn_table",
+		      !(v->cfg.flags & XLB_VIP_F_NO_CONN), "hash",
+		      (v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
+		      "announce", v->cfg.announce, "servable", v->servable,
+		      "healthy", (json_int_t)core_healthy(v), "backends",
+		      (json_int_t)v->n_bes);
+	if (v->cfg.name[0])
+		json_object_set_new(o, "name", json_string(v->cfg.name));
+	if (v->cfg.health_check[0])
+		json_object_set_new(o, "health_check",
+				    json_string(v->cfg.health_check));
+	if (!full)
+		return o;
+	arr = json_array();
+	for (i = 0; i < v->n_bes; i++)
+		json_array_append_new(arr, be_json(d, v->bes[i]));
+	json_object_set_new(o, "backend_list", arr);
+	return o;
+}
+
+/* The VIP named by args, in the runtime tables. */
+static struct vip_rt *arg_vip(struct xlbd *d, json_t *args, char *err,
+			      size_t errlen, int *r)
+{
+	struct xlb_addr a;
+	struct vip_rt *v;
+	char name[80];
+	__u16 port;
+	__u8 proto;
+
+	*r = xlb_api_arg_vip(args, &a, &port, &proto, err, errlen);
+	if (*r)
+		return NULL;
+	v = core_find_vip(d, &a, port, proto);
+	if (!v) {
+		snprintf(err, errlen, "vip %s: no such VIP",
+			 xlb_vip_str(&a, port, proto, name, sizeof(name)));
+		*r = -ENOENT;
+	}
+	return v;
+}
+
+static const char *const vip_key_args[] = { "address", "port", "protocol",
+					    NULL };
+
+/* --- read-only ------------------------------------------------------------ */
+
+static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	static const char *const keys[] = { "flows", NULL };
+	json_t *o, *ifs, *dpj;
+	size_t i, nbe = 0, nserv = 0;
+	bool flows = false;
+	__u64 n4, n6;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_bool(args, "flows", &flows, NULL, err,
+				  sizeof(err));
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	ifs = json_array();
+	for (i = 0; i < d->n_ifaces; i++) {
+		const struct iface_rt *f = &d->ifaces[i];
+
+		json_array_append_new(
+			ifs, json_pack("{s:s,s:i,s:b,s:s,s:b}", "name",
+				       f->cfg.name, "ifindex", f->ifindex,
+				       "attached", f->attached, "mode",
+				       f->cfg.generic ? "generic" : "native",
+				       "dispatcher", f->dispatcher));
+	}
+	for (i = 0; i < d->n_vips; i++) {
+		nbe += d->vips[i]->n_bes;
+		nserv += d->vips[i]->servable;
+	}
+	dpj = json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:b}", "adopted",
+			xlb_dp_adopted(d->dp), "pin_dir", d->opts.pin_dir,
+			"max_vips", (json_int_t)sz->max_vips, "max_backends",
+			(json_int_t)sz->max_backends, "ring_max",
+			(json_int_t)sz->ring_max, "conn_max",
+			(json_int_t)sz->conn_max, "attached", d->dp_attached);
+	if (flows && !xlb_dp_conn_count(d->dp, &n4, &n6)) {
+		json_object_set_new(dpj, "flows_ipv4", json_integer(n4));
+		json_object_set_new(dpj, "flows_ipv6", json_integer(n6));
+	}
+	o = json_pack("{s:s,s:i,s:I,s:s,s:s,s:o,s:o,s:I,s:I,s:I}", "version",
+		      XLB_VERSION, "pid", (int)getpid(), "uptime_s",
+		      (json_int_t)((xlbd_now_ms() - d->start_ms) / 1000),
+		      "config", d->cfg->path, "log_level",
+		      xlb_log_level_name(xlb_log_get_level()), "data_path",
+		      dpj, "interfaces", ifs, "vips", (json_int_t)d->n_vips,
+		      "vips_servable", (json_int_t)nserv, "backends",
+		      (json_int_t)nbe);
+	api_reply(r, o, 0, NULL);
+}
+
+static void cmd_vip_list(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	json_t *arr;
+	size_t i;
+	ERRBUF;
+	int e;
+
+	if (json_object_size(args)) {
+		struct vip_rt *v;
+
+		e = xlb_api_check_keys(args, vip_key_args, err, sizeof(err));
+		v = e ? NULL : arg_vip(d, args, err, sizeof(err), &e);
+		if (!v) {
+			api_reply(r, NULL, e, err);
+			return;
+		}
+		arr = json_array();
+		json_array_append_new(arr, vip_json(d, v, true));
+		api_reply(r, arr, 0, NULL);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < d->n_vips; i++)
+		json_array_append_new(arr, vip_json(d, d->vips[i], false));
+	api_reply(r, arr, 0, NULL);
+}
+
+static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct vip_rt *v;
+	json_t *arr;
+	size_t i;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, vip_key_args, err, sizeof(err));
+	v = e ? NULL : arg_vip(d, args, err, sizeof(err), &e);
+	if (!v) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < v->n_bes; i++)
+		json_array_append_new(arr, be_json(d, v->bes[i]));
+	api_reply(r, arr, 0, NULL);
+}
+
+static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
+{
+	struct xlb_vip_stats s = {};
+	json_t *o, *bes;
+	size_t i;
+
+	xlb_dp_stats_vip(d->dp, v->id, &s);
+	bes = json_array();
+	for (i = 0; i < v->n_bes; i++) {
+		json_t *b = be_stats_json(d, v->bes[i]);
+
+		json_object_set_new(b, "address", addr_json(&v->bes[i]->cfg.addr));
+		json_object_set_new(b, "dp_state",
+				    json_string(be_state_str(v->bes[i]->dp_state)));
+		json_array_append_new(bes, b);
+	}
+	o = json_pack("{s:o,s:o,s:s,s:I,s:I,s:I,s:I,s:o}", "address",
+		      addr_json(&v->cfg.addr), "port", port_json(v->cfg.port),
+		      "protocol", xlb_proto_str(v->cfg.proto), "packets",
+		      (json_int_t)s.packets, "bytes", (json_int_t)s.bytes,
+		      "new_flows", (json_int_t)s.new_flows, "drops",
+		      (json_int_t)s.drops, "backends", bes);
+	return o;
+}
+
+static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_global_stats g = {};
+	json_t *o, *gj, *vs;
+	struct vip_rt *v;
+	size_t i;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, vip_key_args, err, sizeof(err));
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	vs = json_array();
+	if (json_object_size(args)) {
+		v = arg_vip(d, args, err, sizeof(err), &e);
+		if (!v) {
+			json_decref(vs);
+			api_reply(r, NULL, e, err);
+			return;
+		}
+		json_array_append_new(vs, vip_stats_json(d, v));
+	} else {
+		for (i = 0; i < d->n_vips; i++)
+			json_array_append_new(vs, vip_stats_json(d, d->vips[i]));
+	}
+	xlb_dp_stats_global(d->dp, &g);
+	gj = json_object();
+	for (i = 0; i < XLB_C_MAX; i++)
+		json_object_set_new(gj, xlb_counter_name(i),
+				    json_integer((json_int_t)g.c[i]));
+	o = json_pack("{s:o,s:o}", "global", gj, "vips", vs);
+	api_reply(r, o, 0, NULL);
+}
+
+static struct be_rt *be_by_id(struct vip_rt *v, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < v->n_bes; i++)
+		if (v->bes[i]->id == id)
+			return v->bes[i];
+	return NULL;
+}
+
+/*
+ * flow: which backend a client flow reaches. The VIP is found the way the
+ * data path finds it: (address, dport, protocol), then the port-less
+ * (address, any, protocol); "port" names the VIP explicitly instead.
+ */
+static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = { "address", "port", "protocol",
+					    "src", "sport", "dport", NULL };
+	unsigned long long sport = 0, dport = 0;
+	struct xlb_flow f = {};
+	struct xlb_conn c;
+	struct be_rt *rb = NULL, *cb = NULL;
+	struct vip_rt *v = NULL;
+	bool have_dport = false, in_conn = false, conn_usable = false;
+	__u32 slot, id;
+	char hs[24];
+	json_t *o;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_addr(args, "src", true, &f.src, NULL, err,
+				  sizeof(err));
+	e = e ?: xlb_api_arg_uint(args, "sport", true, 65535, &sport, NULL,
+				  err, sizeof(err));
+	e = e ?: xlb_api_arg_uint(args, "dport", false, 65535, &dport,
+				  &have_dport, err, sizeof(err));
+	if (!e && json_object_get(args, "port")) {
+		v = arg_vip(d, args, err, sizeof(err), &e);
+	} else if (!e) {
+		struct xlb_addr a;
+		const char *ps;
+		int proto = -1;
+		char name[80];
+
+		e = xlb_api_arg_addr(args, "address", true, &a, NULL, err,
+				     sizeof(err));
+		e = e ?: xlb_api_arg_str(args, "protocol", true, &ps, err,
+					 sizeof(err));
+		if (!e && (proto = xlb_proto_parse(ps)) < 0) {
+			snprintf(err, sizeof(err),
+				 "argument 'protocol' must be tcp or udp");
+			e = -EINVAL;
+		}
+		if (!e && have_dport)
+			v = core_find_vip(d, &a, (__u16)dport, (__u8)proto);
+		if (!e && !v)
+			v = core_find_vip(d, &a, 0, (__u8)proto);
+		if (!e && !v) {
+			snprintf(err, sizeof(err), "no VIP matches %s",
+				 xlb_vip_str(&a, (__u16)dport, proto, name,
+					     sizeof(name)));
+			e = -ENOENT;
+		}
+	}
+	if (!e && f.src.family != v->cfg.addr.family) {
+		snprintf(err, sizeof(err), "src and VIP differ in family");
+		e = -EINVAL;
+	}
+	if (!e && !v->cfg.port && !have_dport) {
+		snprintf(err, sizeof(err), "vip %s has no port: give dport",
+			 v->name);
+		e = -EINVAL;
+	}
+	if (!e && v->cfg.port && have_dport && dport != v->cfg.port) {
+		snprintf(err, sizeof(err),
+			 "dport %llu is not the port of vip %s", dport,
+			 v->name);
+		e = -EINVAL;
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	f.dst = v->cfg.addr;
+	f.sport = (__u16)sport;
+	f.dport = v->cfg.port ? v->cfg.port : (__u16)dport;
+	f.proto = v->cfg.proto;
+	e = xlb_dp_flow_pick(d->dp, &v->dpv, &f, &slot, &id);
+	if (e) {
+		api_reply(r, NULL, e, "reading the ring");
+		return;
+	}
+	rb = id == XLB_BACKEND_NONE ? NULL : be_by_id(v, id);
+	if (!(v->cfg.flags & XLB_VIP_F_NO_CONN) &&
+	    !xlb_dp_conn_get(d->dp, &f, &c)) {
+		in_conn = true;
+		cb = be_by_id(v, c.backend);
+		conn_usable = cb && cb->gen == c.gen &&
+			      (cb->dp_state == XLB_BE_UP ||
+			       cb->dp_state == XLB_BE_DRAINING);
+	}
+	snprintf(hs, sizeof(hs), "0x%016llx",
+		 (unsigned long long)xlb_flow_hash(d->cfg->hash_seed, &f,
+						   v->cfg.flags));
+	o = json_pack("{s:s,s:I,s:s,s:b}", "vip", v->name, "slot",
+		      (json_int_t)slot, "hash", hs, "in_conn_table", in_conn);
+	json_object_set_new(o, "ring_backend",
+			    rb ? addr_json(&rb->cfg.addr) : json_null());
+	json_object_set_new(o, "conn_backend",
+			    cb ? addr_json(&cb->cfg.addr) : json_null());
+	if (conn_usable) {
+		json_object_set_new(o, "backend", addr_json(&cb->cfg.addr));
+		json_object_set_new(o, "from", json_string("conn_table"));
+	} else if (rb) {
+		json_object_set_new(o, "backend", addr_json(&rb->cfg.addr));
+		json_object_set_new(o, "from", json_string("ring"));
+	} else {
+		json_object_set_new(o, "backend", json_null());
+		json_object_set_new(o, "from", json_string("none"));
+	}
+	api_reply(r, o, 0, NULL);
+}
+
+static void cmd_config_dump(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	char *text = NULL;
+	int e;
+
+	(void)args;
+	e = xlb_cfg_dump(d->cfg, &text);
+	if (e) {
+		api_reply(r, NULL, e, "dumping the configuration");
+		return;
+	}
+	api_reply(r, json_pack("{s:s}", "yaml", text), 0, NULL);
+	free(text);
+}
+
+/* --- changes -------------------------------------------------------------- */
+
+static void reply_change(struct xlbd *d, struct api_req *r,
+			 struct xlb_cfg *next, const char *what)
+{
+	ERRBUF;
+	int e;
+
+	e = core_change(d, next, err, sizeof(err));
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	pr_info("api: %s", what);
+	api_reply(r, json_pack("{s:s}", "done", what), 0, NULL);
+}
+
+static int parse_vip_opts(struct xlbd *d, json_t *args,
+			  struct xlb_vip_cfg *vc, char *err, size_t errlen)
+{
+	unsigned long long u;
+	const char *s;
+	bool b, present;
+	int e;
+
+	(void)d;
+	e = xlb_api_arg_str(args, "name", false, &s, err, errlen);
+	if (!e && s)
+		snprintf(vc->name, sizeof(vc->name), "%s", s);
+	e = e ?: xlb_api_arg_str(args, "forwarding", false, &s, err, errlen);
+	if (!e && s) {
+		if (!strcmp(s, "ipip"))
+			vc->fwd = XLB_FWD_IPIP;
+		else if (!strcmp(s, "l2"))
+			vc->fwd = XLB_FWD_L2;
+		else {
+			snprintf(err, errlen, "forwarding must be ipip or l2");
+			return -EINVAL;
+		}
+	}
+	e = e ?: xlb_api_arg_uint(args, "ring_size", false, XLB_MAX_RING_SIZE,
+				  &u, &present, err, errlen);
+	if (!e && present)
+		vc->ring_size = (__u32)u;
+	e = e ?: xlb_api_arg_uint(args, "min_healthy", false, 1000000, &u,
+				  &present, err, errlen);
+	if (!e && present)
+		vc->min_healthy = (__u32)u;
+	e = e ?: xlb_api_arg_bool(args, "conn_table", &b, &present, err,
+				  errlen);
+	if (!e && present) {
+		vc->flags &= ~XLB_VIP_F_NO_CONN;
+		if (!b)
+			vc->flags |= XLB_VIP_F_NO_CONN;
+	}
+	e = e ?: xlb_api_arg_str(args, "hash", false, &s, err, errlen);
+	if (!e && s) {
+		vc->flags &= ~XLB_VIP_F_SRC_ONLY;
+		if (!strcmp(s, "source"))
+			vc->flags |= XLB_VIP_F_SRC_ONLY;
+		else if (strcmp(s, "5tuple")) {
+			snprintf(err, errlen, "hash must be 5tuple or source");
+			return -EINVAL;
+		}
+	}
+	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err,
+				  errlen);
+	if (!e && present)
+		vc->announce = b;
+	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err,
+				 errlen);
+	if (!e && s)
+		snprintf(vc->health_check, sizeof(vc->health_check), "%s", s);
+	return e;
+}
+
+static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = {
+		"address",     "port",	    "protocol", "name",
+		"forwarding",  "ring_size", "min_healthy", "conn_table",
+		"hash",	       "announce",  "health_check", NULL
+	};
+	struct xlb_vip_cfg vc = {};
+	struct xlb_cfg *next;
+	char what[128];
+	ERRBUF;
+	int e;
+
+	vc.fwd = XLB_FWD_IPIP;
+	vc.ring_size = XLB_DEFAULT_RING_SIZE;
+	if (vc.ring_size > xlb_dp_sizes(d->dp)->ring_max)
+		vc.ring_size = xlb_dp_sizes(d->dp)->ring_max;
+	vc.min_healthy = 1;
+	vc.announce = true;
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_vip(args, &vc.addr, &vc.port, &vc.proto, err,
+				 sizeof(err));
+	e = e ?: parse_vip_opts(d, args, &vc, err, sizeof(err));
+	if (!e && xlb_cfg_find_vip(d->cfg, &vc.addr, vc.port, vc.proto)) {
+		snprintf(err, sizeof(err), "vip %s: already exists",
+			 xlb_vip_str(&vc.addr, vc.port, vc.proto, what,
+				     sizeof(what)));
+		e = -EEXIST;
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	next = xlb_cfg_dup(d->cfg);
+	if (!next || xlb_cfg_add_vip(next, &vc)) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, -ENOMEM, "out of memory");
+		return;
+	}
+	snprintf(what, sizeof(what), "vip %s added",
+		 xlb_vip_str(&vc.addr, vc.port, vc.proto,
+			     (char[80]){ 0 }, 80));
+	reply_change(d, r, next, what);
+}
+
+/* The VIP of args in a copy of the configuration. */
+static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
+				    struct xlb_cfg **next, char *err,
+				    size_t errlen, int *e)
+{
+	struct xlb_vip_cfg *vc;
+	struct xlb_addr a;
+	char name[80];
+	__u16 port;
+	__u8 proto;
+
+	*next = NULL;
+	*e = xlb_api_arg_vip(args, &a, &port, &proto, err, errlen);
+	if (*e)
+		return NULL;
+	*next = xlb_cfg_dup(d->cfg);
+	if (!*next) {
+		snprintf(err, errlen, "out of memory");
+		*e = -ENOMEM;
+		return NULL;
+	}
+	vc = xlb_cfg_find_vip(*next, &a, port, proto);
+	if (!vc) {
+		snprintf(err, errlen, "vip %s: no such VIP",
+			 xlb_vip_str(&a, port, proto, name, sizeof(name)));
+		*e = -ENOENT;
+		xlb_cfg_free(*next);
+		*next = NULL;
+	}
+	return vc;
+}
+
+static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = {
+		"address",    "port",	   "protocol",	  "name",
+		"forwarding", "ring_size", "min_healthy", "conn_table",
+		"hash",	      "announce",  "health_check", NULL
+	};
+	struct xlb_vip_cfg *vc;
+	struct xlb_cfg *next;
+	char what[128];
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	vc = e ? NULL : next_vip(d, args, &next, err, sizeof(err), &e);
+	if (vc)
+		e = parse_vip_opts(d, args, vc, err, sizeof(err));
+	if (e) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "vip %s changed",
+		 xlb_vip_str(&vc->addr, vc->port, vc->proto, (char[80]){ 0 },
+			     80));
+	reply_change(d, r, next, what);
+}
+
+static void cmd_vip_del(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_vip_cfg *vc;
+	struct xlb_cfg *next;
+	char what[128];
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, vip_key_args, err, sizeof(err));
+	vc = e ? NULL : next_vip(d, args, &next, err, sizeof(err), &e);
+	if (!vc) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "vip %s deleted",
+		 xlb_vip_str(&vc->addr, vc->port, vc->proto, (char[80]){ 0 },
+			     80));
+	xlb_cfg_del_vip(next, &vc->addr, vc->port, vc->proto);
+	reply_change(d, r, next, what);
+}
+
+static const char *const be_keys[] = { "address", "port",   "protocol",
+				       "backend", "weight", "state",
+				       "health_check", NULL };
+
+static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
+			 size_t errlen)
+{
+	unsigned long long w;
+	const char *s;
+	bool present;
+	int e, st;
+
+	e = xlb_api_arg_uint(args, "weight", false, XLB_MAX_WEIGHT, &w,
+			     &present, err, errlen);
+	if (!e && present)
+		bc->weight = (__u32)w;
+	e = e ?: xlb_api_arg_str(args, "state", false, &s, err, errlen);
+	if (!e && s) {
+		st = xlb_admin_state_parse(s);
+		if (st < 0) {
+			snprintf(err, errlen, "state must be up, drain or down");
+			return -EINVAL;
+		}
+		bc->state = (enum xlb_admin_state)st;
+	}
+	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err,
+				 errlen);
+	if (!e && s)
+		snprintf(bc->health_check, sizeof(bc->health_check), "%s", s);
+	return e;
+}
+
+static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_backend_cfg bc = {};
+	struct xlb_vip_cfg *vc = NULL;
+	struct xlb_cfg *next = NULL;
+	char what[160], as[XLB_ADDR_STRLEN];
+	ERRBUF;
+	int e;
+
+	bc.weight = XLB_DEFAULT_WEIGHT;
+	bc.state = XLB_ADMIN_UP;
+	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_addr(args, "backend", true, &bc.addr, NULL, err,
+				  sizeof(err));
+	e = e ?: parse_be_opts(args, &bc, err, sizeof(err));
+	if (!e)
+		vc = next_vip(d, args, &next, err, sizeof(err), &e);
+	if (!e && xlb_vip_find_backend(vc, &bc.addr)) {
+		snprintf(err, sizeof(err), "vip %s: backend %s: already exists",
+			 xlb_vip_str(&vc->addr, vc->port, vc->proto,
+				     (char[80]){ 0 }, 80),
+			 xlb_addr_str(&bc.addr, as));
+		e = -EEXIST;
+	}
+	if (!e && xlb_vip_add_backend(vc, &bc))
+		e = -ENOMEM;
+	if (e) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "vip %s: backend %s added",
+		 xlb_vip_str(&vc->addr, vc->port, vc->proto, (char[80]){ 0 },
+			     80),
+		 xlb_addr_str(&bc.addr, as));
+	reply_change(d, r, next, what);
+}
+
+static struct xlb_backend_cfg *next_be(struct xlbd *d, json_t *args,
+				       struct xlb_cfg **next,
+				       struct xlb_vip_cfg **vcp, char *err,
+				       size_t errlen, int *e)
+{
+	struct xlb_backend_cfg *bc;
+	char as[XLB_ADDR_STRLEN];
+	struct xlb_addr a;
+
+	*next = NULL;
+	*e = xlb_api_arg_addr(args, "backend", true, &a, NULL, err, errlen);
+	if (*e)
+		return NULL;
+	*vcp = next_vip(d, args, next, err, errlen, e);
+	if (!*vcp)
+		return NULL;
+	bc = xlb_vip_find_backend(*vcp, &a);
+	if (!bc) {
+		snprintf(err, errlen, "vip %s: backend %s: no such backend",
+			 xlb_vip_str(&(*vcp)->addr, (*vcp)->port,
+				     (*vcp)->proto, (char[80]){ 0 }, 80),
+			 xlb_addr_str(&a, as));
+		*e = -ENOENT;
+		xlb_cfg_free(*next);
+		*next = NULL;
+	}
+	return bc;
+}
+
+static void cmd_backend_set(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_backend_cfg *bc = NULL;
+	struct xlb_vip_cfg *vc = NULL;
+	struct xlb_cfg *next = NULL;
+	char what[200], as[XLB_ADDR_STRLEN];
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
+	if (!e && !json_object_get(args, "weight") &&
+	    !json_object_get(args, "state") &&
+	    !json_object_get(args, "health_check")) {
+		snprintf(err, sizeof(err), "nothing to set: give weight, "
+					   "state or health_check");
+		e = -EINVAL;
+	}
+	if (!e)
+		bc = next_be(d, args, &next, &vc, err, sizeof(err), &e);
+	if (bc)
+		e = parse_be_opts(args, bc, err, sizeof(err));
+	if (e) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "vip %s: backend %s: weight %u, state %s",
+		 xlb_vip_str(&vc->addr, vc->port, vc->proto, (char[80]){ 0 },
+			     80),
+		 xlb_addr_str(&bc->addr, as), bc->weight,
+		 xlb_admin_state_str(bc->state));
+	reply_change(d, r, next, what);
+}
+
+static void cmd_backend_del(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = { "address", "port", "protocol",
+					    "backend", NULL };
+	struct xlb_backend_cfg *bc = NULL;
+	struct xlb_vip_cfg *vc = NULL;
+	struct xlb_cfg *next = NULL;
+	char what[160], as[XLB_ADDR_STRLEN];
+	struct xlb_addr a;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	if (!e)
+		bc = next_be(d, args, &next, &vc, err, sizeof(err), &e);
+	if (!bc) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	a = bc->addr;
+	snprintf(what, sizeof(what), "vip %s: backend %s deleted",
+		 xlb_vip_str(&vc->addr, vc->port, vc->proto, (char[80]){ 0 },
+			     80),
+		 xlb_addr_str(&a, as));
+	xlb_vip_del_backend(vc, &a);
+	reply_change(d, r, next, what);
+}
+
+static void cmd_reload(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_cfg *next = NULL;
+	ERRBUF;
+	int e;
+
+	(void)args;
+	e = xlb_cfg_load(d->cfg->path, &next, err, sizeof(err));
+	if (!e)
+		e = core_apply(d, next, err, sizeof(err));
+	if (e) {
+		pr_err("reload: %s", err);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	pr_info("reloaded %s", d->cfg->path);
+	api_reply(r, json_pack("{s:s}", "done", "reloaded"), 0, NULL);
+}
+
+static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = { "level", NULL };
+	const char *s;
+	ERRBUF;
+	int e, lvl = 0;
+
+	(void)d;
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "level", true, &s, err, sizeof(err));
+	if (!e) {
+		lvl = xlb_log_level_parse(s);
+		if (lvl < 0) {
+			snprintf(err, sizeof(err), "level must be err, warn, "
+						   "info or debug");
+			e = -EINVAL;
+		}
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	xlb_log_set_level((enum xlb_log_level)lvl);
+	pr_info("log level %s", xlb_log_level_name(lvl));
+	api_reply(r, json_pack("{s:s}", "level", xlb_log_level_name(lvl)), 0,
+		  NULL);
+}
+
+static void cmd_dp_detach(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	(void)args;
+	d->detach_on_exit = true;
+	api_reply(r, json_pack("{s:s}", "done",
+			       "detaching, unpinning and stopping"),
+		  0, NULL);
+	xlbd_stop(d);
+}
+
+static const struct command commands[] = {
+	{ "status", cmd_status },
+	{ "vip.list", cmd_vip_list },
+	{ "vip.add", cmd_vip_add },
+	{ "vip.set", cmd_vip_set },
+	{ "vip.del", cmd_vip_del },
+	{ "backend.list", cmd_backend_list },
+	{ "backend.add", cmd_backend_add },
+	{ "backend.set", cmd_backend_set },
+	{ "backend.del", cmd_backend_del },
+	{ "stats", cmd_stats },
+	{ "flow", cmd_flow },
+	{ "reload", cmd_reload },
+	{ "config.dump", cmd_config_dump },
+	{ "log.set", cmd_log_set },
+	{ "dp.detach", cmd_dp_detach },
+};
+
+void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
+		       json_t *args)
+{
+	char err[XLB_API_ERRLEN];
+	size_t i;
+
+	if (d->stopping) {
+		api_reply(r, NULL, -ESHUTDOWN, "xlbd is stopping");
+		return;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(commands[i].name, cmd)) {
+			commands[i].fn(d, r, args);
+			return;
+		}
+	}
+	snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
+	api_reply(r, NULL, -EINVAL, err);
+}

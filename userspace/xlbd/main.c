@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: xlbd - the xlb controller
+ *
+ * Start-up order matters: the configuration is validated before anything
+ * is touched; the maps are created or re-adopted; the runtime tables are
+ * rebuilt from them (so a restart keeps ids, generations and states);
+ * the configuration is applied; only then is the program attached (or
+ * re-adopted, or upgraded in place), and only after that do the API and
+ * the announcements start.
+ *
+ * Stopping leaves the data path forwarding with its last state. `xlbd
+ * --cleanup` or `xlbctl dp detach` remove it on purpose.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+
+#include "attach.h"
+#include "log.h"
+#include "xlbd.h"
+
+static struct xlbd xlbd;
+
+__u64 xlbd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xlbd [OPTIONS]\n"
+		"\n"
+		"The xlb controller: loads the XDP balancer, keeps its maps in "
+		"step with\nthe configuration and with health checks, and "
+		"serves the xlbctl API.\n"
+		"\n"
+		"  -c, --config FILE     configuration (default %s)\n"
+		"      --check           validate the configuration and exit\n"
+		"  -p, --pin-dir DIR     pinned maps (default %s)\n"
+		"  -s, --socket PATH     API socket (default: api.socket)\n"
+		"  -l, --log-level L     err, warn, info or debug (default: "
+		"log.level)\n"
+		"      --no-attach       manage the maps only, attach nothing\n"
+		"      --cleanup         detach the program from the "
+		"configured interfaces,\n"
+		"                        remove the pinned maps, and exit\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         version\n",
+		XLB_DEFAULT_CONFIG, XLB_PIN_DIR);
+}
+
+void xlbd_stop(struct xlbd *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	pr_info("stopping%s", d->detach_on_exit
+				      ? " (detaching and unpinning)"
+				      : "; the data path keeps forwarding");
+	uv_stop(d->loop);
+}
+
+void xlbd_reload(struct xlbd *d)
+{
+	char err[512];
+	struct xlb_cfg *next = NULL;
+	int r;
+
+	r = xlb_cfg_load(d->cfg->path, &next, err, sizeof(err));
+	if (!r)
+		r = core_apply(d, next, err, sizeof(err));
+	if (r) {
+		pr_err("reload: %s (running configuration unchanged)", err);
+		return;
+	}
+	pr_info("reloaded %s", d->cfg->path);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct xlbd *d = s->data;
+
+	if (signum == SIGHUP)
+		xlbd_reload(d);
+	else
+		xlbd_stop(d);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct xlbd *d = t->data;
+
+	metrics_refresh(d);
+}
+
+static int cleanup_only(const char *config, const char *pin_dir)
+{
+	struct xlb_cfg *c = NULL;
+	char err[512];
+	size_t i;
+	int r, ifindex, ret = 0;
+
+	r = xlb_cfg_load(config, &c, err, sizeof(err));
+	if (r) {
+		pr_warn("%s; unpinning only", err);
+	} else {
+		for (i = 0; i < c->n_ifaces; i++) {
+			ifindex = (int)if_nametoindex(c->ifaces[i].name);
+			if (!ifindex)
+				continue;
+			r = xlb_detach(ifindex);
+			if (r) {
+				pr_err("interface %s: detach: %s",
+				       c->ifaces[i].name, strerror(-r));
+				ret = 1;
+			} else {
+				pr_info("interface %s: detached",
+					c->ifaces[i].name);
+			}
+		}
+		xlb_cfg_free(c);
+	}
+	r = xlb_dp_unpin(pin_dir);
+	if (r) {
+		pr_err("unpin %s: %s", pin_dir, strerror(-r));
+		ret = 1;
+	} else {
+		pr_info("removed pinned maps in %s", pin_dir);
+	}
+	return ret;
+}
+
+static void close_all(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "no-attach", no_argument, NULL, 'N' },
+		{ "cleanup", no_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	struct xlbd *d = &xlbd;
+	struct xlb_dp_opts dpo = {};
+	struct xlb_cfg *cfg = NULL;
+	bool check = false, cleanup = false;
+	int c, r, level = -1, ret = 1;
+	char err[512];
+
+	d->opts.config = XLB_DEFAULT_CONFIG;
+	d->opts.pin_dir = XLB_PIN_DIR;
+	xlb_log_init("xlbd", XLB_LOG_INFO);
+	while ((c = getopt_long(argc, argv, "c:p:s:l:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d->opts.config = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'p':
+			d->opts.pin_dir = optarg;
+			break;
+		case 's':
+			d->opts.socket = optarg;
+			break;
+		case 'l':
+			level = xlb_log_level_parse(optarg);
+			if (level < 0) {
+				fprintf(stderr, "xlbd: bad log level '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'N':
+			d->opts.no_attach = true;
+			break;
+		case 'X':
+			cleanup = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xlbd 0.1.0\n");
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		/* xlbd --check FILE */
+		if (check && optind + 1 == argc) {
+			d->opts.config = argv[optind];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (level >= 0)
+		xlb_log_set_level(level);
+
+	if (cleanup)
+		return cleanup_only(d->opts.config, d->opts.pin_dir);
+
+	r = xlb_cfg_load(d->opts.config, &cfg, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "xlbd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok (%zu VIPs)\n", d->opts.config, cfg->n_vips);
+		xlb_cfg_free(cfg);
+		return 0;
+	}
+	if (level < 0 && cfg->log_level[0])
+		xlb_log_set_level(xlb_log_level_parse(cfg->log_level) >= 0
+					  ? xlb_log_level_parse(cfg->log_level)
+					  : XLB_LOG_INFO);
+
+	d->loop = uv_default_loop();
+	d->start_ms = xlbd_now_ms();
+
+	r = xlb_dp_ensure_bpffs();
+	if (r)
+		goto out;
+	dpo.pin_dir = d->opts.pin_dir;
+	dpo.sizes = cfg->sizes;
+	r = xlb_dp_open(&dpo, &d->dp);
+	if (r)
+		goto out;
+	r = core_init(d);
+	if (r)
+		goto out;
+	r = nh_start(d);
+	if (r) {
+		pr_err("netlink: %s", strerror(-r));
+		goto out;
+	}
+	r = hc_start(d);
+	if (r)
+		goto out;
+	if (xlb_dp_adopted(d->dp)) {
+		r = core_adopt(d);
+		if (r) {
+			pr_err("re-adopting pinned maps: %s", strerror(-r));
+			goto out;
+		}
+	}
+	r = core_apply(d, cfg, err, sizeof(err));
+	cfg = NULL; /* taken by core_apply() */
+	if (r) {
+		pr_err("%s", err);
+		goto out;
+	}
+
+	r = api_start(d, err, sizeof(err));
+	if (r) {
+		pr_err("%s", err);
+		goto out;
+	}
+	r = metrics_start(d, err, sizeof(err));
+	if (r) {
+		pr_err("%s", err);
+		goto out;
+	}
+
+	uv_signal_init(d->loop, &d->sig_hup);
+	uv_signal_init(d->loop, &d->sig_term);
+	uv_signal_init(d->loop, &d->sig_int);
+	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
+	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_timer_init(d->loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, on_tick, 1000, 1000);
+
+	pr_info("running: %zu VIPs, data path %s", d->n_vips,
+		d->opts.no_attach ? "not attached (--no-attach)"
+				  : "attached");
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	ret = 0;
+out:
+	api_stop(d);
+	hc_stop(d);
+	nh_stop(d);
+	metrics_stop(d);
+	if (d->detach_on_exit) {
+		if (ifaces_detach_all(d))
+			ret = 1;
+		xlb_dp_close(d->dp);
+		d->dp = NULL;
+		if (xlb_dp_unpin(d->opts.pin_dir))
+			ret = 1;
+	}
+	if (d->loop) {
+		uv_walk(d->loop, close_all, NULL);
+		uv_run(d->loop, UV_RUN_DEFAULT);
+		uv_loop_close(d->loop);
+	}
+	nh_close(d);
+	core_free(d);
+	xlb_dp_close(d->dp);
+	xlb_cfg_free(d->cfg);
+	xlb_cfg_free(cfg);
+	free(d->ifaces);
+	return ret;
+}
