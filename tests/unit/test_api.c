@@ -77,8 +77,8 @@ static void test_request_round_trip(void **state)
 	line = xlb_api_request("backend.set",
 			       json_pack("{s:s,s:i,s:s,s:s,s:i}", "address",
 					 "192.0.2.1", "port", 80, "protocol",
-					 "tcp", "backend", "10.0.0.1",
-					 "weight", 7));
+					 "tcp", "backend", "10.0.0.1", "weight",
+					 7));
 	assert_non_null(line);
 	assert_int_equal(line[strlen(line) - 1], '\n');
 	assert_int_equal(xlb_api_request_parse(line, &req, &cmd, &args, err,
@@ -125,8 +125,7 @@ static void test_request_malformed(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
 		assert_int_equal(xlb_api_request_parse(bad[i].line, &req, &cmd,
-						       &args, err,
-						       sizeof(err)),
+						       &args, err, sizeof(err)),
 				 -EINVAL);
 		assert_null(req);
 		if (!strstr(err, bad[i].msg))
@@ -185,9 +184,9 @@ static void test_args(void **state)
 			 0);
 	assert_int_equal(u, 5);
 	assert_true(present);
-	assert_int_equal(xlb_api_arg_uint(o, "n", true, 4, &u, NULL, err,
-					  sizeof(err)),
-			 -ERANGE);
+	assert_int_equal(
+		xlb_api_arg_uint(o, "n", true, 4, &u, NULL, err, sizeof(err)),
+		-ERANGE);
 	assert_string_equal(err, "argument 'n' out of range 0..4");
 	assert_int_equal(xlb_api_arg_uint(o, "neg", true, 10, &u, NULL, err,
 					  sizeof(err)),
@@ -199,25 +198,24 @@ static void test_args(void **state)
 	assert_int_equal(xlb_api_arg_uint(o, "real", true, 10, &u, NULL, err,
 					  sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(xlb_api_arg_uint(o, "absent", true, 10, &u, NULL,
-					  err, sizeof(err)),
+	assert_int_equal(xlb_api_arg_uint(o, "absent", true, 10, &u, NULL, err,
+					  sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, "missing argument 'absent'");
-	assert_int_equal(xlb_api_arg_uint(o, "absent", false, 10, &u,
-					  &present, err, sizeof(err)),
+	assert_int_equal(xlb_api_arg_uint(o, "absent", false, 10, &u, &present,
+					  err, sizeof(err)),
 			 0);
 	assert_false(present);
-	assert_int_equal(xlb_api_arg_bool(o, "flag", &b, &present, err,
-					  sizeof(err)),
-			 0);
+	assert_int_equal(
+		xlb_api_arg_bool(o, "flag", &b, &present, err, sizeof(err)), 0);
 	assert_true(b);
 	assert_int_equal(xlb_api_arg_bool(o, "n", &b, NULL, err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(xlb_api_arg_str(o, "n", true, &s, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(xlb_api_arg_addr(o, "addr", true, &a, NULL, err,
-					  sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		xlb_api_arg_addr(o, "addr", true, &a, NULL, err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "not an IPv4 or IPv6 address"));
 	json_decref(o);
 }
@@ -317,8 +315,7 @@ static void *peer_main(void *arg)
 	return NULL;
 }
 
-static int call_peer(const char *reply, int timeout_ms, json_t **res,
-		     char *err)
+static int call_peer(const char *reply, int timeout_ms, json_t **res, char *err)
 {
 	struct peer p;
 	pthread_t t;

@@ -87,8 +87,7 @@ int xlb_api_request_parse(const char *line, json_t **req, const char **cmd,
 		snprintf(err, errlen, "malformed request: not a JSON object");
 		goto bad;
 	}
-	json_object_foreach(r, key, v)
-	{
+	json_object_foreach (r, key, v) {
 		if (strcmp(key, "cmd") && strcmp(key, "args")) {
 			snprintf(err, errlen,
 				 "malformed request: unknown key '%s'", key);
@@ -97,14 +96,16 @@ int xlb_api_request_parse(const char *line, json_t **req, const char **cmd,
 	}
 	c = json_object_get(r, "cmd");
 	if (!json_is_string(c) || !json_string_length(c)) {
-		snprintf(err, errlen, "malformed request: 'cmd' must be a "
-				      "non-empty string");
+		snprintf(err, errlen,
+			 "malformed request: 'cmd' must be a "
+			 "non-empty string");
 		goto bad;
 	}
 	a = json_object_get(r, "args");
 	if (a && !json_is_object(a)) {
-		snprintf(err, errlen, "malformed request: 'args' must be an "
-				      "object");
+		snprintf(err, errlen,
+			 "malformed request: 'args' must be an "
+			 "object");
 		goto bad;
 	}
 	if (!a) {
@@ -321,8 +322,7 @@ int xlb_api_check_keys(json_t *args, const char *const *keys, char *err,
 	json_t *v;
 	size_t i;
 
-	json_object_foreach(args, key, v)
-	{
+	json_object_foreach (args, key, v) {
 		for (i = 0; keys[i]; i++)
 			if (!strcmp(key, keys[i]))
 				break;
@@ -418,8 +418,9 @@ int xlb_api_arg_addr(json_t *args, const char *key, bool required,
 	if (r || !s)
 		return r;
 	if (xlb_addr_parse(s, out)) {
-		snprintf(err, errlen, "argument '%s': '%.64s' is not an IPv4 "
-				      "or IPv6 address",
+		snprintf(err, errlen,
+			 "argument '%s': '%.64s' is not an IPv4 "
+			 "or IPv6 address",
 			 key, s);
 		return -EINVAL;
 	}
@@ -428,8 +429,8 @@ int xlb_api_arg_addr(json_t *args, const char *key, bool required,
 	return 0;
 }
 
-int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port,
-		    __u8 *proto, char *err, size_t errlen)
+int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port, __u8 *proto,
+		    char *err, size_t errlen)
 {
 	json_t *p = json_object_get(args, "port");
 	const char *s;
@@ -442,21 +443,24 @@ int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port,
 	if (json_is_integer(p)) {
 		if (json_integer_value(p) < 1 ||
 		    json_integer_value(p) > 65535) {
-			snprintf(err, errlen, "argument 'port' out of range "
-					      "1..65535");
+			snprintf(err, errlen,
+				 "argument 'port' out of range "
+				 "1..65535");
 			return -ERANGE;
 		}
 		*port = (__u16)json_integer_value(p);
 	} else if (json_is_string(p)) {
 		if (xlb_port_parse(json_string_value(p), port) ||
 		    (!*port && strcmp(json_string_value(p), "any"))) {
-			snprintf(err, errlen, "argument 'port' must be "
-					      "1..65535 or \"any\"");
+			snprintf(err, errlen,
+				 "argument 'port' must be "
+				 "1..65535 or \"any\"");
 			return -EINVAL;
 		}
 	} else if (p) {
-		snprintf(err, errlen, "argument 'port' must be 1..65535 or "
-				      "\"any\"");
+		snprintf(err, errlen,
+			 "argument 'port' must be 1..65535 or "
+			 "\"any\"");
 		return -EINVAL;
 	}
 	r = xlb_api_arg_str(args, "protocol", true, &s, err, errlen);

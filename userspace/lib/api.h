@@ -105,7 +105,7 @@ int xlb_api_arg_addr(json_t *args, const char *key, bool required,
  * default any) and "protocol" ("tcp"|"udp", required)
  * @port: host order, 0 = any
  */
-int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port,
-		    __u8 *proto, char *err, size_t errlen);
+int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port, __u8 *proto,
+		    char *err, size_t errlen);
 
 #endif /* XLB_API_H */

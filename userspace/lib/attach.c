@@ -152,8 +152,8 @@ int xlb_attach(int ifindex, int prog_fd, bool generic, bool *dispatcher)
 	return 0;
 }
 
-int xlb_attach_replace(int ifindex, const struct xlb_attached *old,
-		       int new_fd, bool generic, bool *dispatcher)
+int xlb_attach_replace(int ifindex, const struct xlb_attached *old, int new_fd,
+		       bool generic, bool *dispatcher)
 {
 	int err;
 
@@ -196,9 +196,8 @@ int xlb_detach(int ifindex)
 		     p = xdp_multiprog__next_prog(p, mp)) {
 			if (strcmp(xdp_program__name(p), XLB_PROG_NAME))
 				continue;
-			err = xdp_program__detach(p, ifindex,
-						  xdp_multiprog__attach_mode(mp),
-						  0);
+			err = xdp_program__detach(
+				p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 			break;
 		}
 	}

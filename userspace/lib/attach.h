@@ -57,8 +57,8 @@ int xlb_attach(int ifindex, int prog_fd, bool generic, bool *dispatcher);
  * Without the dispatcher this is one netlink call with
  * XDP_FLAGS_REPLACE: no packet sees an empty interface.
  */
-int xlb_attach_replace(int ifindex, const struct xlb_attached *old,
-		       int new_fd, bool generic, bool *dispatcher);
+int xlb_attach_replace(int ifindex, const struct xlb_attached *old, int new_fd,
+		       bool generic, bool *dispatcher);
 
 /** xlb_detach() - remove xlb's program from @ifindex (others untouched) */
 int xlb_detach(int ifindex);

@@ -33,10 +33,10 @@
 #define XLB_ARGV_MAX	  16
 #define XLB_ALLOWED_MAX	  32
 
-#define XLB_DEFAULT_CONFIG	 "/etc/xlb/xlb.yaml"
-#define XLB_DEFAULT_SOCKET	 "/run/xlb/xlb.sock"
-#define XLB_DEFAULT_WEIGHT	 100
-#define XLB_MAX_WEIGHT		 1000000
+#define XLB_DEFAULT_CONFIG "/etc/xlb/xlb.yaml"
+#define XLB_DEFAULT_SOCKET "/run/xlb/xlb.sock"
+#define XLB_DEFAULT_WEIGHT 100
+#define XLB_MAX_WEIGHT	   1000000
 
 enum xlb_hc_type {
 	XLB_HC_NONE = 0, /* no check: the backend counts as healthy */
@@ -272,7 +272,7 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
  */
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
 
-struct xlb_cfg *xlb_cfg_new(void);   /* empty config with defaults */
+struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c);
 void xlb_cfg_free(struct xlb_cfg *c);
 /** xlb_cfg_equal() - same content (path ignored) */

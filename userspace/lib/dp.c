@@ -162,8 +162,8 @@ static int check_sizes(const struct xlb_dp_sizes *s)
 	if (s->max_vips > XLB_MAX_VIPS_LIMIT ||
 	    s->max_backends > XLB_MAX_BACKENDS_LIMIT ||
 	    s->ring_max > XLB_MAX_RING_SIZE ||
-	    (unsigned long long)s->max_vips * 2 *
-			    xlb_ring_stride(s->ring_max) > UINT32_MAX) {
+	    (unsigned long long)s->max_vips * 2 * xlb_ring_stride(s->ring_max) >
+		    UINT32_MAX) {
 		pr_err("data path sizes too large: %u VIPs, %u backends, ring %u",
 		       s->max_vips, s->max_backends, s->ring_max);
 		return -E2BIG;
@@ -238,21 +238,28 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	}
 	dp->skel->rodata->ring_max = sz.ring_max;
 	err = bpf_map__set_max_entries(dp->skel->maps.xlb_vip4, sz.max_vips);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_vip6,
-					      sz.max_vips);
-	err = err ?: bpf_map__set_max_entries(
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_vip6,
+					       sz.max_vips);
+	err = err   ?:
+		      bpf_map__set_max_entries(
 			      dp->skel->maps.xlb_ring,
 			      xlb_ring_blocks(sz.max_vips, sz.ring_max));
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_backends,
-					      sz.max_backends);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_conn4,
-					      sz.conn_max);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_conn6,
-					      sz.conn_max);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_vip_stats,
-					      sz.max_vips);
-	err = err ?: bpf_map__set_max_entries(dp->skel->maps.xlb_be_stats,
-					      sz.max_backends);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_backends,
+					       sz.max_backends);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn4,
+					       sz.conn_max);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn6,
+					       sz.conn_max);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_vip_stats,
+					       sz.max_vips);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_be_stats,
+					       sz.max_backends);
 	if (err)
 		goto err;
 
@@ -270,9 +277,10 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	err = xlb_bpf__load(dp->skel);
 	if (err) {
 		pr_err("load xlb.bpf.o: %s%s", strerror(-err),
-		       dp->adopted ? " (pinned maps incompatible with this "
-				     "build? 'xlbctl dp reset' recreates them)"
-				   : "");
+		       dp->adopted ?
+			       " (pinned maps incompatible with this "
+			       "build? 'xlbctl dp reset' recreates them)" :
+			       "");
 		goto err;
 	}
 
@@ -518,8 +526,8 @@ int xlb_dp_ring_write(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
 	return 0;
 }
 
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
-		     __u32 *slots, __u32 n)
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy, __u32 *slots,
+		     __u32 n)
 {
 	if (vip_id >= dp->sz.max_vips || copy > 1 || n > dp->sz.ring_max)
 		return -ERANGE;
@@ -555,9 +563,9 @@ int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
 	return xlb_dp_ring_slot(dp, v->id, v->active & 1, *slot, id);
 }
 
-int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a,
-			__u16 port, __u8 proto, struct xlb_vip *v,
-			const __u32 *slots, __u32 n)
+int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+			__u8 proto, struct xlb_vip *v, const __u32 *slots,
+			__u32 n)
 {
 	struct xlb_vip nv = *v;
 	int err;

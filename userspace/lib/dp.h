@@ -87,8 +87,8 @@ int xlb_dp_vip_get(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 		   __u8 proto, struct xlb_vip *v);
 int xlb_dp_vip_del(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 		   __u8 proto);
-typedef int (*xlb_dp_vip_cb)(const struct xlb_addr *a, __u16 port,
-			     __u8 proto, const struct xlb_vip *v, void *ctx);
+typedef int (*xlb_dp_vip_cb)(const struct xlb_addr *a, __u16 port, __u8 proto,
+			     const struct xlb_vip *v, void *ctx);
 /** xlb_dp_vip_foreach() - every VIP entry (markers included); stops on a
  * non-zero return of @cb and returns it */
 int xlb_dp_vip_foreach(struct xlb_dp *dp, xlb_dp_vip_cb cb, void *ctx);
@@ -104,8 +104,8 @@ int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a);
 /* Rings (xlb_ring) */
 int xlb_dp_ring_write(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
 		      const __u32 *slots, __u32 n);
-int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy,
-		     __u32 *slots, __u32 n);
+int xlb_dp_ring_read(struct xlb_dp *dp, __u32 vip_id, __u32 copy, __u32 *slots,
+		     __u32 n);
 /** xlb_dp_ring_slot() - backend id in one slot of one ring copy */
 int xlb_dp_ring_slot(struct xlb_dp *dp, __u32 vip_id, __u32 copy, __u32 slot,
 		     __u32 *id);
@@ -126,9 +126,9 @@ int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
  *
  * A packet sees the old ring or the new one, never a mix.
  */
-int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a,
-			__u16 port, __u8 proto, struct xlb_vip *v,
-			const __u32 *slots, __u32 n);
+int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
+			__u8 proto, struct xlb_vip *v, const __u32 *slots,
+			__u32 n);
 
 /* Backends (xlb_backends) */
 int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
@@ -138,8 +138,7 @@ int xlb_dp_backend_get(struct xlb_dp *dp, __u32 id, struct xlb_backend *b);
 /* Counters, summed over CPUs */
 int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out);
 int xlb_dp_stats_vip(struct xlb_dp *dp, __u32 id, struct xlb_vip_stats *out);
-int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id,
-			 struct xlb_be_stats *out);
+int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out);
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id);
 int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id);
 /** xlb_counter_name() - name of an enum xlb_counter ("drop_no_backend") */

@@ -53,8 +53,8 @@ struct xlb_mg_backend {
  *
  * Return: 0, -EINVAL (ring_size not prime, duplicate address), -ENOMEM.
  */
-int xlb_maglev_build(const struct xlb_mg_backend *b, size_t n,
-		     __u32 ring_size, __u32 *ring);
+int xlb_maglev_build(const struct xlb_mg_backend *b, size_t n, __u32 ring_size,
+		     __u32 *ring);
 
 /** xlb_is_prime() - for validating ring sizes */
 bool xlb_is_prime(__u32 n);

@@ -314,15 +314,13 @@ int xlb_nh_probe(struct xlb_nh *nh, const struct xlb_nh_result *r)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
 				   .sin6_port = htons(9) };
-	struct sockaddr_in s4 = { .sin_family = AF_INET,
-				  .sin_port = htons(9) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(9) };
 	int fd, err = 0;
 
 	(void)nh;
 	if (!r->ifindex || !r->ifname[0])
 		return -EINVAL;
-	fd = socket(xlb_af_to_sys(r->gw.family), SOCK_DGRAM | SOCK_CLOEXEC,
-		    0);
+	fd = socket(xlb_af_to_sys(r->gw.family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* A datagram to the discard port makes the kernel resolve the next

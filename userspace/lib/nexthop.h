@@ -23,10 +23,10 @@
 #include "addr.h"
 
 enum xlb_nh_state {
-	XLB_NH_OK = 0,	   /* resolved */
-	XLB_NH_NO_ROUTE,   /* no usable route (unreachable, local, ...) */
+	XLB_NH_OK = 0, /* resolved */
+	XLB_NH_NO_ROUTE, /* no usable route (unreachable, local, ...) */
 	XLB_NH_INCOMPLETE, /* neighbour not (yet) resolved */
-	XLB_NH_NO_L2,	   /* egress has no MAC (not Ethernet) */
+	XLB_NH_NO_L2, /* egress has no MAC (not Ethernet) */
 };
 
 /**

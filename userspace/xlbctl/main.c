@@ -39,7 +39,8 @@ struct cmd {
 
 static const struct cmd *cur;
 
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_err(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 static int usage_err(const char *fmt, ...)
 {
@@ -123,6 +124,8 @@ static int vip_arg(const char *s, const char *port, const char *proto,
 	struct xlb_addr a;
 	__u16 pn;
 
+	if (!s)
+		return usage_err("missing VIP");
 	if (strlen(s) >= sizeof(buf))
 		return usage_err("VIP '%s' is too long", s);
 	strcpy(buf, s);
@@ -227,11 +230,11 @@ enum {
 	O_PINDIR,
 };
 
-#define COMMON_VIP_OPTS                                                        \
-	{ "port", required_argument, NULL, O_PORT },                           \
-		{ "proto", required_argument, NULL, O_PROTO },                 \
-	{                                                                      \
-		"help", no_argument, NULL, 'h'                                 \
+#define COMMON_VIP_OPTS                                        \
+	{ "port", required_argument, NULL, O_PORT },           \
+		{ "proto", required_argument, NULL, O_PROTO }, \
+	{                                                      \
+		"help", no_argument, NULL, 'h'                 \
 	}
 
 /*
@@ -382,7 +385,7 @@ static int vip_edit(int argc, char **argv, const char *cmd,
 		    const struct option *opts)
 {
 	struct vip_opts o = { .args = json_object() };
-	char *pos[1];
+	char *pos[1] = { 0 };
 	int n, r;
 
 	r = split_args(argc, argv, opts, vip_opt, &o, pos, 1, &n);
@@ -451,10 +454,9 @@ static void print_backends(json_t *arr)
 	json_t *b;
 
 	printf("%-24s %6s %-6s %-9s %-8s %-24s %8s %10s  %s\n", "BACKEND",
-	       "WEIGHT", "STATE", "DATAPATH", "HEALTH", "LAST CHECK",
-	       "LATENCY", "SINCE", "NEXT HOP");
-	json_array_foreach(arr, i, b)
-	{
+	       "WEIGHT", "STATE", "DATAPATH", "HEALTH", "LAST CHECK", "LATENCY",
+	       "SINCE", "NEXT HOP");
+	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
 		json_t *ls = json_object_get(h, "since_s");
@@ -467,9 +469,9 @@ static void print_backends(json_t *arr)
 		snprintf(last, sizeof(last), "%.23s",
 			 json_is_string(json_object_get(h, "last_error")) &&
 					 json_string_length(json_object_get(
-						 h, "last_error"))
-				 ? jstr(h, "last_error")
-				 : jstr(h, "last_result"));
+						 h, "last_error")) ?
+				 jstr(h, "last_error") :
+				 jstr(h, "last_result"));
 		snprintf(since, sizeof(since), "-");
 		if (json_is_number(ls))
 			snprintf(since, sizeof(since), "%.0fs ago",
@@ -478,18 +480,18 @@ static void print_backends(json_t *arr)
 		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
 		       jstr(b, "dp_state"), jstr(h, "state"), last, lat, since,
 		       json_object_get(nh, "via") ? jstr(nh, "via") : "",
-		       json_object_get(nh, "mac") ? jstr(nh, "mac")
-						  : jstr(nh, "state"),
-		       json_object_get(nh, "interface")
-			       ? jstr(nh, "interface")
-			       : "");
+		       json_object_get(nh, "mac") ? jstr(nh, "mac") :
+						    jstr(nh, "state"),
+		       json_object_get(nh, "interface") ?
+			       jstr(nh, "interface") :
+			       "");
 	}
 }
 
 static int do_vip_show(int argc, char **argv)
 {
 	struct vip_opts o = { .args = json_object() };
-	char *pos[1], name[96];
+	char *pos[1] = { 0 }, name[96];
 	json_t *res = NULL, *v;
 	size_t i;
 	int n, r;
@@ -513,13 +515,12 @@ static int do_vip_show(int argc, char **argv)
 	}
 	printf("%-32s %-5s %8s %8s %-9s %5s %8s  %s\n", "VIP", "FWD",
 	       "BACKENDS", "HEALTHY", "SERVABLE", "ID", "RING", "NAME");
-	json_array_foreach(res, i, v)
-	{
+	json_array_foreach (res, i, v) {
 		printf("%-32s %-5s %8lld %8lld %-9s %5lld %8lld  %s\n",
 		       vip_name(v, name, sizeof(name)), jstr(v, "forwarding"),
 		       jint(v, "backends"), jint(v, "healthy"),
-		       json_is_true(json_object_get(v, "servable")) ? "yes"
-								    : "no",
+		       json_is_true(json_object_get(v, "servable")) ? "yes" :
+								      "no",
 		       jint(v, "id"), jint(v, "ring_size"),
 		       json_object_get(v, "name") ? jstr(v, "name") : "");
 		if (json_object_get(v, "backend_list")) {
@@ -589,7 +590,7 @@ static int be_common(int argc, char **argv, const struct option *opts,
 static int do_backend_add(int argc, char **argv)
 {
 	struct be_opts o = {};
-	char *pos[2];
+	char *pos[2] = { 0 };
 	int n, r;
 
 	r = be_common(argc, argv, be_add_opts, pos, 2, &n, &o);
@@ -607,7 +608,7 @@ static int do_backend_add(int argc, char **argv)
 static int do_backend_del(int argc, char **argv)
 {
 	struct be_opts o = {};
-	char *pos[2];
+	char *pos[2] = { 0 };
 	int n, r;
 
 	r = be_common(argc, argv, vip_key_opts, pos, 2, &n, &o);
@@ -626,7 +627,7 @@ static int do_backend_del(int argc, char **argv)
 static int do_backend_set(int argc, char **argv)
 {
 	struct be_opts o = {};
-	char *pos[8];
+	char *pos[8] = { 0 };
 	unsigned long w;
 	int n, r, i;
 
@@ -665,7 +666,7 @@ static int do_backend_show(int argc, char **argv)
 {
 	struct be_opts o = {};
 	json_t *res = NULL;
-	char *pos[1];
+	char *pos[1] = { 0 };
 	int n, r;
 
 	r = be_common(argc, argv, vip_key_opts, pos, 1, &n, &o);
@@ -729,12 +730,11 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 	size_t i, j;
 	json_t *c;
 
-	json_array_foreach(json_object_get(res, "vips"), i, v)
-	{
+	json_array_foreach (json_object_get(res, "vips"), i, v) {
 		long long nf = jint(v, "new_flows");
 
-		pv = prev ? json_array_get(json_object_get(prev, "vips"), i)
-			  : NULL;
+		pv = prev ? json_array_get(json_object_get(prev, "vips"), i) :
+			    NULL;
 		printf("vip %s: %lld packets, %lld bytes, %lld new flows, "
 		       "%lld drops",
 		       vip_name(v, name, sizeof(name)), jint(v, "packets"),
@@ -744,32 +744,28 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			       (jint(v, "packets") - jint(pv, "packets")) / dt,
 			       (nf - jint(pv, "new_flows")) / dt);
 		printf("\n");
-		json_array_foreach(json_object_get(v, "backends"), j, b)
-		{
+		json_array_foreach (json_object_get(v, "backends"), j, b) {
 			long long bnf = jint(b, "new_flows");
 
-			pb = pv ? json_array_get(json_object_get(pv, "backends"),
-						 j)
-				: NULL;
+			pb = pv ? json_array_get(
+					  json_object_get(pv, "backends"), j) :
+				  NULL;
 			printf("  %-24s %-9s %12lld packets %14lld bytes "
 			       "%10lld new flows (%5.1f%%)",
 			       jstr(b, "address"), jstr(b, "dp_state"),
 			       jint(b, "packets"), jint(b, "bytes"), bnf,
 			       nf ? 100.0 * bnf / nf : 0.0);
 			if (pb && dt > 0)
-				printf("  %.0f pkt/s",
-				       (jint(b, "packets") -
-					jint(pb, "packets")) /
-					       dt);
+				printf("  %.0f pkt/s", (jint(b, "packets") -
+							jint(pb, "packets")) /
+							       dt);
 			printf("\n");
 		}
 	}
 	printf("global:");
-	json_object_foreach(g, k, c)
-	{
+	json_object_foreach (g, k, c) {
 		if (json_integer_value(c))
-			printf(" %s=%lld", k,
-			       (long long)json_integer_value(c));
+			printf(" %s=%lld", k, (long long)json_integer_value(c));
 	}
 	printf("\n");
 }
@@ -785,7 +781,7 @@ static int do_stats(int argc, char **argv)
 	struct stats_opts o = { .v.args = json_object() };
 	json_t *res = NULL, *prev = NULL;
 	struct timespec ts = {};
-	char *pos[1];
+	char *pos[1] = { 0 };
 	long n_done = 0;
 	int n, r;
 
@@ -838,9 +834,9 @@ static int do_stats(int argc, char **argv)
 static int do_flow(int argc, char **argv)
 {
 	struct vip_opts o = { .args = json_object() };
-	unsigned long sp, dp;
+	unsigned long sp = 0, dp = 0;
 	json_t *res = NULL;
-	char *pos[4];
+	char *pos[4] = { 0 };
 	int n, r;
 
 	r = split_args(argc, argv, vip_key_opts, vip_opt, &o, pos, 4, &n);
@@ -874,15 +870,15 @@ static int do_flow(int argc, char **argv)
 		printf("  hash %s, ring slot %lld -> %s\n", jstr(res, "hash"),
 		       jint(res, "slot"), jstr(res, "ring_backend"));
 		printf("  connection table: %s%s%s\n",
-		       json_is_true(json_object_get(res, "in_conn_table"))
-			       ? "yes, "
-			       : "no",
-		       json_is_true(json_object_get(res, "in_conn_table"))
-			       ? "-> "
-			       : "",
-		       json_is_true(json_object_get(res, "in_conn_table"))
-			       ? jstr(res, "conn_backend")
-			       : "");
+		       json_is_true(json_object_get(res, "in_conn_table")) ?
+			       "yes, " :
+			       "no",
+		       json_is_true(json_object_get(res, "in_conn_table")) ?
+			       "-> " :
+			       "",
+		       json_is_true(json_object_get(res, "in_conn_table")) ?
+			       jstr(res, "conn_backend") :
+			       "");
 	}
 	json_decref(res);
 	return 0;
@@ -892,8 +888,9 @@ static int do_flow(int argc, char **argv)
 
 static int no_args(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      {} };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, {}
+	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
 	if (r == -100)
@@ -905,11 +902,11 @@ static int no_args(int argc, char **argv)
 	return 0;
 }
 
-#define NO_ARGS()                                                              \
-	do {                                                                   \
-		int __r = no_args(argc, argv);                                 \
-		if (__r)                                                       \
-			return __r == -100 ? 0 : -__r;                         \
+#define NO_ARGS()                                      \
+	do {                                           \
+		int __r = no_args(argc, argv);         \
+		if (__r)                               \
+			return __r == -100 ? 0 : -__r; \
 	} while (0)
 
 static int do_status(int argc, char **argv)
@@ -956,26 +953,26 @@ static int do_status(int argc, char **argv)
 	       jstr(res, "config"), jstr(res, "log_level"));
 	printf("data path: %s maps in %s, %s; %lld VIPs max, %lld backends "
 	       "max, ring %lld, %lld flows per family\n",
-	       json_is_true(json_object_get(dpj, "adopted")) ? "re-adopted"
-							     : "new",
+	       json_is_true(json_object_get(dpj, "adopted")) ? "re-adopted" :
+							       "new",
 	       jstr(dpj, "pin_dir"),
-	       json_is_true(json_object_get(dpj, "attached")) ? "attached"
-							      : "NOT attached",
+	       json_is_true(json_object_get(dpj, "attached")) ? "attached" :
+								"NOT attached",
 	       jint(dpj, "max_vips"), jint(dpj, "max_backends"),
 	       jint(dpj, "ring_max"), jint(dpj, "conn_max"));
 	if (json_object_get(dpj, "flows_ipv4"))
 		printf("flows: %lld IPv4, %lld IPv6\n", jint(dpj, "flows_ipv4"),
 		       jint(dpj, "flows_ipv6"));
-	json_array_foreach(json_object_get(res, "interfaces"), i, f)
+	json_array_foreach (json_object_get(res, "interfaces"), i, f)
 		printf("interface %s (ifindex %lld): %s, %s mode%s\n",
 		       jstr(f, "name"), jint(f, "ifindex"),
-		       json_is_true(json_object_get(f, "attached"))
-			       ? "attached"
-			       : "NOT attached",
+		       json_is_true(json_object_get(f, "attached")) ?
+			       "attached" :
+			       "NOT attached",
 		       jstr(f, "mode"),
-		       json_is_true(json_object_get(f, "dispatcher"))
-			       ? ", libxdp dispatcher"
-			       : "");
+		       json_is_true(json_object_get(f, "dispatcher")) ?
+			       ", libxdp dispatcher" :
+			       "");
 	printf("%lld VIPs (%lld servable), %lld backends\n", jint(res, "vips"),
 	       jint(res, "vips_servable"), jint(res, "backends"));
 	json_decref(res);
@@ -1007,8 +1004,9 @@ static int do_config_dump(int argc, char **argv)
 
 static int do_log_set(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      {} };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, {}
+	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
 	if (r == -100)
@@ -1019,8 +1017,7 @@ static int do_log_set(int argc, char **argv)
 		return usage_err("need LEVEL");
 	if (xlb_log_level_parse(argv[r]) < 0)
 		return usage_err("LEVEL must be err, warn, info or debug");
-	return call_print_done("log.set",
-			       json_pack("{s:s}", "level", argv[r]));
+	return call_print_done("log.set", json_pack("{s:s}", "level", argv[r]));
 }
 
 static int do_dp_detach(int argc, char **argv)
@@ -1036,14 +1033,13 @@ static int do_dp_detach(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "vip", "add", do_vip_add,
 	  VIPU "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
-	      "[--min-healthy N]\n        [--conn-table on|off] [--hash "
-	      "5tuple|source] [--announce on|off]\n        [--health-check "
-	      "NAME]",
+	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
+	       "5tuple|source] [--announce on|off]\n        [--health-check "
+	       "NAME]",
 	  "Add a VIP (saved to the configuration file)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },
-	{ "vip", "del", do_vip_del, VIPU,
-	  "Delete a VIP and its backends." },
+	{ "vip", "del", do_vip_del, VIPU, "Delete a VIP and its backends." },
 	{ "vip", "show", do_vip_show, "[" VIPU "]",
 	  "List VIPs, or show one with its backends." },
 	{ "backend", "add", do_backend_add,
@@ -1059,8 +1055,7 @@ static const struct cmd cmds[] = {
 	{ "backend", "show", do_backend_show, VIPU,
 	  "Backends of a VIP: state, data-path state, last check, latency, "
 	  "next hop." },
-	{ "stats", "", do_stats,
-	  "[" VIPU "] [--watch[=SECONDS]] [--count N]",
+	{ "stats", "", do_stats, "[" VIPU "] [--watch[=SECONDS]] [--count N]",
 	  "Packets, bytes, new flows per VIP and backend, and every global "
 	  "outcome\ncounter (drops by reason). --watch repeats with rates." },
 	{ "flow", "", do_flow, VIPU " SRC_IP SRC_PORT [DST_PORT]",
@@ -1092,11 +1087,12 @@ static void usage(FILE *f)
 	for (i = 0; i < N_CMDS; i++)
 		fprintf(f, "  xlbctl %s%s%s\n", cmds[i].object,
 			cmds[i].verb[0] ? " " : "", cmds[i].verb);
-	fprintf(f, "\n  -j, --json      JSON output\n"
-		   "  -s, --socket    xlbd's socket (default %s)\n"
-		   "  -t, --timeout   milliseconds to wait for xlbd (default "
-		   "10000)\n"
-		   "\n'xlbctl OBJECT VERB --help' describes one command.\n",
+	fprintf(f,
+		"\n  -j, --json      JSON output\n"
+		"  -s, --socket    xlbd's socket (default %s)\n"
+		"  -t, --timeout   milliseconds to wait for xlbd (default "
+		"10000)\n"
+		"\n'xlbctl OBJECT VERB --help' describes one command.\n",
 		XLB_DEFAULT_SOCKET);
 }
 
@@ -1167,8 +1163,9 @@ int main(int argc, char **argv)
 	}
 	for (k = 0; k < N_CMDS; k++)
 		if (!strcmp(cmds[k].object, obj)) {
-			fprintf(stderr, "xlbctl: %s: unknown verb '%s'; one "
-					"of:",
+			fprintf(stderr,
+				"xlbctl: %s: unknown verb '%s'; one "
+				"of:",
 				obj, verb);
 			for (; k < N_CMDS; k++)
 				if (!strcmp(cmds[k].object, obj))

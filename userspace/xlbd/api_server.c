@@ -24,8 +24,8 @@
 #include "log.h"
 #include "xlbd.h"
 
-#define API_MAX_CONNS	64
-#define API_IDLE_MS	60000
+#define API_MAX_CONNS 64
+#define API_IDLE_MS   60000
 
 struct api_srv {
 	uv_pipe_t pipe;
@@ -158,8 +158,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	}
 	if (n > 0 && xlb_api_buf_feed(&c->buf, b->base, n)) {
 		free(b->base);
-		conn_send(c, xlb_api_response_err(EMSGSIZE,
-						  "request too large"));
+		conn_send(c,
+			  xlb_api_response_err(EMSGSIZE, "request too large"));
 		conn_close(c);
 		return;
 	}
@@ -262,8 +262,7 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	if (srv->nconn > API_MAX_CONNS ||
-	    uv_fileno((uv_handle_t *)&c->h, &fd) ||
-	    !peer_allowed(srv, fd)) {
+	    uv_fileno((uv_handle_t *)&c->h, &fd) || !peer_allowed(srv, fd)) {
 		conn_send(c, xlb_api_response_err(EACCES, "not allowed"));
 		conn_close(c);
 		return;
@@ -319,8 +318,9 @@ int api_start(struct xlbd *d, char *err, size_t errlen)
 		fd = xlb_api_connect(path);
 		if (fd >= 0) {
 			close(fd);
-			snprintf(err, errlen, "api: %s is in use (is another "
-					      "xlbd running?)",
+			snprintf(err, errlen,
+				 "api: %s is in use (is another "
+				 "xlbd running?)",
 				 path);
 			free(srv);
 			return -EADDRINUSE;

@@ -92,18 +92,17 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	json_t *o, *arr;
 	size_t i;
 
-	o = json_pack("{s:o,s:o,s:s,s:I,s:s,s:I,s:I,s:b,s:s,s:b,s:b,s:I,s:I}",
-		      "address", addr_json(&v->cfg.addr), "port",
-		      port_json(v->cfg.port), "protocol",
-		      xlb_proto_str(v->cfg.proto), "id", (json_int_t)v->id,
-		      "forwarding", xlb_fwd_str(v->cfg.fwd), "ring_size",
-		      (json_int_t)v->cfg.ring_size, "min_healthy",
-		      (json_int_t)v->cfg.min_healthy, "conn_table",
-		      !(v->cfg.flags & XLB_VIP_F_NO_CONN), "hash",
-		      (v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
-		      "announce", v->cfg.announce, "servable", v->servable,
-		      "healthy", (json_int_t)core_healthy(v), "backends",
-		      (json_int_t)v->n_bes);
+	o = json_pack(
+		"{s:o,s:o,s:s,s:I,s:s,s:I,s:I,s:b,s:s,s:b,s:b,s:I,s:I}",
+		"address", addr_json(&v->cfg.addr), "port",
+		port_json(v->cfg.port), "protocol", xlb_proto_str(v->cfg.proto),
+		"id", (json_int_t)v->id, "forwarding", xlb_fwd_str(v->cfg.fwd),
+		"ring_size", (json_int_t)v->cfg.ring_size, "min_healthy",
+		(json_int_t)v->cfg.min_healthy, "conn_table",
+		!(v->cfg.flags & XLB_VIP_F_NO_CONN), "hash",
+		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
+		"announce", v->cfg.announce, "servable", v->servable, "healthy",
+		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
 	if (v->cfg.name[0])
 		json_object_set_new(o, "name", json_string(v->cfg.name));
 	if (v->cfg.health_check[0])
@@ -157,8 +156,9 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 	int e;
 
 	e = xlb_api_check_keys(args, keys, err, sizeof(err));
-	e = e ?: xlb_api_arg_bool(args, "flows", &flows, NULL, err,
-				  sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_bool(args, "flows", &flows, NULL, err,
+				     sizeof(err));
 	if (e) {
 		api_reply(r, NULL, e, err);
 		return;
@@ -192,8 +192,8 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 		      XLB_VERSION, "pid", (int)getpid(), "uptime_s",
 		      (json_int_t)((xlbd_now_ms() - d->start_ms) / 1000),
 		      "config", d->cfg->path, "log_level",
-		      xlb_log_level_name(xlb_log_get_level()), "data_path",
-		      dpj, "interfaces", ifs, "vips", (json_int_t)d->n_vips,
+		      xlb_log_level_name(xlb_log_get_level()), "data_path", dpj,
+		      "interfaces", ifs, "vips", (json_int_t)d->n_vips,
 		      "vips_servable", (json_int_t)nserv, "backends",
 		      (json_int_t)nbe);
 	api_reply(r, o, 0, NULL);
@@ -257,9 +257,11 @@ static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 	for (i = 0; i < v->n_bes; i++) {
 		json_t *b = be_stats_json(d, v->bes[i]);
 
-		json_object_set_new(b, "address", addr_json(&v->bes[i]->cfg.addr));
-		json_object_set_new(b, "dp_state",
-				    json_string(be_state_str(v->bes[i]->dp_state)));
+		json_object_set_new(b, "address",
+				    addr_json(&v->bes[i]->cfg.addr));
+		json_object_set_new(
+			b, "dp_state",
+			json_string(be_state_str(v->bes[i]->dp_state)));
 		json_array_append_new(bes, b);
 	}
 	o = json_pack("{s:o,s:o,s:s,s:I,s:I,s:I,s:I,s:o}", "address",
@@ -296,7 +298,8 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 		json_array_append_new(vs, vip_stats_json(d, v));
 	} else {
 		for (i = 0; i < d->n_vips; i++)
-			json_array_append_new(vs, vip_stats_json(d, d->vips[i]));
+			json_array_append_new(vs,
+					      vip_stats_json(d, d->vips[i]));
 	}
 	xlb_dp_stats_global(d->dp, &g);
 	gj = json_object();
@@ -324,8 +327,9 @@ static struct be_rt *be_by_id(struct vip_rt *v, __u32 id)
  */
 static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = { "address", "port", "protocol",
-					    "src", "sport", "dport", NULL };
+	static const char *const keys[] = { "address", "port",	"protocol",
+					    "src",     "sport", "dport",
+					    NULL };
 	unsigned long long sport = 0, dport = 0;
 	struct xlb_flow f = {};
 	struct xlb_conn c;
@@ -339,12 +343,15 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 	int e;
 
 	e = xlb_api_check_keys(args, keys, err, sizeof(err));
-	e = e ?: xlb_api_arg_addr(args, "src", true, &f.src, NULL, err,
-				  sizeof(err));
-	e = e ?: xlb_api_arg_uint(args, "sport", true, 65535, &sport, NULL,
-				  err, sizeof(err));
-	e = e ?: xlb_api_arg_uint(args, "dport", false, 65535, &dport,
-				  &have_dport, err, sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_addr(args, "src", true, &f.src, NULL, err,
+				     sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "sport", true, 65535, &sport, NULL,
+				     err, sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "dport", false, 65535, &dport,
+				     &have_dport, err, sizeof(err));
 	if (!e && json_object_get(args, "port")) {
 		v = arg_vip(d, args, err, sizeof(err), &e);
 	} else if (!e) {
@@ -355,8 +362,9 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 
 		e = xlb_api_arg_addr(args, "address", true, &a, NULL, err,
 				     sizeof(err));
-		e = e ?: xlb_api_arg_str(args, "protocol", true, &ps, err,
-					 sizeof(err));
+		e = e	  ?:
+			    xlb_api_arg_str(args, "protocol", true, &ps, err,
+					    sizeof(err));
 		if (!e && (proto = xlb_proto_parse(ps)) < 0) {
 			snprintf(err, sizeof(err),
 				 "argument 'protocol' must be tcp or udp");
@@ -464,8 +472,8 @@ static void reply_change(struct xlbd *d, struct api_req *r,
 	api_reply(r, json_pack("{s:s}", "done", what), 0, NULL);
 }
 
-static int parse_vip_opts(struct xlbd *d, json_t *args,
-			  struct xlb_vip_cfg *vc, char *err, size_t errlen)
+static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
+			  char *err, size_t errlen)
 {
 	unsigned long long u;
 	const char *s;
@@ -487,16 +495,20 @@ static int parse_vip_opts(struct xlbd *d, json_t *args,
 			return -EINVAL;
 		}
 	}
-	e = e ?: xlb_api_arg_uint(args, "ring_size", false, XLB_MAX_RING_SIZE,
-				  &u, &present, err, errlen);
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "ring_size", false,
+				     XLB_MAX_RING_SIZE, &u, &present, err,
+				     errlen);
 	if (!e && present)
 		vc->ring_size = (__u32)u;
-	e = e ?: xlb_api_arg_uint(args, "min_healthy", false, 1000000, &u,
-				  &present, err, errlen);
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "min_healthy", false, 1000000, &u,
+				     &present, err, errlen);
 	if (!e && present)
 		vc->min_healthy = (__u32)u;
-	e = e ?: xlb_api_arg_bool(args, "conn_table", &b, &present, err,
-				  errlen);
+	e = e	  ?:
+		    xlb_api_arg_bool(args, "conn_table", &b, &present, err,
+				     errlen);
 	if (!e && present) {
 		vc->flags &= ~XLB_VIP_F_NO_CONN;
 		if (!b)
@@ -512,12 +524,10 @@ static int parse_vip_opts(struct xlbd *d, json_t *args,
 			return -EINVAL;
 		}
 	}
-	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err,
-				  errlen);
+	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err, errlen);
 	if (!e && present)
 		vc->announce = b;
-	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err,
-				 errlen);
+	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
 	if (!e && s)
 		snprintf(vc->health_check, sizeof(vc->health_check), "%s", s);
 	return e;
@@ -526,9 +536,9 @@ static int parse_vip_opts(struct xlbd *d, json_t *args,
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",     "port",	    "protocol", "name",
-		"forwarding",  "ring_size", "min_healthy", "conn_table",
-		"hash",	       "announce",  "health_check", NULL
+		"address",    "port",	   "protocol",	   "name",
+		"forwarding", "ring_size", "min_healthy",  "conn_table",
+		"hash",	      "announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
@@ -543,8 +553,9 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 	vc.min_healthy = 1;
 	vc.announce = true;
 	e = xlb_api_check_keys(args, keys, err, sizeof(err));
-	e = e ?: xlb_api_arg_vip(args, &vc.addr, &vc.port, &vc.proto, err,
-				 sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_vip(args, &vc.addr, &vc.port, &vc.proto, err,
+				    sizeof(err));
 	e = e ?: parse_vip_opts(d, args, &vc, err, sizeof(err));
 	if (!e && xlb_cfg_find_vip(d->cfg, &vc.addr, vc.port, vc.proto)) {
 		snprintf(err, sizeof(err), "vip %s: already exists",
@@ -563,8 +574,7 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 		return;
 	}
 	snprintf(what, sizeof(what), "vip %s added",
-		 xlb_vip_str(&vc.addr, vc.port, vc.proto,
-			     (char[80]){ 0 }, 80));
+		 xlb_vip_str(&vc.addr, vc.port, vc.proto, (char[80]){ 0 }, 80));
 	reply_change(d, r, next, what);
 }
 
@@ -603,12 +613,12 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",    "port",	   "protocol",	  "name",
-		"forwarding", "ring_size", "min_healthy", "conn_table",
+		"address",    "port",	   "protocol",	   "name",
+		"forwarding", "ring_size", "min_healthy",  "conn_table",
 		"hash",	      "announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg *vc;
-	struct xlb_cfg *next;
+	struct xlb_cfg *next = NULL;
 	char what[128];
 	ERRBUF;
 	int e;
@@ -631,7 +641,7 @@ static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 static void cmd_vip_del(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	struct xlb_vip_cfg *vc;
-	struct xlb_cfg *next;
+	struct xlb_cfg *next = NULL;
 	char what[128];
 	ERRBUF;
 	int e;
@@ -649,8 +659,8 @@ static void cmd_vip_del(struct xlbd *d, struct api_req *r, json_t *args)
 	reply_change(d, r, next, what);
 }
 
-static const char *const be_keys[] = { "address", "port",   "protocol",
-				       "backend", "weight", "state",
+static const char *const be_keys[] = { "address",      "port",	 "protocol",
+				       "backend",      "weight", "state",
 				       "health_check", NULL };
 
 static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
@@ -669,13 +679,13 @@ static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
 	if (!e && s) {
 		st = xlb_admin_state_parse(s);
 		if (st < 0) {
-			snprintf(err, errlen, "state must be up, drain or down");
+			snprintf(err, errlen,
+				 "state must be up, drain or down");
 			return -EINVAL;
 		}
 		bc->state = (enum xlb_admin_state)st;
 	}
-	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err,
-				 errlen);
+	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
 	if (!e && s)
 		snprintf(bc->health_check, sizeof(bc->health_check), "%s", s);
 	return e;
@@ -693,8 +703,9 @@ static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
 	bc.weight = XLB_DEFAULT_WEIGHT;
 	bc.state = XLB_ADMIN_UP;
 	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
-	e = e ?: xlb_api_arg_addr(args, "backend", true, &bc.addr, NULL, err,
-				  sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_addr(args, "backend", true, &bc.addr, NULL, err,
+				     sizeof(err));
 	e = e ?: parse_be_opts(args, &bc, err, sizeof(err));
 	if (!e)
 		vc = next_vip(d, args, &next, err, sizeof(err), &e);
@@ -738,8 +749,8 @@ static struct xlb_backend_cfg *next_be(struct xlbd *d, json_t *args,
 	bc = xlb_vip_find_backend(*vcp, &a);
 	if (!bc) {
 		snprintf(err, errlen, "vip %s: backend %s: no such backend",
-			 xlb_vip_str(&(*vcp)->addr, (*vcp)->port,
-				     (*vcp)->proto, (char[80]){ 0 }, 80),
+			 xlb_vip_str(&(*vcp)->addr, (*vcp)->port, (*vcp)->proto,
+				     (char[80]){ 0 }, 80),
 			 xlb_addr_str(&a, as));
 		*e = -ENOENT;
 		xlb_cfg_free(*next);
@@ -761,8 +772,9 @@ static void cmd_backend_set(struct xlbd *d, struct api_req *r, json_t *args)
 	if (!e && !json_object_get(args, "weight") &&
 	    !json_object_get(args, "state") &&
 	    !json_object_get(args, "health_check")) {
-		snprintf(err, sizeof(err), "nothing to set: give weight, "
-					   "state or health_check");
+		snprintf(err, sizeof(err),
+			 "nothing to set: give weight, "
+			 "state or health_check");
 		e = -EINVAL;
 	}
 	if (!e)
@@ -842,8 +854,9 @@ static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
 	if (!e) {
 		lvl = xlb_log_level_parse(s);
 		if (lvl < 0) {
-			snprintf(err, sizeof(err), "level must be err, warn, "
-						   "info or debug");
+			snprintf(err, sizeof(err),
+				 "level must be err, warn, "
+				 "info or debug");
 			e = -EINVAL;
 		}
 	}
@@ -861,9 +874,10 @@ static void cmd_dp_detach(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	(void)args;
 	d->detach_on_exit = true;
-	api_reply(r, json_pack("{s:s}", "done",
-			       "detaching, unpinning and stopping"),
-		  0, NULL);
+	api_reply(
+		r,
+		json_pack("{s:s}", "done", "detaching, unpinning and stopping"),
+		0, NULL);
 	xlbd_stop(d);
 }
 

@@ -170,8 +170,8 @@ static size_t free_count(const __u8 *used, size_t n)
 
 static bool be_has_check(const struct xlbd *d, const struct be_rt *b)
 {
-	const char *name = b->cfg.health_check[0] ? b->cfg.health_check
-						   : b->vip->cfg.health_check;
+	const char *name = b->cfg.health_check[0] ? b->cfg.health_check :
+						    b->vip->cfg.health_check;
 	const struct xlb_hc_cfg *hc;
 
 	if (!name[0])
@@ -284,8 +284,8 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v)
 	publish = want.ring_size != v->cfg.ring_size ||
 		  want.fwd != v->dpv.fwd || want.flags != v->dpv.flags;
 	if (!publish) {
-		err = xlb_dp_ring_read(d->dp, v->id, v->dpv.active,
-				       d->ring_cur, v->cfg.ring_size);
+		err = xlb_dp_ring_read(d->dp, v->id, v->dpv.active, d->ring_cur,
+				       v->cfg.ring_size);
 		publish = err || memcmp(d->ring_cur, d->ring_buf,
 					v->cfg.ring_size * sizeof(__u32));
 	}
@@ -368,7 +368,8 @@ static void be_release(struct xlbd *d, struct be_rt *b)
 
 static int vip_add_be(struct vip_rt *v, struct be_rt *b)
 {
-	struct be_rt **n = realloc(v->bes, (v->n_bes + 1) * sizeof(*n));
+	struct be_rt **n =
+		realloc(v->bes, (v->n_bes + 1) * sizeof(struct be_rt *));
 
 	if (!n)
 		return -ENOMEM;
@@ -462,8 +463,8 @@ static int check_capacity(struct xlbd *d, const struct xlb_cfg *c, char *err,
 
 	for (i = 0; i < c->n_vips; i++) {
 		const struct xlb_vip_cfg *vc = &c->vips[i];
-		struct vip_rt *v = core_find_vip(d, &vc->addr, vc->port,
-						 vc->proto);
+		struct vip_rt *v =
+			core_find_vip(d, &vc->addr, vc->port, vc->proto);
 
 		if (vc->ring_size > sz->ring_max) {
 			snprintf(err, errlen,
@@ -494,18 +495,20 @@ static int check_capacity(struct xlbd *d, const struct xlb_cfg *c, char *err,
 			continue;
 		}
 		for (j = 0; j < v->n_bes; j++)
-			gone_bes += !xlb_vip_find_backend(vc,
-							  &v->bes[j]->cfg.addr);
+			gone_bes +=
+				!xlb_vip_find_backend(vc, &v->bes[j]->cfg.addr);
 	}
 	if (new_vips > free_count(d->vip_used, sz->max_vips) + gone_vips) {
-		snprintf(err, errlen, "too many VIPs for the loaded data path "
-				      "(max_vips %u)",
+		snprintf(err, errlen,
+			 "too many VIPs for the loaded data path "
+			 "(max_vips %u)",
 			 sz->max_vips);
 		return -ENOSPC;
 	}
 	if (new_bes > free_count(d->be_used, sz->max_backends) + gone_bes) {
-		snprintf(err, errlen, "too many backends for the loaded data "
-				      "path (max_backends %u)",
+		snprintf(err, errlen,
+			 "too many backends for the loaded data "
+			 "path (max_backends %u)",
 			 sz->max_backends);
 		return -ENOSPC;
 	}
@@ -530,7 +533,8 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 			free(v);
 			return err;
 		}
-		nv = realloc(d->vips, (d->n_vips + 1) * sizeof(*nv));
+		nv = realloc(d->vips,
+			     (d->n_vips + 1) * sizeof(struct vip_rt *));
 		if (!nv) {
 			d->vip_used[v->id] = 0;
 			free(v);
@@ -559,7 +563,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 			i++;
 			continue;
 		}
-		ng = realloc(gone, (n_gone + 1) * sizeof(*ng));
+		ng = realloc(gone, (n_gone + 1) * sizeof(struct be_rt *));
 		if (!ng) {
 			err = -ENOMEM;
 			goto out;
@@ -606,8 +610,8 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 
 	err = core_sync_vip(d, v);
 	if (!err && created)
-		pr_info("vip %s: added (id %u, %zu backends, ring %u)",
-			v->name, v->id, v->n_bes, v->cfg.ring_size);
+		pr_info("vip %s: added (id %u, %zu backends, ring %u)", v->name,
+			v->id, v->n_bes, v->cfg.ring_size);
 out:
 	for (i = 0; i < n_gone; i++) {
 		pr_info("vip %s: backend %s removed", v->name,
@@ -689,8 +693,7 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 	return 0;
 }
 
-int core_change(struct xlbd *d, struct xlb_cfg *next, char *err,
-		size_t errlen)
+int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 {
 	struct xlb_cfg *old_copy = NULL;
 	bool saved = false;
@@ -751,7 +754,7 @@ static int adopt_vip(const struct xlb_addr *a, __u16 port, __u8 proto,
 		return 0;
 	}
 	v = calloc(1, sizeof(*v));
-	nv = realloc(d->vips, (d->n_vips + 1) * sizeof(*nv));
+	nv = realloc(d->vips, (d->n_vips + 1) * sizeof(struct vip_rt *));
 	if (!v || !nv) {
 		free(v);
 		if (nv)
@@ -803,8 +806,7 @@ int core_adopt(struct xlbd *d)
 		if (xlb_dp_backend_get(d->dp, id, &e) || !e.gen)
 			continue;
 		v = vip_by_id(d, e.vip_id);
-		if (!v || (e.family != XLB_AF_INET &&
-			   e.family != XLB_AF_INET6))
+		if (!v || (e.family != XLB_AF_INET && e.family != XLB_AF_INET6))
 			continue;
 		b = calloc(1, sizeof(*b));
 		if (!b)
@@ -832,8 +834,8 @@ int core_adopt(struct xlbd *d)
 		b->cfg.weight = XLB_DEFAULT_WEIGHT;
 		/* a restart never takes a backend down: keep its state */
 		b->health_up = e.state != XLB_BE_REMOVED;
-		b->nh.state = (e.flags & XLB_BE_F_NH_VALID) ? XLB_NH_OK
-							    : XLB_NH_INCOMPLETE;
+		b->nh.state = (e.flags & XLB_BE_F_NH_VALID) ? XLB_NH_OK :
+							      XLB_NH_INCOMPLETE;
 		b->nh.ifindex = e.ifindex;
 		memcpy(b->nh.mac, e.nh_mac, 6);
 		memcpy(b->nh.src_mac, e.src_mac, 6);

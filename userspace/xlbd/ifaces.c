@@ -66,12 +66,13 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 			close(a.prog_fd);
 			return 0;
 		}
-		r = xlb_attach_replace(f->ifindex, &a, prog_fd,
-				       f->cfg.generic, &f->dispatcher);
+		r = xlb_attach_replace(f->ifindex, &a, prog_fd, f->cfg.generic,
+				       &f->dispatcher);
 		close(a.prog_fd);
 		if (r) {
-			snprintf(err, errlen, "interface %s: replace program "
-					      "%u: %s",
+			snprintf(err, errlen,
+				 "interface %s: replace program "
+				 "%u: %s",
 				 f->cfg.name, a.prog_id, strerror(-r));
 			return r;
 		}
@@ -82,8 +83,9 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		return 0;
 	}
 	if (a.other && !a.dispatcher) {
-		snprintf(err, errlen, "interface %s: another XDP program is "
-				      "attached; detach it first",
+		snprintf(err, errlen,
+			 "interface %s: another XDP program is "
+			 "attached; detach it first",
 			 f->cfg.name);
 		return -EBUSY;
 	}

@@ -64,9 +64,9 @@ void xlbd_stop(struct xlbd *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
-	pr_info("stopping%s", d->detach_on_exit
-				      ? " (detaching and unpinning)"
-				      : "; the data path keeps forwarding");
+	pr_info("stopping%s", d->detach_on_exit ?
+				      " (detaching and unpinning)" :
+				      "; the data path keeps forwarding");
 	uv_stop(d->loop);
 }
 
@@ -236,9 +236,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (level < 0 && cfg->log_level[0])
-		xlb_log_set_level(xlb_log_level_parse(cfg->log_level) >= 0
-					  ? xlb_log_level_parse(cfg->log_level)
-					  : XLB_LOG_INFO);
+		xlb_log_set_level(xlb_log_level_parse(cfg->log_level) >= 0 ?
+					  xlb_log_level_parse(cfg->log_level) :
+					  XLB_LOG_INFO);
 
 	d->loop = uv_default_loop();
 	d->start_ms = xlbd_now_ms();
@@ -299,8 +299,7 @@ int main(int argc, char **argv)
 	uv_timer_start(&d->tick, on_tick, 1000, 1000);
 
 	pr_info("running: %zu VIPs, data path %s", d->n_vips,
-		d->opts.no_attach ? "not attached (--no-attach)"
-				  : "attached");
+		d->opts.no_attach ? "not attached (--no-attach)" : "attached");
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	ret = 0;
 out:

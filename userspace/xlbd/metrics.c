@@ -99,7 +99,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	pthread_mutex_unlock(&m->lock);
 	if (!copy)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(len, copy,
+					       MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type",
 				"text/plain; version=0.0.4");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
@@ -148,11 +149,10 @@ int metrics_start(struct xlbd *d, char *err, size_t errlen)
 	if (!m)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
-	m->mhd = MHD_start_daemon(flags, (__u16)port, NULL, NULL, on_request,
-				  m, MHD_OPTION_SOCK_ADDR, sa,
-				  MHD_OPTION_CONNECTION_LIMIT, 16u,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				  MHD_OPTION_END);
+	m->mhd = MHD_start_daemon(
+		flags, (__u16)port, NULL, NULL, on_request, m,
+		MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, 16u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	if (!m->mhd) {
 		snprintf(err, errlen, "metrics: cannot listen on %s", l);
 		pthread_mutex_destroy(&m->lock);

@@ -18,7 +18,8 @@
 #define NH_DEBOUNCE_MS 20
 #define NH_RETRY_MS    1000
 
-static bool nh_same(const struct xlb_nh_result *a, const struct xlb_nh_result *b)
+static bool nh_same(const struct xlb_nh_result *a,
+		    const struct xlb_nh_result *b)
 {
 	return a->state == b->state && a->ifindex == b->ifindex &&
 	       !memcmp(a->mac, b->mac, 6) && !memcmp(a->src_mac, b->src_mac, 6);
@@ -55,8 +56,8 @@ void nh_resolve_be(struct xlbd *d, struct be_rt *b)
 				r.gw.family ? xlb_addr_str(&r.gw, gs) : "-",
 				r.ifname[0] ? " on " : "", r.ifname,
 				xlb_nh_state_str(r.state),
-				r.state == XLB_NH_INCOMPLETE ? " (probing)"
-							      : "");
+				r.state == XLB_NH_INCOMPLETE ? " (probing)" :
+							       "");
 		b->nh_logged = (int)r.state;
 	}
 	b->nh = r;

@@ -93,8 +93,8 @@ struct iface_rt {
 struct xlbd_opts {
 	const char *config;
 	const char *pin_dir;
-	const char *socket;	/* overrides the config's api.socket */
-	bool no_attach;		/* maps only (tests) */
+	const char *socket; /* overrides the config's api.socket */
+	bool no_attach; /* maps only (tests) */
 };
 
 struct xlbd {
@@ -106,14 +106,14 @@ struct xlbd {
 
 	struct vip_rt **vips;
 	size_t n_vips;
-	__u8 *vip_used;	/* max_vips flags */
-	__u8 *be_used;	/* max_backends flags */
-	__u32 *ring_buf;	/* ring_max slots */
-	__u32 *ring_cur;	/* ring_max slots */
+	__u8 *vip_used; /* max_vips flags */
+	__u8 *be_used; /* max_backends flags */
+	__u32 *ring_buf; /* ring_max slots */
+	__u32 *ring_cur; /* ring_max slots */
 
 	struct iface_rt *ifaces;
 	size_t n_ifaces;
-	bool dp_attached;	/* every configured interface attached */
+	bool dp_attached; /* every configured interface attached */
 
 	struct xlb_nh *nh;
 	uv_poll_t nh_poll[2];
@@ -150,8 +150,7 @@ struct be_rt *core_find_be(struct vip_rt *v, const struct xlb_addr *a);
 size_t core_healthy(const struct vip_rt *v);
 void core_update_servable(struct xlbd *d);
 /** core_change() - apply a runtime change: validate, save, apply */
-int core_change(struct xlbd *d, struct xlb_cfg *next, char *err,
-		size_t errlen);
+int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen);
 const char *be_state_str(__u8 s);
 
 /* hc.c: health checks of backends */
