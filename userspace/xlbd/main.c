@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 		pr_err("netlink: %s", strerror(-r));
 		goto out;
 	}
-	r = hc_start(d);
+	r = hc_start(d, cfg);
 	if (r)
 		goto out;
 	if (xlb_dp_adopted(d->dp)) {

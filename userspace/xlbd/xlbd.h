@@ -154,7 +154,7 @@ int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen);
 const char *be_state_str(__u8 s);
 
 /* hc.c: health checks of backends */
-int hc_start(struct xlbd *d);
+int hc_start(struct xlbd *d, const struct xlb_cfg *cfg);
 void hc_stop(struct xlbd *d);
 /** hc_attach() - give @b a probe if its VIP or it names a check */
 void hc_attach(struct xlbd *d, struct be_rt *b);
