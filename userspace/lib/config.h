@@ -273,6 +273,11 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
 
 struct xlb_cfg *xlb_cfg_new(void);   /* empty config with defaults */
+/* Elements with their defaults, for building configs in memory. */
+void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type);
+void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c);
+void xlb_backend_cfg_init(struct xlb_backend_cfg *b);
+void xlb_bgp_cfg_init(struct xlb_bgp_cfg *g);
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c);
 void xlb_cfg_free(struct xlb_cfg *c);
 /** xlb_cfg_equal() - same content (path ignored) */
