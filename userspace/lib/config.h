@@ -134,7 +134,8 @@ struct xlb_backend_cfg {
  * @port: host order; 0 = every port ("any")
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @fwd: enum xlb_fwd
- * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537)
+ * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537,
+ *             or sizes.ring_max if that is smaller)
  * @min_healthy: healthy backends needed to announce (default 1)
  * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source")
  * @announce: announce over BGP when servable (default true)
