@@ -134,7 +134,8 @@ struct xlb_backend_cfg {
  * @port: host order; 0 = every port ("any")
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @fwd: enum xlb_fwd
- * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537)
+ * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537,
+ *             or sizes.ring_max if that is smaller)
  * @min_healthy: healthy backends needed to announce (default 1)
  * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source")
  * @announce: announce over BGP when servable (default true)
@@ -273,6 +274,11 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
 
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
+/* Elements with their defaults, for building configs in memory. */
+void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type);
+void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c);
+void xlb_backend_cfg_init(struct xlb_backend_cfg *b);
+void xlb_bgp_cfg_init(struct xlb_bgp_cfg *g);
 struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c);
 void xlb_cfg_free(struct xlb_cfg *c);
 /** xlb_cfg_equal() - same content (path ignored) */

@@ -1,0 +1,1319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: configuration types, checks and edits
+ *
+ * Everything about struct xlb_cfg that does not involve YAML: defaults,
+ * deep copy, comparison, lookups, the edits the API makes, the semantic
+ * checks shared by the loader and xlb_cfg_validate(), and the atomic save.
+ * The file format lives in config_yaml.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "config_priv.h"
+#include "maglev.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- names ------------------------------------------------------------- */
+
+static const char *const hc_type_names[] = {
+	[XLB_HC_NONE] = "none",	  [XLB_HC_TCP] = "tcp", [XLB_HC_HTTP] = "http",
+	[XLB_HC_HTTPS] = "https", [XLB_HC_UDP] = "udp", [XLB_HC_DNS] = "dns",
+	[XLB_HC_EXEC] = "exec",
+};
+
+static const char *const admin_names[] = {
+	[XLB_ADMIN_UP] = "up",
+	[XLB_ADMIN_DRAIN] = "drain",
+	[XLB_ADMIN_DOWN] = "down",
+};
+
+static const char *const fwd_names[] = {
+	[XLB_FWD_IPIP] = "ipip",
+	[XLB_FWD_L2] = "l2",
+};
+
+static const struct {
+	const char *name;
+	unsigned int type;
+} dns_types[] = {
+	{ "A", 1 },   { "NS", 2 },   { "CNAME", 5 }, { "SOA", 6 },
+	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
+};
+
+/** xlb_hc_type_str() - "tcp", "http", ... as in the file; "?" if unknown */
+const char *xlb_hc_type_str(enum xlb_hc_type t)
+{
+	if ((unsigned int)t >= ARRAY_SIZE(hc_type_names))
+		return "?";
+	return hc_type_names[t];
+}
+
+/** xlb_admin_state_str() - "up", "drain" or "down"; "?" if unknown */
+const char *xlb_admin_state_str(enum xlb_admin_state s)
+{
+	if ((unsigned int)s >= ARRAY_SIZE(admin_names))
+		return "?";
+	return admin_names[s];
+}
+
+/** xlb_admin_state_parse() - "up"... -> XLB_ADMIN_*; -EINVAL if unknown */
+int xlb_admin_state_parse(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; s && i < ARRAY_SIZE(admin_names); i++)
+		if (!strcmp(s, admin_names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/** xlb_fwd_str() - "ipip" or "l2"; "?" if unknown */
+const char *xlb_fwd_str(int fwd)
+{
+	if (fwd < 0 || (unsigned int)fwd >= ARRAY_SIZE(fwd_names))
+		return "?";
+	return fwd_names[fwd];
+}
+
+int xlb_dns_type_parse(const char *s)
+{
+	unsigned long v;
+	unsigned int i;
+	char *end;
+
+	for (i = 0; s && i < ARRAY_SIZE(dns_types); i++)
+		if (!strcmp(s, dns_types[i].name))
+			return (int)dns_types[i].type;
+	if (!s || *s < '1' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return -EINVAL;
+	return (int)v;
+}
+
+const char *xlb_dns_type_str(unsigned int t, char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dns_types); i++)
+		if (dns_types[i].type == t)
+			return dns_types[i].name;
+	snprintf(buf, 8, "%u", t & 0xffff);
+	return buf;
+}
+
+bool xlb_name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
+/* As the kernel's dev_valid_name() */
+bool xlb_ifname_ok(const char *s)
+{
+	size_t n = strnlen(s, IFNAMSIZ);
+
+	if (!n || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s == ' ' || *s == '\t' ||
+		    *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+			return false;
+	return true;
+}
+
+/* --- lifecycle ---------------------------------------------------------- */
+
+/**
+ * xlb_hc_cfg_init() - a check of @type with every default set
+ * @h: the check
+ * @type: its type
+ */
+void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = type;
+	h->interval_ms = XLB_DEFAULT_INTERVAL_MS;
+	h->timeout_ms = XLB_DEFAULT_TIMEOUT_MS;
+	h->rise = XLB_DEFAULT_RISE;
+	h->fall = XLB_DEFAULT_FALL;
+	if (type == XLB_HC_HTTP || type == XLB_HC_HTTPS) {
+		strcpy(h->method, "GET");
+		strcpy(h->path, "/");
+		h->expect_status[0].lo = 200;
+		h->expect_status[0].hi = 399;
+		h->n_expect_status = 1;
+	}
+	if (type == XLB_HC_DNS)
+		h->query_type = 1;
+}
+
+/**
+ * xlb_vip_cfg_init() - a VIP with every default set and no backends
+ * @v: the VIP
+ * @c: the config it will join (for the default ring size), or NULL
+ */
+void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c)
+{
+	memset(v, 0, sizeof(*v));
+	v->proto = IPPROTO_TCP;
+	v->fwd = XLB_FWD_IPIP;
+	v->ring_size = XLB_DEFAULT_RING_SIZE;
+	/* a smaller table is prime too, so it is a valid ring size */
+	if (c && c->sizes.ring_max && c->sizes.ring_max < v->ring_size)
+		v->ring_size = c->sizes.ring_max;
+	v->min_healthy = 1;
+	v->announce = true;
+}
+
+/** xlb_backend_cfg_init() - a backend with every default set */
+void xlb_backend_cfg_init(struct xlb_backend_cfg *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->weight = XLB_DEFAULT_WEIGHT;
+	b->state = XLB_ADMIN_UP;
+}
+
+/**
+ * xlb_bgp_cfg_init() - an enabled BGP section with defaults, no prefixes
+ * @g: the section
+ */
+void xlb_bgp_cfg_init(struct xlb_bgp_cfg *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->enabled = true;
+	strcpy(g->bird_socket, XLB_DEFAULT_BIRD_SOCKET);
+	strcpy(g->include_file, XLB_DEFAULT_BIRD_INCLUDE);
+	g->hold_down_ms = XLB_DEFAULT_HOLD_DOWN_MS;
+	g->drain_timeout_s = XLB_DEFAULT_DRAIN_S;
+}
+
+/**
+ * xlb_cfg_new() - an empty config with the defaults of every section
+ *
+ * Return: the config (free with xlb_cfg_free()), or NULL without memory.
+ */
+struct xlb_cfg *xlb_cfg_new(void)
+{
+	struct xlb_cfg *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->sizes.max_vips = XLB_DEFAULT_MAX_VIPS;
+	c->sizes.max_backends = XLB_DEFAULT_MAX_BACKENDS;
+	c->sizes.ring_max = XLB_DEFAULT_RING_SIZE;
+	c->sizes.conn_max = XLB_DEFAULT_CONN_MAX;
+	strcpy(c->api_socket, XLB_DEFAULT_SOCKET);
+	strcpy(c->log_level, "info");
+	return c;
+}
+
+/** xlb_cfg_free() - free @c and every array it owns; NULL is fine */
+void xlb_cfg_free(struct xlb_cfg *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_vips; i++)
+		free(c->vips[i].backends);
+	free(c->vips);
+	free(c->checks);
+	free(c->ifaces);
+	free(c);
+}
+
+/* A copy of @n elements of @size at @src; NULL for none (or no memory:
+ * the caller tells the two apart by @n). */
+static void *memdup(const void *src, size_t n, size_t size)
+{
+	void *p;
+
+	if (!n)
+		return NULL;
+	p = malloc(n * size);
+	if (p)
+		memcpy(p, src, n * size);
+	return p;
+}
+
+/**
+ * xlb_cfg_dup() - a deep copy of @c
+ *
+ * Return: the copy, or NULL (no memory, or @c is NULL).
+ */
+struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c)
+{
+	struct xlb_cfg *d;
+	size_t i;
+
+	if (!c)
+		return NULL;
+	d = malloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = *c;
+	d->ifaces = memdup(c->ifaces, c->n_ifaces, sizeof(*c->ifaces));
+	d->checks = memdup(c->checks, c->n_checks, sizeof(*c->checks));
+	d->vips = memdup(c->vips, c->n_vips, sizeof(*c->vips));
+	if ((c->n_ifaces && !d->ifaces) || (c->n_checks && !d->checks) ||
+	    (c->n_vips && !d->vips)) {
+		d->n_vips = 0;
+		goto fail;
+	}
+	for (i = 0; i < c->n_vips; i++) {
+		d->vips[i].backends =
+			memdup(c->vips[i].backends, c->vips[i].n_backends,
+			       sizeof(*c->vips[i].backends));
+		if (c->vips[i].n_backends && !d->vips[i].backends) {
+			d->n_vips = i;
+			goto fail;
+		}
+	}
+	return d;
+fail:
+	xlb_cfg_free(d);
+	return NULL;
+}
+
+/* --- comparison --------------------------------------------------------- */
+
+/* IPv4 addresses only use a[0]; the rest is not part of the value. */
+static bool addr_same(const struct xlb_addr *a, const struct xlb_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == XLB_AF_INET)
+		return a->a[0] == b->a[0];
+	if (a->family == XLB_AF_INET6)
+		return !memcmp(a->a, b->a, 16);
+	return true;
+}
+
+#define SAME(f)	    (a->f == b->f)
+#define SAME_STR(f) (!strcmp(a->f, b->f))
+
+static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
+{
+	size_t i;
+
+	if (!(SAME_STR(name) && SAME(type) && SAME(port) && SAME(interval_ms) &&
+	      SAME(timeout_ms) && SAME(rise) && SAME(fall) && SAME(via_vip) &&
+	      SAME_STR(method) && SAME_STR(path) && SAME_STR(host) &&
+	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
+	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
+	      SAME_STR(query_name) && SAME(query_type) && SAME(argc)))
+		return false;
+	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
+		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
+			return false;
+	for (i = 0; i < a->argc && i < XLB_ARGV_MAX; i++)
+		if (!SAME_STR(argv[i]))
+			return false;
+	return true;
+}
+
+static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
+{
+	const struct xlb_backend_cfg *x, *y;
+	size_t i;
+
+	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
+	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
+	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
+	      SAME_STR(health_check) && SAME(n_backends)))
+		return false;
+	for (i = 0; i < a->n_backends; i++) {
+		x = &a->backends[i];
+		y = &b->backends[i];
+		if (!addr_same(&x->addr, &y->addr) || x->weight != y->weight ||
+		    x->state != y->state ||
+		    strcmp(x->health_check, y->health_check))
+			return false;
+	}
+	return true;
+}
+
+static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
+{
+	size_t i;
+
+	/* a disabled section is absent, whatever its fields hold */
+	if (!a->enabled || !b->enabled)
+		return a->enabled == b->enabled;
+	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
+	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s)))
+		return false;
+	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
+		if (!addr_same(&a->allowed[i].addr, &b->allowed[i].addr) ||
+		    !SAME(allowed[i].len))
+			return false;
+	return true;
+}
+
+/**
+ * xlb_cfg_equal() - same content, path ignored
+ *
+ * Arrays compare in order (the file's order is content too). A disabled
+ * bgp section equals any other disabled one, whatever its fields hold,
+ * since it is not part of the file.
+ */
+bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
+{
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (!(SAME(n_ifaces) && addr_same(&a->src4, &b->src4) &&
+	      addr_same(&a->src6, &b->src6) && SAME(hash_seed) &&
+	      SAME(sizes.max_vips) && SAME(sizes.max_backends) &&
+	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
+	      SAME_STR(api_socket) && SAME_STR(api_group) &&
+	      SAME_STR(metrics_listen) && SAME_STR(log_level) &&
+	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
+		return false;
+	for (i = 0; i < a->n_ifaces; i++)
+		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
+		    a->ifaces[i].generic != b->ifaces[i].generic)
+			return false;
+	for (i = 0; i < a->n_checks; i++)
+		if (!hc_equal(&a->checks[i], &b->checks[i]))
+			return false;
+	for (i = 0; i < a->n_vips; i++)
+		if (!vip_equal(&a->vips[i], &b->vips[i]))
+			return false;
+	return true;
+}
+
+#undef SAME
+#undef SAME_STR
+
+/* --- lookups and edits -------------------------------------------------- */
+
+/** xlb_cfg_find_vip() - the VIP (@a, @port, @proto); NULL if absent */
+struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,
+				     const struct xlb_addr *a, __u16 port,
+				     __u8 proto)
+{
+	size_t i;
+
+	for (i = 0; c && a && i < c->n_vips; i++)
+		if (c->vips[i].port == port && c->vips[i].proto == proto &&
+		    addr_same(&c->vips[i].addr, a))
+			return &c->vips[i];
+	return NULL;
+}
+
+/** xlb_vip_find_backend() - the backend of @v at @a; NULL if absent */
+struct xlb_backend_cfg *xlb_vip_find_backend(const struct xlb_vip_cfg *v,
+					     const struct xlb_addr *a)
+{
+	size_t i;
+
+	for (i = 0; v && a && i < v->n_backends; i++)
+		if (addr_same(&v->backends[i].addr, a))
+			return &v->backends[i];
+	return NULL;
+}
+
+/** xlb_cfg_find_check() - the check named @name; NULL if absent */
+const struct xlb_hc_cfg *xlb_cfg_find_check(const struct xlb_cfg *c,
+					    const char *name)
+{
+	size_t i;
+
+	for (i = 0; c && name && i < c->n_checks; i++)
+		if (!strcmp(c->checks[i].name, name))
+			return &c->checks[i];
+	return NULL;
+}
+
+/**
+ * xlb_cfg_add_vip() - append a copy of @v (and of its backends)
+ *
+ * Return: 0, -EEXIST if @c has a VIP with the same address, port and
+ * protocol, -EINVAL, -ENOMEM. The result is not validated.
+ */
+int xlb_cfg_add_vip(struct xlb_cfg *c, const struct xlb_vip_cfg *v)
+{
+	struct xlb_backend_cfg *be = NULL;
+	struct xlb_vip_cfg *vips;
+
+	if (!c || !v || (v->n_backends && !v->backends))
+		return -EINVAL;
+	if (xlb_cfg_find_vip(c, &v->addr, v->port, v->proto))
+		return -EEXIST;
+	be = memdup(v->backends, v->n_backends, sizeof(*be));
+	if (v->n_backends && !be)
+		return -ENOMEM;
+	vips = realloc(c->vips, (c->n_vips + 1) * sizeof(*vips));
+	if (!vips) {
+		free(be);
+		return -ENOMEM;
+	}
+	c->vips = vips;
+	c->vips[c->n_vips] = *v;
+	c->vips[c->n_vips].backends = be;
+	c->n_vips++;
+	return 0;
+}
+
+/**
+ * xlb_cfg_del_vip() - remove a VIP and its backends
+ *
+ * Return: 0 or -ENOENT. Pointers into c->vips are invalid afterwards.
+ */
+int xlb_cfg_del_vip(struct xlb_cfg *c, const struct xlb_addr *a, __u16 port,
+		    __u8 proto)
+{
+	struct xlb_vip_cfg *v = xlb_cfg_find_vip(c, a, port, proto);
+	size_t i;
+
+	if (!v)
+		return -ENOENT;
+	i = (size_t)(v - c->vips);
+	free(v->backends);
+	memmove(v, v + 1, (c->n_vips - i - 1) * sizeof(*v));
+	c->n_vips--;
+	return 0;
+}
+
+/**
+ * xlb_vip_add_backend() - append a copy of @b to @v
+ *
+ * Return: 0, -EEXIST if @v has a backend with that address, -EINVAL,
+ * -ENOMEM. Pointers into v->backends are invalid afterwards.
+ */
+int xlb_vip_add_backend(struct xlb_vip_cfg *v, const struct xlb_backend_cfg *b)
+{
+	struct xlb_backend_cfg *be;
+
+	if (!v || !b)
+		return -EINVAL;
+	if (xlb_vip_find_backend(v, &b->addr))
+		return -EEXIST;
+	be = realloc(v->backends, (v->n_backends + 1) * sizeof(*be));
+	if (!be)
+		return -ENOMEM;
+	v->backends = be;
+	v->backends[v->n_backends++] = *b;
+	return 0;
+}
+
+/**
+ * xlb_vip_del_backend() - remove the backend with address @a from @v
+ *
+ * Return: 0 or -ENOENT.
+ */
+int xlb_vip_del_backend(struct xlb_vip_cfg *v, const struct xlb_addr *a)
+{
+	struct xlb_backend_cfg *b = xlb_vip_find_backend(v, a);
+	size_t i;
+
+	if (!b)
+		return -ENOENT;
+	i = (size_t)(b - v->backends);
+	memmove(b, b + 1, (v->n_backends - i - 1) * sizeof(*b));
+	v->n_backends--;
+	return 0;
+}
+
+/* --- semantic checks ---------------------------------------------------- */
+
+void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->path, sizeof(e->path), fmt, ap);
+	va_end(ap);
+	e->at_key = at_key;
+}
+
+int xlb_cfg_fail(struct xlb_cfg_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A fixed-size string that lost its terminator cannot be trusted. */
+#define TERMINATED(s) (memchr((s), '\0', sizeof(s)) != NULL)
+
+static bool abs_path_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) && s[0] == '/';
+}
+
+/* "ADDR:PORT" with a numeric IPv4 address, or "[ADDR]:PORT" for IPv6 */
+static bool listen_ok(const char *s)
+{
+	char host[XLB_NAME_MAX];
+	const char *colon;
+	struct xlb_addr a;
+	size_t n;
+	__u16 port;
+
+	if (*s == '[') {
+		colon = strstr(s, "]:");
+		if (!colon)
+			return false;
+		n = (size_t)(colon - s - 1);
+		if (n >= sizeof(host))
+			return false;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		colon++;
+		if (xlb_addr_parse(host, &a) || a.family != XLB_AF_INET6)
+			return false;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return false;
+		n = (size_t)(colon - s);
+		memcpy(host, s, n);
+		host[n] = '\0';
+		if (xlb_addr_parse(host, &a) || a.family != XLB_AF_INET)
+			return false;
+	}
+	return !xlb_port_parse(colon + 1, &port) && port != 0;
+}
+
+static bool prefix_contains(const struct xlb_prefix *p,
+			    const struct xlb_addr *a)
+{
+	const __u8 *x = (const __u8 *)p->addr.a, *y = (const __u8 *)a->a;
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (p->addr.family != a->family)
+		return false;
+	if (memcmp(x, y, full))
+		return false;
+	return !rest || !((x[full] ^ y[full]) & (0xff << (8 - rest)));
+}
+
+static bool prefix_host_bits(const struct xlb_prefix *p)
+{
+	const __u8 *x = (const __u8 *)p->addr.a;
+	unsigned int bytes = p->addr.family == XLB_AF_INET ? 4 : 16, i;
+
+	for (i = p->len / 8; i < bytes; i++) {
+		__u8 mask = i == p->len / 8 ? 0xff >> (p->len % 8) : 0xff;
+
+		if (x[i] & mask)
+			return true;
+	}
+	return false;
+}
+
+static const char *family_name(int f)
+{
+	return f == XLB_AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static int check_sizes(const struct xlb_dp_sizes *s, struct xlb_cfg_err *e)
+{
+	unsigned long long ring_slots;
+
+	if (s->max_vips < 1 || s->max_vips > XLB_MAX_VIPS_LIMIT) {
+		xlb_cfg_at(e, false, "lb/tables/max_vips");
+		return xlb_cfg_fail(
+			e, "lb.tables.max_vips: %u is out of range (1..%u)",
+			s->max_vips, XLB_MAX_VIPS_LIMIT);
+	}
+	if (s->max_backends < 1 || s->max_backends > XLB_MAX_BACKENDS_LIMIT) {
+		xlb_cfg_at(e, false, "lb/tables/max_backends");
+		return xlb_cfg_fail(
+			e, "lb.tables.max_backends: %u is out of range (1..%u)",
+			s->max_backends, XLB_MAX_BACKENDS_LIMIT);
+	}
+	xlb_cfg_at(e, false, "lb/tables/ring_max");
+	if (s->ring_max > XLB_MAX_RING_SIZE)
+		return xlb_cfg_fail(
+			e, "lb.tables.ring_max: %u is out of range (2..%u)",
+			s->ring_max, XLB_MAX_RING_SIZE);
+	if (!xlb_is_prime(s->ring_max))
+		return xlb_cfg_fail(e, "lb.tables.ring_max: %u is not a prime",
+				    s->ring_max);
+	if (s->conn_max < 1 || s->conn_max > XLB_CONN_MAX_LIMIT) {
+		xlb_cfg_at(e, false, "lb/tables/conn_max");
+		return xlb_cfg_fail(
+			e, "lb.tables.conn_max: %u is out of range (1..%u)",
+			s->conn_max, XLB_CONN_MAX_LIMIT);
+	}
+	/* the ring map is one array indexed by a 32-bit slot number */
+	ring_slots = (unsigned long long)s->max_vips * 2 *
+		     xlb_ring_stride(s->ring_max);
+	if (ring_slots > 0xffffffffull) {
+		xlb_cfg_at(e, false, "lb/tables/max_vips");
+		return xlb_cfg_fail(
+			e,
+			"lb.tables: max_vips %u x ring_max %u does not fit the ring map",
+			s->max_vips, s->ring_max);
+	}
+	return 0;
+}
+
+static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
+{
+	char buf[XLB_ADDR_STRLEN];
+	size_t i, j;
+	int err;
+
+	if (!c->n_ifaces) {
+		xlb_cfg_at(e, false, "interfaces");
+		return xlb_cfg_fail(e, "interfaces: at least one is required");
+	}
+	for (i = 0; i < c->n_ifaces; i++) {
+		const char *n = c->ifaces[i].name;
+
+		xlb_cfg_at(e, false, "interfaces/%zu/name", i);
+		if (!xlb_ifname_ok(n))
+			return xlb_cfg_fail(
+				e,
+				"interface '%.*s': not a valid interface name",
+				IFNAMSIZ, n);
+		for (j = 0; j < i; j++)
+			if (!strcmp(c->ifaces[j].name, n))
+				return xlb_cfg_fail(
+					e, "interface %s: listed twice", n);
+	}
+	xlb_cfg_at(e, false, "lb/source4");
+	if (c->src4.family != XLB_AF_NONE &&
+	    (c->src4.family != XLB_AF_INET ||
+	     xlb_addr_is_unspecified(&c->src4)))
+		return xlb_cfg_fail(
+			e, "lb.source4: %s is not a usable IPv4 address",
+			xlb_addr_str(&c->src4, buf));
+	xlb_cfg_at(e, false, "lb/source6");
+	if (c->src6.family != XLB_AF_NONE &&
+	    (c->src6.family != XLB_AF_INET6 ||
+	     xlb_addr_is_unspecified(&c->src6)))
+		return xlb_cfg_fail(
+			e, "lb.source6: %s is not a usable IPv6 address",
+			xlb_addr_str(&c->src6, buf));
+	err = check_sizes(&c->sizes, e);
+	if (err)
+		return err;
+	xlb_cfg_at(e, false, "api/socket");
+	if (!abs_path_ok(c->api_socket, sizeof(c->api_socket)))
+		return xlb_cfg_fail(e, "api.socket: must be an absolute path");
+	xlb_cfg_at(e, false, "api/group");
+	if (!TERMINATED(c->api_group) ||
+	    (c->api_group[0] &&
+	     (!xlb_name_ok(c->api_group) || c->api_group[0] == '-')))
+		return xlb_cfg_fail(e, "api.group: not a valid group name");
+	xlb_cfg_at(e, false, "metrics/listen");
+	if (!TERMINATED(c->metrics_listen) ||
+	    (c->metrics_listen[0] && !listen_ok(c->metrics_listen)))
+		return xlb_cfg_fail(
+			e,
+			"metrics.listen: expected ADDRESS:PORT, e.g. 127.0.0.1:9110 or [::1]:9110");
+	xlb_cfg_at(e, false, "log/level");
+	if (!TERMINATED(c->log_level) ||
+	    (strcmp(c->log_level, "err") && strcmp(c->log_level, "warn") &&
+	     strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")))
+		return xlb_cfg_fail(
+			e, "log.level: must be err, warn, info or debug");
+	return 0;
+}
+
+/* Fields that only some check types use: set on another type is an error */
+static const char *hc_misplaced(const struct xlb_hc_cfg *h)
+{
+	bool http = h->type == XLB_HC_HTTP || h->type == XLB_HC_HTTPS;
+
+	if (!http && (h->method[0] || h->path[0] || h->host[0] ||
+		      h->n_expect_status || h->expect_body[0]))
+		return h->method[0]	  ? "method" :
+		       h->path[0]	  ? "path" :
+		       h->host[0]	  ? "host" :
+		       h->n_expect_status ? "expect_status" :
+					    "expect_body";
+	if (h->type != XLB_HC_HTTPS && (h->sni[0] || h->tls_verify))
+		return h->sni[0] ? "sni" : "tls_verify";
+	if (h->type != XLB_HC_UDP && (h->payload[0] || h->expect[0]))
+		return h->payload[0] ? "payload" : "expect";
+	if (h->type != XLB_HC_DNS && (h->query_name[0] || h->query_type))
+		return h->query_name[0] ? "query_name" : "query_type";
+	if (h->type != XLB_HC_EXEC && h->argc)
+		return "command";
+	if (h->type == XLB_HC_EXEC && h->via_vip)
+		return "via_vip";
+	return NULL;
+}
+
+/* Which types a field belongs to, for the message about a misplaced one */
+const char *xlb_hc_field_types(const char *field)
+{
+	static const struct {
+		const char *field, *types;
+	} t[] = {
+		{ "method", "http and https" },
+		{ "path", "http and https" },
+		{ "host", "http and https" },
+		{ "expect_status", "http and https" },
+		{ "expect_body", "http and https" },
+		{ "sni", "https" },
+		{ "tls_verify", "https" },
+		{ "payload", "udp" },
+		{ "expect", "udp" },
+		{ "query_name", "dns" },
+		{ "query_type", "dns" },
+		{ "command", "exec" },
+		{ "via_vip", "all but exec" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		if (!strcmp(t[i].field, field))
+			return t[i].types;
+	return NULL;
+}
+
+static bool http_token_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < 'A' || *s > 'Z')
+			return false;
+	return true;
+}
+
+static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
+{
+	const struct xlb_hc_cfg *h = &c->checks[k];
+	const char *f;
+	size_t i;
+
+	xlb_cfg_at(e, false, "health_checks/%zu/name", k);
+	if (!TERMINATED(h->name) || !xlb_name_ok(h->name))
+		return xlb_cfg_fail(
+			e,
+			"health check '%.*s': not a valid name (letters, digits, '.', '_', '-')",
+			XLB_NAME_MAX, h->name);
+	for (i = 0; i < k; i++)
+		if (!strcmp(c->checks[i].name, h->name))
+			return xlb_cfg_fail(
+				e, "health check '%s': defined twice", h->name);
+	xlb_cfg_at(e, false, "health_checks/%zu/type", k);
+	if (h->type <= XLB_HC_NONE || h->type > XLB_HC_EXEC)
+		return xlb_cfg_fail(e, "health check '%s': invalid type",
+				    h->name);
+	xlb_cfg_at(e, false, "health_checks/%zu/interval_ms", k);
+	if (h->interval_ms < XLB_HC_INTERVAL_MIN ||
+	    h->interval_ms > XLB_HC_INTERVAL_MAX)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': interval_ms %u is out of range (%u..%u)",
+			h->name, h->interval_ms, XLB_HC_INTERVAL_MIN,
+			XLB_HC_INTERVAL_MAX);
+	xlb_cfg_at(e, false, "health_checks/%zu/timeout_ms", k);
+	if (!h->timeout_ms)
+		return xlb_cfg_fail(
+			e, "health check '%s': timeout_ms must be at least 1",
+			h->name);
+	if (h->timeout_ms > h->interval_ms)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': timeout_ms %u is longer than interval_ms %u",
+			h->name, h->timeout_ms, h->interval_ms);
+	xlb_cfg_at(e, false, "health_checks/%zu/rise", k);
+	if (h->rise < 1 || h->rise > XLB_HC_RISE_FALL_MAX)
+		return xlb_cfg_fail(
+			e, "health check '%s': rise %u is out of range (1..%u)",
+			h->name, h->rise, XLB_HC_RISE_FALL_MAX);
+	xlb_cfg_at(e, false, "health_checks/%zu/fall", k);
+	if (h->fall < 1 || h->fall > XLB_HC_RISE_FALL_MAX)
+		return xlb_cfg_fail(
+			e, "health check '%s': fall %u is out of range (1..%u)",
+			h->name, h->fall, XLB_HC_RISE_FALL_MAX);
+	if (!TERMINATED(h->method) || !TERMINATED(h->path) ||
+	    !TERMINATED(h->host) || !TERMINATED(h->sni) ||
+	    !TERMINATED(h->expect_body) || !TERMINATED(h->payload) ||
+	    !TERMINATED(h->expect) || !TERMINATED(h->query_name) ||
+	    h->n_expect_status > XLB_EXPECT_MAX || h->argc > XLB_ARGV_MAX) {
+		xlb_cfg_at(e, false, "health_checks/%zu", k);
+		return xlb_cfg_fail(e, "health check '%s': field overflow",
+				    h->name);
+	}
+	f = hc_misplaced(h);
+	if (f) {
+		xlb_cfg_at(e, true, "health_checks/%zu/%s", k, f);
+		return xlb_cfg_fail(
+			e, "health check '%s': %s is only for %s checks",
+			h->name, f, xlb_hc_field_types(f));
+	}
+	switch (h->type) {
+	case XLB_HC_HTTP:
+	case XLB_HC_HTTPS:
+		xlb_cfg_at(e, false, "health_checks/%zu/method", k);
+		if (!http_token_ok(h->method))
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': method must be an upper-case HTTP method",
+				h->name);
+		xlb_cfg_at(e, false, "health_checks/%zu/path", k);
+		if (h->path[0] != '/')
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': path must start with '/'",
+				h->name);
+		xlb_cfg_at(e, false, "health_checks/%zu/expect_status", k);
+		if (!h->n_expect_status)
+			return xlb_cfg_fail(
+				e, "health check '%s': expect_status is empty",
+				h->name);
+		for (i = 0; i < h->n_expect_status; i++) {
+			const struct xlb_status_range *r = &h->expect_status[i];
+
+			xlb_cfg_at(e, false,
+				   "health_checks/%zu/expect_status/%zu", k, i);
+			if (r->lo < 100 || r->hi > 599 || r->lo > 599 ||
+			    r->hi < 100)
+				return xlb_cfg_fail(
+					e,
+					"health check '%s': status %u-%u is out of range (100..599)",
+					h->name, r->lo, r->hi);
+			if (r->lo > r->hi)
+				return xlb_cfg_fail(
+					e,
+					"health check '%s': status range %u-%u is backwards",
+					h->name, r->lo, r->hi);
+		}
+		break;
+	case XLB_HC_UDP:
+		xlb_cfg_at(e, false, "health_checks/%zu", k);
+		if (!h->payload[0])
+			return xlb_cfg_fail(
+				e, "health check '%s': udp checks need payload",
+				h->name);
+		break;
+	case XLB_HC_DNS:
+		xlb_cfg_at(e, false, "health_checks/%zu", k);
+		if (!h->query_name[0])
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': dns checks need query_name",
+				h->name);
+		xlb_cfg_at(e, false, "health_checks/%zu/query_type", k);
+		if (!h->query_type)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': query_type 0 is not a DNS type",
+				h->name);
+		break;
+	case XLB_HC_EXEC:
+		xlb_cfg_at(e, false, "health_checks/%zu", k);
+		if (!h->argc)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': exec checks need command",
+				h->name);
+		for (i = 0; i < h->argc; i++)
+			if (!TERMINATED(h->argv[i])) {
+				xlb_cfg_at(e, false,
+					   "health_checks/%zu/command/%zu", k,
+					   i);
+				return xlb_cfg_fail(
+					e, "health check '%s': field overflow",
+					h->name);
+			}
+		xlb_cfg_at(e, false, "health_checks/%zu/command/0", k);
+		if (h->argv[0][0] != '/')
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': command must start with an absolute path",
+				h->name);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int check_bgp(const struct xlb_bgp_cfg *g, struct xlb_cfg_err *e)
+{
+	char buf[XLB_ADDR_STRLEN];
+	size_t i;
+
+	if (!g->enabled)
+		return 0;
+	xlb_cfg_at(e, false, "bgp/bird_socket");
+	if (!abs_path_ok(g->bird_socket, sizeof(g->bird_socket)))
+		return xlb_cfg_fail(
+			e, "bgp.bird_socket: must be an absolute path");
+	xlb_cfg_at(e, false, "bgp/include_file");
+	if (!abs_path_ok(g->include_file, sizeof(g->include_file)))
+		return xlb_cfg_fail(
+			e, "bgp.include_file: must be an absolute path");
+	xlb_cfg_at(e, false, "bgp/allowed");
+	if (!g->n_allowed)
+		return xlb_cfg_fail(
+			e, "bgp.allowed: at least one prefix is required");
+	if (g->n_allowed > XLB_ALLOWED_MAX)
+		return xlb_cfg_fail(e, "bgp.allowed: more than %u prefixes",
+				    XLB_ALLOWED_MAX);
+	for (i = 0; i < g->n_allowed; i++) {
+		const struct xlb_prefix *p = &g->allowed[i];
+
+		xlb_cfg_at(e, false, "bgp/allowed/%zu", i);
+		if (p->addr.family != XLB_AF_INET &&
+		    p->addr.family != XLB_AF_INET6)
+			return xlb_cfg_fail(
+				e, "bgp.allowed: prefix %zu has no address",
+				i + 1);
+		if (p->len > (p->addr.family == XLB_AF_INET ? 32 : 128))
+			return xlb_cfg_fail(
+				e, "bgp.allowed: %s/%u: length is out of range",
+				xlb_addr_str(&p->addr, buf), p->len);
+		if (prefix_host_bits(p))
+			return xlb_cfg_fail(
+				e, "bgp.allowed: %s/%u has host bits set",
+				xlb_addr_str(&p->addr, buf), p->len);
+	}
+	xlb_cfg_at(e, false, "bgp/hold_down_ms");
+	if (g->hold_down_ms > XLB_BGP_HOLD_DOWN_MAX)
+		return xlb_cfg_fail(
+			e, "bgp.hold_down_ms: %u is out of range (0..%u)",
+			g->hold_down_ms, XLB_BGP_HOLD_DOWN_MAX);
+	xlb_cfg_at(e, false, "bgp/drain_timeout_s");
+	if (g->drain_timeout_s > XLB_BGP_DRAIN_MAX)
+		return xlb_cfg_fail(
+			e, "bgp.drain_timeout_s: %u is out of range (0..%u)",
+			g->drain_timeout_s, XLB_BGP_DRAIN_MAX);
+	return 0;
+}
+
+/*
+ * A check used for VIP @v (by the VIP or by a backend): it must exist, and
+ * it needs a port of its own when the VIP has none.
+ */
+static int check_hc_ref(const struct xlb_cfg *c, const struct xlb_vip_cfg *v,
+			const char *who, const char *name,
+			struct xlb_cfg_err *e)
+{
+	const struct xlb_hc_cfg *h;
+
+	if (!name[0])
+		return 0;
+	h = xlb_cfg_find_check(c, name);
+	if (!h)
+		return xlb_cfg_fail(e, "%shealth check '%s' is not defined",
+				    who, name);
+	if (!v->port && !h->port)
+		return xlb_cfg_fail(
+			e,
+			"%shealth check '%s' has no port and the VIP has none (port: any)",
+			who, name);
+	return 0;
+}
+
+static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
+			 const char *vs, struct xlb_cfg_err *e)
+{
+	const struct xlb_vip_cfg *v = &c->vips[vi];
+	const struct xlb_backend_cfg *b = &v->backends[bi];
+	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN];
+	size_t j;
+	int err;
+
+	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/address", vi, bi);
+	if (b->addr.family != XLB_AF_INET && b->addr.family != XLB_AF_INET6)
+		return xlb_cfg_fail(e, "vip %s: backend %zu: no address", vs,
+				    bi + 1);
+	xlb_addr_str(&b->addr, as);
+	snprintf(who, sizeof(who), "vip %s: backend %s: ", vs, as);
+	if (xlb_addr_is_unspecified(&b->addr))
+		return xlb_cfg_fail(e, "%saddress is unspecified", who);
+	for (j = 0; j < bi; j++)
+		if (addr_same(&v->backends[j].addr, &b->addr))
+			return xlb_cfg_fail(e, "vip %s: backend %s: duplicate",
+					    vs, as);
+	if (v->fwd == XLB_FWD_L2 && b->addr.family != v->addr.family)
+		return xlb_cfg_fail(
+			e, "%sl2 forwarding needs an %s backend, like the VIP",
+			who, family_name(v->addr.family));
+	if (b->addr.family == XLB_AF_INET && c->src4.family == XLB_AF_NONE)
+		return xlb_cfg_fail(e, "%san IPv4 backend needs lb.source4",
+				    who);
+	if (b->addr.family == XLB_AF_INET6 && c->src6.family == XLB_AF_NONE)
+		return xlb_cfg_fail(e, "%san IPv6 backend needs lb.source6",
+				    who);
+	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/weight", vi, bi);
+	if (b->weight > XLB_MAX_WEIGHT)
+		return xlb_cfg_fail(e, "%sweight %u is out of range (0..%u)",
+				    who, b->weight, XLB_MAX_WEIGHT);
+	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/state", vi, bi);
+	if ((unsigned int)b->state > XLB_ADMIN_DOWN)
+		return xlb_cfg_fail(e, "%sinvalid state", who);
+	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/health_check", vi, bi);
+	if (!TERMINATED(b->health_check))
+		return xlb_cfg_fail(e, "%shealth_check: name too long", who);
+	err = check_hc_ref(c, v, who, b->health_check, e);
+	if (err)
+		return err;
+	return 0;
+}
+
+static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
+		     struct xlb_cfg_err *e)
+{
+	const struct xlb_vip_cfg *v = &c->vips[vi];
+	char vs[XLB_ADDR_STRLEN + 16], who[XLB_ADDR_STRLEN + 32];
+	size_t i;
+	int err;
+
+	xlb_cfg_at(e, false, "vips/%zu/address", vi);
+	if (v->addr.family != XLB_AF_INET && v->addr.family != XLB_AF_INET6)
+		return xlb_cfg_fail(e, "vip %zu: no address", vi + 1);
+	xlb_cfg_at(e, false, "vips/%zu/protocol", vi);
+	if (v->proto != IPPROTO_TCP && v->proto != IPPROTO_UDP)
+		return xlb_cfg_fail(e, "vip %zu: protocol must be tcp or udp",
+				    vi + 1);
+	xlb_vip_str(&v->addr, v->port, v->proto, vs, sizeof(vs));
+	snprintf(who, sizeof(who), "vip %s: ", vs);
+	xlb_cfg_at(e, false, "vips/%zu/address", vi);
+	if (xlb_addr_is_unspecified(&v->addr))
+		return xlb_cfg_fail(e, "%saddress is unspecified", who);
+	for (i = 0; i < vi; i++)
+		if (c->vips[i].port == v->port &&
+		    c->vips[i].proto == v->proto &&
+		    addr_same(&c->vips[i].addr, &v->addr))
+			return xlb_cfg_fail(e, "%sdefined twice", who);
+	if (vi >= c->sizes.max_vips)
+		return xlb_cfg_fail(e,
+				    "%smore VIPs than lb.tables.max_vips (%u)",
+				    who, c->sizes.max_vips);
+	xlb_cfg_at(e, false, "vips/%zu/name", vi);
+	if (!TERMINATED(v->name) || (v->name[0] && !xlb_name_ok(v->name)))
+		return xlb_cfg_fail(
+			e,
+			"%sname: not a valid name (letters, digits, '.', '_', '-')",
+			who);
+	xlb_cfg_at(e, false, "vips/%zu/forwarding", vi);
+	if (v->fwd >= XLB_FWD_MAX)
+		return xlb_cfg_fail(e, "%sinvalid forwarding", who);
+	xlb_cfg_at(e, false, "vips/%zu/ring_size", vi);
+	if (!xlb_is_prime(v->ring_size))
+		return xlb_cfg_fail(e, "%sring_size %u is not a prime", who,
+				    v->ring_size);
+	if (v->ring_size > c->sizes.ring_max)
+		return xlb_cfg_fail(
+			e,
+			"%sring_size %u is larger than lb.tables.ring_max (%u)",
+			who, v->ring_size, c->sizes.ring_max);
+	xlb_cfg_at(e, false, "vips/%zu", vi);
+	if (v->flags & ~(XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY))
+		return xlb_cfg_fail(e, "%sunknown flags 0x%x", who, v->flags);
+	xlb_cfg_at(e, false, "vips/%zu/health_check", vi);
+	if (!TERMINATED(v->health_check))
+		return xlb_cfg_fail(e, "%shealth_check: name too long", who);
+	err = check_hc_ref(c, v, who, v->health_check, e);
+	if (err)
+		return err;
+	if (c->bgp.enabled && v->announce) {
+		for (i = 0; i < c->bgp.n_allowed && i < XLB_ALLOWED_MAX; i++)
+			if (prefix_contains(&c->bgp.allowed[i], &v->addr))
+				break;
+		if (i == c->bgp.n_allowed || i == XLB_ALLOWED_MAX) {
+			xlb_cfg_at(e, false, "vips/%zu/address", vi);
+			return xlb_cfg_fail(
+				e, "%sannounced but outside bgp.allowed", who);
+		}
+	}
+	if (v->n_backends && !v->backends) {
+		xlb_cfg_at(e, false, "vips/%zu/backends", vi);
+		return xlb_cfg_fail(e, "%sbackends missing", who);
+	}
+	for (i = 0; i < v->n_backends; i++) {
+		err = check_backend(c, vi, i, vs, e);
+		if (err)
+			return err;
+		if (++*members > c->sizes.max_backends) {
+			xlb_cfg_at(e, false, "vips/%zu/backends/%zu", vi, i);
+			return xlb_cfg_fail(
+				e,
+				"%smore backends in all than lb.tables.max_backends (%u)",
+				who, c->sizes.max_backends);
+		}
+	}
+	return 0;
+}
+
+int xlb_cfg_check(const struct xlb_cfg *c, struct xlb_cfg_err *e)
+{
+	size_t i, members = 0;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	if (!c)
+		return xlb_cfg_fail(e, "no configuration");
+	if ((c->n_ifaces && !c->ifaces) || (c->n_checks && !c->checks) ||
+	    (c->n_vips && !c->vips))
+		return xlb_cfg_fail(e, "array missing");
+	err = check_globals(c, e);
+	if (err)
+		return err;
+	for (i = 0; i < c->n_checks; i++) {
+		err = check_hc(c, i, e);
+		if (err)
+			return err;
+	}
+	err = check_bgp(&c->bgp, e);
+	if (err)
+		return err;
+	for (i = 0; i < c->n_vips; i++) {
+		err = check_vip(c, i, &members, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * xlb_cfg_validate() - see config.h; the same checks as the loader runs
+ * after parsing, so a config that validates also loads back from its dump
+ */
+int xlb_cfg_validate(const struct xlb_cfg *c, char *err, size_t errlen)
+{
+	struct xlb_cfg_err e;
+	int ret;
+
+	ret = xlb_cfg_check(c, &e);
+	if (ret && err && errlen)
+		snprintf(err, errlen, "%s", e.msg);
+	return ret;
+}
+
+/* --- saving -------------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/**
+ * xlb_cfg_save() - see config.h
+ *
+ * The file ends up with mode 0640 and, where we may, the owner and group
+ * of the file it replaces. On failure the old file is untouched and no
+ * temporary file is left behind.
+ */
+int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
+{
+	char *text = NULL, *dcopy = NULL, *bcopy = NULL, *tmp = NULL;
+	int fd = -1, dfd = -1, err;
+	const char *dir, *base;
+	struct stat st;
+
+	if (!c || !path || !*path)
+		return -EINVAL;
+	err = xlb_cfg_dump(c, &text);
+	if (err)
+		goto out;
+	dcopy = strdup(path);
+	bcopy = strdup(path);
+	if (!dcopy || !bcopy) {
+		err = -ENOMEM;
+		goto out;
+	}
+	dir = dirname(dcopy);
+	base = basename(bcopy);
+	/* Same directory, so rename() replaces the file in one step. */
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		tmp = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, 0640) < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* Keep the owner and group of the file being replaced: an operator
+	 * may have given the group read access. Only root can, so EPERM
+	 * leaves the new file ours, which is what a non-root caller has. */
+	if (!stat(path, &st) && fchown(fd, st.st_uid, st.st_gid) < 0 &&
+	    errno != EPERM) {
+		err = -errno;
+		goto out;
+	}
+	err = write_all(fd, text, strlen(text));
+	if (err)
+		goto out;
+	if (fsync(fd) < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	/* The rename is durable only once the directory is on disk. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		err = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(bcopy);
+	free(dcopy);
+	free(text);
+	return err;
+}
