@@ -546,12 +546,7 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 	ERRBUF;
 	int e;
 
-	vc.fwd = XLB_FWD_IPIP;
-	vc.ring_size = XLB_DEFAULT_RING_SIZE;
-	if (vc.ring_size > xlb_dp_sizes(d->dp)->ring_max)
-		vc.ring_size = xlb_dp_sizes(d->dp)->ring_max;
-	vc.min_healthy = 1;
-	vc.announce = true;
+	xlb_vip_cfg_init(&vc, d->cfg);
 	e = xlb_api_check_keys(args, keys, err, sizeof(err));
 	e = e	  ?:
 		    xlb_api_arg_vip(args, &vc.addr, &vc.port, &vc.proto, err,
@@ -700,8 +695,7 @@ static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
 	ERRBUF;
 	int e;
 
-	bc.weight = XLB_DEFAULT_WEIGHT;
-	bc.state = XLB_ADMIN_UP;
+	xlb_backend_cfg_init(&bc);
 	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
 	e = e	  ?:
 		    xlb_api_arg_addr(args, "backend", true, &bc.addr, NULL, err,
