@@ -91,7 +91,7 @@ int xlb_dp_unpin(const char *pin_dir)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "xlb_", 4))
+		if (strncmp(de->d_name, "xlb_", 4) || strchr(de->d_name, '.'))
 			continue;
 		pin_path(p, sizeof(p), pin_dir, de->d_name);
 		if (unlink(p) && errno != ENOENT)
@@ -179,8 +179,8 @@ static int set_pins(struct xlb_bpf *skel, const char *dir)
 
 	bpf_object__for_each_map(map, skel->obj)
 	{
-		/* .rodata and friends are per program, never pinned */
-		if (strncmp(bpf_map__name(map), "xlb_", 4))
+		/* .rodata and friends belong to one program: never pinned */
+		if (bpf_map__is_internal(map))
 			continue;
 		pin_path(p, sizeof(p), dir, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, p);

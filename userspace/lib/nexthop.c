@@ -96,6 +96,9 @@ int xlb_nh_open(struct xlb_nh **out)
 	err = nl_connect(nh->query, NETLINK_ROUTE);
 	if (err)
 		goto nlerr;
+	/* RTM_GETROUTE answers with the route; an ACK on top would be read
+	 * as the answer to the next query. */
+	nl_socket_disable_auto_ack(nh->query);
 
 	nl_socket_disable_seq_check(nh->events);
 	err = nl_connect(nh->events, NETLINK_ROUTE);

@@ -275,6 +275,9 @@ int main(int argc, char **argv)
 		pr_err("%s", err);
 		goto out;
 	}
+	/* next hops recorded in re-adopted maps may be stale */
+	if (xlb_dp_adopted(d->dp))
+		nh_resync_all(d);
 
 	r = api_start(d, err, sizeof(err));
 	if (r) {

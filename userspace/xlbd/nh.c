@@ -85,6 +85,11 @@ static void resync(struct xlbd *d, bool only_unresolved)
 	}
 }
 
+void nh_resync_all(struct xlbd *d)
+{
+	resync(d, false);
+}
+
 static void on_debounce(uv_timer_t *t)
 {
 	struct xlbd *d = t->data;

@@ -171,6 +171,8 @@ int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen);
 /* nh.c */
 int nh_start(struct xlbd *d);
 void nh_stop(struct xlbd *d);
+/** nh_resync_all() - re-resolve every backend (after re-adoption) */
+void nh_resync_all(struct xlbd *d);
 /** nh_close() - free the resolver (after the loop has closed handles) */
 void nh_close(struct xlbd *d);
 /** nh_resolve_be() - resolve one backend's next hop into b->nh */
