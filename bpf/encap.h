@@ -92,6 +92,93 @@ XLB_INLINE void save_l2(void *data, void *end, __u16 l2_len,
 }
 
 /**
+ * xlb_encap_prep() - next hop and outer size for encapsulating toward @be
+ * @be: the backend
+ * @cfg: LB source addresses, default next hop
+ * @dmac: set to the next-hop MAC
+ * @olen: set to the outer header length (by the backend's family)
+ *
+ * Shared with the probe program (xlb_probe.bpf.c), which must follow the
+ * same rules as client traffic.
+ *
+ * Return: 0, or the XLB_C_DROP_* reason why the packet cannot be sent.
+ */
+XLB_INLINE int xlb_encap_prep(const struct xlb_backend *be,
+			      const struct xlb_config *cfg, const __u8 **dmac,
+			      __u32 *olen)
+{
+	if (be->flags & XLB_BE_F_NH_VALID)
+		*dmac = be->nh_mac;
+	else if (cfg->flags & XLB_CFG_F_NH_VALID)
+		*dmac = cfg->nh_mac;
+	else
+		return XLB_C_DROP_NO_NEXTHOP;
+
+	if (be->family == XLB_AF_INET) {
+		if (!(cfg->flags & XLB_CFG_F_SRC4_VALID))
+			return XLB_C_DROP_NO_SOURCE;
+		*olen = sizeof(struct iphdr);
+	} else {
+		if (!(cfg->flags & XLB_CFG_F_SRC6_VALID))
+			return XLB_C_DROP_NO_SOURCE;
+		*olen = sizeof(struct ipv6hdr);
+	}
+	return 0;
+}
+
+/**
+ * xlb_outer4() - fill the outer IPv4 header toward @be (IPIP or 6in4)
+ * @o4: the header, bounds already checked
+ * @p: the inner packet as parsed
+ * @be: the backend (IPv4)
+ * @cfg: LB source address
+ */
+XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
+			   const struct xlb_backend *be,
+			   const struct xlb_config *cfg)
+{
+	o4->version = 4;
+	o4->ihl = 5;
+	o4->tos = p->tos;
+	o4->tot_len = bpf_htons(p->l3_len + sizeof(*o4));
+	o4->id = 0;
+	o4->frag_off = p->df ? bpf_htons(IP_DF) : 0;
+	o4->ttl = XLB_TTL;
+	o4->protocol = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+	o4->check = 0;
+	o4->saddr = cfg->src4;
+	o4->daddr = be->addr[0];
+	o4->check = ip4_csum(o4);
+}
+
+/**
+ * xlb_outer6() - fill the outer IPv6 header toward @be (IP6IP6 or 4in6)
+ * @o6: the header, bounds already checked
+ * @p: the inner packet as parsed
+ * @be: the backend (IPv6)
+ * @cfg: LB source address
+ */
+XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
+			   const struct xlb_backend *be,
+			   const struct xlb_config *cfg)
+{
+	__u32 fl = (bpf_ntohs(p->sport) ^ bpf_ntohs(p->dport) ^
+		    bpf_ntohl(p->src[3])) &
+		   0xfffff;
+
+	o6->version = 6;
+	o6->priority = p->tos >> 4;
+	o6->flow_lbl[0] = ((p->tos & 0xf) << 4) | (fl >> 16);
+	o6->flow_lbl[1] = fl >> 8;
+	o6->flow_lbl[2] = fl;
+	o6->payload_len = bpf_htons(p->l3_len);
+	o6->nexthdr = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+	o6->hop_limit = XLB_TTL;
+	__builtin_memcpy(&o6->saddr, cfg->src6, 16);
+	__builtin_memcpy(&o6->daddr, be->addr, 16);
+}
+
+/**
  * xlb_encap() - encapsulate the packet toward @be
  * @ctx: XDP context (the packet grows at the front)
  * @p: the parsed packet
@@ -107,29 +194,17 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u16 l2_len = p->l2_len;
-	const __u8 *dmac;
+	const __u8 *dmac = NULL;
 	struct l2_save l2 = {};
 	struct iphdr *o4;
 	struct ipv6hdr *o6;
-	__u32 olen, fl;
+	__u32 olen = 0;
 	void *l3;
+	int err;
 
-	if (be->flags & XLB_BE_F_NH_VALID)
-		dmac = be->nh_mac;
-	else if (cfg->flags & XLB_CFG_F_NH_VALID)
-		dmac = cfg->nh_mac;
-	else
-		return XLB_C_DROP_NO_NEXTHOP;
-
-	if (be->family == XLB_AF_INET) {
-		if (!(cfg->flags & XLB_CFG_F_SRC4_VALID))
-			return XLB_C_DROP_NO_SOURCE;
-		olen = sizeof(struct iphdr);
-	} else {
-		if (!(cfg->flags & XLB_CFG_F_SRC6_VALID))
-			return XLB_C_DROP_NO_SOURCE;
-		olen = sizeof(struct ipv6hdr);
-	}
+	err = xlb_encap_prep(be, cfg, &dmac, &olen);
+	if (err)
+		return err;
 
 	save_l2(data, end, l2_len, &l2);
 	if (bpf_xdp_adjust_head(ctx, -(int)olen))
@@ -148,19 +223,7 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 		o4 = l3;
 		if ((void *)(o4 + 1) > end)
 			return XLB_C_DROP_ENCAP;
-		o4->version = 4;
-		o4->ihl = 5;
-		o4->tos = p->tos;
-		o4->tot_len = bpf_htons(p->l3_len + sizeof(*o4));
-		o4->id = 0;
-		o4->frag_off = p->df ? bpf_htons(IP_DF) : 0;
-		o4->ttl = XLB_TTL;
-		o4->protocol = p->family == XLB_AF_INET ? IPPROTO_IPIP
-							: IPPROTO_IPV6;
-		o4->check = 0;
-		o4->saddr = cfg->src4;
-		o4->daddr = be->addr[0];
-		o4->check = ip4_csum(o4);
+		xlb_outer4(o4, p, be, cfg);
 		return 0;
 	}
 
@@ -170,18 +233,7 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 	o6 = l3;
 	if ((void *)(o6 + 1) > end)
 		return XLB_C_DROP_ENCAP;
-	fl = (bpf_ntohs(p->sport) ^ bpf_ntohs(p->dport) ^
-	      bpf_ntohl(p->src[3])) & 0xfffff;
-	o6->version = 6;
-	o6->priority = p->tos >> 4;
-	o6->flow_lbl[0] = ((p->tos & 0xf) << 4) | (fl >> 16);
-	o6->flow_lbl[1] = fl >> 8;
-	o6->flow_lbl[2] = fl;
-	o6->payload_len = bpf_htons(p->l3_len);
-	o6->nexthdr = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-	o6->hop_limit = XLB_TTL;
-	__builtin_memcpy(&o6->saddr, cfg->src6, 16);
-	__builtin_memcpy(&o6->daddr, be->addr, 16);
+	xlb_outer6(o6, p, be, cfg);
 	return 0;
 }
 

@@ -12,8 +12,8 @@
 
 #include "common.h"
 
-#define XLB_MAX_VLAN	   2 /* 802.1Q, and 802.1ad outer tag */
-#define XLB_MAX_EXT_HDRS   6 /* IPv6 extension headers walked */
+#define XLB_MAX_VLAN	 2 /* 802.1Q, and 802.1ad outer tag */
+#define XLB_MAX_EXT_HDRS 6 /* IPv6 extension headers walked */
 
 struct hdr_cursor {
 	void *pos;
@@ -35,11 +35,11 @@ struct frag_hdr6 {
 
 /* enum xlb_parse_result - what kind of packet xlb_parse() saw */
 enum xlb_parse_result {
-	XLB_P_L4 = 0,	/* TCP or UDP, addresses and ports valid */
-	XLB_P_ICMP,	/* ICMP/ICMPv6, addresses valid, icmp_type set */
-	XLB_P_FRAG,	/* a fragment: addresses valid, no ports */
-	XLB_P_BAD,	/* addresses valid, later header bad or truncated */
-	XLB_P_OTHER,	/* not IP, bad IP header or other L4: not for us */
+	XLB_P_L4 = 0, /* TCP or UDP, addresses and ports valid */
+	XLB_P_ICMP, /* ICMP/ICMPv6, addresses valid, icmp_type set */
+	XLB_P_FRAG, /* a fragment: addresses valid, no ports */
+	XLB_P_BAD, /* addresses valid, later header bad or truncated */
+	XLB_P_OTHER, /* not IP, bad IP header or other L4: not for us */
 };
 
 /**
@@ -212,17 +212,18 @@ XLB_INLINE int parse_ip6(struct hdr_cursor *c, struct xlb_pkt *p)
 }
 
 /**
- * xlb_parse() - parse a frame for the balancer
- * @ctx: the XDP context
+ * xlb_parse_buf() - parse the frame in [@data, @end) for the balancer
+ * @data: start of the frame (XDP or tc direct packet access)
+ * @end: its end
  * @p: filled in
+ *
+ * Shared by the XDP balancer and the tc probe program (xlb_probe.bpf.c).
  *
  * Return: enum xlb_parse_result.
  */
-XLB_INLINE int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
+XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 {
-	void *data = (void *)(long)ctx->data;
-	struct hdr_cursor c = { .pos = data,
-				.end = (void *)(long)ctx->data_end };
+	struct hdr_cursor c = { .pos = data, .end = end };
 	struct icmphdr *icmp;
 	struct tcphdr *tcp;
 	struct udphdr *udp;
@@ -277,6 +278,19 @@ XLB_INLINE int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	default:
 		return XLB_P_OTHER;
 	}
+}
+
+/**
+ * xlb_parse() - parse an XDP frame for the balancer
+ * @ctx: the XDP context
+ * @p: filled in
+ *
+ * Return: enum xlb_parse_result.
+ */
+XLB_INLINE int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
+{
+	return xlb_parse_buf((void *)(long)ctx->data,
+			     (void *)(long)ctx->data_end, p);
 }
 
 #endif /* XLB_BPF_PARSE_H */

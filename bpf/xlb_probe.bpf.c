@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: xlb_probe.bpf.c - health checks that follow the data path
+ *
+ * A tc egress program on the balancer's interfaces. xlbd sends via_vip
+ * health checks to the VIP from sockets marked XLB_PROBE_MARK | backend id
+ * (maps/xlb_probe.h); this program turns each such packet into exactly
+ * what the XDP balancer would send for a client packet to that backend:
+ * the same outer header (encap.h: family rules, LB source address, TTL,
+ * DSCP/ECN, DF, IPv6 flow label), the same next-hop and source MACs, out
+ * of the same port. The backend decapsulates it, answers from the VIP
+ * straight to the LB source address, and so the check proves the whole
+ * path: tunnel, decapsulation, VIP binding, service.
+ *
+ * Unmarked packets pass untouched. A marked packet that cannot be
+ * encapsulated is dropped, never sent to the VIP as it is: the router
+ * would bring it back to some balancer, which could pick another backend,
+ * and the check would vouch for the wrong one.
+ *
+ * It reads the balancer's own maps (xlb_backends, xlb_cfg): userspace
+ * hands it their fds (bpf_map__reuse_fd(), see userspace/lib/probe.c), so
+ * the two programs can never disagree about a backend.
+ */
+#include "common.h"
+#include "parse.h"
+#include "encap.h"
+#include "../maps/xlb_probe.h"
+
+#include <linux/pkt_cls.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * Only the two maps the probe needs, laid out as in maps.bpf.h (types from
+ * maps/xlb_maps.h); userspace replaces them with the balancer's maps
+ * before load, so their sizes here do not matter. Including maps.bpf.h
+ * would create the balancer's big conn and ring maps a second time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} xlb_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_config);
+} xlb_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_probe_stats);
+} xlb_probe_stats SEC(".maps");
+
+XLB_INLINE int probe_count(__u32 c, int verdict)
+{
+	struct xlb_probe_stats *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&xlb_probe_stats, &zero);
+	if (s && c < XLB_PC_MAX)
+		s->c[c]++;
+	return verdict;
+}
+
+/* encap.h speaks in the balancer's drop reasons; count them as ours */
+XLB_INLINE int probe_drop(int xdp_reason)
+{
+	switch (xdp_reason) {
+	case XLB_C_DROP_NO_NEXTHOP:
+		return probe_count(XLB_PC_DROP_NO_NEXTHOP, TC_ACT_SHOT);
+	case XLB_C_DROP_NO_SOURCE:
+		return probe_count(XLB_PC_DROP_NO_SOURCE, TC_ACT_SHOT);
+	default:
+		return probe_count(XLB_PC_DROP_ENCAP, TC_ACT_SHOT);
+	}
+}
+
+/**
+ * probe_encap() - grow @skb by the outer header and fill it like xlb_encap()
+ * Return: 0 or an XLB_C_DROP_* reason.
+ */
+XLB_INLINE int probe_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
+			   const struct xlb_backend *be,
+			   const struct xlb_config *cfg)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u16 l2_len = p->l2_len;
+	const __u8 *dmac = NULL;
+	struct l2_save l2 = {};
+	struct ethhdr *eth;
+	__u32 olen = 0;
+	__u64 flags;
+	void *l3;
+	int err;
+
+	err = xlb_encap_prep(be, cfg, &dmac, &olen);
+	if (err)
+		return err;
+	if (l2_len > sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN)
+		return XLB_C_DROP_ENCAP;
+
+	/* On egress our MAC is the source; the XDP program finds it in the
+	 * destination of what it received. */
+	save_l2(data, end, l2_len, &l2);
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return XLB_C_DROP_ENCAP;
+	__builtin_memcpy(l2.our_mac, eth->h_source, ETH_ALEN);
+
+	/* Room between L2 and L3. The ENCAP flags set the inner header
+	 * offsets and switch skb->protocol to the outer family, so checksum
+	 * offload and GSO treat the packet as a tunnel packet. */
+	flags = be->family == XLB_AF_INET ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 :
+					    BPF_F_ADJ_ROOM_ENCAP_L3_IPV6;
+	if (bpf_skb_adjust_room(skb, olen, BPF_ADJ_ROOM_MAC, flags))
+		return XLB_C_DROP_ENCAP;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	l3 = data + xlb_bound(l2_len, 0x1f);
+
+	if (be->family == XLB_AF_INET) {
+		struct iphdr *o4 = l3;
+
+		if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+			     bpf_htons(ETH_P_IP)))
+			return XLB_C_DROP_ENCAP;
+		if ((void *)(o4 + 1) > end)
+			return XLB_C_DROP_ENCAP;
+		xlb_outer4(o4, p, be, cfg);
+		return 0;
+	}
+	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+		     bpf_htons(ETH_P_IPV6)))
+		return XLB_C_DROP_ENCAP;
+	{
+		struct ipv6hdr *o6 = l3;
+
+		if ((void *)(o6 + 1) > end)
+			return XLB_C_DROP_ENCAP;
+		xlb_outer6(o6, p, be, cfg);
+	}
+	return 0;
+}
+
+SEC("tc")
+int xlb_probe(struct __sk_buff *skb)
+{
+	struct xlb_pkt p = {};
+	struct xlb_backend *be;
+	struct xlb_config *cfg;
+	__u32 id, zero = 0;
+	int err;
+
+	if ((skb->mark & XLB_PROBE_MARK_MASK) != XLB_PROBE_MARK)
+		return TC_ACT_OK;
+	id = skb->mark & XLB_PROBE_ID_MASK;
+	be = bpf_map_lookup_elem(&xlb_backends, &id);
+	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
+	/* A backend that is down keeps its address and next hop: it must
+	 * still be checked to come back. So the state is not looked at. */
+	if (!be || !cfg ||
+	    (be->family != XLB_AF_INET && be->family != XLB_AF_INET6))
+		return probe_count(XLB_PC_DROP_NO_BACKEND, TC_ACT_SHOT);
+
+	/* Probe packets are small; make all of it directly readable. */
+	if (bpf_skb_pull_data(skb, skb->len))
+		return probe_count(XLB_PC_DROP_ENCAP, TC_ACT_SHOT);
+	if (xlb_parse_buf((void *)(long)skb->data, (void *)(long)skb->data_end,
+			  &p) != XLB_P_L4)
+		return probe_count(XLB_PC_DROP_NOT_IP, TC_ACT_SHOT);
+
+	err = probe_encap(skb, &p, be, cfg);
+	if (err)
+		return probe_drop(err);
+
+	if (be->ifindex && be->ifindex != skb->ifindex)
+		return probe_count(XLB_PC_REDIRECT,
+				   bpf_redirect(be->ifindex, 0));
+	return probe_count(XLB_PC_ENCAP, TC_ACT_OK);
+}
