@@ -26,6 +26,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,18 +374,21 @@ static int parse_dp_backend(char *s)
 	return 0;
 }
 
+/* ioctl, not /sys/class/net: under nsenter --net, /sys is still the host's */
 static int read_mac(const char *dev, __u8 *mac)
 {
-	char p[128], buf[32];
-	FILE *f;
-	int ret;
+	struct ifreq ifr = {};
+	int fd, ret = 0;
 
-	snprintf(p, sizeof(p), "/sys/class/net/%s/address", dev);
-	f = fopen(p, "r");
-	if (!f)
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
-	ret = fgets(buf, sizeof(buf), f) ? parse_mac(buf, mac) : -EIO;
-	fclose(f);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
 	return ret;
 }
 
