@@ -353,8 +353,11 @@ void hc_run_release(struct hc_run *r)
 	p->run = NULL;
 	free(r);
 	hc->stats.inflight--;
+	/* The probe may hold the engine's last reference. */
+	hc_ref(hc);
 	probe_put(p);
 	dispatch(hc);
+	hc_unref(hc);
 }
 
 void hc_run_handle_closed(uv_handle_t *h)

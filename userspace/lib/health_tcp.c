@@ -9,8 +9,10 @@
  * the connection anyway (the kernel completed the handshake for it).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -23,9 +25,14 @@ struct hc_tcp {
 	bool polling;
 };
 
+/* h->data is only set once the handle is initialised; the early path of
+ * tcp_start() calls in with an uninitialised handle. */
+#define container_of_poll(h) \
+	((struct hc_tcp *)((char *)(h)-offsetof(struct hc_tcp, poll)))
+
 static void tcp_poll_cb(uv_poll_t *h, int status, int events)
 {
-	struct hc_tcp *c = h->data;
+	struct hc_tcp *c = container_of_poll(h);
 	socklen_t len = sizeof(int);
 	int soerr = 0;
 
@@ -50,6 +57,7 @@ static void tcp_start(struct hc_run *r)
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	struct sockaddr_storage ss;
 	socklen_t sl = hc_run_dest(r, &ss);
+	struct pollfd pfd;
 	int err;
 
 	c->fd = hc_run_socket(r, SOCK_STREAM);
@@ -58,12 +66,20 @@ static void tcp_start(struct hc_run *r)
 		return;
 	}
 	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pfd = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
 	if (!connect(c->fd, (struct sockaddr *)&ss, sl)) {
 		hc_run_done(r, true, NULL);
 		return;
 	}
 	if (errno != EINPROGRESS) {
 		hc_run_done(r, false, "connect: %s", strerror(errno));
+		return;
+	}
+	/* Toward a backend on the same host or a very close one the
+	 * handshake is often over by now: one poll() then saves registering
+	 * the socket with the loop (an ioctl and three epoll_ctl calls). */
+	if (poll(&pfd, 1, 0) == 1) {
+		tcp_poll_cb(&c->poll, 0, UV_WRITABLE);
 		return;
 	}
 	err = uv_poll_init_socket(r->p->hc->loop, &c->poll, c->fd);
