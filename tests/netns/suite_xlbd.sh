@@ -1,0 +1,265 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# suite_xlbd.sh - xlbd and xlbctl on a real veth, with real packets.
+#
+#   cl (10.1.0.2) ──veth── pop (10.1.0.1, xlbd, XDP on eth0)
+#
+# The client sends UDP flows to the VIP; the PoP encapsulates them and sends
+# them back out of eth0 (XDP_TX) toward the backends, which are routed via
+# the client namespace, where tcpdump sees every encapsulated packet. So the
+# tests compare what xlbctl says (flow, stats) with where the data path
+# really sent each flow, across restarts and reloads.
+. "$(dirname "$0")/lib.sh"
+
+VIP=192.0.2.10
+VIP2=192.0.2.20
+PY=/usr/bin/python3
+XLBD=$BUILD/xlbd
+XLBCTL=$BUILD/xlbctl
+# ASan/UBSan builds of the daemon and CLI when make san has run
+[ -x "$BUILD/san/xlbd" ] && XLBD=$BUILD/san/xlbd
+[ -x "$BUILD/san/xlbctl" ] && XLBCTL=$BUILD/san/xlbctl
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+lab_init xlbd
+CFG=$LAB_TMP/xlb.yaml
+SOCK=$LAB_TMP/xlb.sock
+PIN=/sys/fs/bpf/xlb-$LAB_P
+
+x() { nsx pop "$XLBCTL" -s "$SOCK" "$@"; }
+
+write_config() {
+	local extra=${1:-}
+	cat >"$CFG" <<EOF
+interfaces:
+  - name: eth0
+lb:
+  source4: 10.1.0.1
+  hash_seed: 99
+  tables:
+    max_vips: 8
+    max_backends: 64
+    ring_max: 65537
+    conn_max: 65536
+api:
+  socket: $SOCK
+vips:
+  - address: $VIP
+    port: 5300
+    protocol: udp
+    backends:
+      - address: 10.2.0.1
+      - address: 10.2.0.2
+      - address: 10.2.0.3
+$extra
+EOF
+}
+
+start_xlbd() {
+	lab_bg pop "xlbd-$(date +%s%N)" "$XLBD" -c "$CFG" -p "$PIN"
+	XLBD_PID=$LAB_LAST_PID
+	XLBD_LOG=$(ls -t "$LAB_TMP"/xlbd-*.log | head -1)
+	lab_wait 15 x status
+}
+
+stop_xlbd() {
+	lab_stop "$XLBD_PID"
+	# sanitizer reports would be in the log
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' \
+		"$XLBD_LOG"; then
+		lab_log "sanitizer report in xlbd log:"
+		grep -A20 -E 'ERROR: |runtime error' "$XLBD_LOG" | head -40
+		return 1
+	fi
+}
+
+# send_flows N BASE [VIP] [PORT] - one datagram from each source port
+send_flows() {
+	nsx cl "$PY" - "$1" "$2" "${3:-$VIP}" "${4:-5300}" <<'EOF'
+import socket, sys, time
+n, base, vip, port = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.1.0.2", base + i))
+    s.sendto(b"x", (vip, port))
+    s.close()
+    time.sleep(0.002)  # paced: the capture on the client must keep up
+EOF
+}
+
+# capture_start / capture_stop FILE - encapsulated packets seen by cl
+capture_start() {
+	lab_bg cl "tcpdump-$1" tcpdump -i eth0 -nn -U --immediate-mode -w "$LAB_TMP/$1.pcap" \
+		'ip proto 4'
+	CAP_PID=$LAB_LAST_PID
+	CAP_LOG=$LAB_TMP/tcpdump-$1.log
+	lab_wait 10 grep -q "listening on" "$CAP_LOG"
+}
+
+# capture_stop NAME [N] - stop once N packets are written (bounded: 5 s)
+capture_stop() {
+	[ -n "${2:-}" ] && lab_wait 5 sh -c "[ \$(tcpdump -nn -r $LAB_TMP/$1.pcap \
+2>/dev/null | wc -l) -ge $2 ]"
+	lab_stop "$CAP_PID"
+	# "sport backend" for every captured flow
+	tcpdump -nn -r "$LAB_TMP/$1.pcap" 2>/dev/null |
+		sed -n 's/.* IP 10\.1\.0\.1 > \([0-9.]*\): IP 10\.1\.0\.2\.\([0-9]*\) > .*/\2 \1/p' |
+		sort -u >"$LAB_TMP/$1.flows"
+}
+
+# flows_by_xlbctl N BASE FILE - "sport backend" per flow, from xlbctl flow
+flows_by_xlbctl() {
+	local i out
+	: >"$3"
+	for ((i = 0; i < $1; i++)); do
+		out=$(x -j flow "$VIP:5300/udp" 10.1.0.2 $(($2 + i))) || return 1
+		printf '%s %s %s\n' $(($2 + i)) \
+			"$(json_field "$out" backend)" \
+			"$(json_field "$out" from)" >>"$3"
+	done
+}
+
+json_field() {
+	"$PY" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"
+}
+
+setup() {
+	lab_ns cl && lab_ns pop || return 1
+	lab_link cl eth0 pop eth0
+	lab_addr cl eth0 10.1.0.2/24
+	lab_addr pop eth0 10.1.0.1/24
+	ip -n "$(nsname cl)" route add 192.0.2.0/24 via 10.1.0.1
+	ip -n "$(nsname pop)" route add 10.2.0.0/24 via 10.1.0.2
+	# the backends "live" behind cl: answer ARP for nothing, just route
+	lab_xdp_pass cl eth0
+	nsx cl ping -c1 -W1 10.1.0.1 >/dev/null
+	write_config
+	lab_defer "nsx pop $BUILD/xlbd --cleanup -c $CFG -p $PIN"
+}
+
+test_starts_attaches_and_pins() {
+	start_xlbd || return 1
+	check "program attached" sh -c \
+		"ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp.*name xlb_lb'" || return 1
+	check "maps pinned" test -e "$PIN/xlb_conn4" || return 1
+	check "rodata not pinned" sh -c "! ls $PIN | grep -q rodata" || return 1
+	check "status says attached" sh -c \
+		"$XLBCTL -s $SOCK -j status | grep -q '\"attached\": true'"
+}
+
+test_cli_changes_are_validated_and_persisted() {
+	local rc
+	x backend add "$VIP:5300/udp" 10.2.0.4 --weight 50 || return 1
+	check "backend in show" sh -c "$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -q 10.2.0.4" || return 1
+	check "backend in the file" grep -q 10.2.0.4 "$CFG" || return 1
+	check "config dump has it" sh -c "$XLBCTL -s $SOCK config dump | grep -q 10.2.0.4" || return 1
+	x backend add "$VIP:5300/udp" 10.2.0.4
+	rc=$?
+	check "duplicate backend refused with 1" test $rc -eq 1 || return 1
+	x backend add "$VIP:5300/udp" not-an-address
+	rc=$?
+	check "bad address is a usage error (2)" test $rc -eq 2 || return 1
+	x backend set "$VIP:5300/udp" 10.2.0.4 weight 2000000
+	check "weight out of range refused" test $? -eq 2 || return 1
+	x vip add 192.0.2.99 --port 80 --proto tcp --ring-size 100
+	rc=$?
+	check "non-prime ring refused" test $rc -eq 1 || return 1
+	check "refused change not in the file" sh -c "! grep -q 192.0.2.99 $CFG" || return 1
+	x backend del "$VIP:5300/udp" 10.2.0.4 || return 1
+	check "backend gone from the file" sh -c "! grep -q 10.2.0.4 $CFG"
+}
+
+test_traffic_is_encapsulated_and_counted() {
+	local before after
+	capture_start t1
+	send_flows 200 30000
+	capture_stop t1 200
+	check "200 flows seen encapsulated" test "$(wc -l <"$LAB_TMP/t1.flows")" -eq 200 || return 1
+	after=$(x -j stats "$VIP:5300/udp")
+	check "vip new_flows = 200" sh -c "echo '$after' | grep -q '\"new_flows\": 200'" || return 1
+	# every backend got some
+	for b in 10.2.0.1 10.2.0.2 10.2.0.3; do
+		check "backend $b used" grep -q " $b\$" "$LAB_TMP/t1.flows" || return 1
+	done
+	check "global tx counter" sh -c "$XLBCTL -s $SOCK stats | grep -q 'tx=200'"
+}
+
+test_flow_command_agrees_with_the_data_path() {
+	flows_by_xlbctl 200 30000 "$LAB_TMP/cli.flows" || return 1
+	check "every flow is in the connection table" sh -c \
+		"! grep -v ' conn_table\$' $LAB_TMP/cli.flows" || return 1
+	cut -d' ' -f1,2 "$LAB_TMP/cli.flows" | sort -u >"$LAB_TMP/cli2.flows"
+	check "xlbctl flow names the backend each packet went to" \
+		diff "$LAB_TMP/t1.flows" "$LAB_TMP/cli2.flows"
+}
+
+test_restart_keeps_every_flow() {
+	stop_xlbd || return 1
+	check "data path still attached while xlbd is down" sh -c \
+		"ip -n $(nsname pop) link show eth0 | grep -q xlb_lb" || return 1
+	start_xlbd || return 1
+	check "maps re-adopted" grep -q "re-adopted pinned data path" "$XLBD_LOG" || return 1
+	check "program re-adopted" grep -q "re-adopted attached program" "$XLBD_LOG" || return 1
+	flows_by_xlbctl 200 30000 "$LAB_TMP/cli-after.flows" || return 1
+	check "same backends from the connection table" \
+		diff "$LAB_TMP/cli.flows" "$LAB_TMP/cli-after.flows" || return 1
+	capture_start t2
+	send_flows 200 30000
+	capture_stop t2 200
+	check "packets still go where they went" diff "$LAB_TMP/t1.flows" "$LAB_TMP/t2.flows"
+}
+
+test_reload_applies_only_the_difference() {
+	local id_before id_after
+	id_before=$(x -j vip show "$VIP:5300/udp" | grep '"id"' | head -1)
+	write_config "  - address: $VIP2
+    port: 5300
+    protocol: udp
+    backends:
+      - address: 10.2.0.9"
+	x reload || return 1
+	check "new VIP there" sh -c "$XLBCTL -s $SOCK vip show | grep -q $VIP2" || return 1
+	id_after=$(x -j vip show "$VIP:5300/udp" | grep '"id"' | head -1)
+	check "untouched VIP kept its id" test "$id_before" = "$id_after" || return 1
+	flows_by_xlbctl 200 30000 "$LAB_TMP/cli-reload.flows" || return 1
+	check "untouched VIP kept its flows" \
+		diff "$LAB_TMP/cli.flows" "$LAB_TMP/cli-reload.flows" || return 1
+	# a broken file is refused whole, with its position
+	echo "  - address: nonsense" >>"$CFG"
+	local out
+	out=$(x reload 2>&1)
+	check "broken config refused" test $? -eq 1 || return 1
+	check "error names file:line:col" sh -c "echo '$out' | grep -qE 'xlb.yaml:[0-9]+:[0-9]+: '" || return 1
+	check "running state unchanged" sh -c "$XLBCTL -s $SOCK vip show | grep -q $VIP2"
+}
+
+test_runtime_change_survives_restart() {
+	x backend set "$VIP:5300/udp" 10.2.0.2 weight 7 || return 1
+	stop_xlbd || return 1
+	start_xlbd || return 1
+	check "weight 7 after restart" sh -c \
+		"$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -E '^10.2.0.2 +7 '"
+}
+
+test_dp_detach_removes_everything() {
+	x dp detach || return 1
+	lab_wait 10 sh -c "! kill -0 $XLBD_PID 2>/dev/null" || return 1
+	check "no XDP program left" sh -c \
+		"! ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp'" || return 1
+	check "no pins left" test ! -e "$PIN" || return 1
+	stop_xlbd
+}
+
+setup || exit 1
+lab_run_cases test_starts_attaches_and_pins \
+	test_cli_changes_are_validated_and_persisted \
+	test_traffic_is_encapsulated_and_counted \
+	test_flow_command_agrees_with_the_data_path \
+	test_restart_keeps_every_flow \
+	test_reload_applies_only_the_difference \
+	test_runtime_change_survives_restart \
+	test_dp_detach_removes_everything
+exit $LAB_FAILED
