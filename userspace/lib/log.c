@@ -82,7 +82,7 @@ const char *xlb_log_level_name(enum xlb_log_level level)
 
 void xlb_vlog(enum xlb_log_level level, const char *fmt, va_list ap)
 {
-	char ts[32] = "";
+	char ts[96] = ""; /* room for any int gcc can imagine in struct tm */
 	struct timespec now;
 	struct tm tm;
 
