@@ -82,7 +82,7 @@ const char *xlb_log_level_name(enum xlb_log_level level)
 
 void xlb_vlog(enum xlb_log_level level, const char *fmt, va_list ap)
 {
-	char ts[96] = ""; /* room for any int gcc can imagine in struct tm */
+	char ts[64] = "";
 	struct timespec now;
 	struct tm tm;
 
@@ -91,10 +91,9 @@ void xlb_vlog(enum xlb_log_level level, const char *fmt, va_list ap)
 	if (log_ts) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
-		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 now.tv_nsec / 1000000);
+		strftime(ts, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03dZ ",
+			 (int)(now.tv_nsec / 1000000));
 	}
 	fprintf(stderr, "%s%s: %s: ", ts, log_prog, level_names[level]);
 	vfprintf(stderr, fmt, ap);
