@@ -67,6 +67,9 @@ run_bins() {
 	return $rc
 }
 
+# timeout(1) runs programs, not shell functions: hand it to a child bash.
+export -f run_bins
+
 # want NAME [SUITES...] - NAME was asked for (or nothing was)
 want() {
 	local n=$1 s
@@ -92,9 +95,10 @@ mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 for s in unit bpf; do
 	want "$s" "${SUITES[@]}" || continue
 	[ -d "$BUILD/tests/$s" ] || continue
-	run_suite "$s" 300 run_bins "$BUILD/tests/$s"
+	run_suite "$s" 300 bash -c 'run_bins "$1"' _ "$BUILD/tests/$s"
 	[ -d "$BUILD/san/tests/$s" ] &&
-		run_suite "$s-asan" 600 run_bins "$BUILD/san/tests/$s"
+		run_suite "$s-asan" 600 bash -c 'run_bins "$1"' _ \
+			"$BUILD/san/tests/$s"
 done
 # Shell suites: tests/<dir>/suite_*.sh, each a runner of its own cases.
 for s in tests/*/suite_*.sh; do
