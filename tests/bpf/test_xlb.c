@@ -1411,16 +1411,47 @@ static void sc_gen(struct world *w)
 	send_flow(w, 3, &t, 0, 9, XLB_C_CONN_HIT);
 }
 
-/* An entry naming a backend of another VIP is stale. */
+/* An entry whose backend does not belong to the entry's VIP is stale. */
 static void sc_foreign_entry(struct world *w)
 {
 	struct xlb_flow f = xflow(&F4U);
-	struct xlb_conn c = { .backend = 0, .gen = 1 }; /* VIP 0's */
+	/* backend 0 is VIP 0's, the entry claims VIP 1 */
+	struct xlb_conn c = { .backend = 0, .gen = 1, .vip_id = 1 };
 	int be = ring_choice(w, 1, &F4U);
 
 	CHECK(w, !xlb_dp_conn_set(w->dp, &f, &c), "conn_set failed");
 	send_flow(w, 1, &F4U, 0, be, XLB_C_CONN_STALE);
 	want_conn(w, &F4U, be);
+}
+
+/*
+ * Established flows are forwarded from their entry, without a VIP lookup:
+ * with the VIP entry gone they continue until their backends are removed
+ * (which is what removing a VIP does); new flows are not VIP traffic.
+ */
+static void sc_vip_gone(struct world *w)
+{
+	struct xlb_addr a = xaddr(VIPS[0].addr);
+	struct tflow nf = F4T;
+	struct pkt p;
+	struct res r;
+	int be = ring_choice(w, 0, &F4T), i;
+
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	CHECK(w, !xlb_dp_vip_del(w->dp, &a, VIPS[0].port, VIPS[0].proto),
+	      "vip_del failed");
+	send_flow(w, 0, &F4T, PKT_ACK, be, XLB_C_CONN_HIT);
+	nf.sport = 1234;
+	flow_pkt(&p, &nf, PKT_SYN);
+	if (!xrun(w, &p, &r))
+		want_pass(w, &p, &r);
+	for (i = 0; i < 4; i++) {
+		w->be[i].state = XLB_BE_REMOVED;
+		be_push(w, i);
+	}
+	flow_pkt(&p, &F4T, PKT_ACK);
+	if (!xrun(w, &p, &r))
+		want_pass(w, &p, &r);
 }
 
 /* A VIP without connection table: no entries, every packet hashed. */
@@ -1768,6 +1799,8 @@ static const struct tcase cases[] = {
 	SCEN("TCP RST forwarded without an entry", sc_rst),
 	SCEN("generation mismatch re-hashes", sc_gen),
 	SCEN("entry naming another VIP's backend is stale", sc_foreign_entry),
+	SCEN("established flow outlives its VIP entry until its backends go",
+	     sc_vip_gone),
 	SCEN("VIP without connection table", sc_no_conn),
 	SCEN("source-only hashing keeps a client on one backend", sc_src_only),
 };
