@@ -55,7 +55,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct xlb_conn4_key);
 	__type(value, struct xlb_conn);
-} xlb_conn4 SEC(".maps");
+} xlb_conn4_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -63,7 +63,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct xlb_conn6_key);
 	__type(value, struct xlb_conn);
-} xlb_conn6 SEC(".maps");
+} xlb_conn6_v2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

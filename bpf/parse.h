@@ -227,6 +227,7 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 	struct icmphdr *icmp;
 	struct tcphdr *tcp;
 	struct udphdr *udp;
+	__u32 l3_end;
 	int proto;
 
 	proto = parse_ethhdr(&c);
@@ -250,11 +251,19 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		return XLB_P_FRAG;
 	p->proto = proto;
 	p->l4_off = c.pos - data;
+	/*
+	 * The L4 header must lie inside the IP packet. Checking against the
+	 * frame end alone would read ports out of the Ethernet padding of a
+	 * short packet whose IP header ends early (the bounds checks on c.end
+	 * are still needed: they are what the verifier understands).
+	 */
+	l3_end = p->l3_off + p->l3_len;
 
 	switch (proto) {
 	case IPPROTO_TCP:
 		tcp = c.pos;
-		if ((void *)(tcp + 1) > c.end)
+		if ((void *)(tcp + 1) > c.end ||
+		    p->l4_off + sizeof(*tcp) > l3_end)
 			return XLB_P_BAD;
 		p->sport = tcp->source;
 		p->dport = tcp->dest;
@@ -262,16 +271,23 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		return XLB_P_L4;
 	case IPPROTO_UDP:
 		udp = c.pos;
-		if ((void *)(udp + 1) > c.end)
+		if ((void *)(udp + 1) > c.end ||
+		    p->l4_off + sizeof(*udp) > l3_end)
 			return XLB_P_BAD;
 		p->sport = udp->source;
 		p->dport = udp->dest;
 		return XLB_P_L4;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
+		/* ICMPv6 in IPv4 (or ICMP in IPv6) is no ICMP we speak: echo
+		 * handling would otherwise answer it with a bogus reply. */
+		if (proto !=
+		    (p->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+			return XLB_P_OTHER;
 		icmp = c.pos;
 		/* type, code, checksum and the 4-byte rest: 8 bytes */
-		if ((void *)(icmp + 1) > c.end)
+		if ((void *)(icmp + 1) > c.end ||
+		    p->l4_off + sizeof(*icmp) > l3_end)
 			return XLB_P_BAD;
 		p->icmp_type = icmp->type;
 		return XLB_P_ICMP;

@@ -2,8 +2,9 @@
 /**
  * DOC: xlb.bpf.c - the XDP balancer
  *
- * One pass per packet: parse -> VIP lookup -> select a backend -> encap ->
- * count -> XDP_TX (or XDP_REDIRECT to the backend's egress port). Traffic
+ * One pass per packet: parse -> connection table (-> VIP lookup and ring for
+ * a new flow) -> encap -> count -> XDP_TX (or XDP_REDIRECT to the backend's
+ * egress port). Traffic
  * that is not for a VIP goes to the stack untouched; VIP traffic that cannot
  * be served is dropped and counted by reason. Each step is one header:
  * parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h.
@@ -30,36 +31,47 @@ XLB_INLINE int not_balanceable(const struct xlb_pkt *p, __u32 reason)
 }
 
 /**
- * forward() - select, encapsulate, count, send
+ * balance() - select a backend, encapsulate, count, send
  * @record: whether a new flow goes into the connection table
+ *
+ * The connection table comes first: an established flow needs no VIP
+ * lookup (bpf/select.h).
  */
-XLB_INLINE int forward(struct xdp_md *ctx, struct xlb_pkt *p,
-		       const struct xlb_vip *vip, __u64 len, int record)
+XLB_INLINE int balance(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
+		       int record)
 {
 	struct xlb_sel sel = {};
 	struct xlb_config *cfg;
-	__u32 zero = 0, vip_id = vip->id;
+	struct xlb_vip *vip;
+	__u32 zero = 0;
 	int err;
 
 	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
+	xlb_conn_find(p, &sel);
+	if (!sel.be) {
+		vip = xlb_lookup_vip(p);
+		if (!vip)
+			return xlb_pass();
+		if (!cfg)
+			return xlb_drop(vip->id, XLB_C_DROP_NO_SOURCE);
+		xlb_select_new(p, vip, cfg->hash_seed, record, &sel);
+		if (!sel.be)
+			return xlb_drop(vip->id, XLB_C_DROP_NO_BACKEND);
+	}
 	if (!cfg)
-		return xlb_drop(vip_id, XLB_C_DROP_NO_SOURCE);
+		return xlb_drop(sel.vip_id, XLB_C_DROP_NO_SOURCE);
 
-	xlb_select(p, vip, cfg->hash_seed, record, &sel);
-	if (!sel.be)
-		return xlb_drop(vip_id, XLB_C_DROP_NO_BACKEND);
-
-	if (vip->fwd == XLB_FWD_L2)
+	if (sel.fwd == XLB_FWD_L2)
 		err = xlb_l2_rewrite(ctx, p, sel.be);
 	else
 		err = xlb_encap(ctx, p, sel.be, cfg);
 	if (err)
-		return xlb_drop(vip_id, err);
+		return xlb_drop(sel.vip_id, err);
 
-	xlb_count_fwd(vip_id, sel.id, len, sel.new_flow);
+	xlb_count_fwd(sel.vip_id, sel.id, len, sel.new_flow);
 	if (sel.be->ifindex && sel.be->ifindex != ctx->ingress_ifindex) {
 		if (bpf_redirect(sel.be->ifindex, 0) != XDP_REDIRECT)
-			return xlb_drop(vip_id, XLB_C_DROP_REDIRECT);
+			return xlb_drop(sel.vip_id, XLB_C_DROP_REDIRECT);
 		xlb_count2(XLB_C_REDIRECT, sel.event);
 		return XDP_REDIRECT;
 	}
@@ -69,17 +81,12 @@ XLB_INLINE int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 
 XLB_INLINE int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len)
 {
-	struct xlb_vip *vip;
-
 	if (!xlb_lookup_vip_addr(p))
 		return xlb_pass();
 	if (xlb_icmp_is_error(p)) {
 		if (xlb_icmp_flow(ctx, p))
 			return xlb_pass();
-		vip = xlb_lookup_vip(p);
-		if (!vip)
-			return xlb_pass();
-		return forward(ctx, p, vip, len, 0);
+		return balance(ctx, p, len, 0);
 	}
 	if (xlb_icmp_echo(ctx, p) == XDP_TX) {
 		xlb_count(XLB_C_ICMP_ECHO);
@@ -93,7 +100,6 @@ int xlb_lb(struct xdp_md *ctx)
 {
 	__u64 len = ctx->data_end - ctx->data;
 	struct xlb_pkt p = {};
-	struct xlb_vip *vip;
 
 	switch (xlb_parse(ctx, &p)) {
 	case XLB_P_L4:
@@ -108,12 +114,9 @@ int xlb_lb(struct xdp_md *ctx)
 		return xlb_pass();
 	}
 
-	vip = xlb_lookup_vip(&p);
-	if (!vip)
-		return xlb_pass();
-	return forward(ctx, &p, vip, len,
-		       !(p.proto == IPPROTO_TCP &&
-			 (p.tcp_flags & TCP_FLAG_RST_BIT)));
+	return balance(
+		ctx, &p, len,
+		!(p.proto == IPPROTO_TCP && (p.tcp_flags & TCP_FLAG_RST_BIT)));
 }
 
 /* An XDP_PASS program, the baseline of the benchmark and the peer program

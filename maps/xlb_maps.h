@@ -19,8 +19,8 @@
  * xlb_vip6       HASH           xlb_vip6_key -> xlb_vip      max_vips
  * xlb_ring       ARRAY          u32 block -> xlb_ring_block  max_vips*2*ring_max/16
  * xlb_backends   ARRAY          u32 id -> xlb_backend        max_backends
- * xlb_conn4      LRU_HASH       xlb_conn4_key -> xlb_conn    conn_max
- * xlb_conn6      LRU_HASH       xlb_conn6_key -> xlb_conn    conn_max
+ * xlb_conn4_v2   LRU_HASH       xlb_conn4_key -> xlb_conn    conn_max
+ * xlb_conn6_v2   LRU_HASH       xlb_conn6_key -> xlb_conn    conn_max
  * xlb_cfg        ARRAY          0 -> xlb_config              1
  * xlb_stats      PERCPU_ARRAY   0 -> xlb_global_stats        1
  * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
@@ -43,6 +43,9 @@
  * down for) one VIP therefore has only that VIP's flows re-hashed. An id that
  * is freed and reused gets a new generation number (xlb_backend.gen), and a
  * connection entry only sticks to the backend if the generations match.
+ * An established flow is forwarded from its connection entry without a VIP
+ * lookup, so removing a VIP means setting its memberships' state to
+ * XLB_BE_REMOVED (freeing them), not only deleting the VIP entries.
  */
 #ifndef XLB_MAPS_H
 #define XLB_MAPS_H
@@ -259,17 +262,24 @@ _Static_assert(sizeof(struct xlb_conn6_key) == 40, "xlb_conn6_key size");
  * @backend: backend id
  * @gen: xlb_backend.gen when the entry was made; a mismatch means the id
  *       was reused and the entry is stale
- * @last_seen: bpf_ktime_get_coarse_ns() of the last packet, refreshed at
- *             most every XLB_CONN_TOUCH_NS to keep the cache line clean
+ * @vip_id: VIP whose ring picked @backend; the entry is stale unless the
+ *          backend still belongs to it. Counters are charged to it.
+ * @fwd: enum xlb_fwd of that VIP
+ * @pad: zero
+ *
+ * The data path looks the flow up here before it looks up the VIP, and a
+ * usable entry carries all it needs (bpf/select.h). There is no timestamp:
+ * refreshing one costs a helper call on every packet, and the LRU already
+ * keeps the recently used entries.
  */
 struct xlb_conn {
 	__u32 backend;
 	__u32 gen;
-	__u64 last_seen;
+	__u32 vip_id;
+	__u8 fwd;
+	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xlb_conn) == 16, "xlb_conn size");
-
-#define XLB_CONN_TOUCH_NS 1000000000ull
 
 /**
  * struct xlb_config - global knobs (xlb_cfg[0])
@@ -376,8 +386,8 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_VIP6	  "xlb_vip6"
 #define XLB_MAP_RING	  "xlb_ring"
 #define XLB_MAP_BACKENDS  "xlb_backends"
-#define XLB_MAP_CONN4	  "xlb_conn4"
-#define XLB_MAP_CONN6	  "xlb_conn6"
+#define XLB_MAP_CONN4	  "xlb_conn4_v2"
+#define XLB_MAP_CONN6	  "xlb_conn6_v2"
 #define XLB_MAP_CFG	  "xlb_cfg"
 #define XLB_MAP_STATS	  "xlb_stats"
 #define XLB_MAP_VIP_STATS "xlb_vip_stats"

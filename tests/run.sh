@@ -66,7 +66,8 @@ run_bins() {
 	done
 	return $rc
 }
-# timeout(1) runs programs, not shell functions: suites call it via bash -c
+
+# timeout(1) runs programs, not shell functions: hand it to a child bash.
 export -f run_bins
 
 # want NAME [SUITES...] - NAME was asked for (or nothing was)
@@ -94,9 +95,9 @@ mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 for s in unit bpf; do
 	want "$s" "${SUITES[@]}" || continue
 	[ -d "$BUILD/tests/$s" ] || continue
-	run_suite "$s" 300 bash -c 'run_bins "$1"' - "$BUILD/tests/$s"
+	run_suite "$s" 300 bash -c 'run_bins "$1"' _ "$BUILD/tests/$s"
 	[ -d "$BUILD/san/tests/$s" ] &&
-		run_suite "$s-asan" 600 bash -c 'run_bins "$1"' - \
+		run_suite "$s-asan" 600 bash -c 'run_bins "$1"' _ \
 			"$BUILD/san/tests/$s"
 done
 # Shell suites: tests/<dir>/suite_*.sh, each a runner of its own cases.

@@ -249,10 +249,10 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_backends,
 					       sz.max_backends);
 	err = err   ?:
-		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn4,
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn4_v2,
 					       sz.conn_max);
 	err = err   ?:
-		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn6,
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn6_v2,
 					       sz.conn_max);
 	err = err   ?:
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_vip_stats,
@@ -688,7 +688,7 @@ static int conn_key(struct xlb_dp *dp, const struct xlb_flow *f, void *key,
 		k4->sport = htons(f->sport);
 		k4->dport = htons(f->dport);
 		k4->proto = f->proto;
-		*fd = map_fd(dp->skel->maps.xlb_conn4);
+		*fd = map_fd(dp->skel->maps.xlb_conn4_v2);
 		return 0;
 	}
 	if (f->src.family == XLB_AF_INET6) {
@@ -698,7 +698,7 @@ static int conn_key(struct xlb_dp *dp, const struct xlb_flow *f, void *key,
 		k6->sport = htons(f->sport);
 		k6->dport = htons(f->dport);
 		k6->proto = f->proto;
-		*fd = map_fd(dp->skel->maps.xlb_conn6);
+		*fd = map_fd(dp->skel->maps.xlb_conn6_v2);
 		return 0;
 	}
 	return -EAFNOSUPPORT;
@@ -747,9 +747,9 @@ static __u64 count_keys(int fd, size_t ksize)
 
 int xlb_dp_conn_count(struct xlb_dp *dp, __u64 *n4, __u64 *n6)
 {
-	*n4 = count_keys(map_fd(dp->skel->maps.xlb_conn4),
+	*n4 = count_keys(map_fd(dp->skel->maps.xlb_conn4_v2),
 			 sizeof(struct xlb_conn4_key));
-	*n6 = count_keys(map_fd(dp->skel->maps.xlb_conn6),
+	*n6 = count_keys(map_fd(dp->skel->maps.xlb_conn6_v2),
 			 sizeof(struct xlb_conn6_key));
 	return 0;
 }

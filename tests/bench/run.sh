@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tests/bench/run.sh - run every benchmark binary in turn and pass their
+# output through ("BENCH <name> <value> <unit>" lines, "#" comments).
+# Benchmarks never assert a time; the exit status is non-zero only when a
+# benchmark could not run.
+#
+# Usage: tests/bench/run.sh [NAME...]   (default: every build/tests/bench/bench_*)
+#   BUILD=build   where the binaries are
+set -u
+
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "benchmarks need root (BPF)" >&2
+	exit 1
+fi
+mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+
+rc=0
+ran=0
+for b in "$BUILD"/tests/bench/bench_*; do
+	[ -x "$b" ] || continue
+	n=$(basename "$b")
+	if [ $# -gt 0 ]; then
+		want=0
+		for w in "$@"; do
+			[ "$w" = "$n" ] || [ "bench_$w" = "$n" ] && want=1
+		done
+		[ "$want" = 1 ] || continue
+	fi
+	echo "# == $n"
+	if ! "$b"; then
+		echo "# $n failed" >&2
+		rc=1
+	fi
+	ran=$((ran + 1))
+done
+[ "$ran" -gt 0 ] || { echo "no benchmarks in $BUILD/tests/bench" >&2; exit 1; }
+exit $rc

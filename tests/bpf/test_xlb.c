@@ -1,0 +1,2181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: packet fixtures of the XDP balancer
+ *
+ * Every case runs xlb_lb through BPF_PROG_TEST_RUN against a fresh set of
+ * private maps holding one standard world (the VIPs and backends below), so
+ * a case sees no state from another and every counter it checks starts at
+ * zero. Cases are rows of one table: a description, a setup that changes
+ * the world, the input frame, the expected XDP action and the expected
+ * output (unchanged, encapsulated to a given backend, MACs rewritten, an
+ * echo reply, or dropped), or a scenario function for cases that need more
+ * than one packet. After every case all counters (global, per VIP, per
+ * backend) must equal what the case predicted, and every frame the
+ * program transmitted must have correct checksums and lengths.
+ *
+ * The last cases cut packets at every length, and check that userspace's
+ * xlb_flow_hash() and the ring agree with the program on 10,000 random
+ * flows.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "dp.h"
+#include "log.h"
+#include "maps/xlb_hash.h"
+#include "pkt.h"
+#include "tap.h"
+
+#define NV   9 /* VIPs of the standard world */
+#define NB   18 /* backends of the standard world */
+#define RING 251 /* ring size of its VIPs */
+
+static const __u8 MAC_LB[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const __u8 MAC_RTR[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const __u8 MAC_NH[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+static const __u8 MAC_BE_NH[6] = { 0x02, 0, 0, 0, 0x0b, 0x01 };
+static const __u8 MAC_BE_SRC[6] = { 0x02, 0, 0, 0, 0x0b, 0x02 };
+static const __u8 MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+#define SRC4	"10.255.0.1"
+#define SRC6	"fd00:ff::1"
+#define CLIENT4 "198.51.100.7"
+#define CLIENT6 "2001:db8:c::7"
+#define HOST4	"192.0.2.1"
+#define HOST6	"2001:db8::1"
+#define ROUTER4 "203.0.113.1"
+#define ROUTER6 "2001:db8:ffff::1"
+#define SEED	0x5eed1234u
+
+/* The standard world. A VIP's id is its index, a backend's id its index. */
+struct vip_def {
+	const char *addr;
+	__u16 port;
+	__u8 proto;
+	__u8 fwd;
+};
+
+static const struct vip_def VIPS[NV] = {
+	[0] = { "192.0.2.10", 80, IPPROTO_TCP, XLB_FWD_IPIP },
+	[1] = { "192.0.2.10", 53, IPPROTO_UDP, XLB_FWD_IPIP },
+	[2] = { "2001:db8::10", 80, IPPROTO_TCP, XLB_FWD_IPIP },
+	[3] = { "2001:db8::10", 53, IPPROTO_UDP, XLB_FWD_IPIP },
+	[4] = { "192.0.2.20", 0, IPPROTO_TCP, XLB_FWD_IPIP }, /* 4in6 */
+	[5] = { "2001:db8::20", 443, IPPROTO_TCP, XLB_FWD_IPIP }, /* 6in4 */
+	[6] = { "192.0.2.30", 80, IPPROTO_TCP, XLB_FWD_L2 },
+	[7] = { "192.0.2.10", 8080, IPPROTO_TCP, XLB_FWD_IPIP },
+	[8] = { "192.0.2.20", 443, IPPROTO_TCP, XLB_FWD_IPIP }, /* + 4 */
+};
+
+struct be_def {
+	const char *addr;
+	__u32 vip;
+};
+
+static const struct be_def BES[NB] = {
+	[0] = { "10.0.0.1", 0 },   [1] = { "10.0.0.2", 0 },
+	[2] = { "10.0.0.3", 0 },   [3] = { "10.0.0.4", 0 },
+	[4] = { "10.0.1.1", 1 },   [5] = { "10.0.1.2", 1 },
+	[6] = { "fd00:1::1", 2 },  [7] = { "fd00:1::2", 2 },
+	[8] = { "fd00:1::3", 2 },  [9] = { "fd00:1::9", 3 },
+	[10] = { "fd00:2::1", 4 }, [11] = { "fd00:2::2", 4 },
+	[12] = { "10.0.2.1", 5 },  [13] = { "10.0.2.2", 5 },
+	[14] = { "10.0.3.1", 6 }, /* L2: its own next hop */
+	[15] = { "10.0.0.1", 7 }, /* same address as 0, another VIP */
+	[16] = { "10.0.0.5", 7 },  [17] = { "10.0.4.1", 8 },
+};
+
+struct expect {
+	__u64 g[XLB_C_MAX];
+	struct xlb_vip_stats v[NV];
+	struct xlb_be_stats b[NB];
+};
+
+struct world {
+	struct xlb_dp *dp;
+	int prog;
+	struct xlb_config cfg;
+	struct xlb_backend be[NB];
+	struct xlb_vip vip[NV];
+	struct expect e;
+	int lo_ifindex; /* BPF_PROG_TEST_RUN's ingress device */
+	int bad; /* a check failed (diagnostics collected) */
+};
+
+struct res {
+	__u32 ret;
+	__u32 len;
+	__u8 out[PKT_MAX + 512];
+};
+
+#define CHECK(w, cond, ...)                    \
+	do {                                   \
+		if (!(cond)) {                 \
+			pkt_diag(__VA_ARGS__); \
+			(w)->bad = 1;          \
+		}                              \
+	} while (0)
+
+static struct xlb_addr xaddr(const char *s)
+{
+	struct xlb_addr a;
+
+	if (xlb_addr_parse(s, &a)) {
+		fprintf(stderr, "bad address %s in a test\n", s);
+		abort();
+	}
+	return a;
+}
+
+static const char *action_name(__u32 a)
+{
+	static const char *const n[] = { "ABORTED", "DROP", "PASS", "TX",
+					 "REDIRECT" };
+
+	return a < 5 ? n[a] : "?";
+}
+
+/* --- the world ------------------------------------------------------------*/
+
+static int vip_push(struct world *w, int id)
+{
+	struct xlb_addr a = xaddr(VIPS[id].addr);
+
+	return xlb_dp_vip_set(w->dp, &a, VIPS[id].port, VIPS[id].proto,
+			      &w->vip[id]);
+}
+
+static int be_push(struct world *w, int id)
+{
+	return xlb_dp_backend_set(w->dp, (__u32)id, &w->be[id]);
+}
+
+/*
+ * Publish a ring for VIP @id from its backends in state up. The slots hold
+ * the members in turn; the flow hash spreads flows over them.
+ */
+static int ring_rebuild(struct world *w, int id)
+{
+	struct xlb_addr a = xaddr(VIPS[id].addr);
+	__u32 members[NB], slots[RING];
+	int i, n = 0;
+
+	for (i = 0; i < NB; i++)
+		if (w->be[i].vip_id == (__u32)id && w->be[i].state == XLB_BE_UP)
+			members[n++] = (__u32)i;
+	for (i = 0; i < RING; i++)
+		slots[i] = n ? members[i % n] : XLB_BACKEND_NONE;
+	return xlb_dp_ring_publish(w->dp, &a, VIPS[id].port, VIPS[id].proto,
+				   &w->vip[id], slots, RING);
+}
+
+static int cfg_push(struct world *w)
+{
+	return xlb_dp_config_set(w->dp, &w->cfg);
+}
+
+static int world_open(struct world *w)
+{
+	struct xlb_dp_opts o = {
+		.sizes = { .max_vips = 16,
+			   .max_backends = 32,
+			   .ring_max = 257,
+			   .conn_max = 1024 },
+	};
+	struct xlb_addr a;
+	int i, err;
+
+	memset(w, 0, sizeof(*w));
+	w->lo_ifindex = (int)if_nametoindex("lo");
+	err = xlb_dp_open(&o, &w->dp);
+	if (err) {
+		pkt_diag("xlb_dp_open: %s", strerror(-err));
+		return err;
+	}
+	w->prog = xlb_dp_prog_fd(w->dp);
+
+	a = xaddr(SRC4);
+	w->cfg.src4 = a.a[0];
+	a = xaddr(SRC6);
+	memcpy(w->cfg.src6, a.a, 16);
+	w->cfg.hash_seed = SEED;
+	w->cfg.flags = XLB_CFG_F_NH_VALID | XLB_CFG_F_SRC4_VALID |
+		       XLB_CFG_F_SRC6_VALID;
+	memcpy(w->cfg.nh_mac, MAC_NH, 6);
+	err = cfg_push(w);
+
+	for (i = 0; i < NB && !err; i++) {
+		struct xlb_backend *b = &w->be[i];
+
+		a = xaddr(BES[i].addr);
+		memcpy(b->addr, a.a, 16);
+		b->family = a.family;
+		b->vip_id = BES[i].vip;
+		b->gen = 1;
+		b->state = XLB_BE_UP;
+		if (VIPS[BES[i].vip].fwd == XLB_FWD_L2) {
+			b->flags = XLB_BE_F_NH_VALID;
+			memcpy(b->nh_mac, MAC_BE_NH, 6);
+		}
+		err = be_push(w, i);
+	}
+	for (i = 0; i < NV && !err; i++) {
+		w->vip[i].id = (__u32)i;
+		w->vip[i].fwd = VIPS[i].fwd;
+		err = vip_push(w, i) ?: ring_rebuild(w, i);
+	}
+	/* Markers: the first VIP on each address. */
+	for (i = 0; i < NV && !err; i++) {
+		struct xlb_vip m;
+		__u8 mp;
+
+		a = xaddr(VIPS[i].addr);
+		mp = a.family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		if (!xlb_dp_vip_get(w->dp, &a, 0, mp, &m))
+			continue;
+		err = xlb_dp_vip_marker_set(w->dp, &a, (__u32)i);
+	}
+	if (err)
+		pkt_diag("world setup: %s", strerror(-err));
+	return err;
+}
+
+static void world_close(struct world *w)
+{
+	xlb_dp_close(w->dp);
+	w->dp = NULL;
+}
+
+/* --- flows and packets ----------------------------------------------------*/
+
+struct tflow {
+	const char *src;
+	const char *dst;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+};
+
+static struct xlb_flow xflow(const struct tflow *t)
+{
+	struct xlb_flow f = {
+		.src = xaddr(t->src),
+		.dst = xaddr(t->dst),
+		.sport = t->sport,
+		.dport = t->dport,
+		.proto = t->proto,
+	};
+
+	return f;
+}
+
+static void eth(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, MAC_LB, MAC_RTR);
+}
+
+static void ip(struct pkt *p, const char *src, const char *dst)
+{
+	if (strchr(src, ':'))
+		pkt_ip6(p, src, dst);
+	else
+		pkt_ip4(p, src, dst);
+}
+
+static void l4(struct pkt *p, const struct tflow *t, __u8 flags)
+{
+	if (t->proto == IPPROTO_TCP)
+		pkt_tcp(p, t->sport, t->dport, flags);
+	else
+		pkt_udp(p, t->sport, t->dport);
+}
+
+/* A frame of flow @t: Ethernet, IP, TCP (@flags) or UDP, 16 bytes. */
+static void flow_pkt(struct pkt *p, const struct tflow *t, __u8 flags)
+{
+	eth(p);
+	ip(p, t->src, t->dst);
+	l4(p, t, flags);
+	pkt_payload_fill(p, 16);
+	pkt_finish(p);
+}
+
+/* The reply of a backend to @t (VIP -> client), as an IP packet. */
+static void reply_pkt(struct pkt *p, const struct tflow *t)
+{
+	struct tflow r = { t->dst, t->src, t->dport, t->sport, t->proto };
+
+	pkt_init(p);
+	ip(p, r.src, r.dst);
+	l4(p, &r, PKT_SYN | PKT_ACK);
+	pkt_payload_fill(p, 24);
+	pkt_finish(p);
+}
+
+/* An ICMP error from a router to the VIP, quoting the reply of flow @t. */
+static void icmp_err_pkt(struct pkt *p, const struct tflow *t, __u8 type,
+			 __u8 code, __u32 rest, size_t quote)
+{
+	struct pkt q;
+
+	reply_pkt(&q, t);
+	eth(p);
+	ip(p, strchr(t->src, ':') ? ROUTER6 : ROUTER4, t->dst);
+	pkt_icmp(p, type, code, rest);
+	pkt_payload(p, q.data, quote < q.len ? quote : q.len);
+	pkt_finish(p);
+}
+
+/* Backend id the ring of VIP @vip gives flow @t (maps/xlb_hash.h). */
+static int ring_choice(struct world *w, int vip, const struct tflow *t)
+{
+	struct xlb_flow f = xflow(t);
+	struct xlb_vip v;
+	struct xlb_addr a = xaddr(VIPS[vip].addr);
+	__u32 slots[RING];
+	__u64 h;
+
+	if (xlb_dp_vip_get(w->dp, &a, VIPS[vip].port, VIPS[vip].proto, &v) ||
+	    v.ring_size > RING || !v.ring_size ||
+	    xlb_dp_ring_read(w->dp, v.id, v.active, slots, v.ring_size))
+		return -1;
+	h = xlb_flow_hash(w->cfg.hash_seed, &f, v.flags);
+	return (int)slots[xlb_hash_slot(h, v.ring_size)];
+}
+
+/* --- running and expecting ------------------------------------------------*/
+
+static int xrun(struct world *w, const struct pkt *in, struct res *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->data,
+		    .data_size_in = (__u32)in->len, .data_out = r->out,
+		    .data_size_out = sizeof(r->out), .repeat = 1);
+	int err;
+
+	if (in->err) {
+		pkt_diag("test bug: input frame did not build");
+		w->bad = 1;
+		return -1;
+	}
+	err = bpf_prog_test_run_opts(w->prog, &o);
+	if (err) {
+		pkt_diag("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		w->bad = 1;
+		return -1;
+	}
+	r->ret = o.retval;
+	r->len = o.data_size_out;
+	/* Whatever the case expects: a frame on the wire must be valid. */
+	if ((r->ret == XDP_TX || r->ret == XDP_REDIRECT) &&
+	    pkt_check_frame(r->out, r->len)) {
+		pkt_diag("transmitted frame is invalid");
+		pkt_diag_hex("frame", r->out, r->len);
+		w->bad = 1;
+	}
+	return 0;
+}
+
+static void exp_pass(struct world *w)
+{
+	w->e.g[XLB_C_PASS]++;
+}
+
+static void exp_drop(struct world *w, int vip, int reason)
+{
+	w->e.g[reason]++;
+	if (vip >= 0)
+		w->e.v[vip].drops++;
+}
+
+static bool be_redirects(const struct world *w, int be)
+{
+	return w->be[be].ifindex && (int)w->be[be].ifindex != w->lo_ifindex;
+}
+
+static void exp_fwd(struct world *w, int vip, int be, __u64 bytes, int event)
+{
+	int nf = event != XLB_C_CONN_HIT;
+
+	w->e.g[be_redirects(w, be) ? XLB_C_REDIRECT : XLB_C_TX]++;
+	w->e.g[event]++;
+	w->e.v[vip].packets++;
+	w->e.v[vip].bytes += bytes;
+	w->e.v[vip].new_flows += nf;
+	w->e.b[be].packets++;
+	w->e.b[be].bytes += bytes;
+	w->e.b[be].new_flows += nf;
+}
+
+/* Every counter equals what the case predicted. */
+static void check_stats(struct world *w)
+{
+	struct xlb_global_stats g;
+	struct xlb_vip_stats v;
+	struct xlb_be_stats b;
+	int i;
+
+	if (xlb_dp_stats_global(w->dp, &g)) {
+		CHECK(w, 0, "cannot read global counters");
+		return;
+	}
+	for (i = 0; i < XLB_C_MAX; i++)
+		CHECK(w, g.c[i] == w->e.g[i], "counter %s = %llu, want %llu",
+		      xlb_counter_name(i), (unsigned long long)g.c[i],
+		      (unsigned long long)w->e.g[i]);
+	for (i = 0; i < NV; i++) {
+		if (xlb_dp_stats_vip(w->dp, (__u32)i, &v)) {
+			CHECK(w, 0, "cannot read VIP %d counters", i);
+			continue;
+		}
+		CHECK(w, !memcmp(&v, &w->e.v[i], sizeof(v)),
+		      "VIP %d: packets %llu bytes %llu new %llu drops %llu, "
+		      "want %llu %llu %llu %llu",
+		      i, (unsigned long long)v.packets,
+		      (unsigned long long)v.bytes,
+		      (unsigned long long)v.new_flows,
+		      (unsigned long long)v.drops,
+		      (unsigned long long)w->e.v[i].packets,
+		      (unsigned long long)w->e.v[i].bytes,
+		      (unsigned long long)w->e.v[i].new_flows,
+		      (unsigned long long)w->e.v[i].drops);
+	}
+	for (i = 0; i < NB; i++) {
+		if (xlb_dp_stats_backend(w->dp, (__u32)i, &b)) {
+			CHECK(w, 0, "cannot read backend %d counters", i);
+			continue;
+		}
+		CHECK(w,
+		      b.packets == w->e.b[i].packets &&
+			      b.bytes == w->e.b[i].bytes &&
+			      b.new_flows == w->e.b[i].new_flows,
+		      "backend %d: packets %llu bytes %llu new %llu, want "
+		      "%llu %llu %llu",
+		      i, (unsigned long long)b.packets,
+		      (unsigned long long)b.bytes,
+		      (unsigned long long)b.new_flows,
+		      (unsigned long long)w->e.b[i].packets,
+		      (unsigned long long)w->e.b[i].bytes,
+		      (unsigned long long)w->e.b[i].new_flows);
+	}
+}
+
+static bool want_action(struct world *w, const struct res *r, __u32 want)
+{
+	if (r->ret == want)
+		return true;
+	pkt_diag("action %s, want %s", action_name(r->ret), action_name(want));
+	w->bad = 1;
+	return false;
+}
+
+/* XDP_PASS with the frame untouched. */
+static void want_pass(struct world *w, const struct pkt *in,
+		      const struct res *r)
+{
+	exp_pass(w);
+	if (!want_action(w, r, XDP_PASS))
+		return;
+	if (r->len != in->len || memcmp(r->out, in->data, in->len)) {
+		pkt_diag("passed frame was modified");
+		pkt_diag_hex("out", r->out, r->len);
+		pkt_diag_hex("in", in->data, in->len);
+		w->bad = 1;
+	}
+}
+
+static void want_drop(struct world *w, const struct res *r, int vip, int reason)
+{
+	exp_drop(w, vip, reason);
+	want_action(w, r, XDP_DROP);
+}
+
+/* Sent to backend @be of VIP @vip: IP-in-IP, or new MACs in L2 mode. */
+static void want_fwd(struct world *w, const struct pkt *in, const struct res *r,
+		     int vip, int be, int event)
+{
+	const struct xlb_backend *b = &w->be[be];
+	struct pkt_encap_want ew = {
+		.family = b->family,
+		.src = b->family == XLB_AF_INET ? SRC4 : SRC6,
+		.dst = BES[be].addr,
+		.dmac = b->flags & XLB_BE_F_NH_VALID ? b->nh_mac :
+						       w->cfg.nh_mac,
+		.smac = (b->flags & XLB_BE_F_NH_VALID) && b->ifindex ?
+				b->src_mac :
+				MAC_LB,
+	};
+	__u8 l2[PKT_MAX];
+
+	exp_fwd(w, vip, be, in->len, event);
+	if (!want_action(w, r, be_redirects(w, be) ? XDP_REDIRECT : XDP_TX))
+		return;
+	if (VIPS[vip].fwd == XLB_FWD_L2) {
+		memcpy(l2, in->data, in->len);
+		memcpy(l2, b->nh_mac, 6);
+		memcpy(l2 + 6, b->ifindex ? b->src_mac : MAC_LB, 6);
+		if (r->len != in->len || memcmp(r->out, l2, in->len)) {
+			pkt_diag("L2 frame for backend %d is wrong", be);
+			pkt_diag_hex("out", r->out, r->len);
+			w->bad = 1;
+		}
+		return;
+	}
+	if (pkt_check_encap(r->out, r->len, in, &ew)) {
+		pkt_diag("(frame for backend %d, %s)", be, BES[be].addr);
+		w->bad = 1;
+	}
+}
+
+/* An echo reply made from @in: addresses and MACs swapped, TTL 64. */
+static void want_echo(struct world *w, const struct pkt *in,
+		      const struct res *r)
+{
+	__u8 want[PKT_MAX], tmp[16];
+	struct pkt_info pi;
+	__u8 *ipb;
+	int alen;
+
+	w->e.g[XLB_C_ICMP_ECHO]++;
+	if (!want_action(w, r, XDP_TX))
+		return;
+	memcpy(want, in->data, in->len);
+	pkt_parse(want, in->len, &pi);
+	ipb = want + pi.l3_off;
+	memcpy(want, in->data + 6, 6);
+	memcpy(want + 6, in->data, 6);
+	alen = pi.family == 4 ? 4 : 16;
+	memcpy(tmp, pi.src, 16);
+	memcpy(ipb + (pi.family == 4 ? 12 : 8), pi.dst, alen);
+	memcpy(ipb + (pi.family == 4 ? 16 : 24), tmp, alen);
+	ipb[pi.family == 4 ? 8 : 7] = 64;
+	want[pi.l4_off] = pi.family == 4 ? 0 : 129;
+	pkt_fix_csums(want, in->len);
+	if (r->len != in->len || memcmp(r->out, want, in->len)) {
+		pkt_diag("echo reply is wrong");
+		pkt_diag_hex("out", r->out, r->len);
+		pkt_diag_hex("want", want, in->len);
+		w->bad = 1;
+	}
+}
+
+/* The connection entry of @t points at backend @be (generation too). */
+static void want_conn(struct world *w, const struct tflow *t, int be)
+{
+	struct xlb_flow f = xflow(t);
+	struct xlb_conn c;
+	int err = xlb_dp_conn_get(w->dp, &f, &c);
+
+	if (be < 0) {
+		CHECK(w, err == -ENOENT, "flow %s:%u has an entry (backend %u)",
+		      t->src, t->sport, err ? 0 : c.backend);
+		return;
+	}
+	if (err) {
+		CHECK(w, 0, "flow %s:%u has no entry: %s", t->src, t->sport,
+		      strerror(-err));
+		return;
+	}
+	CHECK(w, c.backend == (__u32)be && c.gen == w->be[be].gen,
+	      "flow %s:%u entry: backend %u gen %u, want %d gen %u", t->src,
+	      t->sport, c.backend, c.gen, be, w->be[be].gen);
+}
+
+/* Send flow @t's packet; expect it on backend @be with @event. */
+static void send_flow(struct world *w, int vip, const struct tflow *t,
+		      __u8 flags, int be, int event)
+{
+	struct pkt p;
+	struct res r;
+
+	flow_pkt(&p, t, flags);
+	if (xrun(w, &p, &r))
+		return;
+	want_fwd(w, &p, &r, vip, be, event);
+}
+
+/* The first client port from t->sport on whose ring choice is (not) @be. */
+static __u16 port_where(struct world *w, int vip, struct tflow *t, int be,
+			bool equal)
+{
+	__u16 start = t->sport;
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		t->sport = (__u16)(start + i);
+		if ((ring_choice(w, vip, t) == be) == equal)
+			return t->sport;
+	}
+	CHECK(w, 0, "no client port found for backend %d", be);
+	return 0;
+}
+
+/* --- table cases: input builders ------------------------------------------*/
+
+static const struct tflow F4T = { CLIENT4, "192.0.2.10", 40000, 80,
+				  IPPROTO_TCP };
+static const struct tflow F4U = { CLIENT4, "192.0.2.10", 40001, 53,
+				  IPPROTO_UDP };
+static const struct tflow F6T = { CLIENT6, "2001:db8::10", 40000, 80,
+				  IPPROTO_TCP };
+static const struct tflow F6U = { CLIENT6, "2001:db8::10", 40001, 53,
+				  IPPROTO_UDP };
+static const struct tflow F4in6 = { CLIENT4, "192.0.2.20", 40002, 12345,
+				    IPPROTO_TCP };
+static const struct tflow F6in4 = { CLIENT6, "2001:db8::20", 40003, 443,
+				    IPPROTO_TCP };
+static const struct tflow FL2 = { CLIENT4, "192.0.2.30", 40004, 80,
+				  IPPROTO_TCP };
+static const struct tflow F8080 = { CLIENT4, "192.0.2.10", 40005, 8080,
+				    IPPROTO_TCP };
+
+static void b_v4_tcp(struct pkt *p)
+{
+	flow_pkt(p, &F4T, PKT_SYN);
+}
+
+static void b_v4_udp(struct pkt *p)
+{
+	flow_pkt(p, &F4U, 0);
+}
+
+static void b_v6_tcp(struct pkt *p)
+{
+	flow_pkt(p, &F6T, PKT_SYN);
+}
+
+static void b_v6_udp(struct pkt *p)
+{
+	flow_pkt(p, &F6U, 0);
+}
+
+static void b_4in6(struct pkt *p)
+{
+	flow_pkt(p, &F4in6, PKT_SYN);
+}
+
+static void b_6in4(struct pkt *p)
+{
+	flow_pkt(p, &F6in4, PKT_SYN);
+}
+
+static void b_portless_high(struct pkt *p)
+{
+	struct tflow t = F4in6;
+
+	t.dport = 65535;
+	flow_pkt(p, &t, PKT_ACK);
+}
+
+static void b_portless_exact(struct pkt *p)
+{
+	struct tflow t = F4in6;
+
+	t.dport = 443;
+	flow_pkt(p, &t, PKT_SYN);
+}
+
+static void b_v4_options(struct pkt *p)
+{
+	/* NOP, NOP, NOP, EOL, then a router alert option */
+	static const __u8 opts[] = { 1, 1, 1, 0, 0x94, 4, 0, 0 };
+	struct pkt_ip4_opts o = { .src = CLIENT4,
+				  .dst = "192.0.2.10",
+				  .id = 7,
+				  .frag = 0x4000,
+				  .opts = opts,
+				  .opts_len = sizeof(opts) };
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_payload_fill(p, 8);
+	pkt_finish(p);
+}
+
+static void b_vlan(struct pkt *p)
+{
+	eth(p);
+	pkt_vlan(p, 0x8100, 100);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_finish(p);
+}
+
+static void b_qinq_v6(struct pkt *p)
+{
+	eth(p);
+	pkt_vlan(p, 0x88a8, 10);
+	pkt_vlan(p, 0x8100, 20);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_udp(p, 40001, 53);
+	pkt_payload_fill(p, 40);
+	pkt_finish(p);
+}
+
+static void b_v4_dscp_nodf(struct pkt *p)
+{
+	struct pkt_ip4_opts o = { .src = CLIENT4,
+				  .dst = "192.0.2.10",
+				  .tos = 0xb9,
+				  .id = 99,
+				  .frag = 0 };
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_tcp(p, 40000, 80, PKT_ACK);
+	pkt_payload_fill(p, 100);
+	pkt_finish(p);
+}
+
+static void b_6in4_tclass(struct pkt *p)
+{
+	struct pkt_ip6_opts o = { .src = CLIENT6,
+				  .dst = "2001:db8::20",
+				  .tclass = 0xb9,
+				  .flow = 0x12345 };
+
+	eth(p);
+	pkt_ip6x(p, &o);
+	pkt_tcp(p, 40003, 443, PKT_ACK);
+	pkt_payload_fill(p, 10);
+	pkt_finish(p);
+}
+
+static void b_v6_ext(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_ip6_ext(p, IPPROTO_HOPOPTS, 8);
+	pkt_ip6_ext(p, IPPROTO_DSTOPTS, 16);
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_finish(p);
+}
+
+static void b_v6_atomic_frag(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_ip6_frag(p, 0, false, 0xabcd);
+	pkt_udp(p, 40001, 53);
+	pkt_payload_fill(p, 20);
+	pkt_finish(p);
+}
+
+static void b_v4_padded(struct pkt *p)
+{
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_udp(p, 40001, 53);
+	pkt_payload_fill(p, 2);
+	pkt_finish(p);
+	pkt_pad(p, 60);
+}
+
+static void b_l2(struct pkt *p)
+{
+	flow_pkt(p, &FL2, PKT_SYN);
+}
+
+/* TCP to a VIP whose IP header ends inside the TCP header; the rest of
+ * the TCP header is Ethernet padding. */
+static void b_tcp_in_padding(struct pkt *p)
+{
+	size_t l3;
+
+	b_v4_tcp(p);
+	l3 = pkt_l3_off(p);
+	p->data[l3 + 2] = 0;
+	p->data[l3 + 3] = 30; /* 20 bytes of IP, 10 of TCP */
+	pkt_fix_csums(p->data, p->len);
+	pkt_pad(p, 60);
+}
+
+static void b_v4_totlen_long(struct pkt *p)
+{
+	size_t l3;
+
+	b_v4_tcp(p);
+	l3 = pkt_l3_off(p);
+	p->data[l3 + 3] += 1; /* one byte more than the frame holds */
+	pkt_fix_csums(p->data, p->len);
+}
+
+static void b_v4_ihl_short(struct pkt *p)
+{
+	b_v4_tcp(p);
+	p->data[pkt_l3_off(p)] = 0x44;
+}
+
+static void b_v6_plen_long(struct pkt *p)
+{
+	b_v6_tcp(p);
+	p->data[pkt_l3_off(p) + 5] += 1;
+}
+
+static void b_v6_many_ext(struct pkt *p)
+{
+	int i;
+
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	for (i = 0; i < 7; i++)
+		pkt_ip6_ext(p, IPPROTO_DSTOPTS, 8);
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_finish(p);
+}
+
+static void b_icmp_short(struct pkt *p)
+{
+	static const __u8 half[4] = { 8, 0, 0xf7, 0xff };
+
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_raw(p, IPPROTO_ICMP, half, sizeof(half));
+	pkt_finish(p);
+}
+
+static void b_8021ad(struct pkt *p)
+{
+	eth(p);
+	pkt_vlan(p, 0x88a8, 300);
+	pkt_ip6(p, CLIENT6, "2001:db8::20");
+	pkt_tcp(p, 40003, 443, PKT_SYN);
+	pkt_finish(p);
+}
+
+static void b_v6_ah(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_ip6_ext(p, IPPROTO_ROUTING, 24);
+	pkt_ip6_ext(p, IPPROTO_AH, 24);
+	pkt_udp(p, 40001, 53);
+	pkt_payload_fill(p, 12);
+	pkt_finish(p);
+}
+
+/* not VIP traffic */
+static void b_arp(struct pkt *p)
+{
+	static const __u8 zero[6];
+
+	pkt_init(p);
+	pkt_eth(p, MAC_BCAST, MAC_RTR);
+	pkt_arp(p, 1, MAC_RTR, "192.0.2.254", zero, "192.0.2.10");
+	pkt_pad(p, 60);
+}
+
+static void nd(struct pkt *p, const char *dst, __u8 type)
+{
+	struct pkt_ip6_opts o = { .src = "fe80::2", .dst = dst, .hlim = 255 };
+	__u8 body[24] = {
+		0x20, 0x01, 0x0d, 0xb8, [15] = 0x10, [16] = 1, [17] = 1,
+		2,    0,    0,	  0,	0,	     2
+	};
+
+	pkt_ip6x(p, &o);
+	pkt_icmp(p, type, 0, 0);
+	pkt_payload(p, body, sizeof(body));
+	pkt_finish(p);
+}
+
+static void b_nd_ns(struct pkt *p)
+{
+	static const __u8 mcast[6] = { 0x33, 0x33, 0xff, 0, 0, 0x10 };
+
+	pkt_init(p);
+	pkt_eth(p, mcast, MAC_RTR);
+	nd(p, "ff02::1:ff00:10", 135);
+}
+
+static void b_nd_ns_unicast_vip(struct pkt *p)
+{
+	eth(p);
+	nd(p, "2001:db8::10", 135);
+}
+
+static void b_nd_na_vip(struct pkt *p)
+{
+	eth(p);
+	nd(p, "2001:db8::10", 136);
+}
+
+static void b_ping_host4(struct pkt *p)
+{
+	eth(p);
+	pkt_ip4(p, CLIENT4, HOST4);
+	pkt_icmp(p, 8, 0, 0x00010001);
+	pkt_payload_fill(p, 56);
+	pkt_finish(p);
+}
+
+static void b_ping_host6(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, HOST6);
+	pkt_icmp(p, 128, 0, 0x00010001);
+	pkt_payload_fill(p, 56);
+	pkt_finish(p);
+}
+
+static void b_bgp_host4(struct pkt *p)
+{
+	struct tflow t = { "192.0.2.254", HOST4, 51000, 179, IPPROTO_TCP };
+
+	flow_pkt(p, &t, PKT_SYN);
+}
+
+static void b_bgp_host6(struct pkt *p)
+{
+	struct tflow t = { "2001:db8::fe", HOST6, 51000, 179, IPPROTO_TCP };
+
+	flow_pkt(p, &t, PKT_ACK | PKT_PSH);
+}
+
+static void b_bgp_vip_addr(struct pkt *p)
+{
+	struct tflow t = { "192.0.2.254", "192.0.2.10", 51000, 179,
+			   IPPROTO_TCP };
+
+	flow_pkt(p, &t, PKT_SYN);
+}
+
+static void b_ssh_vip6(struct pkt *p)
+{
+	struct tflow t = { CLIENT6, "2001:db8::10", 50000, 22, IPPROTO_TCP };
+
+	flow_pkt(p, &t, PKT_SYN);
+}
+
+static void b_udp_other_port(struct pkt *p)
+{
+	struct tflow t = { CLIENT4, "192.0.2.10", 50000, 123, IPPROTO_UDP };
+
+	flow_pkt(p, &t, 0);
+}
+
+static void b_udp_on_tcp_vip(struct pkt *p)
+{
+	struct tflow t = { CLIENT4, "192.0.2.10", 50000, 80, IPPROTO_UDP };
+
+	flow_pkt(p, &t, 0);
+}
+
+static void b_udp_portless_tcp_only(struct pkt *p)
+{
+	struct tflow t = { CLIENT4, "192.0.2.20", 50000, 80, IPPROTO_UDP };
+
+	flow_pkt(p, &t, 0);
+}
+
+static void b_gre_vip(struct pkt *p)
+{
+	static const __u8 gre[8] = { 0, 0, 0x08, 0 };
+
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_raw(p, 47, gre, sizeof(gre));
+	pkt_payload_fill(p, 20);
+	pkt_finish(p);
+}
+
+static void b_lldp(struct pkt *p)
+{
+	static const __u8 lldp_mac[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
+	static const __u8 tlv[4] = { 0x02, 0x07, 0x04, 0 };
+
+	pkt_init(p);
+	pkt_eth(p, lldp_mac, MAC_RTR);
+	pkt_raw(p, 0, tlv, sizeof(tlv)); /* EtherType set below */
+	p->data[12] = 0x88;
+	p->data[13] = 0xcc;
+	pkt_pad(p, 60);
+}
+
+static void b_unreach_host(struct pkt *p)
+{
+	struct tflow t = { HOST4, CLIENT4, 22, 50000, IPPROTO_TCP };
+	struct pkt q;
+
+	/* the host's own packet host -> client, quoted back to the host */
+	pkt_init(&q);
+	pkt_ip4(&q, HOST4, CLIENT4);
+	pkt_tcp(&q, t.sport, t.dport, PKT_ACK);
+	pkt_finish(&q);
+	eth(p);
+	pkt_ip4(p, ROUTER4, HOST4);
+	pkt_icmp(p, 3, 4, 1400);
+	pkt_payload(p, q.data, 28);
+	pkt_finish(p);
+}
+
+static void b_echo_reply_vip(struct pkt *p)
+{
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_icmp(p, 0, 0, 0x00010001);
+	pkt_payload_fill(p, 56);
+	pkt_finish(p);
+}
+
+static void b_frag_host(struct pkt *p)
+{
+	struct pkt_ip4_opts o = {
+		.src = CLIENT4, .dst = HOST4, .id = 5, .frag = 0x2000
+	};
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_udp(p, 40000, 53);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+static void b_icmp6_echo_ext(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_ip6_ext(p, IPPROTO_DSTOPTS, 8);
+	pkt_icmp(p, 128, 0, 0x00010001);
+	pkt_payload_fill(p, 32);
+	pkt_finish(p);
+}
+
+static void b_unreach_vip_other_port(struct pkt *p)
+{
+	struct tflow t = { CLIENT4, "192.0.2.10", 50000, 22, IPPROTO_TCP };
+
+	icmp_err_pkt(p, &t, 3, 4, 1400, 28);
+}
+
+static void b_time_exceeded_vip(struct pkt *p)
+{
+	icmp_err_pkt(p, &F4T, 11, 0, 0, 28);
+}
+
+static void b_icmp6_in_ip4_vip(struct pkt *p)
+{
+	/* type 8: what an IPv4 echo request would carry */
+	static const __u8 echo6[8] = { 8, 0, 0x12, 0x34, 0, 1, 0, 1 };
+
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_raw(p, IPPROTO_ICMPV6, echo6, sizeof(echo6));
+	pkt_payload_fill(p, 24);
+	pkt_finish(p);
+}
+
+static void b_icmp4_in_ip6_vip(struct pkt *p)
+{
+	/* type 128: what an ICMPv6 echo request would carry */
+	static const __u8 echo4[8] = { 128, 0, 0x12, 0x34, 0, 1, 0, 1 };
+
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_raw(p, IPPROTO_ICMP, echo4, sizeof(echo4));
+	pkt_payload_fill(p, 24);
+	pkt_finish(p);
+}
+
+static void b_three_tags(struct pkt *p)
+{
+	eth(p);
+	pkt_vlan(p, 0x88a8, 1);
+	pkt_vlan(p, 0x8100, 2);
+	pkt_vlan(p, 0x8100, 3);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_tcp(p, 40000, 80, PKT_SYN);
+	pkt_finish(p);
+}
+
+/* fragments */
+static void b_frag4_first(struct pkt *p)
+{
+	struct pkt_ip4_opts o = {
+		.src = CLIENT4, .dst = "192.0.2.10", .id = 5, .frag = 0x2000
+	};
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_udp(p, 40001, 53);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+static void b_frag4_later(struct pkt *p)
+{
+	struct pkt_ip4_opts o = {
+		.src = CLIENT4, .dst = "192.0.2.10", .id = 5, .frag = 9
+	};
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_raw(p, IPPROTO_UDP, NULL, 0);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+static void b_frag6_first(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::10");
+	pkt_ip6_frag(p, 0, true, 77);
+	pkt_tcp(p, 40000, 80, PKT_ACK);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+static void b_frag6_later(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::20");
+	pkt_ip6_frag(p, 1448, false, 77);
+	pkt_raw(p, IPPROTO_TCP, NULL, 0);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+/* ICMP echo */
+static void b_ping_vip4(struct pkt *p)
+{
+	eth(p);
+	pkt_ip4(p, CLIENT4, "192.0.2.10");
+	pkt_icmp(p, 8, 0, 0x00420007);
+	pkt_payload_fill(p, 56);
+	pkt_finish(p);
+}
+
+static void b_ping_vip6(struct pkt *p)
+{
+	eth(p);
+	pkt_ip6(p, CLIENT6, "2001:db8::20");
+	pkt_icmp(p, 128, 0, 0x00420007);
+	pkt_payload_fill(p, 56);
+	pkt_finish(p);
+}
+
+static void b_ping_vip4_opts_vlan(struct pkt *p)
+{
+	static const __u8 opts[] = { 1, 1, 1, 0 };
+	struct pkt_ip4_opts o = { .src = CLIENT4,
+				  .dst = "192.0.2.30",
+				  .ttl = 3,
+				  .opts = opts,
+				  .opts_len = 4 };
+
+	eth(p);
+	pkt_vlan(p, 0x8100, 7);
+	pkt_ip4x(p, &o);
+	pkt_icmp(p, 8, 0, 0x00420008);
+	pkt_payload_fill(p, 31);
+	pkt_finish(p);
+}
+
+/* --- table cases: setups --------------------------------------------------*/
+
+/* Backends of VIP 1 with their own next hop on another port. */
+static void s_redirect(struct world *w)
+{
+	int i;
+
+	for (i = 4; i <= 5; i++) {
+		w->be[i].flags = XLB_BE_F_NH_VALID;
+		w->be[i].ifindex = 77;
+		memcpy(w->be[i].nh_mac, MAC_BE_NH, 6);
+		memcpy(w->be[i].src_mac, MAC_BE_SRC, 6);
+		be_push(w, i);
+	}
+}
+
+/* Backends of VIP 1 with their own next hop on the ingress port. */
+static void s_own_nh_same_port(struct world *w)
+{
+	int i;
+
+	for (i = 4; i <= 5; i++) {
+		w->be[i].flags = XLB_BE_F_NH_VALID;
+		w->be[i].ifindex = (__u32)w->lo_ifindex;
+		memcpy(w->be[i].nh_mac, MAC_BE_NH, 6);
+		memcpy(w->be[i].src_mac, MAC_BE_SRC, 6);
+		be_push(w, i);
+	}
+}
+
+static void s_no_nexthop(struct world *w)
+{
+	w->cfg.flags &= (__u8)~XLB_CFG_F_NH_VALID;
+	cfg_push(w);
+}
+
+static void s_no_src4(struct world *w)
+{
+	w->cfg.flags &= (__u8)~XLB_CFG_F_SRC4_VALID;
+	cfg_push(w);
+}
+
+static void s_no_src6(struct world *w)
+{
+	w->cfg.flags &= (__u8)~XLB_CFG_F_SRC6_VALID;
+	cfg_push(w);
+}
+
+static void s_all_down(struct world *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		w->be[i].state = XLB_BE_REMOVED;
+	for (i = 0; i < 4; i++)
+		be_push(w, i);
+	ring_rebuild(w, 0);
+}
+
+static void s_ring_empty(struct world *w)
+{
+	struct xlb_addr a = xaddr(VIPS[0].addr);
+
+	w->vip[0].ring_size = 0;
+	if (xlb_dp_vip_set(w->dp, &a, VIPS[0].port, VIPS[0].proto, &w->vip[0]))
+		CHECK(w, 0, "setup failed");
+}
+
+/* The ring still names backends that are gone (userspace lagging). */
+static void s_ring_stale(struct world *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		w->be[i].state = XLB_BE_REMOVED;
+		be_push(w, i);
+	}
+}
+
+/* The ring of VIP 0 names a backend of VIP 1 (must never be used). */
+static void s_ring_foreign(struct world *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		w->be[i].vip_id = 1;
+	ring_rebuild(w, 1); /* VIP 1 ring now has 0..5; VIP 0's still 0..3 */
+	for (i = 0; i < 4; i++)
+		be_push(w, i);
+}
+
+/* --- scenarios ------------------------------------------------------------*/
+
+static void sc_new_flow_entry(struct world *w)
+{
+	int be = ring_choice(w, 0, &F4T);
+
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	want_conn(w, &F4T, be);
+	send_flow(w, 0, &F4T, PKT_ACK, be, XLB_C_CONN_HIT);
+	send_flow(w, 0, &F4T, PKT_ACK | PKT_FIN, be, XLB_C_CONN_HIT);
+}
+
+/* Flows stay on their backend when the ring changes; new flows follow. */
+static void sc_sticky(struct world *w)
+{
+	struct tflow old = F4T, nf = F4T;
+	int be, nbe;
+
+	port_where(w, 0, &old, 0, true);
+	send_flow(w, 0, &old, PKT_SYN, 0, XLB_C_CONN_MISS);
+	/* Backend 0 leaves the ring but stays up (a weight change). */
+	w->be[0].state = XLB_BE_REMOVED;
+	ring_rebuild(w, 0);
+	w->be[0].state = XLB_BE_UP;
+	be = ring_choice(w, 0, &old);
+	CHECK(w, be != 0, "ring did not change for the old flow");
+	send_flow(w, 0, &old, PKT_ACK, 0, XLB_C_CONN_HIT);
+	/* A new flow that the old ring would have sent to backend 0. */
+	nf.sport = 0;
+	for (__u16 p = 30000; p < 35000; p++) {
+		struct tflow t = F4T;
+
+		t.sport = p;
+		if (p == old.sport)
+			continue;
+		if (ring_choice(w, 0, &t) != 0) {
+			nf = t;
+			break;
+		}
+	}
+	nbe = ring_choice(w, 0, &nf);
+	send_flow(w, 0, &nf, PKT_SYN, nbe, XLB_C_CONN_MISS);
+	CHECK(w, nbe != 0, "new flow went to the backend out of the ring");
+	want_conn(w, &old, 0);
+	want_conn(w, &nf, nbe);
+}
+
+/* A removed backend's flows are re-hashed and the entry repointed. */
+static void sc_removed(struct world *w)
+{
+	struct tflow t = F6T;
+	int nbe;
+
+	port_where(w, 2, &t, 7, true);
+	send_flow(w, 2, &t, PKT_SYN, 7, XLB_C_CONN_MISS);
+	w->be[7].state = XLB_BE_REMOVED;
+	be_push(w, 7);
+	ring_rebuild(w, 2);
+	nbe = ring_choice(w, 2, &t);
+	CHECK(w, nbe == 6 || nbe == 8, "ring choice %d after removal", nbe);
+	send_flow(w, 2, &t, PKT_ACK, nbe, XLB_C_CONN_STALE);
+	want_conn(w, &t, nbe);
+	send_flow(w, 2, &t, PKT_ACK, nbe, XLB_C_CONN_HIT);
+}
+
+/*
+ * 10.0.0.1 serves VIP 0 (backend id 0) and VIP 7 (id 15). Removing it from
+ * VIP 7 moves only VIP 7's flows.
+ */
+static void sc_membership(struct world *w)
+{
+	struct tflow a = F4T, b = F8080;
+	int nbe;
+
+	port_where(w, 0, &a, 0, true);
+	port_where(w, 7, &b, 15, true);
+	send_flow(w, 0, &a, PKT_SYN, 0, XLB_C_CONN_MISS);
+	send_flow(w, 7, &b, PKT_SYN, 15, XLB_C_CONN_MISS);
+	w->be[15].state = XLB_BE_REMOVED;
+	be_push(w, 15);
+	ring_rebuild(w, 7);
+	send_flow(w, 0, &a, PKT_ACK, 0, XLB_C_CONN_HIT);
+	nbe = ring_choice(w, 7, &b);
+	CHECK(w, nbe == 16, "VIP 7 ring choice %d, want 16", nbe);
+	send_flow(w, 7, &b, PKT_ACK, 16, XLB_C_CONN_STALE);
+	want_conn(w, &a, 0);
+	want_conn(w, &b, 16);
+}
+
+/* Draining: out of the ring, existing flows stay, new ones go elsewhere. */
+static void sc_draining(struct world *w)
+{
+	struct tflow old = F4T, nf = F4T;
+	int nbe;
+
+	port_where(w, 0, &old, 2, true);
+	send_flow(w, 0, &old, PKT_SYN, 2, XLB_C_CONN_MISS);
+	nf.sport = (__u16)(old.sport + 1);
+	port_where(w, 0, &nf, 2, true); /* also on 2 before draining */
+	w->be[2].state = XLB_BE_DRAINING;
+	be_push(w, 2);
+	ring_rebuild(w, 0);
+	send_flow(w, 0, &old, PKT_ACK, 2, XLB_C_CONN_HIT);
+	nbe = ring_choice(w, 0, &nf);
+	CHECK(w, nbe >= 0 && nbe != 2, "new flow ring choice %d", nbe);
+	send_flow(w, 0, &nf, PKT_SYN, nbe, XLB_C_CONN_MISS);
+	want_conn(w, &old, 2);
+	want_conn(w, &nf, nbe);
+}
+
+/* A TCP RST is forwarded but creates no entry; a later SYN does. */
+static void sc_rst(struct world *w)
+{
+	int be = ring_choice(w, 0, &F4T);
+
+	send_flow(w, 0, &F4T, PKT_RST, be, XLB_C_CONN_NOINSERT);
+	want_conn(w, &F4T, -1);
+	send_flow(w, 0, &F4T, PKT_RST | PKT_ACK, be, XLB_C_CONN_NOINSERT);
+	want_conn(w, &F4T, -1);
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	want_conn(w, &F4T, be);
+	/* an RST of a known flow still uses (and keeps) the entry */
+	send_flow(w, 0, &F4T, PKT_RST, be, XLB_C_CONN_HIT);
+	want_conn(w, &F4T, be);
+}
+
+/* A backend id reused (new generation) does not inherit old flows. */
+static void sc_gen(struct world *w)
+{
+	struct tflow t = F6U;
+
+	send_flow(w, 3, &t, 0, 9, XLB_C_CONN_MISS);
+	want_conn(w, &t, 9);
+	w->be[9].gen = 2;
+	be_push(w, 9);
+	send_flow(w, 3, &t, 0, 9, XLB_C_CONN_STALE);
+	want_conn(w, &t, 9); /* repointed: gen 2 now */
+	send_flow(w, 3, &t, 0, 9, XLB_C_CONN_HIT);
+}
+
+/* An entry whose backend does not belong to the entry's VIP is stale. */
+static void sc_foreign_entry(struct world *w)
+{
+	struct xlb_flow f = xflow(&F4U);
+	/* backend 0 is VIP 0's, the entry claims VIP 1 */
+	struct xlb_conn c = { .backend = 0, .gen = 1, .vip_id = 1 };
+	int be = ring_choice(w, 1, &F4U);
+
+	CHECK(w, !xlb_dp_conn_set(w->dp, &f, &c), "conn_set failed");
+	send_flow(w, 1, &F4U, 0, be, XLB_C_CONN_STALE);
+	want_conn(w, &F4U, be);
+}
+
+/*
+ * Established flows are forwarded from their entry, without a VIP lookup:
+ * with the VIP entry gone they continue until their backends are removed
+ * (which is what removing a VIP does); new flows are not VIP traffic.
+ */
+static void sc_vip_gone(struct world *w)
+{
+	struct xlb_addr a = xaddr(VIPS[0].addr);
+	struct tflow nf = F4T;
+	struct pkt p;
+	struct res r;
+	int be = ring_choice(w, 0, &F4T), i;
+
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	CHECK(w, !xlb_dp_vip_del(w->dp, &a, VIPS[0].port, VIPS[0].proto),
+	      "vip_del failed");
+	send_flow(w, 0, &F4T, PKT_ACK, be, XLB_C_CONN_HIT);
+	nf.sport = 1234;
+	flow_pkt(&p, &nf, PKT_SYN);
+	if (!xrun(w, &p, &r))
+		want_pass(w, &p, &r);
+	for (i = 0; i < 4; i++) {
+		w->be[i].state = XLB_BE_REMOVED;
+		be_push(w, i);
+	}
+	flow_pkt(&p, &F4T, PKT_ACK);
+	if (!xrun(w, &p, &r))
+		want_pass(w, &p, &r);
+}
+
+/* A VIP without connection table: no entries, every packet hashed. */
+static void sc_no_conn(struct world *w)
+{
+	int be;
+
+	w->vip[1].flags = XLB_VIP_F_NO_CONN;
+	vip_push(w, 1);
+	be = ring_choice(w, 1, &F4U);
+	send_flow(w, 1, &F4U, 0, be, XLB_C_CONN_NOINSERT);
+	send_flow(w, 1, &F4U, 0, be, XLB_C_CONN_NOINSERT);
+	want_conn(w, &F4U, -1);
+}
+
+/* Source-only hashing: every port of one client on one backend. */
+static void sc_src_only(struct world *w)
+{
+	struct tflow t = F4T;
+	int be, i, other = 0;
+
+	w->vip[0].flags = XLB_VIP_F_SRC_ONLY;
+	vip_push(w, 0);
+	be = ring_choice(w, 0, &t);
+	for (i = 0; i < 8; i++) {
+		t.sport = (__u16)(1000 + 777 * i);
+		send_flow(w, 0, &t, PKT_SYN, be, XLB_C_CONN_MISS);
+	}
+	/* and other clients spread: not all 16 of them on @be */
+	for (i = 0; i < 16; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "198.51.100.%d", 100 + i);
+		t.src = src;
+		if (ring_choice(w, 0, &t) != be)
+			other++;
+	}
+	CHECK(w, other > 0, "16 clients all hash to backend %d", be);
+}
+
+static void icmp_err_case(struct world *w, int vip, const struct tflow *t,
+			  bool v6)
+{
+	struct pkt p;
+	struct res r;
+	int be, nbe;
+
+	be = ring_choice(w, vip, t);
+	send_flow(w, vip, t, PKT_SYN, be, XLB_C_CONN_MISS);
+	/* Move the ring so only the connection table knows the backend. */
+	w->be[be].state = XLB_BE_REMOVED;
+	ring_rebuild(w, vip);
+	w->be[be].state = XLB_BE_UP;
+	nbe = ring_choice(w, vip, t);
+	CHECK(w, nbe != be, "ring still picks %d", be);
+	if (v6)
+		icmp_err_pkt(&p, t, 2, 0, 1280, 1232);
+	else
+		icmp_err_pkt(&p, t, 3, 4, 1400, 28);
+	if (xrun(w, &p, &r))
+		return;
+	want_fwd(w, &p, &r, vip, be, XLB_C_CONN_HIT);
+}
+
+static void sc_frag_needed(struct world *w)
+{
+	icmp_err_case(w, 0, &F4T, false);
+}
+
+static void sc_pkt_too_big(struct world *w)
+{
+	icmp_err_case(w, 2, &F6T, true);
+}
+
+/* The quoted packet carries IP options: its ports are found behind them. */
+static void sc_frag_needed_opts(struct world *w)
+{
+	static const __u8 opts[] = { 0x94, 4, 0, 0, 1, 1, 1, 0 };
+	struct pkt_ip4_opts o = { .src = F4U.dst,
+				  .dst = F4U.src,
+				  .opts = opts,
+				  .opts_len = sizeof(opts) };
+	struct pkt q, p;
+	struct res r;
+	int be = ring_choice(w, 1, &F4U);
+
+	send_flow(w, 1, &F4U, 0, be, XLB_C_CONN_MISS);
+	pkt_init(&q);
+	pkt_ip4x(&q, &o);
+	pkt_udp(&q, F4U.dport, F4U.sport);
+	pkt_payload_fill(&q, 100);
+	pkt_finish(&q);
+	eth(&p);
+	pkt_ip4(&p, ROUTER4, F4U.dst);
+	pkt_icmp(&p, 3, 4, 576);
+	pkt_payload(&p, q.data, 28 + sizeof(opts));
+	pkt_finish(&p);
+	if (xrun(w, &p, &r))
+		return;
+	want_fwd(w, &p, &r, 1, be, XLB_C_CONN_HIT);
+}
+
+/* An error about a flow the table does not know: the ring decides, and
+ * no entry is made. */
+static void sc_unreach_new(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+	int be = ring_choice(w, 5, &F6in4);
+
+	icmp_err_pkt(&p, &F6in4, 1, 4, 0, 200);
+	if (xrun(w, &p, &r))
+		return;
+	want_fwd(w, &p, &r, 5, be, XLB_C_CONN_NOINSERT);
+	want_conn(w, &F6in4, -1);
+}
+
+/* --- the table ------------------------------------------------------------*/
+
+enum out_kind {
+	O_SAME, /* XDP_PASS, frame unchanged */
+	O_FWD, /* to backend .be (or the ring's choice), event .counter */
+	O_DROP, /* XDP_DROP, counter .counter charged to VIP .vip */
+	O_ECHO, /* echo reply */
+};
+
+struct tcase {
+	const char *desc;
+	void (*setup)(struct world *w);
+	void (*build)(struct pkt *p);
+	__u32 action;
+	enum out_kind out;
+	int vip;
+	int be;
+	int counter;
+	void (*run)(struct world *w);
+};
+
+#define FWD(d, b, v, a)                                                     \
+	{                                                                   \
+		.desc = d, .build = b, .action = a, .out = O_FWD, .vip = v, \
+		.be = -1, .counter = XLB_C_CONN_MISS                        \
+	}
+#define SAME(d, b)                                                        \
+	{                                                                 \
+		.desc = d, .build = b, .action = XDP_PASS, .out = O_SAME, \
+		.vip = -1                                                 \
+	}
+#define DROP(d, b, v, c)                                                  \
+	{                                                                 \
+		.desc = d, .build = b, .action = XDP_DROP, .out = O_DROP, \
+		.vip = v, .counter = c                                    \
+	}
+#define SCEN(d, f)                  \
+	{                           \
+		.desc = d, .run = f \
+	}
+
+static const struct tcase cases[] = {
+	/* balanced */
+	FWD("IPv4 TCP SYN to a VIP: IPIP to the ring's backend", b_v4_tcp, 0,
+	    XDP_TX),
+	FWD("IPv4 UDP to a VIP: IPIP", b_v4_udp, 1, XDP_TX),
+	FWD("IPv6 TCP SYN to a VIP: IP6IP6", b_v6_tcp, 2, XDP_TX),
+	FWD("IPv6 UDP to a VIP: IP6IP6", b_v6_udp, 3, XDP_TX),
+	FWD("IPv4 VIP with IPv6 backends: 4in6", b_4in6, 4, XDP_TX),
+	FWD("IPv6 VIP with IPv4 backends: 6in4, outer DF", b_6in4, 5, XDP_TX),
+	FWD("port-less VIP takes port 65535", b_portless_high, 4, XDP_TX),
+	FWD("exact VIP port wins over the port-less entry", b_portless_exact, 8,
+	    XDP_TX),
+	FWD("IPv4 with options: inner packet kept whole", b_v4_options, 0,
+	    XDP_TX),
+	FWD("802.1Q tagged: tag kept", b_vlan, 0, XDP_TX),
+	FWD("802.1ad+802.1Q (QinQ) IPv6 UDP: both tags kept", b_qinq_v6, 3,
+	    XDP_TX),
+	FWD("IPv4 DSCP/ECN copied, no DF stays no DF", b_v4_dscp_nodf, 0,
+	    XDP_TX),
+	FWD("IPv6 traffic class copied into 6in4", b_6in4_tclass, 5, XDP_TX),
+	FWD("IPv6 with hop-by-hop and destination options", b_v6_ext, 2,
+	    XDP_TX),
+	FWD("IPv6 atomic fragment (RFC 6946) is balanced", b_v6_atomic_frag, 3,
+	    XDP_TX),
+	FWD("IPv6 with routing header and AH", b_v6_ah, 3, XDP_TX),
+	FWD("802.1ad single tag, 6in4: tag kept", b_8021ad, 5, XDP_TX),
+	FWD("Ethernet padding stays behind the packet", b_v4_padded, 1, XDP_TX),
+	FWD("L2 mode: MACs rewritten, packet unchanged", b_l2, 6, XDP_TX),
+	{ .desc = "backend on another port: XDP_REDIRECT with its MACs",
+	  .setup = s_redirect,
+	  .build = b_v4_udp,
+	  .action = XDP_REDIRECT,
+	  .out = O_FWD,
+	  .vip = 1,
+	  .be = -1,
+	  .counter = XLB_C_CONN_MISS },
+	{ .desc = "backend next hop on the ingress port: XDP_TX, its MACs",
+	  .setup = s_own_nh_same_port,
+	  .build = b_v4_udp,
+	  .action = XDP_TX,
+	  .out = O_FWD,
+	  .vip = 1,
+	  .be = -1,
+	  .counter = XLB_C_CONN_MISS },
+	/* not VIP traffic: passed byte for byte */
+	SAME("ARP request for a VIP passes unchanged", b_arp),
+	SAME("ND solicitation (multicast) passes unchanged", b_nd_ns),
+	SAME("ND solicitation to a VIP address passes unchanged",
+	     b_nd_ns_unicast_vip),
+	SAME("ND advertisement to a VIP address passes unchanged", b_nd_na_vip),
+	SAME("ICMP echo to the host passes unchanged", b_ping_host4),
+	SAME("ICMPv6 echo to the host passes unchanged", b_ping_host6),
+	SAME("BGP tcp/179 to the host passes unchanged", b_bgp_host4),
+	SAME("BGP tcp/179 to the host over IPv6 passes unchanged", b_bgp_host6),
+	SAME("tcp/179 to a VIP address (not a VIP port) passes unchanged",
+	     b_bgp_vip_addr),
+	SAME("ssh to an IPv6 VIP address passes unchanged", b_ssh_vip6),
+	SAME("UDP to another port of a VIP address passes unchanged",
+	     b_udp_other_port),
+	SAME("UDP to the port of a TCP VIP passes unchanged", b_udp_on_tcp_vip),
+	SAME("UDP to a TCP-only port-less VIP passes unchanged",
+	     b_udp_portless_tcp_only),
+	SAME("GRE to a VIP address passes unchanged", b_gre_vip),
+	SAME("LLDP (not IP) passes unchanged", b_lldp),
+	SAME("ICMP unreachable to the host passes unchanged", b_unreach_host),
+	SAME("ICMP echo reply to a VIP passes unchanged", b_echo_reply_vip),
+	SAME("IPv4 fragment to the host passes unchanged", b_frag_host),
+	SAME("ICMPv6 echo with extension headers goes to the stack",
+	     b_icmp6_echo_ext),
+	SAME("ICMP error quoting a non-VIP port passes unchanged",
+	     b_unreach_vip_other_port),
+	SAME("ICMP time exceeded to a VIP passes unchanged",
+	     b_time_exceeded_vip),
+	SAME("ICMPv6 protocol in IPv4 to a VIP passes unchanged",
+	     b_icmp6_in_ip4_vip),
+	SAME("ICMP protocol in IPv6 to a VIP passes unchanged",
+	     b_icmp4_in_ip6_vip),
+	SAME("three VLAN tags (more than parsed) pass unchanged", b_three_tags),
+	/* fragments and malformed VIP traffic */
+	DROP("IPv4 first fragment to a VIP dropped", b_frag4_first, 0,
+	     XLB_C_DROP_FRAGMENT),
+	DROP("IPv4 later fragment to a VIP dropped", b_frag4_later, 0,
+	     XLB_C_DROP_FRAGMENT),
+	DROP("IPv6 first fragment to a VIP dropped", b_frag6_first, 2,
+	     XLB_C_DROP_FRAGMENT),
+	DROP("IPv6 later fragment to a VIP dropped", b_frag6_later, 5,
+	     XLB_C_DROP_FRAGMENT),
+	DROP("IPv4 total length beyond the frame: dropped", b_v4_totlen_long, 0,
+	     XLB_C_DROP_MALFORMED),
+	DROP("IPv4 IHL < 5 to a VIP: dropped", b_v4_ihl_short, 0,
+	     XLB_C_DROP_MALFORMED),
+	DROP("TCP header in Ethernet padding: dropped", b_tcp_in_padding, 0,
+	     XLB_C_DROP_MALFORMED),
+	DROP("IPv6 payload length beyond the frame: dropped", b_v6_plen_long, 2,
+	     XLB_C_DROP_MALFORMED),
+	DROP("IPv6 with 7 extension headers: dropped", b_v6_many_ext, 2,
+	     XLB_C_DROP_MALFORMED),
+	DROP("ICMP header truncated to a VIP: dropped", b_icmp_short, 0,
+	     XLB_C_DROP_MALFORMED),
+	/* cannot serve */
+	{ .desc = "no usable backend (all removed): dropped",
+	  .setup = s_all_down,
+	  .build = b_v4_tcp,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 0,
+	  .counter = XLB_C_DROP_NO_BACKEND },
+	{ .desc = "empty ring (ring_size 0): dropped",
+	  .setup = s_ring_empty,
+	  .build = b_v4_tcp,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 0,
+	  .counter = XLB_C_DROP_NO_BACKEND },
+	{ .desc = "ring names removed backends: dropped",
+	  .setup = s_ring_stale,
+	  .build = b_v4_tcp,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 0,
+	  .counter = XLB_C_DROP_NO_BACKEND },
+	{ .desc = "ring names another VIP's backends: dropped",
+	  .setup = s_ring_foreign,
+	  .build = b_v4_tcp,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 0,
+	  .counter = XLB_C_DROP_NO_BACKEND },
+	{ .desc = "no next hop: dropped",
+	  .setup = s_no_nexthop,
+	  .build = b_v4_tcp,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 0,
+	  .counter = XLB_C_DROP_NO_NEXTHOP },
+	{ .desc = "no IPv4 source address: dropped",
+	  .setup = s_no_src4,
+	  .build = b_6in4,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 5,
+	  .counter = XLB_C_DROP_NO_SOURCE },
+	{ .desc = "no IPv6 source address: dropped",
+	  .setup = s_no_src6,
+	  .build = b_4in6,
+	  .action = XDP_DROP,
+	  .out = O_DROP,
+	  .vip = 4,
+	  .counter = XLB_C_DROP_NO_SOURCE },
+	{ .desc = "L2 mode works without a default next hop",
+	  .setup = s_no_nexthop,
+	  .build = b_l2,
+	  .action = XDP_TX,
+	  .out = O_FWD,
+	  .vip = 6,
+	  .be = 14,
+	  .counter = XLB_C_CONN_MISS },
+	/* ICMP */
+	{ .desc = "ICMP echo to a VIP answered",
+	  .build = b_ping_vip4,
+	  .action = XDP_TX,
+	  .out = O_ECHO },
+	{ .desc = "ICMPv6 echo to a VIP answered",
+	  .build = b_ping_vip6,
+	  .action = XDP_TX,
+	  .out = O_ECHO },
+	{ .desc = "ICMP echo with IP options over VLAN answered",
+	  .build = b_ping_vip4_opts_vlan,
+	  .action = XDP_TX,
+	  .out = O_ECHO },
+	SCEN("ICMP frag-needed goes to the flow's backend", sc_frag_needed),
+	SCEN("ICMPv6 packet-too-big goes to the flow's backend",
+	     sc_pkt_too_big),
+	SCEN("ICMP frag-needed quoting IP options goes to the flow's backend",
+	     sc_frag_needed_opts),
+	SCEN("ICMPv6 unreachable for an unknown flow: ring, no entry",
+	     sc_unreach_new),
+	/* selection */
+	SCEN("new flow recorded, later packets hit the entry",
+	     sc_new_flow_entry),
+	SCEN("flow sticks after a ring change, new flow follows the ring",
+	     sc_sticky),
+	SCEN("removed backend's flows are re-hashed", sc_removed),
+	SCEN("same address in two VIPs: removal moves only one VIP's flows",
+	     sc_membership),
+	SCEN("draining backend keeps its flows, gets no new ones", sc_draining),
+	SCEN("TCP RST forwarded without an entry", sc_rst),
+	SCEN("generation mismatch re-hashes", sc_gen),
+	SCEN("entry naming another VIP's backend is stale", sc_foreign_entry),
+	SCEN("established flow outlives its VIP entry until its backends go",
+	     sc_vip_gone),
+	SCEN("VIP without connection table", sc_no_conn),
+	SCEN("source-only hashing keeps a client on one backend", sc_src_only),
+};
+
+static void run_case(const struct tcase *c)
+{
+	struct world w;
+	struct pkt p;
+	struct res r;
+	int be = -1;
+
+	if (world_open(&w)) {
+		tap_result(false, "%s", c->desc);
+		world_close(&w);
+		return;
+	}
+	if (c->setup)
+		c->setup(&w);
+	if (c->run) {
+		c->run(&w);
+	} else {
+		c->build(&p);
+		if (!xrun(&w, &p, &r)) {
+			switch (c->out) {
+			case O_SAME:
+				want_pass(&w, &p, &r);
+				break;
+			case O_DROP:
+				want_drop(&w, &r, c->vip, c->counter);
+				break;
+			case O_ECHO:
+				want_echo(&w, &p, &r);
+				break;
+			case O_FWD:
+				be = c->be;
+				if (be < 0) {
+					struct pkt_info pi;
+					char s[64], d[64];
+					struct tflow t;
+
+					pkt_parse(p.data, p.len, &pi);
+					snprintf(s, sizeof(s), "%s",
+						 pkt_addr_str(pi.family,
+							      pi.src));
+					snprintf(d, sizeof(d), "%s",
+						 pkt_addr_str(pi.family,
+							      pi.dst));
+					t.src = s;
+					t.dst = d;
+					t.sport =
+						(__u16)(p.data[pi.l4_off] << 8 |
+							p.data[pi.l4_off + 1]);
+					t.dport =
+						(__u16)(p.data[pi.l4_off + 2]
+								<< 8 |
+							p.data[pi.l4_off + 3]);
+					t.proto = pi.proto;
+					be = ring_choice(&w, c->vip, &t);
+				}
+				if (be < 0 || be >= NB) {
+					CHECK(&w, 0, "no ring choice");
+					break;
+				}
+				want_fwd(&w, &p, &r, c->vip, be, c->counter);
+				break;
+			}
+			/* the table's action must be what the case checked */
+			if (c->out == O_FWD && be >= 0 && be < NB)
+				CHECK(&w,
+				      c->action == (be_redirects(&w, be) ?
+							    XDP_REDIRECT :
+							    XDP_TX),
+				      "test bug: table action %s",
+				      action_name(c->action));
+			else if (c->out != O_FWD && r.ret != c->action)
+				CHECK(&w, 0, "test bug: table action %s",
+				      action_name(c->action));
+		}
+	}
+	check_stats(&w);
+	tap_result(!w.bad, "%s", c->desc);
+	world_close(&w);
+}
+
+/* --- truncation -----------------------------------------------------------*/
+
+/*
+ * Cut a frame at every length, and also make the cut consistent (IP
+ * lengths say the packet ends there) at every header boundary. Nothing may
+ * be transmitted; what passes is unchanged.
+ */
+static void truncation(const char *name, void (*build)(struct pkt *p))
+{
+	struct world w;
+	struct pkt full, p;
+	struct res r;
+	size_t cut, l3;
+	int i, runs = 0;
+
+	if (world_open(&w)) {
+		tap_result(false, "%s truncated at every length", name);
+		world_close(&w);
+		return;
+	}
+	build(&full);
+	for (cut = 14; cut < full.len; cut++) {
+		p = full;
+		p.len = cut;
+		if (xrun(&w, &p, &r))
+			break;
+		runs++;
+		if (r.ret == XDP_PASS) {
+			if (r.len != p.len || memcmp(r.out, p.data, p.len))
+				CHECK(&w, 0, "cut at %zu: passed but changed",
+				      cut);
+		} else if (r.ret != XDP_DROP) {
+			CHECK(&w, 0, "cut at %zu: %s", cut, action_name(r.ret));
+		}
+	}
+	/* Consistent cuts: inside the IP packet, at each header start. */
+	l3 = pkt_l3_off(&full);
+	for (i = 0; i < full.n; i++) {
+		size_t at = full.l[i].off;
+		struct pkt_info pi;
+
+		if (at <= l3)
+			continue;
+		p = full;
+		p.len = at;
+		if (pkt_parse(full.data, full.len, &pi))
+			break;
+		if (pi.family == 4) {
+			p.data[l3 + 2] = (__u8)((at - l3) >> 8);
+			p.data[l3 + 3] = (__u8)(at - l3);
+		} else {
+			p.data[l3 + 4] = (__u8)((at - l3 - 40) >> 8);
+			p.data[l3 + 5] = (__u8)(at - l3 - 40);
+		}
+		pkt_fix_csums(p.data, p.len);
+		if (xrun(&w, &p, &r))
+			break;
+		runs++;
+		CHECK(&w, r.ret == XDP_PASS || r.ret == XDP_DROP,
+		      "consistent cut at %zu (layer %d): %s", at, i,
+		      action_name(r.ret));
+		if (r.ret == XDP_PASS)
+			CHECK(&w,
+			      r.len == p.len && !memcmp(r.out, p.data, p.len),
+			      "consistent cut at %zu: passed but changed", at);
+	}
+	/* Every run ended in PASS or a drop counter, nothing else. */
+	{
+		struct xlb_global_stats g;
+		__u64 sum = 0;
+
+		xlb_dp_stats_global(w.dp, &g);
+		for (i = 0; i < XLB_C_MAX; i++)
+			if (i == XLB_C_PASS || i == XLB_C_DROP_MALFORMED ||
+			    i == XLB_C_DROP_FRAGMENT)
+				sum += g.c[i];
+		CHECK(&w,
+		      g.c[XLB_C_TX] + g.c[XLB_C_REDIRECT] +
+				      g.c[XLB_C_ICMP_ECHO] ==
+			      0,
+		      "something was transmitted");
+		CHECK(&w, sum == (__u64)runs,
+		      "%d runs but %llu pass/malformed/fragment outcomes", runs,
+		      (unsigned long long)sum);
+	}
+	tap_result(!w.bad, "%s cut at every length (%d runs): never sent", name,
+		   runs);
+	world_close(&w);
+}
+
+static void b_icmp_err4(struct pkt *p)
+{
+	icmp_err_pkt(p, &F4T, 3, 4, 1400, 28);
+}
+
+static void b_icmp_err6(struct pkt *p)
+{
+	icmp_err_pkt(p, &F6T, 2, 0, 1280, 200);
+}
+
+static void b_4in6_vlan(struct pkt *p)
+{
+	eth(p);
+	pkt_vlan(p, 0x8100, 5);
+	pkt_ip4(p, CLIENT4, "192.0.2.20");
+	pkt_tcp(p, 1, 2, PKT_SYN);
+	pkt_finish(p);
+}
+
+/* --- userspace hash and ring vs the program -------------------------------*/
+
+static __u64 rng_state = 0x9e3779b97f4a7c15ull;
+
+static __u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/*
+ * Three VIPs (IPv4 TCP, IPv6 UDP, IPv4 UDP port-less with source-only
+ * hashing), 100, 100 and 50 backends, rings of 65537 slots filled at
+ * random. For every random flow the backend userspace predicts is the one
+ * in the outer destination and in the connection entry.
+ */
+static void agreement(void)
+{
+	static const struct {
+		const char *addr;
+		__u16 port;
+		__u8 proto;
+		__u16 flags;
+		int nbe;
+		int fam;
+		int flows;
+	} av[3] = {
+		{ "192.0.2.50", 443, IPPROTO_TCP, 0, 100, 4, 4000 },
+		{ "2001:db8::50", 443, IPPROTO_UDP, 0, 100, 6, 4000 },
+		{ "192.0.2.51", 0, IPPROTO_UDP, XLB_VIP_F_SRC_ONLY, 50, 4,
+		  2000 },
+	};
+	struct xlb_dp_opts o = {
+		.sizes = { .max_vips = 4,
+			   .max_backends = 256,
+			   .ring_max = XLB_DEFAULT_RING_SIZE,
+			   .conn_max = 8192 },
+	};
+	struct xlb_config cfg = {
+		.hash_seed = 0xfeedf00d,
+		.flags = XLB_CFG_F_NH_VALID | XLB_CFG_F_SRC4_VALID |
+			 XLB_CFG_F_SRC6_VALID,
+	};
+	static __u32 slots[XLB_DEFAULT_RING_SIZE];
+	struct xlb_backend be = { .gen = 3, .state = XLB_BE_UP };
+	struct world w = { 0 };
+	int v, i, n = 0, mism = 0, first = 0, err;
+
+	err = xlb_dp_open(&o, &w.dp);
+	if (err) {
+		pkt_diag("xlb_dp_open: %s", strerror(-err));
+		tap_result(false, "userspace hash and ring agree");
+		return;
+	}
+	w.prog = xlb_dp_prog_fd(w.dp);
+	memcpy(cfg.nh_mac, MAC_NH, 6);
+	cfg.src4 = xaddr(SRC4).a[0];
+	memcpy(cfg.src6, xaddr(SRC6).a, 16);
+	err = xlb_dp_config_set(w.dp, &cfg);
+	for (v = 0; v < 3 && !err; v++) {
+		struct xlb_addr a = xaddr(av[v].addr);
+		struct xlb_vip vip = { .id = (__u32)v, .flags = av[v].flags };
+
+		for (i = 0; i < av[v].nbe && !err; i++) {
+			__u32 id = (__u32)(first + i);
+
+			memset(be.addr, 0, 16);
+			if (av[v].fam == 4) {
+				be.family = XLB_AF_INET;
+				be.addr[0] = htonl(0x0a010000u | id);
+			} else {
+				be.family = XLB_AF_INET6;
+				be.addr[0] = htonl(0xfd000001u);
+				be.addr[3] = htonl(id);
+			}
+			be.vip_id = (__u32)v;
+			err = xlb_dp_backend_set(w.dp, id, &be);
+		}
+		for (i = 0; i < XLB_DEFAULT_RING_SIZE; i++)
+			slots[i] = (__u32)(first + (int)(rnd() % av[v].nbe));
+		err = err   ?:
+			      xlb_dp_vip_set(w.dp, &a, av[v].port, av[v].proto,
+					     &vip);
+		err = err   ?:
+			      xlb_dp_ring_publish(w.dp, &a, av[v].port,
+						  av[v].proto, &vip, slots,
+						  XLB_DEFAULT_RING_SIZE);
+		first += av[v].nbe;
+	}
+	CHECK(&w, !err, "setup: %s", strerror(-err));
+
+	for (v = 0; v < 3 && !w.bad; v++) {
+		struct xlb_addr va = xaddr(av[v].addr);
+		struct xlb_vip vip;
+
+		xlb_dp_vip_get(w.dp, &va, av[v].port, av[v].proto, &vip);
+		xlb_dp_ring_read(w.dp, vip.id, vip.active, slots,
+				 vip.ring_size);
+		for (i = 0; i < av[v].flows; i++) {
+			struct xlb_flow f = { .dst = va, .proto = av[v].proto };
+			struct xlb_backend want;
+			struct xlb_conn c;
+			struct pkt_info pi = { 0 };
+			struct pkt p;
+			struct res r;
+			__u32 id;
+			__u64 x = rnd();
+			char src[64], dst[64];
+
+			f.src.family = va.family;
+			if (va.family == XLB_AF_INET) {
+				f.src.a[0] = (__be32)x;
+			} else {
+				f.src.a[0] = htonl(0x20010db8u);
+				f.src.a[1] = (__be32)(x >> 32);
+				f.src.a[2] = (__be32)rnd();
+				f.src.a[3] = (__be32)x;
+			}
+			f.sport = (__u16)(rnd() | 1024);
+			f.dport = av[v].port ? av[v].port : (__u16)(rnd() | 1);
+			id = slots[xlb_hash_slot(
+				xlb_flow_hash(cfg.hash_seed, &f, av[v].flags),
+				vip.ring_size)];
+			xlb_dp_backend_get(w.dp, id, &want);
+
+			xlb_addr_str(&f.src, src);
+			xlb_addr_str(&f.dst, dst);
+			eth(&p);
+			ip(&p, src, dst);
+			if (f.proto == IPPROTO_TCP)
+				pkt_tcp(&p, f.sport, f.dport, PKT_SYN);
+			else
+				pkt_udp(&p, f.sport, f.dport);
+			pkt_finish(&p);
+			if (xrun(&w, &p, &r))
+				break;
+			n++;
+			if (r.ret != XDP_TX || pkt_parse(r.out, r.len, &pi) ||
+			    memcmp(pi.dst, want.addr,
+				   pi.family == 4 ? 4 : 16) ||
+			    xlb_dp_conn_get(w.dp, &f, &c) || c.backend != id) {
+				if (mism++ < 5)
+					pkt_diag("flow %s:%u -> %s:%u: "
+						 "userspace says backend %u, "
+						 "program %s to %s",
+						 src, f.sport, dst, f.dport, id,
+						 action_name(r.ret),
+						 pkt_addr_str(pi.family,
+							      pi.dst));
+			}
+		}
+	}
+	CHECK(&w, mism == 0, "%d of %d flows disagree", mism, n);
+	CHECK(&w, n == 10000, "ran %d flows", n);
+	tap_result(!w.bad,
+		   "userspace xlb_flow_hash() and ring agree with the program "
+		   "on %d random flows (IPv4, IPv6, source-only)",
+		   n);
+	world_close(&w);
+}
+
+int main(void)
+{
+	size_t i;
+
+	xlb_log_init("test_xlb", XLB_LOG_WARN);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+
+	truncation("IPv4 TCP to a VIP", b_v4_tcp);
+	truncation("IPv4 with options to a VIP", b_v4_options);
+	truncation("802.1Q IPv4 UDP to a VIP", b_vlan);
+	truncation("QinQ IPv6 UDP to a VIP", b_qinq_v6);
+	truncation("IPv6 with extension headers to a VIP", b_v6_ext);
+	truncation("802.1Q IPv4 to a port-less 4in6 VIP", b_4in6_vlan);
+	truncation("ICMP echo to a VIP", b_ping_vip4);
+	truncation("ICMPv6 echo to a VIP", b_ping_vip6);
+	truncation("ICMP frag-needed to a VIP", b_icmp_err4);
+	truncation("ICMPv6 packet-too-big to a VIP", b_icmp_err6);
+
+	agreement();
+	return tap_done();
+}
