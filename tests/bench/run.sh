@@ -6,7 +6,8 @@
 # Benchmarks never assert a time; the exit status is non-zero only when a
 # benchmark could not run.
 #
-# Usage: tests/bench/run.sh [NAME...]   (default: every build/tests/bench/bench_*)
+# Usage: tests/bench/run.sh [NAME...]   (default: every build/tests/bench/bench_*
+#        and tests/bench/bench_*.sh; NAME is bench_x, x or bench_x.sh)
 #   BUILD=build   where the binaries are
 set -u
 
@@ -21,13 +22,16 @@ mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 
 rc=0
 ran=0
-for b in "$BUILD"/tests/bench/bench_*; do
+# compiled benchmarks, then the scripts that drive the lab (bench_*.sh)
+for b in "$BUILD"/tests/bench/bench_* tests/bench/bench_*.sh; do
 	[ -x "$b" ] || continue
 	n=$(basename "$b")
 	if [ $# -gt 0 ]; then
 		want=0
 		for w in "$@"; do
-			[ "$w" = "$n" ] || [ "bench_$w" = "$n" ] && want=1
+			case $n in
+			"$w" | "bench_$w" | "bench_$w.sh" | "$w.sh") want=1 ;;
+			esac
 		done
 		[ "$want" = 1 ] || continue
 	fi

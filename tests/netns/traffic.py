@@ -8,6 +8,9 @@ serve    run on a backend: HTTP, a TCP line echo and a UDP echo, bound to
 http     client: N HTTP requests to a VIP, each from its own source port;
          prints {"counts": {backend: n}, "errors": n, "imbalance": max/avg}.
 udp      client: N datagrams from distinct source ports; same output.
+stream   client: UDP datagrams from a set of source ports, paced, no answer
+         awaited (to watch where a PoP sends traffic over time).
+listen   a bare TCP listener, a health-check target.
 hold     client: one long-lived TCP connection to the line echo; every
          INTERVAL it sends a line and expects the same backend to answer.
          Writes progress to --status and exits 1 on the first error.
@@ -241,6 +244,36 @@ def hold(a):
     return 1 if st["error"] else 0
 
 
+def stream(a):
+    """UDP datagrams to the VIP from --flows source ports in turn, one
+    every --interval seconds, for --duration seconds. No answer needed."""
+    fam = family_of(a.vip)
+    socks = []
+    for i in range(a.flows):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", a.sport_base + i))
+        socks.append(s)
+    end = time.monotonic() + a.duration
+    i = 0
+    while time.monotonic() < end:
+        socks[i % len(socks)].sendto(b"s", (a.vip, a.port))
+        i += 1
+        time.sleep(a.interval)
+    return 0
+
+
+def listen(a):
+    """A bare TCP listener (a health-check target) until killed."""
+    s = socket.socket(family_of(a.addr), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((a.addr, a.port))
+    s.listen(128)
+    while True:
+        c, _ = s.accept()
+        c.close()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -268,7 +301,21 @@ def main():
     h.add_argument("--interval", type=float, default=0.1)
     h.add_argument("--timeout", type=float, default=3.0)
     h.add_argument("--status", required=True)
+    st = sub.add_parser("stream")
+    st.add_argument("--vip", required=True)
+    st.add_argument("--port", type=int, default=5300)
+    st.add_argument("--flows", type=int, default=64)
+    st.add_argument("--sport-base", type=int, default=20000)
+    st.add_argument("--interval", type=float, default=0.001)
+    st.add_argument("--duration", type=float, default=10)
+    ls = sub.add_parser("listen")
+    ls.add_argument("--addr", required=True)
+    ls.add_argument("--port", type=int, required=True)
     a = p.parse_args()
+    if a.mode == "stream":
+        return stream(a)
+    if a.mode == "listen":
+        return listen(a)
     if a.mode == "serve":
         serve(a)
     elif a.mode == "http":

@@ -453,9 +453,9 @@ static void print_backends(json_t *arr)
 	size_t i;
 	json_t *b;
 
-	printf("%-24s %6s %-6s %-9s %-8s %-24s %8s %10s  %s\n", "BACKEND",
-	       "WEIGHT", "STATE", "DATAPATH", "HEALTH", "LAST CHECK", "LATENCY",
-	       "SINCE", "NEXT HOP");
+	printf("%-24s %6s %-6s %-9s %6s %-8s %-24s %8s %10s  %s\n",
+	       "BACKEND", "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH",
+	       "LAST CHECK", "LATENCY", "SINCE", "NEXT HOP");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
@@ -476,9 +476,11 @@ static void print_backends(json_t *arr)
 		if (json_is_number(ls))
 			snprintf(since, sizeof(since), "%.0fs ago",
 				 json_number_value(ls));
-		printf("%-24s %6lld %-6s %-9s %-8s %-24s %8s %10s  %s %s %s\n",
+		printf("%-24s %6lld %-6s %-9s %6lld %-8s %-24s %8s %10s  %s %s "
+		       "%s\n",
 		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
-		       jstr(b, "dp_state"), jstr(h, "state"), last, lat, since,
+		       jstr(b, "dp_state"), jint(b, "slots"), jstr(h, "state"),
+		       last, lat, since,
 		       json_object_get(nh, "via") ? jstr(nh, "via") : "",
 		       json_object_get(nh, "mac") ? jstr(nh, "mac") :
 						    jstr(nh, "state"),

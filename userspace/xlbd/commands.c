@@ -61,7 +61,33 @@ static json_t *be_stats_json(struct xlbd *d, const struct be_rt *b)
 			 (json_int_t)s.new_flows);
 }
 
-static json_t *be_json(struct xlbd *d, const struct be_rt *b)
+/*
+ * ring_share() - slots of each backend of @v in the ring the data path uses
+ * now, read back from the map (so it shows what packets see, not what
+ * xlbd meant to write). @out has v->n_bes entries; all 0 if unreadable.
+ */
+static void ring_share(struct xlbd *d, const struct vip_rt *v, __u32 *out)
+{
+	__u32 n = v->dpv.ring_size, *ring, i;
+	size_t j;
+
+	memset(out, 0, v->n_bes * sizeof(*out));
+	if (!n || !v->n_bes)
+		return;
+	ring = malloc((size_t)n * sizeof(*ring));
+	if (!ring)
+		return;
+	if (!xlb_dp_ring_read(d->dp, v->id, v->dpv.active & 1, ring, n))
+		for (i = 0; i < n; i++)
+			for (j = 0; j < v->n_bes; j++)
+				if (v->bes[j]->id == ring[i]) {
+					out[j]++;
+					break;
+				}
+	free(ring);
+}
+
+static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 {
 	char ms[18];
 	json_t *o, *nh;
@@ -81,6 +107,7 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b)
 		      be_state_str(b->dp_state), "id", (json_int_t)b->id, "gen",
 		      (json_int_t)b->gen, "health", hc_status(d, b), "nexthop",
 		      nh, "stats", be_stats_json(d, b));
+	json_object_set_new(o, "slots", json_integer(slots));
 	if (b->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(b->cfg.health_check));
@@ -89,6 +116,7 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b)
 
 static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 {
+	__u32 *slots;
 	json_t *o, *arr;
 	size_t i;
 
@@ -111,8 +139,13 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	if (!full)
 		return o;
 	arr = json_array();
+	slots = calloc(v->n_bes ?: 1, sizeof(*slots));
+	if (slots)
+		ring_share(d, v, slots);
 	for (i = 0; i < v->n_bes; i++)
-		json_array_append_new(arr, be_json(d, v->bes[i]));
+		json_array_append_new(arr,
+				      be_json(d, v->bes[i], slots ? slots[i] : 0));
+	free(slots);
 	json_object_set_new(o, "backend_list", arr);
 	return o;
 }
@@ -228,6 +261,7 @@ static void cmd_vip_list(struct xlbd *d, struct api_req *r, json_t *args)
 
 static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
 {
+	__u32 *slots;
 	struct vip_rt *v;
 	json_t *arr;
 	size_t i;
@@ -240,9 +274,14 @@ static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
 		api_reply(r, NULL, e, err);
 		return;
 	}
+	slots = calloc(v->n_bes ?: 1, sizeof(*slots));
+	if (slots)
+		ring_share(d, v, slots);
 	arr = json_array();
 	for (i = 0; i < v->n_bes; i++)
-		json_array_append_new(arr, be_json(d, v->bes[i]));
+		json_array_append_new(arr,
+				      be_json(d, v->bes[i], slots ? slots[i] : 0));
+	free(slots);
 	api_reply(r, arr, 0, NULL);
 }
 

@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench_failover.sh - BENCH failover_ms: with a TCP health check every
+# 100 ms, timeout 100 ms, fall 3, the time from killing a backend's server
+# to the last packet the PoP sends it.
+#
+#   cl ── rt ──┬── pop1 (xlbd, XDP)   VIP 192.0.2.10:5300/udp
+#              ├── be1  (TCP :8080 listener = the checked server)
+#              └── be2  (the same)
+#
+# The client streams UDP datagrams (64 flows, one every ms) to the VIP. A
+# capture on rt's port toward be1 timestamps every encapsulated packet the
+# PoP sends to be1. Each round kills be1's listener at T0 and takes the
+# timestamp of the last packet to be1 after T0; failover_ms = last - T0.
+# Kernel capture timestamps and date(1) both read CLOCK_REALTIME.
+# Prints the median of ROUNDS rounds; asserts nothing about the time.
+. "$(dirname "$0")/../netns/lib.sh"
+. "$LAB_ROOT/tests/netns/lab.sh"
+
+ROUNDS=${ROUNDS:-5}
+lab_init failover
+lab_topology 1 2 || exit 1
+lab_route_vips 1
+
+start_listener() {
+	lab_bg "be$1" "listen-be$1-$(date +%s%N)" "$LAB_PY" "$LAB_TRAFFIC" \
+		listen --addr "$(be4 "$1")" --port 8080
+	eval "LISTEN_PID_$1=$LAB_LAST_PID"
+	lab_wait_port "be$1" 8080
+}
+
+cat >"$LAB_TMP/pop1.yaml" <<YAML
+interfaces:
+  - name: eth0
+lb:
+  source4: $(pop4 1)
+  hash_seed: 42
+  tables: {max_vips: 4, max_backends: 16, ring_max: 65537, conn_max: 65536}
+api:
+  socket: $LAB_TMP/pop1.sock
+health_checks:
+  - name: fast
+    type: tcp
+    port: 8080
+    interval_ms: 100
+    timeout_ms: 100
+    rise: 2
+    fall: 3
+vips:
+  - address: $VIP4
+    port: 5300
+    protocol: udp
+    health_check: fast
+    backends:
+      - address: $(be4 1)
+      - address: $(be4 2)
+YAML
+
+start_listener 1 && start_listener 2 || exit 1
+lab_pop_start 1 || exit 1
+up() { xpop 1 backend show "$VIP4:5300/udp" | grep -E "^$(be4 "$1") .* up +up " >/dev/null; }
+lab_wait 10 up 1 && lab_wait 10 up 2 || {
+	echo "# backends never came up" >&2
+	xpop 1 backend show "$VIP4:5300/udp" >&2
+	exit 1
+}
+
+results=()
+for r in $(seq "$ROUNDS"); do
+	cap=$LAB_TMP/cap$r
+	lab_bg rt "tcpdump-$r" tcpdump -i b1 -nn -tt -U --immediate-mode \
+		-w "$cap.pcap" 'ip proto 4'
+	cap_pid=$LAB_LAST_PID
+	lab_wait 10 grep -q "listening on" "$LAB_TMP/tcpdump-$r.log"
+	lab_bg cl "stream-$r" "$LAB_PY" "$LAB_TRAFFIC" stream --vip "$VIP4" \
+		--flows 64 --interval 0.001 --duration 3 \
+		--sport-base $((20000 + r * 100))
+	stream_pid=$LAB_LAST_PID
+	sleep 1
+	eval "lp=\$LISTEN_PID_1"
+	t0=$(date +%s%N)
+	lab_stop "$lp"
+	# the stream runs on for about 2 s after the kill
+	lab_wait 10 sh -c "! kill -0 $stream_pid 2>/dev/null"
+	lab_stop "$cap_pid"
+	last=$(tcpdump -nn -tt -r "$cap.pcap" 2>/dev/null | tail -1 |
+		awk '{print $1}')
+	n=$(tcpdump -nn -r "$cap.pcap" 2>/dev/null | wc -l)
+	if [ -z "$last" ]; then
+		echo "# round $r: no packets to be1 captured" >&2
+		exit 1
+	fi
+	ms=$("$LAB_PY" -c "print(round(($last * 1e9 - $t0) / 1e6, 1))")
+	echo "# round $r: $n packets to be1, last one ${ms} ms after the kill"
+	results+=("$ms")
+	start_listener 1 || exit 1
+	lab_wait 10 up 1 || { echo "# be1 did not come back" >&2; exit 1; }
+	sleep 0.5
+done
+median=$(printf '%s\n' "${results[@]}" | sort -n |
+	awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "# failover_ms: rounds ${results[*]}"
+echo "BENCH failover_ms $median ms"
