@@ -42,8 +42,10 @@ PKGS := libbpf libxdp libnl-route-3.0 libcurl libuv libcyaml jansson \
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# BPF_EXTRA: extra -D flags for the BPF objects (the upgrade test builds a
+# variant with another outer TTL: make upgrade-variant)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -mcpu=v3 \
-	-I/usr/include/$(MULTIARCH) -I.
+	-I/usr/include/$(MULTIARCH) -I. $(BPF_EXTRA)
 
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-Wno-missing-field-initializers -fno-strict-aliasing \
@@ -86,7 +88,7 @@ ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS) \
 	$(BENCH_SRCS) $(BENCH_COMMON) $(HELPER_SRCS))
 
 .PHONY: all bpf userspace tests deps test bench check demo clean san \
-	install fuzz format
+	install fuzz format upgrade-variant
 
 all: bpf userspace tests
 
@@ -161,6 +163,7 @@ san:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory san
+	$(Q)$(MAKE) --no-print-directory upgrade-variant
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
 bench: deps
@@ -180,6 +183,12 @@ format:
 
 install: all
 	$(Q)deploy/install.sh $(BUILD)
+
+# A second xlbd whose program differs (outer TTL 63): the end-to-end tests
+# upgrade a running PoP to it and see the new program's packets.
+upgrade-variant:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/upgrade \
+		BPF_EXTRA=-DXLB_TTL=63 $(BUILD)/upgrade/xlbd
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -62,7 +62,10 @@ struct icmp6hdr {
 #define IP_DF	  0x4000
 #define IP_OFFSET 0x1FFF
 
+/* outer TTL / hop limit; a build may override it (make upgrade-variant) */
+#ifndef XLB_TTL
 #define XLB_TTL 64
+#endif
 
 /*
  * Bound an offset for the verifier: the empty asm hides what the compiler

@@ -125,8 +125,10 @@ lab_backend_up() {
 		--vip "$VIP4" --vip "$VIP6" || return 1
 	lab_defer nsx "be$n" "$LAB_XLBCTL" backend-host teardown \
 		--iface eth0 --pin-dir "/sys/fs/bpf/xlb-$LAB_P-be$n"
+	# on the VIPs (client traffic) and on its own addresses (checks)
 	lab_bg "be$n" "srv-be$n" "$LAB_PY" "$LAB_TRAFFIC" serve --name "be$n" \
-		--addr "$VIP4" --addr "$VIP6"
+		--addr "$VIP4" --addr "$VIP6" --addr "$(be4 "$n")" \
+		--addr "$(be6 "$n")"
 	eval "LAB_SRV_PID_$n=$LAB_LAST_PID"
 	lab_wait_port "be$n" 80 && lab_wait_port "be$n" 7 &&
 		lab_wait_port "be$n" 5300 udp
@@ -140,8 +142,9 @@ lab_backend_kill() {
 }
 
 lab_backend_revive() {
-	lab_bg "be$1" "srv-be$1-again" "$LAB_PY" "$LAB_TRAFFIC" serve \
-		--name "be$1" --addr "$VIP4" --addr "$VIP6"
+	lab_bg "be$1" "srv-be$1-again-$(date +%s%N)" "$LAB_PY" "$LAB_TRAFFIC" \
+		serve --name "be$1" --addr "$VIP4" --addr "$VIP6" \
+		--addr "$(be4 "$1")" --addr "$(be6 "$1")"
 	eval "LAB_SRV_PID_$1=$LAB_LAST_PID"
 	lab_wait_port "be$1" 80
 }

@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# suite_e2e.sh - the whole path with real daemons and real traffic:
+#
+#   cl ── rt ──┬── pop1 (xlbd, XDP on eth0)
+#              ├── be1 ┐ xlb_decap.bpf.o (xlbctl backend-host), VIPs on lo,
+#              ├── be2 ├ HTTP :80, line echo :7, UDP echo :5300
+#              ├── be3 │
+#              └── be4 ┘ (not in the config at first: added by a test)
+#
+# The router reaches the VIPs by a static route to pop1 (tests/bgp covers
+# announcing them). Backends answer the client directly (DSR).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lab.sh"
+
+XLBD_UPGRADE=$BUILD/upgrade/xlbd
+lab_init e2e
+
+setup() {
+	local i
+	lab_topology 1 4 || return 1
+	lab_route_vips 1
+	for i in 1 2 3 4; do
+		lab_backend_up "$i" || {
+			lab_log "backend $i did not come up"
+			return 1
+		}
+	done
+	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3"
+	lab_pop_start 1
+}
+
+# hold_start NAME VIP - a long-lived TCP connection to the line echo
+hold_start() {
+	lab_bg cl "hold-$1" "$LAB_PY" "$LAB_TRAFFIC" hold --vip "$2" \
+		--duration 600 --interval 0.05 --timeout 3 \
+		--status "$LAB_TMP/hold-$1.json"
+	eval "HOLD_PID_$1=$LAB_LAST_PID"
+	lab_wait 10 hold_ok_above "$1" 2
+}
+
+hold_field() {
+	"$LAB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' \
+		"$LAB_TMP/hold-$1.json" "$2" 2>/dev/null
+}
+
+# hold_ok_above NAME N - the connection has N answers and no error
+hold_ok_above() {
+	local ok
+	ok=$(hold_field "$1" ok)
+	[ "$(hold_field "$1" error)" = None ] && [ "${ok:-0}" -gt "$2" ]
+}
+
+# hold_alive NAME - still answering: 10 more answers within 5 s, no error
+hold_alive() {
+	local ok pid
+	eval "pid=\$HOLD_PID_$1"
+	kill -0 "$pid" 2>/dev/null || {
+		lab_log "hold $1 exited: $(cat "$LAB_TMP/hold-$1.json")"
+		return 1
+	}
+	ok=$(hold_field "$1" ok)
+	lab_wait 5 hold_ok_above "$1" "$((ok + 10))" || {
+		lab_log "hold $1 stalled: $(cat "$LAB_TMP/hold-$1.json")"
+		return 1
+	}
+}
+
+hold_stop() {
+	local pid
+	eval "pid=\$HOLD_PID_$1"
+	touch "$LAB_TMP/hold-$1.json.stop"
+	lab_wait 5 sh -c "! kill -0 $pid 2>/dev/null" || lab_stop "$pid"
+}
+
+# http_check VIP N BASE WANT_BACKENDS [MAX_IMBALANCE] - N requests, no
+# error, exactly the backends named in WANT_BACKENDS ("be1 be2") answered
+http_check() {
+	local out got want
+	out=$(lab_http "$1" "$2" "$3") || {
+		lab_log "http to $1 failed: $out"
+		return 1
+	}
+	lab_log "$1: $out"
+	got=$(json_get "$out" counts | "$LAB_PY" -c \
+		'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))')
+	want=$(printf '%s\n' $4 | sort | tr '\n' ' ' | sed 's/ $//')
+	check "backends answering $1 are '$want'" test "$got" = "$want" ||
+		return 1
+	if [ -n "${5:-}" ]; then
+		check "imbalance <= $5" "$LAB_PY" -c \
+			"import sys; sys.exit(not $(json_get "$out" imbalance) <= $5)"
+	fi
+}
+
+test_http_ipv4_is_balanced() {
+	http_check "$VIP4" 2000 10000 "be1 be2 be3" 1.2
+}
+
+test_http_ipv6_is_balanced() {
+	http_check "$VIP6" 2000 10000 "be1 be2 be3" 1.2
+}
+
+test_udp_through_the_vip() {
+	local v out
+	for v in "$VIP4" "$VIP6"; do
+		out=$(nsx cl "$LAB_PY" "$LAB_TRAFFIC" udp --vip "$v" --n 300 \
+			--sport-base 40000 --timeout 2) || {
+			lab_log "udp to $v: $out"
+			return 1
+		}
+		lab_log "udp $v: $out"
+		check "udp $v reached 3 backends" test "$(json_get "$out" counts |
+			tr ',' '\n' | grep -c be)" -eq 3 || return 1
+	done
+}
+
+# The connection's backend must be kept through every change below; the
+# backends added and removed are chosen to be others than it.
+test_long_lived_tcp_survives_changes() {
+	local mine other stranger log
+	hold_start a "$VIP4" || return 1
+	mine=$(hold_field a backend)
+	lab_log "connection is on $mine"
+	other=$(printf 'be1\nbe2\nbe3\n' | grep -v "^$mine$" | head -1)
+	# add a backend
+	xpop 1 backend add "$VIP4:7/tcp" "$(be4 4)" || return 1
+	check "alive after adding be4" hold_alive a || return 1
+	# remove another one
+	xpop 1 backend del "$VIP4:7/tcp" "$(be4 "${other#be}")" || return 1
+	check "alive after removing $other" hold_alive a || return 1
+	# restart xlbd
+	lab_pop_stop 1 || return 1
+	check "alive while xlbd is stopped" hold_alive a || return 1
+	lab_pop_start 1 || return 1
+	check "maps re-adopted" grep -q "re-adopted pinned data path" \
+		"$LAB_LAST_XLBD_LOG" || return 1
+	check "alive after the restart" hold_alive a || return 1
+	# upgrade: a build whose program sets outer TTL 63
+	lab_pop_stop 1 || return 1
+	LAB_XLBD=$XLBD_UPGRADE lab_pop_start 1 || return 1
+	log=$LAB_LAST_XLBD_LOG
+	check "program replaced" grep -q "(upgrade" "$log" || return 1
+	check "alive after the upgrade" hold_alive a || return 1
+	lab_bg rt ttlcap timeout 5 tcpdump -i "b${mine#be}" -nn -v -c 3 \
+		'ip proto 4'
+	lab_wait 8 grep -q "ttl 63" "$LAB_TMP/ttlcap.log"
+	check "the new program is the one forwarding (ttl 63)" \
+		grep -q "ttl 63" "$LAB_TMP/ttlcap.log" || return 1
+	check "still on $mine" test "$(hold_field a backend)" = "$mine" ||
+		return 1
+	hold_stop a
+	# back to the normal build (a replace again) and the first config
+	lab_pop_stop 1 || return 1
+	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3"
+	lab_pop_start 1 || return 1
+	stranger=$(xpop 1 backend show "$VIP4:7/tcp" | grep -c "$(be4 4) ")
+	check "config back to be1-be3" test "$stranger" -eq 0
+}
+
+test_removed_backend_gets_no_new_flows() {
+	xpop 1 backend del "$VIP4:80/tcp" "$(be4 3)" || return 1
+	http_check "$VIP4" 300 20000 "be1 be2" || return 1
+	xpop 1 backend add "$VIP4:80/tcp" "$(be4 3)" || return 1
+	http_check "$VIP4" 300 21000 "be1 be2 be3"
+}
+
+test_draining_keeps_open_connections() {
+	local mine ip
+	hold_start d "$VIP4" || return 1
+	mine=$(hold_field d backend)
+	ip=$(be4 "${mine#be}")
+	xpop 1 backend set "$VIP4:7/tcp" "$ip" state drain || return 1
+	check "open connection kept while draining" hold_alive d || return 1
+	# new connections to the echo service avoid the draining backend
+	local i name names=""
+	for i in $(seq 40); do
+		name=$(nsx cl "$LAB_PY" - "$VIP4" $((30000 + i)) <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7), timeout=2,
+                             source_address=("0.0.0.0", int(sys.argv[2])))
+s.sendall(b"hi\n")
+print(s.makefile().readline().split(" ")[0])
+PY
+		) || return 1
+		names+="$name "
+	done
+	check "no new connection on $mine" sh -c "! echo '$names' | grep -qw $mine" ||
+		return 1
+	check "still alive" hold_alive d || return 1
+	hold_stop d
+	xpop 1 backend set "$VIP4:7/tcp" "$ip" state up
+}
+
+test_non_vip_traffic_to_the_pop_works() {
+	check "ping pop" nsx cl ping -c2 -W2 "$(pop4 1)" >/dev/null || return 1
+	check "ping6 pop" nsx cl ping -6 -c2 -W2 "$(pop6 1)" >/dev/null ||
+		return 1
+	lab_bg pop1 own-listener "$LAB_PY" "$LAB_TRAFFIC" listen \
+		--addr "$(pop4 1)" --port 2222
+	lab_wait_port pop1 2222 || return 1
+	check "TCP to the PoP's own address" nsx cl "$LAB_PY" -c \
+		"import socket; socket.create_connection(('$(pop4 1)', 2222), timeout=3)" ||
+		return 1
+	check "the program is still attached" sh -c \
+		"ip -n $(nsname pop1) link show eth0 | grep -q 'prog/xdp'"
+}
+
+setup || exit 1
+lab_run_cases test_http_ipv4_is_balanced test_http_ipv6_is_balanced \
+	test_udp_through_the_vip test_long_lived_tcp_survives_changes \
+	test_removed_backend_gets_no_new_flows \
+	test_draining_keeps_open_connections \
+	test_non_vip_traffic_to_the_pop_works
+exit $LAB_FAILED
