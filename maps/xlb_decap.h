@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: map contract of the backend-side decapsulator (xlb_decap.bpf.o)
+ *
+ * Shared by bpf/xlb_decap.bpf.c and userspace (backend_host.c, the packet
+ * tests, the benchmark). Same rules as maps/xlb_maps.h: fixed-width types,
+ * network order in __be fields, explicit padding, sizes checked.
+ *
+ * Maps (pinned under the backend host's pin dir, default
+ * /sys/fs/bpf/xlb-decap/, by "xlbctl backend-host setup"):
+ *
+ * ================ ============= ============================= ========
+ * name             type          key -> value                  entries
+ * ================ ============= ============================= ========
+ * xlb_decap_local  HASH          xlb_decap_addr -> xlb_decap_val  256
+ * xlb_decap_vips   HASH          xlb_decap_addr -> xlb_decap_val  1024
+ * xlb_decap_stats  PERCPU_ARRAY  0 -> xlb_decap_stats           1
+ * ================ ============= ============================= ========
+ *
+ * A tunnelled packet is decapsulated only when its outer destination is in
+ * xlb_decap_local AND its inner destination is in xlb_decap_vips; anything
+ * else goes to the stack untouched.
+ */
+#ifndef XLB_DECAP_H
+#define XLB_DECAP_H
+
+#include <linux/types.h>
+
+#include "xlb_maps.h"
+
+#define XLB_DECAP_MAX_LOCAL 256
+#define XLB_DECAP_MAX_VIPS  1024
+
+#define XLB_DECAP_PROG_NAME "xlb_decap" /* SEC("xdp") function name */
+#define XLB_DECAP_PIN_DIR   "/sys/fs/bpf/xlb-decap"
+
+#define XLB_MAP_DECAP_LOCAL "xlb_decap_local"
+#define XLB_MAP_DECAP_VIPS  "xlb_decap_vips"
+#define XLB_MAP_DECAP_STATS "xlb_decap_stats"
+
+/**
+ * struct xlb_decap_addr - key of xlb_decap_local and xlb_decap_vips
+ * @addr: the address, network order; IPv4 in addr[0], addr[1..3] zero
+ * @family: XLB_AF_INET or XLB_AF_INET6
+ * @pad: zero
+ */
+struct xlb_decap_addr {
+	__be32 addr[4];
+	__u8 family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_decap_addr) == 20, "xlb_decap_addr size");
+
+/**
+ * struct xlb_decap_val - value of xlb_decap_local and xlb_decap_vips
+ * @flags: reserved, zero
+ * @pad: zero
+ */
+struct xlb_decap_val {
+	__u32 flags;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xlb_decap_val) == 8, "xlb_decap_val size");
+
+/* enum xlb_decap_counter - xlb_decap_stats.c[]: what became of a packet */
+enum xlb_decap_counter {
+	XLB_DC_DECAP_IPIP = 0, /* IPv4 in IPv4 stripped, inner passed */
+	XLB_DC_DECAP_4IN6, /* IPv4 in IPv6 stripped */
+	XLB_DC_DECAP_IP6IP6, /* IPv6 in IPv6 stripped */
+	XLB_DC_DECAP_6IN4, /* IPv6 in IPv4 (protocol 41) stripped */
+	XLB_DC_PASS_NOT_IP, /* not IPv4/IPv6 (ARP, ...) or runt frame */
+	XLB_DC_PASS_NOT_TUNNEL, /* IP, but not IPIP/IPv6 as next protocol */
+	XLB_DC_PASS_NOT_LOCAL, /* tunnel whose outer dst is not ours */
+	XLB_DC_PASS_NOT_VIP, /* tunnel to us whose inner dst is no VIP */
+	XLB_DC_PASS_FRAGMENT, /* outer header is a fragment: the stack's */
+	XLB_DC_PASS_MALFORMED, /* outer or inner header bad or truncated */
+	XLB_DC_PASS_ERROR, /* could not move the packet head */
+	XLB_DC_MAX,
+};
+
+#define XLB_DECAP_COUNTER_NAMES                                             \
+	{                                                                   \
+		"decap_ipip", "decap_4in6", "decap_ip6ip6", "decap_6in4",   \
+			"pass_not_ip", "pass_not_tunnel", "pass_not_local", \
+			"pass_not_vip", "pass_fragment", "pass_malformed",  \
+			"pass_error",                                       \
+	}
+
+/** struct xlb_decap_stats - per-CPU counters (xlb_decap_stats[0]) */
+struct xlb_decap_stats {
+	__u64 c[XLB_DC_MAX];
+	__u64 decap_bytes; /* bytes of the frames decapsulated, as received */
+};
+_Static_assert(sizeof(struct xlb_decap_stats) == 8 * (XLB_DC_MAX + 1),
+	       "xlb_decap_stats size");
+
+#endif /* XLB_DECAP_H */
