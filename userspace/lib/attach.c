@@ -66,6 +66,11 @@ bool xlb_prog_uses_map(int prog_fd, int map_fd)
 
 int xlb_attach_query(int ifindex, struct xlb_attached *a)
 {
+	return xlb_attach_query_name(ifindex, XLB_PROG_NAME, a);
+}
+
+int xlb_attach_query_name(int ifindex, const char *name, struct xlb_attached *a)
+{
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	long err;
@@ -82,7 +87,7 @@ int xlb_attach_query(int ifindex, struct xlb_attached *a)
 	a->generic = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB;
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), XLB_PROG_NAME)) {
+		if (p && !strcmp(xdp_program__name(p), name)) {
 			a->prog_id = xdp_program__id(p);
 		} else if (p) {
 			a->other = true;
@@ -91,7 +96,7 @@ int xlb_attach_query(int ifindex, struct xlb_attached *a)
 		a->dispatcher = true;
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;
 		     p = xdp_multiprog__next_prog(p, mp)) {
-			if (!strcmp(xdp_program__name(p), XLB_PROG_NAME))
+			if (!strcmp(xdp_program__name(p), name))
 				a->prog_id = xdp_program__id(p);
 			else
 				a->other = true;
@@ -177,6 +182,11 @@ int xlb_attach_replace(int ifindex, const struct xlb_attached *old, int new_fd,
 
 int xlb_detach(int ifindex)
 {
+	return xlb_detach_name(ifindex, XLB_PROG_NAME);
+}
+
+int xlb_detach_name(int ifindex, const char *name)
+{
 	struct xdp_multiprog *mp;
 	struct xdp_program *p;
 	int err = 0;
@@ -189,12 +199,12 @@ int xlb_detach(int ifindex)
 		return err;
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), XLB_PROG_NAME))
+		if (p && !strcmp(xdp_program__name(p), name))
 			err = xdp_multiprog__detach(mp);
 	} else {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;
 		     p = xdp_multiprog__next_prog(p, mp)) {
-			if (strcmp(xdp_program__name(p), XLB_PROG_NAME))
+			if (strcmp(xdp_program__name(p), name))
 				continue;
 			err = xdp_program__detach(
 				p, ifindex, xdp_multiprog__attach_mode(mp), 0);

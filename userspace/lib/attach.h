@@ -43,6 +43,13 @@ struct xlb_attached {
 int xlb_attach_query(int ifindex, struct xlb_attached *a);
 
 /**
+ * xlb_attach_query_name() - as xlb_attach_query(), for the program whose
+ * name is @name (the backend host's decapsulator, for instance)
+ */
+int xlb_attach_query_name(int ifindex, const char *name,
+			  struct xlb_attached *a);
+
+/**
  * xlb_attach() - attach @prog_fd to @ifindex
  * @generic: generic mode (only when asked for: native is the default)
  * @dispatcher: out, whether libxdp used its dispatcher
@@ -62,6 +69,9 @@ int xlb_attach_replace(int ifindex, const struct xlb_attached *old, int new_fd,
 
 /** xlb_detach() - remove xlb's program from @ifindex (others untouched) */
 int xlb_detach(int ifindex);
+
+/** xlb_detach_name() - remove the program named @name from @ifindex */
+int xlb_detach_name(int ifindex, const char *name);
 
 /** xlb_prog_tag() - tag and id of a loaded program */
 int xlb_prog_tag(int prog_fd, __u8 tag[8], __u32 *id);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "backend_host_cmd.h"
 #include "config.h"
 #include "log.h"
 
@@ -1089,6 +1090,7 @@ static void usage(FILE *f)
 	for (i = 0; i < N_CMDS; i++)
 		fprintf(f, "  xlbctl %s%s%s\n", cmds[i].object,
 			cmds[i].verb[0] ? " " : "", cmds[i].verb);
+	fprintf(f, "  xlbctl backend-host setup|teardown|show\n");
 	fprintf(f,
 		"\n  -j, --json      JSON output\n"
 		"  -s, --socket    xlbd's socket (default %s)\n"
@@ -1148,6 +1150,9 @@ int main(int argc, char **argv)
 	}
 	obj = argv[optind];
 	verb = optind + 1 < argc ? argv[optind + 1] : "";
+	if (!strcmp(obj, "backend-host")) /* backend_host.c: runs locally */
+		return xlbctl_backend_host(argc - optind - 1, argv + optind + 1,
+					   opt_json);
 	for (k = 0; k < N_CMDS; k++) {
 		if (strcmp(cmds[k].object, obj))
 			continue;
