@@ -43,6 +43,13 @@ lab_topology() {
 	nsx rt sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
 	lab_link cl eth0 rt c0
+	# The client's packets must leave with full checksums: a partial one
+	# (veth offload) survives forwarding and XDP_TX at the PoP, and the
+	# backend, receiving it decapsulated from the wire, drops it.
+	nsx cl ethtool -K eth0 tx off >/dev/null 2>&1 || {
+		lab_log "ethtool -K eth0 tx off failed in cl"
+		return 1
+	}
 	lab_addr cl eth0 10.100.0.2/24
 	lab_addr cl eth0 fd00:100::2/64
 	lab_addr rt c0 10.100.0.1/24
@@ -125,13 +132,24 @@ lab_backend_up() {
 		--vip "$VIP4" --vip "$VIP6" || return 1
 	lab_defer nsx "be$n" "$LAB_XLBCTL" backend-host teardown \
 		--iface eth0 --pin-dir "/sys/fs/bpf/xlb-$LAB_P-be$n"
+	lab_backend_serve "$n" "srv-be$n"
+}
+
+# lab_backend_serve N LOG - start the servers of backend N and wait for
+# their "serving" line (printed once every socket is bound, so no port is
+# polled half-open)
+lab_backend_serve() {
+	local n=$1 log=$2
 	# on the VIPs (client traffic) and on its own addresses (checks)
-	lab_bg "be$n" "srv-be$n" "$LAB_PY" "$LAB_TRAFFIC" serve --name "be$n" \
+	lab_bg "be$n" "$log" "$LAB_PY" "$LAB_TRAFFIC" serve --name "be$n" \
 		--addr "$VIP4" --addr "$VIP6" --addr "$(be4 "$n")" \
 		--addr "$(be6 "$n")"
 	eval "LAB_SRV_PID_$n=$LAB_LAST_PID"
-	lab_wait_port "be$n" 80 && lab_wait_port "be$n" 7 &&
-		lab_wait_port "be$n" 5300 udp
+	lab_wait 15 grep -q '^serving' "$LAB_TMP/$log.log" || {
+		lab_log "servers of be$n did not start:"
+		sed 's/^/#   /' "$LAB_TMP/$log.log" | tail -5
+		return 1
+	}
 }
 
 # lab_backend_kill N / lab_backend_revive N - stop or restart its servers
@@ -142,11 +160,7 @@ lab_backend_kill() {
 }
 
 lab_backend_revive() {
-	lab_bg "be$1" "srv-be$1-again-$(date +%s%N)" "$LAB_PY" "$LAB_TRAFFIC" \
-		serve --name "be$1" --addr "$VIP4" --addr "$VIP6" \
-		--addr "$(be4 "$1")" --addr "$(be6 "$1")"
-	eval "LAB_SRV_PID_$1=$LAB_LAST_PID"
-	lab_wait_port "be$1" 80
+	lab_backend_serve "$1" "srv-be$1-again-$(date +%s%N)"
 }
 
 # lab_pop_config N FILE [BACKENDS] [EXTRA_VIP_YAML] [CHECKS_YAML] - write the
