@@ -317,7 +317,7 @@ static int connect_floor(void)
 
 		c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		connect(c, (void *)&sa, sizeof(sa));
+		(void)connect(c, (void *)&sa, sizeof(sa));
 		pfd = (struct pollfd){ .fd = c, .events = POLLOUT };
 		poll(&pfd, 1, 100);
 		close(c);

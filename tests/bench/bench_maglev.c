@@ -77,7 +77,7 @@ static int bench(const char *name, size_t n, size_t down_every)
 		goto out;
 	}
 	qsort(t, RUNS, sizeof(t[0]), dbl_cmp);
-	printf("# %s: %zu backends, %u slots, median of %d builds "
+	printf("# %s: %zu backends, %d slots, median of %d builds "
 	       "(min %.3f ms)\n",
 	       name, n, RING_SIZE, RUNS, t[0]);
 	printf("BENCH %s %.3f ms\n", name, t[RUNS / 2]);

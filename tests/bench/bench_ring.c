@@ -75,7 +75,8 @@ static int build(__u32 *ring, int skip)
 int main(void)
 {
 	struct xlb_dp_opts o = { .pin_dir = NULL };
-	__u32 *ring[2], *back;
+	static __u32 ring_a[RING_SIZE], ring_b[RING_SIZE], back[RING_SIZE];
+	__u32 *ring[2] = { ring_a, ring_b };
 	struct xlb_addr vip;
 	struct xlb_vip v = { .id = 1 };
 	struct xlb_dp *dp;
@@ -83,11 +84,6 @@ int main(void)
 	int i, err;
 
 	xlb_log_set_level(XLB_LOG_WARN);
-	ring[0] = malloc(RING_SIZE * sizeof(__u32));
-	ring[1] = malloc(RING_SIZE * sizeof(__u32));
-	back = malloc(RING_SIZE * sizeof(__u32));
-	if (!ring[0] || !ring[1] || !back)
-		return 1;
 	if (build(ring[0], -1) || build(ring[1], 500)) {
 		fprintf(stderr, "bench_ring: Maglev build failed\n");
 		return 1;
@@ -104,10 +100,12 @@ int main(void)
 	}
 	err = xlb_dp_vip_set(dp, &vip, 80, IPPROTO_TCP, &v);
 	/* warm-up: both copies written once */
-	err = err ?: xlb_dp_ring_publish(dp, &vip, 80, IPPROTO_TCP, &v,
-					 ring[0], RING_SIZE);
-	err = err ?: xlb_dp_ring_publish(dp, &vip, 80, IPPROTO_TCP, &v,
-					 ring[1], RING_SIZE);
+	err = err   ?:
+		      xlb_dp_ring_publish(dp, &vip, 80, IPPROTO_TCP, &v,
+					  ring[0], RING_SIZE);
+	err = err   ?:
+		      xlb_dp_ring_publish(dp, &vip, 80, IPPROTO_TCP, &v,
+					  ring[1], RING_SIZE);
 	for (i = 0; !err && i < RUNS; i++) {
 		t0 = now_ms();
 		err = xlb_dp_ring_publish(dp, &vip, 80, IPPROTO_TCP, &v,
@@ -125,8 +123,9 @@ int main(void)
 		struct xlb_vip cur;
 
 		err = xlb_dp_vip_get(dp, &vip, 80, IPPROTO_TCP, &cur);
-		err = err ?: xlb_dp_ring_read(dp, 1, cur.active & 1, back,
-					      RING_SIZE);
+		err = err   ?:
+			      xlb_dp_ring_read(dp, 1, cur.active & 1, back,
+					       RING_SIZE);
 		if (err || cur.ring_size != RING_SIZE ||
 		    memcmp(back, ring[(RUNS - 1) & 1],
 			   RING_SIZE * sizeof(__u32))) {
@@ -138,12 +137,9 @@ int main(void)
 	}
 	xlb_dp_close(dp);
 	qsort(t, RUNS, sizeof(t[0]), dbl_cmp);
-	printf("# ring_swap: %d publishes of %u slots, min %.3f ms, max %.3f "
+	printf("# ring_swap: %d publishes of %d slots, min %.3f ms, max %.3f "
 	       "ms\n",
 	       RUNS, RING_SIZE, t[0], t[RUNS - 1]);
 	printf("BENCH ring_swap %.3f ms\n", t[RUNS / 2]);
-	free(ring[0]);
-	free(ring[1]);
-	free(back);
 	return 0;
 }

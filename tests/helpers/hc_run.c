@@ -51,12 +51,12 @@ struct check {
 };
 
 struct action {
-	char name[XLB_NAME_MAX];
+	uv_timer_t timer;
 	__u64 at_ms;
-	bool del;
 	char **kv; /* for updates */
 	int nkv;
-	uv_timer_t timer;
+	bool del;
+	char name[XLB_NAME_MAX];
 };
 
 struct dp_backend {

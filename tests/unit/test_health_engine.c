@@ -320,7 +320,8 @@ static void test_udp_refused(void **state)
 		socklen_t sl = sizeof(sa);
 
 		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)),
+				 0);
 		getsockname(fd, (struct sockaddr *)&sa, &sl);
 		port = ntohs(sa.sin_port);
 	}

@@ -714,7 +714,7 @@ static int cv_uint(struct xlb_cfg_err *e, const char *label, const char *s,
 static int cv_u32(struct xlb_cfg_err *e, const char *label, const char *s,
 		  __u32 *out)
 {
-	unsigned long long v;
+	unsigned long long v = 0;
 	int err = cv_uint(e, label, s, 0xffffffffull, &v);
 
 	if (!err)
@@ -794,9 +794,9 @@ bad:
 static int cv_status(struct xlb_cfg_err *e, const char *s,
 		     struct xlb_status_range *r)
 {
-	unsigned long long lo, hi;
+	unsigned long long lo = 0, hi = 0;
 	const char *dash = strchr(s, '-');
-	struct xlb_cfg_err tmp;
+	struct xlb_cfg_err tmp = { 0 };
 	char a[8];
 
 	if (!dash) {
@@ -827,7 +827,7 @@ static int cv_ifaces(const struct y_root *y, struct xlb_cfg *c,
 {
 	static const char *const modes[] = { "native", "generic", NULL };
 	unsigned int i;
-	int err, m;
+	int err, m = 0;
 
 	c->ifaces = calloc(y->interfaces_count ? y->interfaces_count : 1,
 			   sizeof(*c->ifaces));

@@ -427,6 +427,8 @@ static int fill_base(struct mg_ent *e, size_t n, __u32 m, __u32 *ring)
 	for (i = 0; i < n; i++)
 		if (e[i].quota > rounds)
 			rounds = e[i].quota;
+	/* rounds >= 1: a zero-byte malloc may return NULL */
+	rounds = rounds ? rounds : 1;
 	head = malloc(rounds * sizeof(*head));
 	tail = malloc(rounds * sizeof(*tail));
 	if (!head || !tail) {
