@@ -1243,8 +1243,11 @@ int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 			}
 		}
 		if (any_pin(pin_dir)) {
+			int e = unpin_all(pin_dir);
+
 			none = false;
-			err = unpin_all(pin_dir) ?: err;
+			if (e)
+				err = e;
 		}
 		if (nothing)
 			*nothing = none;
