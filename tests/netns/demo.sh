@@ -42,11 +42,13 @@ print(" ".join("%s=%d" % (b, c.get(b, 0)) for b in ("be1", "be2", "be3")),
 
 count_of() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$ROUND"; }
 
-# watch N BASE - N rounds, one per second or so
+# watch N BASE - N rounds, about one a second so a person can follow
+# (DEMO_PACE=0 runs them back to back)
 watch() {
 	local i
 	for i in $(seq "$1"); do
 		round $(($2 + i * 100))
+		sleep "${DEMO_PACE:-0.8}"
 	done
 }
 
@@ -72,7 +74,7 @@ lab_wait 15 up_all || fail "health checks did not pass"
 xpop 1 status
 xpop 1 backend show "$VIP4:80/tcp"
 
-say "1. traffic from the client, balanced over be1..be3 (requests per second)"
+say "1. traffic from the client, balanced over be1..be3 (60 requests per line, one source port each)"
 watch 5 10000
 for b in be1 be2 be3; do
 	[ "$(count_of "$b")" -gt 5 ] || fail "$b got no share"

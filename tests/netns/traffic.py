@@ -63,6 +63,14 @@ def make_server_class(fam):
         daemon_threads = True
         allow_reuse_address = True
         request_queue_size = 1024
+
+        def server_bind(self):
+            # HTTPServer's own looks the address up in reverse DNS
+            # (getfqdn), which waits out a resolver timeout in a namespace
+            # without one.
+            socketserver.TCPServer.server_bind(self)
+            self.server_name = str(self.server_address[0])
+            self.server_port = self.server_address[1]
     return S
 
 
