@@ -50,13 +50,13 @@ struct icmp6hdr {
 	__be32 icmp6_rest;
 };
 
-#define ICMP_ECHOREPLY	     0
-#define ICMP_DEST_UNREACH    3
-#define ICMP_ECHO	     8
-#define ICMPV6_DEST_UNREACH  1
-#define ICMPV6_PKT_TOOBIG    2
-#define ICMPV6_ECHO_REQUEST  128
-#define ICMPV6_ECHO_REPLY    129
+#define ICMP_ECHOREPLY	    0
+#define ICMP_DEST_UNREACH   3
+#define ICMP_ECHO	    8
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG   2
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY   129
 
 #define IP_MF	  0x2000
 #define IP_DF	  0x4000
@@ -73,11 +73,11 @@ struct icmp6hdr {
  * used (clang 14 otherwise drops it after an earlier range check and the
  * kernel rejects the access: "R1 offset is outside of the packet").
  */
-#define xlb_bound(v, mask)                                                     \
-	({                                                                     \
-		__u32 __v = (v);                                               \
-		asm volatile("" : "+r"(__v));                                  \
-		__v & (mask);                                                  \
+#define xlb_bound(v, mask)                    \
+	({                                    \
+		__u32 __v = (v);              \
+		asm volatile("" : "+r"(__v)); \
+		__v &(mask);                  \
 	})
 
 /* Fold a 32-bit one's-complement sum into a 16-bit checksum. */

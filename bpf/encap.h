@@ -42,9 +42,9 @@ XLB_INLINE const __u8 *src_mac_for(const struct xlb_backend *be,
 	return l2->our_mac;
 }
 
-XLB_INLINE int write_l2(void *data, void *end, __u16 l2_len,
-			const __u8 *dmac, const __u8 *smac,
-			const struct l2_save *l2, __be16 outer_proto)
+XLB_INLINE int write_l2(void *data, void *end, __u16 l2_len, const __u8 *dmac,
+			const __u8 *smac, const struct l2_save *l2,
+			__be16 outer_proto)
 {
 	struct ethhdr *eth = data;
 	__be16 *tags = (__be16 *)(eth + 1);
@@ -72,8 +72,7 @@ XLB_INLINE int write_l2(void *data, void *end, __u16 l2_len,
 	return 0;
 }
 
-XLB_INLINE void save_l2(void *data, void *end, __u16 l2_len,
-			struct l2_save *l2)
+XLB_INLINE void save_l2(void *data, void *end, __u16 l2_len, struct l2_save *l2)
 {
 	struct ethhdr *eth = data;
 	__be16 *tags = (__be16 *)(eth + 1);

@@ -59,13 +59,13 @@ XLB_INLINE int xlb_icmp_echo(struct xdp_md *ctx, const struct xlb_pkt *p)
 		if (icmp->type != ICMP_ECHO || icmp->code)
 			return -1;
 		icmp->type = ICMP_ECHOREPLY;
-		icmp->checksum = csum_replace2(icmp->checksum,
-					       bpf_htons(ICMP_ECHO << 8),
-					       bpf_htons(ICMP_ECHOREPLY << 8));
+		icmp->checksum =
+			csum_replace2(icmp->checksum, bpf_htons(ICMP_ECHO << 8),
+				      bpf_htons(ICMP_ECHOREPLY << 8));
 		old = *(__u16 *)&iph->ttl;
 		iph->ttl = XLB_TTL;
-		iph->check = csum_replace2(iph->check, old,
-					   *(__u16 *)&iph->ttl);
+		iph->check =
+			csum_replace2(iph->check, old, *(__u16 *)&iph->ttl);
 		a4 = iph->saddr;
 		iph->saddr = iph->daddr;
 		iph->daddr = a4;
@@ -79,10 +79,9 @@ XLB_INLINE int xlb_icmp_echo(struct xdp_md *ctx, const struct xlb_pkt *p)
 		icmp->type = ICMPV6_ECHO_REPLY;
 		/* The pseudo-header sum does not change when the addresses
 		 * swap, so only the type word enters the update. */
-		icmp->checksum =
-			csum_replace2(icmp->checksum,
-				      bpf_htons(ICMPV6_ECHO_REQUEST << 8),
-				      bpf_htons(ICMPV6_ECHO_REPLY << 8));
+		icmp->checksum = csum_replace2(
+			icmp->checksum, bpf_htons(ICMPV6_ECHO_REQUEST << 8),
+			bpf_htons(ICMPV6_ECHO_REPLY << 8));
 		ip6h->hop_limit = XLB_TTL;
 		__builtin_memcpy(a6, &ip6h->saddr, 16);
 		__builtin_memcpy(&ip6h->saddr, &ip6h->daddr, 16);
@@ -147,7 +146,8 @@ XLB_INLINE int xlb_icmp_flow(struct xdp_md *ctx, struct xlb_pkt *p)
 		p->dst[0] = q4->saddr;
 		p->proto = q4->protocol;
 	} else {
-		q6 = data + xlb_bound(p->l4_off, 0xff) + sizeof(struct icmp6hdr);
+		q6 = data + xlb_bound(p->l4_off, 0xff) +
+		     sizeof(struct icmp6hdr);
 		if ((void *)(q6 + 1) > end)
 			return -1;
 		/* Quoted extension headers are not walked. */

@@ -31,8 +31,8 @@ struct {
 /* Mmapable: userspace writes a whole ring copy with one memcpy. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XLB_DEFAULT_MAX_VIPS * 2 *
-				    ((XLB_DEFAULT_RING_SIZE + 15) / 16));
+	__uint(max_entries,
+	       XLB_DEFAULT_MAX_VIPS * 2 * ((XLB_DEFAULT_RING_SIZE + 15) / 16));
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct xlb_ring_block);

@@ -454,9 +454,9 @@ static void print_backends(json_t *arr)
 	size_t i;
 	json_t *b;
 
-	printf("%-24s %6s %-6s %-9s %6s %-8s %-24s %8s %10s  %s\n",
-	       "BACKEND", "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH",
-	       "LAST CHECK", "LATENCY", "SINCE", "NEXT HOP");
+	printf("%-24s %6s %-6s %-9s %6s %-8s %-24s %8s %10s  %s\n", "BACKEND",
+	       "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH", "LAST CHECK",
+	       "LATENCY", "SINCE", "NEXT HOP");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");

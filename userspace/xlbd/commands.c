@@ -143,8 +143,8 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	if (slots)
 		ring_share(d, v, slots);
 	for (i = 0; i < v->n_bes; i++)
-		json_array_append_new(arr,
-				      be_json(d, v->bes[i], slots ? slots[i] : 0));
+		json_array_append_new(
+			arr, be_json(d, v->bes[i], slots ? slots[i] : 0));
 	free(slots);
 	json_object_set_new(o, "backend_list", arr);
 	return o;
@@ -279,8 +279,8 @@ static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
 		ring_share(d, v, slots);
 	arr = json_array();
 	for (i = 0; i < v->n_bes; i++)
-		json_array_append_new(arr,
-				      be_json(d, v->bes[i], slots ? slots[i] : 0));
+		json_array_append_new(
+			arr, be_json(d, v->bes[i], slots ? slots[i] : 0));
 	free(slots);
 	api_reply(r, arr, 0, NULL);
 }

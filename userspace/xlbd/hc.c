@@ -150,11 +150,10 @@ static int ensure_probe_prog(struct xlbd *d)
 	return 0;
 }
 
-static const struct xlb_hc_cfg *be_check(struct xlbd *d,
-					 const struct be_rt *b)
+static const struct xlb_hc_cfg *be_check(struct xlbd *d, const struct be_rt *b)
 {
-	const char *name = b->cfg.health_check[0] ? b->cfg.health_check
-						   : b->vip->cfg.health_check;
+	const char *name = b->cfg.health_check[0] ? b->cfg.health_check :
+						    b->vip->cfg.health_check;
 	const struct xlb_hc_cfg *hc;
 
 	if (!name[0])
@@ -195,10 +194,9 @@ void hc_attach(struct xlbd *d, struct be_rt *b)
 	t.backend_id = b->id;
 	snprintf(t.name, sizeof(t.name), "vip %s: backend %s", b->vip->name,
 		 xlb_addr_str(&b->cfg.addr, as));
-	r = xlb_hc_probe_add(d->health->hc, cfg, &t,
-			     b->health_up ? XLB_HC_UP : XLB_HC_DOWN, b,
-			     (struct xlb_hc_probe **)&b->probe, err,
-			     sizeof(err));
+	r = xlb_hc_probe_add(
+		d->health->hc, cfg, &t, b->health_up ? XLB_HC_UP : XLB_HC_DOWN,
+		b, (struct xlb_hc_probe **)&b->probe, err, sizeof(err));
 	if (!r)
 		return;
 	pr_err("%s: check %s: %s", t.name, cfg->name, err);
@@ -231,9 +229,10 @@ json_t *hc_status(struct xlbd *d, const struct be_rt *b)
 				 cfg ? cfg->name : "none");
 	xlb_hc_probe_status(b->probe, &st);
 	o = json_pack("{s:s,s:s,s:b,s:I,s:I,s:I}", "state",
-		      xlb_hc_state_str(st.state), "check", cfg ? cfg->name : "?",
-		      "pending", st.pending, "checks_ok", (json_int_t)st.n_ok,
-		      "checks_failed", (json_int_t)st.n_fail, "transitions",
+		      xlb_hc_state_str(st.state), "check",
+		      cfg ? cfg->name : "?", "pending", st.pending, "checks_ok",
+		      (json_int_t)st.n_ok, "checks_failed",
+		      (json_int_t)st.n_fail, "transitions",
 		      (json_int_t)st.n_transitions);
 	if (st.checked) {
 		json_object_set_new(o, "last_result",
@@ -244,9 +243,9 @@ json_t *hc_status(struct xlbd *d, const struct be_rt *b)
 				    json_real(st.last_latency_us / 1000.0));
 	}
 	if (st.last_change_ms) {
-		json_object_set_new(o, "since_s",
-				    json_real((now - st.last_change_ms) /
-					      1000.0));
+		json_object_set_new(
+			o, "since_s",
+			json_real((now - st.last_change_ms) / 1000.0));
 		json_object_set_new(o, "last_change",
 				    json_string(st.last_change_reason));
 	}
