@@ -364,6 +364,58 @@ test_teardown_undoes_exactly_what_setup_did() {
 		"nsenter --net=/run/netns/$(nsname bt) -- $XC backend-host teardown --pin-dir $(pin bt) | grep -q 'nothing to tear down'"
 }
 
+# The record and the pins are global, lo and sysctls are per namespace:
+# a teardown (or setup) run in another namespace must refuse, not undo the
+# record's changes on its own lo and sysctls. --forget drops the record.
+test_record_bound_to_its_netns() {
+	local bt_before bt_during cl_before cl_after j
+	bt_prepare
+	bt_before=$(snapshot bt x0)
+	check "setup in bt" xc bt backend-host setup --iface x0 \
+		--pin-dir "$(pin bt)" --vip "$VIP4" --vip "$VIP6" || return 1
+	bt_during=$(snapshot bt x0)
+	cl_before=$(snapshot cl eth0)
+	xc cl backend-host teardown --pin-dir "$(pin bt)" 2>"$LAB_TMP/err"
+	check "teardown from cl: exit 1" [ $? = 1 ] || return 1
+	lab_log "$(head -1 "$LAB_TMP/err")"
+	check "error names the namespace" grep -q "network namespace" "$LAB_TMP/err" || return 1
+	xc cl backend-host setup --iface eth0 --pin-dir "$(pin bt)" \
+		--vip "$VIP4" >/dev/null 2>&1
+	check "setup from cl on bt's record: exit 1" [ $? = 1 ] || return 1
+	cl_after=$(snapshot cl eth0)
+	check "cl unchanged" [ "$cl_before" = "$cl_after" ] || return 1
+	check "bt unchanged" [ "$(snapshot bt x0)" = "$bt_during" ] || return 1
+	j=$(xc cl -j backend-host show --pin-dir "$(pin bt)")
+	check "show from cl says another namespace" \
+		[ "$(jq_ "$j" 'j["other_netns"]')" = True ] || return 1
+	j=$(xc bt -j backend-host show --pin-dir "$(pin bt)")
+	check "show from bt: its own, attached" \
+		[ "$(jq_ "$j" '(j["other_netns"], j["attached"])')" = "(False, True)" ] || return 1
+	check "--forget with --iface is a usage error" expect_rc_only 2 cl \
+		backend-host teardown --forget --iface eth0 --pin-dir "$(pin bt)" || return 1
+	check "forget from cl" xc cl backend-host teardown --forget \
+		--pin-dir "$(pin bt)" || return 1
+	check "record gone" [ ! -e "$(state_file bt)" ] || return 1
+	check "pins kept" [ -e "$(pin bt)" ] || return 1
+	check "nothing undone in bt" sh -c "ip -n $(nsname bt) link show x0 | grep -q prog/xdp" || return 1
+	check "cl still unchanged" [ "$(snapshot cl eth0)" = "$cl_before" ] || return 1
+	# bt cleans up by hand: program and pins (teardown without a record),
+	# then the VIP6 setup had put on lo (forgotten)
+	check "teardown without record in bt" xc bt backend-host teardown \
+		--iface x0 --pin-dir "$(pin bt)" || return 1
+	ip -n "$(nsname bt)" addr del "$VIP6/128" dev lo 2>/dev/null
+	check "no pins left" [ ! -e "$(pin bt)" ] || return 1
+	[ -n "$bt_before" ]
+}
+
+# expect_rc_only RC NS ARGS... - xlbctl in NS exits RC
+expect_rc_only() {
+	local want=$1 ns=$2
+	shift 2
+	xc "$ns" "$@" >/dev/null 2>&1
+	[ $? = "$want" ]
+}
+
 # A bridge has no native XDP: the attach, the last step, fails, and setup
 # must undo the VIPs, sysctls and lo it had already changed.
 test_failed_setup_leaves_nothing() {
@@ -429,6 +481,7 @@ lab_run_cases \
 	test_setup_on_another_interface_refused \
 	test_bad_input_exit_codes \
 	test_teardown_undoes_exactly_what_setup_did \
+	test_record_bound_to_its_netns \
 	test_failed_setup_leaves_nothing \
 	test_teardown_stops_decap_setup_restores
 exit $LAB_FAILED

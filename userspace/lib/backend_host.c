@@ -9,6 +9,12 @@
  * failed step and teardown share one function, undo(), which walks the
  * recorded steps backwards; in a second setup only the items marked new
  * in this run are rolled back.
+ *
+ * The record also names the network namespace setup ran in. Interfaces,
+ * lo, addresses and sysctls are per namespace but the record (under /run)
+ * and the pins (bpffs) are not: a teardown run from another namespace
+ * would take that namespace's lo down and rewrite its sysctls. So setup
+ * and teardown refuse to act on a record from another namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +42,7 @@
 #include "log.h"
 #include "xlb_decap.skel.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2 /* 2: netns line; 1 is still read (no guard) */
 
 /* What this run added, so a failed second setup removes only that. */
 struct run {
@@ -214,6 +220,47 @@ static void lock_drop(int fd, const char *state_path, bool remove)
 	close(fd);
 }
 
+/* The network namespace this process runs in, as nsfs device + inode. */
+static int netns_self(__u64 *dev, __u64 *ino)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb)) {
+		int err = -errno;
+
+		pr_err("backend-host: stat /proc/self/ns/net: %s",
+		       strerror(-err));
+		return err;
+	}
+	*dev = (__u64)sb.st_dev;
+	*ino = (__u64)sb.st_ino;
+	return 0;
+}
+
+/*
+ * A record made in another network namespace is not ours to act on:
+ * -EXDEV with one line that says where it belongs and what to do.
+ */
+static int netns_check(const struct xlb_bh_state *st, const char *pin_dir)
+{
+	__u64 dev, ino;
+	int err;
+
+	if (!st->has_netns)
+		return 0; /* version 1 record: made before the guard */
+	err = netns_self(&dev, &ino);
+	if (err)
+		return err;
+	if (dev == st->netns_dev && ino == st->netns_ino)
+		return 0;
+	pr_err("backend-host: %s was set up in network namespace net:[%llu], "
+	       "this is net:[%llu]; run this in that namespace (ip netns "
+	       "exec, nsenter), or 'teardown --forget' if it is gone",
+	       pin_dir, (unsigned long long)st->netns_ino,
+	       (unsigned long long)ino);
+	return -EXDEV;
+}
+
 static int state_write(const struct xlb_bh_state *st, const char *path)
 {
 	char tmp[600];
@@ -231,6 +278,10 @@ static int state_write(const struct xlb_bh_state *st, const char *path)
 		   "undoes it\n");
 	fprintf(f, "version %d\n", STATE_VERSION);
 	fprintf(f, "iface %s %d\n", st->iface, st->ifindex);
+	if (st->has_netns)
+		fprintf(f, "netns %llu %llu\n",
+			(unsigned long long)st->netns_dev,
+			(unsigned long long)st->netns_ino);
 	fprintf(f, "mode %s\n", st->generic ? "generic" : "native");
 	fprintf(f, "attached %d %u %d\n", st->attached, st->prog_id,
 		st->dispatcher);
@@ -260,6 +311,7 @@ static int state_read(const char *path, struct xlb_bh_state *st)
 {
 	char line[256], w[5][100];
 	int n, ln = 0, err = 0, a, b, c;
+	unsigned long long nd, ni;
 	unsigned int id;
 	FILE *f;
 
@@ -274,13 +326,19 @@ static int state_read(const char *path, struct xlb_bh_state *st)
 		n = sscanf(line, "%99s %99s %99s %99s %99s", w[0], w[1], w[2],
 			   w[3], w[4]);
 		if (n >= 2 && !strcmp(w[0], "version")) {
-			if (atoi(w[1]) != STATE_VERSION)
+			if (atoi(w[1]) != STATE_VERSION && atoi(w[1]) != 1)
 				goto bad;
 		} else if (n == 3 && !strcmp(w[0], "iface")) {
 			if (strlen(w[1]) >= sizeof(st->iface))
 				goto bad;
 			strcpy(st->iface, w[1]);
 			st->ifindex = atoi(w[2]);
+		} else if (n == 3 && !strcmp(w[0], "netns")) {
+			if (sscanf(line, "netns %llu %llu", &nd, &ni) != 2)
+				goto bad;
+			st->has_netns = true;
+			st->netns_dev = nd;
+			st->netns_ino = ni;
 		} else if (n == 2 && !strcmp(w[0], "mode")) {
 			st->generic = !strcmp(w[1], "generic");
 		} else if (n == 4 && !strcmp(w[0], "attached")) {
@@ -1129,6 +1187,9 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again_out)
 	err = state_read(r->state_path, st);
 	if (!err) {
 		again = true;
+		err = netns_check(st, r->pin_dir);
+		if (err)
+			goto out;
 	} else if (err != -ENOENT) {
 		goto out; /* unreadable: say so, change nothing */
 	} else {
@@ -1136,6 +1197,10 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again_out)
 		snprintf(st->iface, sizeof(st->iface), "%s", o->iface);
 		st->ifindex = ifindex;
 		st->generic = o->generic;
+		err = netns_self(&st->netns_dev, &st->netns_ino);
+		if (err)
+			goto out;
+		st->has_netns = true;
 	}
 	err = setup_check(o, st, again, ifindex);
 	if (err)
@@ -1255,6 +1320,9 @@ int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 	}
 	if (err)
 		goto out;
+	err = netns_check(st, pin_dir);
+	if (err)
+		goto out;
 	if (iface && strcmp(iface, st->iface)) {
 		pr_err("backend-host: %s is set up on %s, not %s", pin_dir,
 		       st->iface, iface);
@@ -1271,6 +1339,44 @@ int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 		unlink(spath);
 	}
 out:
+	lock_drop(lock, spath, !err);
+	free(st);
+	return err;
+}
+
+int xlb_bh_forget(const char *pin_dir)
+{
+	struct xlb_bh_state *st;
+	char spath[512];
+	int lock, err;
+
+	pin_dir = pin_dir_or_default(pin_dir);
+	err = xlb_bh_state_path(pin_dir, spath, sizeof(spath));
+	if (err)
+		return err;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	lock = lock_take(spath);
+	if (lock < 0) {
+		free(st);
+		return lock;
+	}
+	err = state_read(spath, st);
+	if (err == -ENOENT) {
+		pr_err("backend-host: %s has no record to forget", pin_dir);
+	} else if (err != -EBADMSG && err) {
+		pr_err("backend-host: %s: %s", spath, strerror(-err));
+	} else if (unlink(spath)) {
+		err = -errno;
+		pr_err("backend-host: remove %s: %s", spath, strerror(-err));
+	} else {
+		pr_info("backend-host: forgot the record of %s (iface %s, "
+			"net:[%llu]); nothing was undone",
+			pin_dir, st->iface[0] ? st->iface : "?",
+			(unsigned long long)st->netns_ino);
+		err = 0;
+	}
 	lock_drop(lock, spath, !err);
 	free(st);
 	return err;
@@ -1319,7 +1425,16 @@ int xlb_bh_show(const char *pin_dir, struct xlb_bh_status **out)
 	}
 	if (err)
 		goto out;
-	ifi = (int)if_nametoindex(s->st.iface);
+	{
+		__u64 dev = 0, ino = 0;
+
+		if (!netns_self(&dev, &ino))
+			s->netns_ino = ino;
+		s->other_netns = s->st.has_netns && (dev != s->st.netns_dev ||
+						     ino != s->st.netns_ino);
+	}
+	/* Another namespace's interface of that name is not the one. */
+	ifi = s->other_netns ? 0 : (int)if_nametoindex(s->st.iface);
 	if (ifi && !xlb_attach_query_name(ifi, XLB_DECAP_PROG_NAME, &a)) {
 		if (a.prog_fd >= 0)
 			close(a.prog_fd);

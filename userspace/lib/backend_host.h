@@ -94,6 +94,9 @@ struct xlb_bh_sysctl {
  * @vips: the VIPs, in the map and (maybe added) on lo
  * @locals: the local addresses in the map
  * @sysctls: the sysctls changed
+ * @has_netns: the record names the network namespace it was made in
+ * @netns_dev: that namespace's nsfs device (stat of /proc/self/ns/net)
+ * @netns_ino: and inode ("net:[INODE]" in ls -l /proc/PID/ns/net)
  */
 struct xlb_bh_state {
 	char iface[IF_NAMESIZE];
@@ -109,6 +112,9 @@ struct xlb_bh_state {
 	struct xlb_addr locals[XLB_DECAP_MAX_LOCAL];
 	int n_sysctls;
 	struct xlb_bh_sysctl sysctls[XLB_BH_MAX_SYSCTLS];
+	bool has_netns;
+	__u64 netns_dev;
+	__u64 netns_ino;
 };
 
 /**
@@ -125,6 +131,9 @@ struct xlb_bh_state {
  * @n_locals: entries of xlb_decap_local
  * @locals: the entries
  * @stats: counters summed over CPUs
+ * @netns_ino: the network namespace show runs in
+ * @other_netns: the record was made in another network namespace (its
+ *               interface, lo and sysctls are not the ones seen here)
  */
 struct xlb_bh_status {
 	struct xlb_bh_state st;
@@ -139,6 +148,8 @@ struct xlb_bh_status {
 	int n_locals;
 	struct xlb_addr locals[XLB_DECAP_MAX_LOCAL];
 	struct xlb_decap_stats stats;
+	__u64 netns_ino;
+	bool other_netns;
 };
 
 /**
@@ -157,6 +168,17 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again);
  * @nothing: out (may be NULL): there was nothing to undo
  */
 int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing);
+
+/**
+ * xlb_bh_forget() - drop the record of @pin_dir without undoing anything
+ * @pin_dir: NULL for the default
+ *
+ * For a record whose network namespace is gone (the namespace's interface,
+ * lo and sysctls went with it): teardown refuses to run from another
+ * namespace, since it would undo the changes on this one's. The pins are
+ * left; a teardown without a record removes them. -ENOENT without record.
+ */
+int xlb_bh_forget(const char *pin_dir);
 
 /** xlb_bh_show() - state, maps and counters of @pin_dir (caller frees) */
 int xlb_bh_show(const char *pin_dir, struct xlb_bh_status **out);

@@ -4,7 +4,7 @@
  *
  *   xlbctl backend-host setup --iface IF --vip V [--vip V...]
  *                             [--local A...] [--pin-dir D] [--generic]
- *   xlbctl backend-host teardown [--iface IF] [--pin-dir D]
+ *   xlbctl backend-host teardown [--iface IF] [--pin-dir D] [--forget]
  *   xlbctl [-j] backend-host show [--pin-dir D] [-j]
  *
  * Runs locally (no xlbd involved); the work is in
@@ -34,6 +34,7 @@ struct bh_args {
 	struct xlb_addr *locals;
 	int n_locals;
 	bool generic;
+	bool forget;
 	bool json;
 	bool help;
 };
@@ -58,11 +59,15 @@ static const struct {
 	  "/ so\nteardown undoes exactly that. Running it "
 	  "again adds new VIPs and local\naddresses and re-applies what was "
 	  "undone meanwhile." },
-	{ "teardown", "[--iface IF] [--pin-dir D]",
+	{ "teardown", "[--iface IF] [--pin-dir D] [--forget]",
 	  "Undo what setup recorded for D: detach, remove the VIPs setup "
 	  "added to lo,\nrestore the sysctls, take lo down if setup brought "
 	  "it up, unpin. Without a\nrecord it removes only xlb_decap's pins "
-	  "and its program on IF." },
+	  "and its program on IF. It must run in\nthe network namespace "
+	  "setup ran in (refused elsewhere: it would undo the\nchanges on "
+	  "this namespace's lo and sysctls). --forget only drops the record,\n"
+	  "undoing nothing: for a record whose namespace is gone; a second "
+	  "teardown\nthen removes the pins." },
 	{ "show", "[--pin-dir D] [-j]",
 	  "What setup recorded, whether the program is attached, the VIPs "
 	  "and local\naddresses in its maps, and its counters." },
@@ -126,7 +131,7 @@ static int addr_opt(struct bh_args *a, const char *opt, const char *s,
 	return 0;
 }
 
-enum { O_IFACE = 1000, O_VIP, O_LOCAL, O_PINDIR, O_GENERIC };
+enum { O_IFACE = 1000, O_VIP, O_LOCAL, O_PINDIR, O_GENERIC, O_FORGET };
 
 static int parse(struct bh_args *a, int argc, char **argv)
 {
@@ -136,6 +141,7 @@ static int parse(struct bh_args *a, int argc, char **argv)
 		{ "local", required_argument, NULL, O_LOCAL },
 		{ "pin-dir", required_argument, NULL, O_PINDIR },
 		{ "generic", no_argument, NULL, O_GENERIC },
+		{ "forget", no_argument, NULL, O_FORGET },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -190,6 +196,11 @@ static int parse(struct bh_args *a, int argc, char **argv)
 				return usage_err(a, "--generic is for setup");
 			a->generic = true;
 			break;
+		case O_FORGET:
+			if (strcmp(a->verb, "teardown"))
+				return usage_err(a, "--forget is for teardown");
+			a->forget = true;
+			break;
 		default:
 			return usage_err(a, "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -197,6 +208,9 @@ static int parse(struct bh_args *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_err(a, "unexpected argument '%s'", argv[optind]);
+	if (a->forget && a->iface)
+		return usage_err(a, "--forget takes no --iface (it drops the "
+				    "record of --pin-dir)");
 	if (setup && !a->iface)
 		return usage_err(a, "setup needs --iface");
 	if (setup && !a->n_vips)
@@ -243,6 +257,10 @@ static json_t *status_json(const struct xlb_bh_status *s)
 							"native"));
 	json_object_set_new(j, "pin_dir", json_string(s->pin_dir));
 	json_object_set_new(j, "state_file", json_string(s->state_path));
+	if (s->st.has_netns)
+		json_object_set_new(j, "netns_inode",
+				    json_integer((json_int_t)s->st.netns_ino));
+	json_object_set_new(j, "other_netns", json_boolean(s->other_netns));
 	for (i = 0; i < s->st.n_vips; i++) {
 		const struct xlb_addr *a = &s->st.vips[i].addr;
 
@@ -294,7 +312,13 @@ static void status_text(const struct xlb_bh_status *s)
 	char b[XLB_ADDR_STRLEN];
 	int i;
 
-	if (s->attached)
+	if (s->other_netns)
+		printf("backend host on %s in ANOTHER network namespace "
+		       "(net:[%llu]; this is net:[%llu]): its interface, lo "
+		       "and sysctls are not visible here\n",
+		       s->st.iface, (unsigned long long)s->st.netns_ino,
+		       (unsigned long long)s->netns_ino);
+	else if (s->attached)
 		printf("backend host on %s: xlb_decap attached (%s mode%s, "
 		       "program %u)\n",
 		       s->st.iface, s->attached_generic ? "generic" : "native",
@@ -387,6 +411,12 @@ static int teardown(const struct bh_args *a)
 {
 	bool nothing = false;
 
+	if (a->forget) {
+		if (xlb_bh_forget(a->pin_dir))
+			return 1;
+		printf("record dropped; nothing undone\n");
+		return 0;
+	}
 	if (xlb_bh_teardown(a->pin_dir, a->iface, &nothing))
 		return 1;
 	printf("%s\n", nothing ? "nothing to tear down" : "torn down");
