@@ -42,15 +42,31 @@ struct {
 } xlb_decap_vips SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XLB_DECAP_MAX_SOURCES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xlb_decap_prefix);
+	__type(value, struct xlb_decap_val);
+} xlb_decap_sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_decap_cfg);
+} xlb_decap_cfg SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_decap_stats);
-} xlb_decap_stats SEC(".maps");
+} xlb_decap_stats_v2 SEC(".maps");
 
 /**
  * struct decap_pkt - what the steps learn about a frame
  * @outer_dst: outer destination, the key into xlb_decap_local
+ * @outer_src: outer source as a full-length key into xlb_decap_sources
  * @inner_dst: inner destination, the key into xlb_decap_vips
  * @l2_len: Ethernet header and VLAN tags
  * @outer_len: bytes to strip: outer header with options / extension headers
@@ -61,6 +77,7 @@ struct {
  */
 struct decap_pkt {
 	struct xlb_decap_addr outer_dst;
+	struct xlb_decap_prefix outer_src;
 	struct xlb_decap_addr inner_dst;
 	__u16 l2_len;
 	__u16 outer_len;
@@ -76,7 +93,7 @@ XLB_INLINE int decap_count(__u32 c, __u64 bytes)
 	struct xlb_decap_stats *s;
 	__u32 zero = 0;
 
-	s = bpf_map_lookup_elem(&xlb_decap_stats, &zero);
+	s = bpf_map_lookup_elem(&xlb_decap_stats_v2, &zero);
 	if (s && c < XLB_DC_MAX) {
 		s->c[c]++;
 		if (c <= XLB_DC_DECAP_6IN4)
@@ -139,6 +156,9 @@ XLB_INLINE int decap_outer4(struct hdr_cursor *c, void *data,
 
 	d->outer_dst.family = XLB_AF_INET;
 	d->outer_dst.addr[0] = iph->daddr;
+	d->outer_src.prefixlen = 32 + 32;
+	d->outer_src.family = XLB_AF_INET;
+	d->outer_src.addr[0] = iph->saddr;
 	d->outer_len = hlen;
 	d->outer_end = (void *)iph - data + tot;
 	d->inner_proto = iph->protocol;
@@ -192,6 +212,9 @@ XLB_INLINE int decap_outer6(struct hdr_cursor *c, void *data,
 
 	d->outer_dst.family = XLB_AF_INET6;
 	__builtin_memcpy(d->outer_dst.addr, &ip6h->daddr, 16);
+	d->outer_src.prefixlen = 32 + 128;
+	d->outer_src.family = XLB_AF_INET6;
+	__builtin_memcpy(d->outer_src.addr, &ip6h->saddr, 16);
 	d->outer_len = c->pos - (void *)ip6h;
 	d->outer_end = (void *)(ip6h + 1) - data + plen;
 	d->inner_proto = nh;
@@ -219,6 +242,24 @@ XLB_INLINE int decap_parse(struct hdr_cursor *c, void *data,
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return decap_outer6(c, data, d);
 	return XLB_DC_PASS_NOT_IP;
+}
+
+/**
+ * decap_source_ok() - the outer source may send us tunnels: the source
+ * check is off, or the source is inside a prefix of xlb_decap_sources (the
+ * balancers). Without it anyone who can reach a local address could put
+ * packets "from" any client onto the VIP's service past the filters that
+ * guard it.
+ */
+XLB_INLINE int decap_source_ok(const struct decap_pkt *d)
+{
+	struct xlb_decap_cfg *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&xlb_decap_cfg, &zero);
+	if (!cfg || !(cfg->flags & XLB_DECAP_F_SOURCES))
+		return 1;
+	return bpf_map_lookup_elem(&xlb_decap_sources, &d->outer_src) != NULL;
 }
 
 /**

@@ -10,7 +10,8 @@
  * which delivers it to the service bound on the VIP (held on lo). The
  * service answers the client directly.
  *
- * Pipeline: parse (L2, outer) -> local? -> inner -> VIP? -> strip -> ECN
+ * Pipeline: parse (L2, outer) -> local? -> source? -> inner -> VIP? ->
+ * strip -> ECN
  * -> count. Everything that does not match passes untouched and is counted
  * by reason: the host's own traffic (SSH, ARP, ND, checks) never notices
  * the program. The steps are in decap.h, the maps in maps/xlb_decap.h.
@@ -35,6 +36,8 @@ int xlb_decap(struct xdp_md *ctx)
 		return decap_count(r, len);
 	if (!bpf_map_lookup_elem(&xlb_decap_local, &d.outer_dst))
 		return decap_count(XLB_DC_PASS_NOT_LOCAL, len);
+	if (!decap_source_ok(&d))
+		return decap_count(XLB_DC_PASS_NOT_SOURCE, len);
 	r = decap_inner(&c, data, &d);
 	if (r != XLB_DECAP_NONE)
 		return decap_count(r, len);

@@ -18,6 +18,9 @@
  * - decap_4in6: IPv4 in IPv6.
  * - pass_host: plain TCP to the host's own address (what every packet
  *   that is not a tunnel pays).
+ * - decap_v4_srccheck, decap_v6_srccheck: decap_v4 and decap_v6 with the
+ *   source check on (xlbctl backend-host setup --source), the source
+ *   matched in an LPM trie of 64 prefixes per family.
  *
  * Before timing, each case checks once that the program does what the
  * case says (the frame comes out stripped, or untouched), and afterwards
@@ -288,7 +291,7 @@ static __u64 counter(int c)
 	v = calloc((size_t)n, sizeof(*v));
 	if (!v)
 		return 0;
-	if (!bpf_map__lookup_elem(skel->maps.xlb_decap_stats, &zero,
+	if (!bpf_map__lookup_elem(skel->maps.xlb_decap_stats_v2, &zero,
 				  sizeof(zero), v, sizeof(*v) * (size_t)n, 0))
 		for (i = 0; i < n; i++)
 			sum += v[i].c[c];
@@ -320,12 +323,49 @@ static int sanity(const char *name, const struct frame *f)
 static const struct {
 	const char *name;
 	int outer, inner;
+	int srccheck; /* with the source check on */
 } cases[] = {
-	{ "decap_v4", 4, 4 },
-	{ "decap_v6", 6, 6 },
-	{ "decap_4in6", 6, 4 },
-	{ "pass_host", 0, 4 },
+	{ "decap_v4", 4, 4, 0 },	  { "decap_v6", 6, 6, 0 },
+	{ "decap_4in6", 6, 4, 0 },	  { "pass_host", 0, 4, 0 },
+	{ "decap_v4_srccheck", 4, 4, 1 }, { "decap_v6_srccheck", 6, 6, 1 },
 };
+
+/* 64 prefixes per family, the balancers' among them; the switch off. */
+static int sources_fill(void)
+{
+	struct xlb_decap_val v = {};
+	struct xlb_decap_prefix k;
+	int i, err = 0;
+
+	for (i = 0; i < 64 && !err; i++) {
+		memset(&k, 0, sizeof(k));
+		k.family = XLB_AF_INET;
+		k.prefixlen = 32 + 24;
+		k.addr[0] =
+			htonl(0x0a650000u | (__u32)i << 8); /* 10.101.i/24 */
+		err = bpf_map__update_elem(skel->maps.xlb_decap_sources, &k,
+					   sizeof(k), &v, sizeof(v), BPF_ANY);
+		if (err)
+			break;
+		memset(&k, 0, sizeof(k));
+		k.family = XLB_AF_INET6;
+		k.prefixlen = 32 + 48;
+		k.addr[0] = htonl(0xfd000101u); /* fd00:101:i::/48 */
+		k.addr[1] = htonl((__u32)i << 16);
+		err = bpf_map__update_elem(skel->maps.xlb_decap_sources, &k,
+					   sizeof(k), &v, sizeof(v), BPF_ANY);
+	}
+	return err;
+}
+
+static int source_check(int on)
+{
+	struct xlb_decap_cfg c = { .flags = on ? XLB_DECAP_F_SOURCES : 0 };
+	__u32 zero = 0;
+
+	return bpf_map__update_elem(skel->maps.xlb_decap_cfg, &zero,
+				    sizeof(zero), &c, sizeof(c), BPF_ANY);
+}
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -359,7 +399,8 @@ int main(void)
 		      map_add(skel->maps.xlb_decap_vips, "192.0.2.10")	   ?:
 		      map_add(skel->maps.xlb_decap_vips, "2001:db8::10")   ?:
 		      map_add(skel->maps.xlb_decap_vips, "192.0.2.11")	   ?:
-		      map_add(skel->maps.xlb_decap_vips, "2001:db8::11");
+		      map_add(skel->maps.xlb_decap_vips, "2001:db8::11")   ?:
+		      sources_fill();
 	if (err) {
 		fprintf(stderr, "bench: fill maps: %s\n", strerror(-err));
 		goto out;
@@ -381,6 +422,9 @@ int main(void)
 	fflush(stdout);
 	for (i = 0; i < N_CASES; i++) {
 		frame_init(&f, cases[i].outer, cases[i].inner);
+		err = source_check(cases[i].srccheck);
+		if (err)
+			goto fail;
 		err = sanity(cases[i].name, &f);
 		if (err)
 			goto fail;

@@ -134,7 +134,7 @@ static int stats_zero(void)
 
 	if (!v)
 		return -ENOMEM;
-	err = bpf_map__update_elem(skel->maps.xlb_decap_stats, &zero,
+	err = bpf_map__update_elem(skel->maps.xlb_decap_stats_v2, &zero,
 				   sizeof(zero), v, sizeof(*v) * ncpus(), 0);
 	free(v);
 	return err;
@@ -149,7 +149,7 @@ static int stats_read(struct xlb_decap_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	if (!v)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(skel->maps.xlb_decap_stats, &zero,
+	err = bpf_map__lookup_elem(skel->maps.xlb_decap_stats_v2, &zero,
 				   sizeof(zero), v, sizeof(*v) * ncpus(), 0);
 	for (c = 0; !err && c < ncpus(); c++) {
 		for (i = 0; i < XLB_DC_MAX; i++)
@@ -167,7 +167,7 @@ static void check_stats(const __u64 want[XLB_DC_MAX], __u64 bytes)
 	int i;
 
 	if (stats_read(&s)) {
-		CHECK(0, "cannot read xlb_decap_stats");
+		CHECK(0, "cannot read xlb_decap_stats_v2");
 		return;
 	}
 	for (i = 0; i < XLB_DC_MAX; i++)
@@ -632,7 +632,7 @@ static const struct dcase CASES[] = {
 	    .itos_changes = 1 },
 	  .ctr = XLB_DC_DECAP_4IN6,
 	  .decap = true },
-	{ "IPIP from any source (the LB address is not checked)",
+	{ "IPIP from any source (source check off)",
 	  { T4(.osrc = "203.0.113.5") },
 	  .ctr = XLB_DC_DECAP_IPIP,
 	  .decap = true },
@@ -948,6 +948,168 @@ static int run_map_changes(void)
 				"address takes effect at once");
 }
 
+/* --- the source check --------------------------------------------------*/
+
+static int cfg_set(__u32 flags)
+{
+	struct xlb_decap_cfg c = { .flags = flags };
+	__u32 zero = 0;
+
+	return bpf_map__update_elem(skel->maps.xlb_decap_cfg, &zero,
+				    sizeof(zero), &c, sizeof(c), BPF_ANY);
+}
+
+static int src_add(const char *s, int len)
+{
+	struct xlb_decap_addr a = dkey(s);
+	struct xlb_decap_prefix k = { .family = a.family };
+	struct xlb_decap_val v = {};
+
+	k.prefixlen = 32 + (__u32)len;
+	memcpy(k.addr, a.addr, sizeof(k.addr));
+	return bpf_map__update_elem(skel->maps.xlb_decap_sources, &k, sizeof(k),
+				    &v, sizeof(v), BPF_ANY);
+}
+
+static int src_del(const char *s, int len)
+{
+	struct xlb_decap_addr a = dkey(s);
+	struct xlb_decap_prefix k = { .family = a.family };
+
+	k.prefixlen = 32 + (__u32)len;
+	memcpy(k.addr, a.addr, sizeof(k.addr));
+	return bpf_map__delete_elem(skel->maps.xlb_decap_sources, &k, sizeof(k),
+				    0);
+}
+
+/**
+ * struct scase - a row of the source-check table
+ * @desc: TAP description
+ * @s: the frame
+ * @ctr: its counter
+ * @decap: it must come out decapsulated
+ */
+struct scase {
+	const char *desc;
+	struct spec s;
+	int ctr;
+	bool decap;
+};
+
+/* With the check on and the balancers' prefixes 10.101.0.0/16 and
+ * fd00:101::/32 (LB4 and LB6 inside), plus one /32 host elsewhere. */
+static const struct scase SCASES[] = {
+	{ "source check: IPIP from a balancer prefix: stripped",
+	  { T4() },
+	  XLB_DC_DECAP_IPIP,
+	  true },
+	{ "source check: IPIP from the allowed /32 host: stripped",
+	  { T4(.osrc = "203.0.113.9") },
+	  XLB_DC_DECAP_IPIP,
+	  true },
+	{ "source check: IPIP from the /32 host's neighbour: passes",
+	  { T4(.osrc = "203.0.113.8") },
+	  XLB_DC_PASS_NOT_SOURCE,
+	  false },
+	{ "source check: IPIP from outside every prefix: passes untouched",
+	  { T4(.osrc = "10.102.1.99") },
+	  XLB_DC_PASS_NOT_SOURCE,
+	  false },
+	{ "source check: IP6IP6 from a balancer prefix: stripped",
+	  { T6() },
+	  XLB_DC_DECAP_IP6IP6,
+	  true },
+	{ "source check: IP6IP6 from outside: passes untouched",
+	  { T6(.osrc = "fd00:102:1::99") },
+	  XLB_DC_PASS_NOT_SOURCE,
+	  false },
+	{ "source check: 4in6 from a v6 balancer: stripped",
+	  { .outer = 6, .inner = 4 },
+	  XLB_DC_DECAP_4IN6,
+	  true },
+	{ "source check: 6in4 from outside: passes untouched",
+	  { .outer = 4, .inner = 6, .osrc = "192.0.2.200" },
+	  XLB_DC_PASS_NOT_SOURCE,
+	  false },
+	{ "source check: a v4-mapped v6 source is not the v4 prefix",
+	  { T6(.osrc = "::ffff:10.101.1.2") },
+	  XLB_DC_PASS_NOT_SOURCE,
+	  false },
+	{ "source check: not local from outside: counted as not local",
+	  { T4(.osrc = "10.102.1.99", .odst = OTHER4) },
+	  XLB_DC_PASS_NOT_LOCAL,
+	  false },
+};
+
+#define N_SCASES (sizeof(SCASES) / sizeof(SCASES[0]))
+
+static void run_one(const struct spec *s, int ctr, bool decap, __u64 *want,
+		    __u64 *bytes)
+{
+	struct pkt in, exp;
+	struct res r;
+
+	build(&in, s, true);
+	if (xrun(in.data, in.len, &r))
+		return;
+	if (decap) {
+		build(&exp, s, false);
+		want_decap(&in, &exp, outer_len(s), &r);
+		*bytes += in.len;
+	} else {
+		want_same(in.data, in.len, &r);
+	}
+	want[ctr]++;
+}
+
+static void run_sources(void)
+{
+	__u64 want[XLB_DC_MAX], bytes;
+	struct spec foreign = { T4(.osrc = "10.102.1.99") };
+	size_t i;
+
+	bad = 0;
+	if (src_add("10.101.0.0", 16) || src_add("fd00:101::", 32) ||
+	    src_add("203.0.113.9", 32) || cfg_set(XLB_DECAP_F_SOURCES))
+		CHECK(0, "cannot fill the source maps");
+	tap_result(!bad, "source check: prefixes and switch in the maps");
+	for (i = 0; i < N_SCASES; i++) {
+		bad = 0;
+		memset(want, 0, sizeof(want));
+		bytes = 0;
+		stats_zero();
+		run_one(&SCASES[i].s, SCASES[i].ctr, SCASES[i].decap, want,
+			&bytes);
+		check_stats(want, bytes);
+		tap_result(!bad, "%s", SCASES[i].desc);
+	}
+
+	/* prefixes come and go at once; the switch decides */
+	bad = 0;
+	memset(want, 0, sizeof(want));
+	bytes = 0;
+	stats_zero();
+	CHECK(!src_del("10.101.0.0", 16), "delete 10.101.0.0/16");
+	run_one(&(struct spec){ T4() }, XLB_DC_PASS_NOT_SOURCE, false, want,
+		&bytes);
+	CHECK(!src_add("10.101.1.0", 24), "add 10.101.1.0/24");
+	run_one(&(struct spec){ T4() }, XLB_DC_DECAP_IPIP, true, want, &bytes);
+	CHECK(!src_del("10.101.1.0", 24), "delete 10.101.1.0/24");
+	CHECK(!src_del("fd00:101::", 32), "delete fd00:101::/32");
+	CHECK(!src_del("203.0.113.9", 32), "delete 203.0.113.9/32");
+	run_one(&(struct spec){ T6() }, XLB_DC_PASS_NOT_SOURCE, false, want,
+		&bytes);
+	run_one(&foreign, XLB_DC_PASS_NOT_SOURCE, false, want, &bytes);
+	CHECK(!cfg_set(0), "switch the check off");
+	run_one(&foreign, XLB_DC_DECAP_IPIP, true, want, &bytes);
+	run_one(&(struct spec){ T6() }, XLB_DC_DECAP_IP6IP6, true, want,
+		&bytes);
+	check_stats(want, bytes);
+	tap_result(!bad, "source check: changes to the prefixes take effect "
+			 "at once; an empty list with the check on lets "
+			 "nothing in; off, every source is decapsulated");
+}
+
 /* Empty maps: the program decapsulates nothing. */
 static int run_empty(void)
 {
@@ -1005,6 +1167,7 @@ int main(void)
 	run_truncation("6in4 behind two VLAN tags", &t_6in4);
 	run_mix();
 	run_map_changes();
+	run_sources();
 	run_empty();
 	xlb_decap_bpf__destroy(skel);
 	return tap_done();

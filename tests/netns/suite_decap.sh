@@ -107,7 +107,7 @@ test_setup_attaches_pins_and_records() {
 		check "sysctl $k (is $v)" [ "$v" = "${k#*=}" ] || return 1
 	done
 	check "pins" ls "$(pin be1)/xlb_decap_vips" "$(pin be1)/xlb_decap_local" \
-		"$(pin be1)/xlb_decap_stats" "$(pin be1)/xlb_decap_prog" || return 1
+		"$(pin be1)/xlb_decap_stats_v2" "$(pin be1)/xlb_decap_sources" "$(pin be1)/xlb_decap_cfg" "$(pin be1)/xlb_decap_prog" || return 1
 	check "state file" [ -s "$(state_file be1)" ] || return 1
 	j=$(show_json be3) || return 1
 	check "be3 attached in generic mode" [ "$(jq_ "$j" 'j["attached"] and j["attach_mode"]')" = generic ] || return 1
@@ -271,6 +271,49 @@ test_setup_on_another_interface_refused() {
 }
 
 # expect_rc RC ARGS... - xlbctl in bt exits RC and leaves no pins/state
+# Only the balancers may send tunnels: with --source the decapsulator
+# drops to the stack (counted) a tunnel from anyone else, even one to a
+# local address with a VIP inside; the balancer's own keep flowing.
+test_source_check_only_the_balancers() {
+	local j out ns nd
+	check "setup be1 again with the PoP as the only source" xc be1 \
+		backend-host setup --iface eth0 --pin-dir "$(pin be1)" \
+		--vip "$VIP4" --vip "$VIP6" --source "$(pop4 1)/32" \
+		--source "fd00:101::/32" || return 1
+	j=$(show_json be1) || return 1
+	check "source check on, two prefixes" \
+		[ "$(jq_ "$j" '(j["source_check"], sorted(j["sources"]))')" = "(True, ['10.101.1.2/32', 'fd00:101::/32'])" ] || return 1
+	check "recorded" grep -q "^source 10.101.1.2/32" "$(state_file be1)" || return 1
+	out=$(traffic http "$VIP4" 60 36000) || {
+		lab_log "$out"
+		return 1
+	}
+	check "be1 still serves v4 ($(jq_ "$out" 'j["counts"]'))" \
+		[ "$(jq_ "$out" 'j["counts"].get("be1", 0)')" -gt 0 ] || return 1
+	out=$(traffic http "$VIP6" 60 36500) || {
+		lab_log "$out"
+		return 1
+	}
+	check "be1 still serves v6" \
+		[ "$(jq_ "$out" 'j["counts"].get("be1", 0)')" -gt 0 ] || return 1
+	lab_need "$LAB_PY" || return $LAB_SKIP
+	"$LAB_PY" -c 'import scapy' 2>/dev/null || return $LAB_SKIP
+	ns=$(counter be1 pass_not_source)
+	nd=$(counter be1 decap_ipip)
+	# from rt (10.102.1.1, not a balancer): local outer dst, VIP inside
+	nsx rt "$LAB_PY" - "$(be4 1)" "$VIP4" <<'EOF' || return 1
+import sys, logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import IP, UDP, send
+send(IP(dst=sys.argv[1]) / IP(src="198.51.100.7", dst=sys.argv[2]) /
+     UDP(sport=4444, dport=5300) / b"spoofed", count=3, verbose=False)
+EOF
+	sleep 0.3
+	check "pass_not_source counted 3 ($ns -> $(counter be1 pass_not_source))" \
+		[ $(($(counter be1 pass_not_source) - ns)) -eq 3 ] || return 1
+	check "nothing decapsulated meanwhile" [ "$(counter be1 decap_ipip)" = "$nd" ]
+}
+
 expect_rc() {
 	local want=$1 rc
 	shift
@@ -295,6 +338,10 @@ test_bad_input_exit_codes() {
 	expect_rc 2 backend-host setup --iface x0 --vip 224.0.0.5 --pin-dir "$p" || return 1
 	expect_rc 2 backend-host setup --iface x0 --vip 0.0.0.0 --pin-dir "$p" || return 1
 	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --local nope --pin-dir "$p" || return 1
+	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --source 10.1.2.3/16 --pin-dir "$p" || return 1
+	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --source 10.0.0.0/33 --pin-dir "$p" || return 1
+	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --source fd00::/ --pin-dir "$p" || return 1
+	expect_rc 2 backend-host teardown --source 10.0.0.0/8 --pin-dir "$p" || return 1
 	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --pin-dir relative/dir || return 1
 	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --pin-dir "$p" --bogus || return 1
 	expect_rc 2 backend-host setup --iface x0 --vip "$VIP4" --pin-dir "$p" extra || return 1
@@ -479,6 +526,7 @@ lab_run_cases \
 	test_setup_twice_changes_nothing \
 	test_setup_again_adds_a_vip_and_reattaches \
 	test_setup_on_another_interface_refused \
+	test_source_check_only_the_balancers \
 	test_bad_input_exit_codes \
 	test_teardown_undoes_exactly_what_setup_did \
 	test_record_bound_to_its_netns \

@@ -53,12 +53,16 @@ struct run {
 	bool vip_lo_new[XLB_DECAP_MAX_VIPS]; /* put on lo by this run */
 	bool vip_in_map_new[XLB_DECAP_MAX_VIPS];
 	bool local_new[XLB_DECAP_MAX_LOCAL];
+	bool source_new[XLB_DECAP_MAX_SOURCES];
+	bool check_new; /* this run turned the source check on */
 	bool sysctl_new[XLB_BH_MAX_SYSCTLS];
 	bool lo_up_new;
 	bool attached_new;
 	bool pinned_new; /* the whole pin dir is this run's */
 	int vips_fd;
 	int local_fd;
+	int sources_fd;
+	int cfg_fd;
 	int prog_fd;
 };
 
@@ -78,6 +82,84 @@ static struct xlb_addr from_key(const struct xlb_decap_addr *k)
 	a.family = k->family;
 	memcpy(a.a, k->addr, sizeof(a.a));
 	return a;
+}
+
+int xlb_bh_prefix_parse(const char *s, struct xlb_bh_prefix *out,
+			const char **why)
+{
+	char buf[XLB_ADDR_STRLEN + 8], *slash, *end;
+	struct xlb_bh_prefix p = {};
+	unsigned long len;
+	int bits, i;
+	const char *w = NULL;
+
+	if (strlen(s) >= sizeof(buf)) {
+		w = "too long";
+		goto bad;
+	}
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (xlb_addr_parse(buf, &p.addr)) {
+		w = "not an IPv4 or IPv6 address";
+		goto bad;
+	}
+	bits = p.addr.family == XLB_AF_INET ? 32 : 128;
+	len = (unsigned long)bits;
+	if (slash) {
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || errno || len > (unsigned long)bits) {
+			w = "bad prefix length";
+			goto bad;
+		}
+	}
+	p.len = (__u8)len;
+	for (i = 0; i < bits / 32; i++) {
+		int keep = (int)len - i * 32;
+		__u32 mask = keep >= 32 ? 0xffffffffu :
+			     keep <= 0	? 0 :
+					  ~(0xffffffffu >> keep);
+
+		if (ntohl(p.addr.a[i]) & ~mask) {
+			w = "host bits set after the prefix length";
+			goto bad;
+		}
+	}
+	*out = p;
+	return 0;
+bad:
+	if (why)
+		*why = w;
+	return -EINVAL;
+}
+
+static bool prefix_eq(const struct xlb_bh_prefix *a,
+		      const struct xlb_bh_prefix *b)
+{
+	return a->len == b->len && xlb_addr_eq(&a->addr, &b->addr);
+}
+
+static struct xlb_decap_prefix prefix_key(const struct xlb_bh_prefix *p)
+{
+	struct xlb_decap_prefix k = {};
+
+	k.prefixlen = 32 + p->len;
+	k.family = p->addr.family;
+	memcpy(k.addr, p->addr.a, sizeof(k.addr));
+	return k;
+}
+
+static const char *pstr(const struct xlb_bh_prefix *p)
+{
+	static char b[4][XLB_ADDR_STRLEN + 8];
+	static int n;
+	char a[XLB_ADDR_STRLEN];
+	char *o = b[n++ & 3];
+
+	snprintf(o, sizeof(b[0]), "%s/%u", xlb_addr_str(&p->addr, a), p->len);
+	return o;
 }
 
 /* libxdp's notes (the dispatcher fallback on these kernels) are debug. */
@@ -291,6 +373,10 @@ static int state_write(const struct xlb_bh_state *st, const char *path)
 			st->vips[i].lo_added ? "added" : "present");
 	for (i = 0; i < st->n_locals; i++)
 		fprintf(f, "local %s\n", astr(&st->locals[i]));
+	for (i = 0; i < st->n_sources; i++)
+		fprintf(f, "source %s\n", pstr(&st->sources[i]));
+	if (st->source_check)
+		fprintf(f, "source_check 1\n");
 	for (i = 0; i < st->n_sysctls; i++)
 		fprintf(f, "sysctl %s %s %s\n", st->sysctls[i].key,
 			st->sysctls[i].old, st->sysctls[i].set);
@@ -356,6 +442,14 @@ static int state_read(const char *path, struct xlb_bh_state *st)
 				goto bad;
 			st->vips[st->n_vips++].lo_added =
 				!strcmp(w[2], "added");
+		} else if (n == 2 && !strcmp(w[0], "source")) {
+			if (st->n_sources >= XLB_DECAP_MAX_SOURCES ||
+			    xlb_bh_prefix_parse(
+				    w[1], &st->sources[st->n_sources], NULL))
+				goto bad;
+			st->n_sources++;
+		} else if (n == 2 && !strcmp(w[0], "source_check")) {
+			st->source_check = atoi(w[1]) != 0;
 		} else if (n == 2 && !strcmp(w[0], "local")) {
 			if (st->n_locals >= XLB_DECAP_MAX_LOCAL ||
 			    xlb_addr_parse(w[1], &st->locals[st->n_locals]))
@@ -696,8 +790,12 @@ static void pin_path(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
-static const char *const PINS[] = { XLB_MAP_DECAP_LOCAL, XLB_MAP_DECAP_VIPS,
-				    XLB_MAP_DECAP_STATS, XLB_BH_PROG_PIN };
+/* "xlb_decap_stats": the counters before v2, removed by teardown too */
+static const char *const PINS[] = {
+	XLB_MAP_DECAP_LOCAL, XLB_MAP_DECAP_VIPS,  XLB_MAP_DECAP_SOURCES,
+	XLB_MAP_DECAP_CFG,   XLB_MAP_DECAP_STATS, "xlb_decap_stats",
+	XLB_BH_PROG_PIN,
+};
 
 static bool any_pin(const char *dir)
 {
@@ -787,8 +885,11 @@ static int load_and_pin(struct run *r)
 	}
 	r->vips_fd = dup(bpf_map__fd(skel->maps.xlb_decap_vips));
 	r->local_fd = dup(bpf_map__fd(skel->maps.xlb_decap_local));
+	r->sources_fd = dup(bpf_map__fd(skel->maps.xlb_decap_sources));
+	r->cfg_fd = dup(bpf_map__fd(skel->maps.xlb_decap_cfg));
 	r->prog_fd = dup(bpf_program__fd(skel->progs.xlb_decap));
-	if (r->vips_fd < 0 || r->local_fd < 0 || r->prog_fd < 0)
+	if (r->vips_fd < 0 || r->local_fd < 0 || r->prog_fd < 0 ||
+	    r->sources_fd < 0 || r->cfg_fd < 0)
 		err = -errno;
 out:
 	xlb_decap_bpf__destroy(skel);
@@ -803,6 +904,13 @@ static int open_pins(struct run *r)
 	r->local_fd = obj_get(r->pin_dir, XLB_MAP_DECAP_LOCAL);
 	if (r->local_fd < 0)
 		return r->local_fd;
+	/* pins of a setup older than the source check have neither */
+	r->sources_fd = obj_get(r->pin_dir, XLB_MAP_DECAP_SOURCES);
+	if (r->sources_fd < 0)
+		return r->sources_fd;
+	r->cfg_fd = obj_get(r->pin_dir, XLB_MAP_DECAP_CFG);
+	if (r->cfg_fd < 0)
+		return r->cfg_fd;
 	r->prog_fd = obj_get(r->pin_dir, XLB_BH_PROG_PIN);
 	return r->prog_fd < 0 ? r->prog_fd : 0;
 }
@@ -901,6 +1009,29 @@ static int undo(struct xlb_bh_state *st, const char *pin_dir, struct run *r)
 			st->locals[j] = st->locals[j + 1];
 		st->n_locals--;
 	}
+	if (st->source_check && (!r || r->check_new)) {
+		if (r) {
+			struct xlb_decap_cfg c = {};
+			__u32 zero = 0;
+
+			if (r->cfg_fd >= 0)
+				bpf_map_update_elem(r->cfg_fd, &zero, &c,
+						    BPF_ANY);
+		}
+		st->source_check = false;
+	}
+	for (i = st->n_sources - 1; i >= 0; i--) {
+		if (r && !r->source_new[i])
+			continue;
+		if (r && r->sources_fd >= 0) {
+			struct xlb_decap_prefix k = prefix_key(&st->sources[i]);
+
+			bpf_map_delete_elem(r->sources_fd, &k);
+		}
+		for (j = i; j + 1 < st->n_sources; j++)
+			st->sources[j] = st->sources[j + 1];
+		st->n_sources--;
+	}
 	for (i = st->n_sysctls - 1; i >= 0; i--) {
 		struct xlb_bh_sysctl *s = &st->sysctls[i];
 
@@ -936,9 +1067,14 @@ static int undo(struct xlb_bh_state *st, const char *pin_dir, struct run *r)
 				close(r->vips_fd);
 			if (r->local_fd >= 0)
 				close(r->local_fd);
+			if (r->sources_fd >= 0)
+				close(r->sources_fd);
+			if (r->cfg_fd >= 0)
+				close(r->cfg_fd);
 			if (r->prog_fd >= 0)
 				close(r->prog_fd);
 			r->vips_fd = r->local_fd = r->prog_fd = -1;
+			r->sources_fd = r->cfg_fd = -1;
 		}
 		e = unpin_all(pin_dir);
 		err = err ?: e;
@@ -1043,6 +1179,60 @@ static int add_locals(struct run *r, struct nl_sock *sk,
 out:
 	free(scan);
 	return err;
+}
+
+/*
+ * The allowed sources into the record and the trie (the recorded ones too:
+ * a second setup puts back what was removed behind its back), then the
+ * switch on.
+ */
+static int add_sources(struct run *r, const struct xlb_bh_opts *o)
+{
+	struct xlb_bh_state *st = r->st;
+	struct xlb_decap_val v = {};
+	struct xlb_decap_cfg c = {};
+	__u32 zero = 0;
+	int i, k, err;
+
+	for (i = 0; i < o->n_sources; i++) {
+		for (k = 0; k < st->n_sources; k++)
+			if (prefix_eq(&st->sources[k], &o->sources[i]))
+				break;
+		if (k < st->n_sources)
+			continue;
+		if (k >= XLB_DECAP_MAX_SOURCES) {
+			pr_err("backend-host: more than %d source prefixes",
+			       XLB_DECAP_MAX_SOURCES);
+			return -E2BIG;
+		}
+		st->sources[k] = o->sources[i];
+		st->n_sources++;
+		r->source_new[k] = true;
+	}
+	for (i = 0; i < st->n_sources; i++) {
+		struct xlb_decap_prefix key = prefix_key(&st->sources[i]);
+
+		if (bpf_map_update_elem(r->sources_fd, &key, &v, BPF_ANY)) {
+			err = -errno;
+			pr_err("backend-host: source %s: %s",
+			       pstr(&st->sources[i]), strerror(-err));
+			return err;
+		}
+	}
+	if (st->n_sources) {
+		c.flags = XLB_DECAP_F_SOURCES;
+		if (bpf_map_update_elem(r->cfg_fd, &zero, &c, BPF_ANY)) {
+			err = -errno;
+			pr_err("backend-host: source check on: %s",
+			       strerror(-err));
+			return err;
+		}
+		if (!st->source_check) {
+			st->source_check = true;
+			r->check_new = true;
+		}
+	}
+	return state_write(st, r->state_path);
 }
 
 static int do_attach(struct run *r, const struct xlb_bh_opts *o)
@@ -1170,6 +1360,7 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again_out)
 	r->st = st;
 	r->pin_dir = pin_dir_or_default(o->pin_dir);
 	r->vips_fd = r->local_fd = r->prog_fd = -1;
+	r->sources_fd = r->cfg_fd = -1;
 	err = xlb_bh_state_path(r->pin_dir, r->state_path,
 				sizeof(r->state_path));
 	if (err)
@@ -1226,6 +1417,7 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again_out)
 	}
 	err = add_vips(r, sk, o);
 	err = err ?: add_locals(r, sk, o);
+	err = err ?: add_sources(r, o);
 	err = err ?: apply_sysctls(r);
 	if (!err) {
 		err = lo_set(sk, true, &up);
@@ -1256,6 +1448,10 @@ out:
 			close(r->vips_fd);
 		if (r->local_fd >= 0)
 			close(r->local_fd);
+		if (r->sources_fd >= 0)
+			close(r->sources_fd);
+		if (r->cfg_fd >= 0)
+			close(r->cfg_fd);
 		if (r->prog_fd >= 0)
 			close(r->prog_fd);
 		lock_drop(lock, r->state_path, false);
@@ -1458,6 +1654,41 @@ int xlb_bh_show(const char *pin_dir, struct xlb_bh_status **out)
 	err = err   ?:
 		      read_addr_map(fd, s->locals, XLB_DECAP_MAX_LOCAL,
 				    &s->n_locals);
+	close(fd);
+	fd = obj_get(pin_dir, XLB_MAP_DECAP_SOURCES);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	{
+		struct xlb_decap_prefix k, next;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct xlb_bh_prefix *p;
+
+			if (s->n_sources < XLB_DECAP_MAX_SOURCES) {
+				p = &s->sources[s->n_sources++];
+				p->addr.family = next.family;
+				memcpy(p->addr.a, next.addr, sizeof(p->addr.a));
+				p->len = (__u8)(next.prefixlen - 32);
+			}
+			k = next;
+			prev = &k;
+		}
+	}
+	close(fd);
+	fd = obj_get(pin_dir, XLB_MAP_DECAP_CFG);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	{
+		struct xlb_decap_cfg c = {};
+
+		if (!bpf_map_lookup_elem(fd, &zero, &c))
+			s->source_check = c.flags & XLB_DECAP_F_SOURCES;
+	}
 	close(fd);
 	fd = obj_get(pin_dir, XLB_MAP_DECAP_STATS);
 	if (fd < 0) {

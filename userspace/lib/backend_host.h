@@ -7,7 +7,9 @@
  * generic is asked for), pins its maps and program under a pin dir, fills
  * the local-address and VIP maps, puts each VIP on lo (/32, /128), sets
  * arp_ignore=1 and arp_announce=2 (all and the interface) and rp_filter=0
- * (all, default, the interface), and brings lo up.
+ * (all, default, the interface), and brings lo up. With source prefixes it
+ * also turns on the program's source check: only tunnels from those
+ * prefixes (the balancers' LB source addresses) are decapsulated.
  *
  * Everything it changes is recorded in a state file under
  * XLB_BH_STATE_DIR (bpffs holds no regular files), one per pin dir and
@@ -39,6 +41,23 @@
 #define XLB_BH_PROG_PIN	   "xlb_decap_prog" /* the program, in the pin dir */
 
 /**
+ * struct xlb_bh_prefix - an address prefix (host bits zero)
+ * @addr: the prefix
+ * @len: its length, 0..32 or 0..128
+ */
+struct xlb_bh_prefix {
+	struct xlb_addr addr;
+	__u8 len;
+};
+
+/**
+ * xlb_bh_prefix_parse() - "A" or "A/LEN"; host bits must be zero
+ * Return: 0, or -EINVAL with @why (may be NULL) set to what is wrong.
+ */
+int xlb_bh_prefix_parse(const char *s, struct xlb_bh_prefix *out,
+			const char **why);
+
+/**
  * struct xlb_bh_opts - what setup is asked to do
  * @iface: interface to attach to
  * @pin_dir: where to pin (NULL: XLB_DECAP_PIN_DIR)
@@ -47,6 +66,9 @@
  * @locals: this host's tunnel endpoint addresses; none: every address of
  *          the host except loopback and the VIPs
  * @n_locals: how many
+ * @sources: allowed outer sources (the balancers); none: no source check
+ *           (or, in a second setup, the list as it is)
+ * @n_sources: how many
  * @generic: attach in generic (skb) mode
  */
 struct xlb_bh_opts {
@@ -56,6 +78,8 @@ struct xlb_bh_opts {
 	int n_vips;
 	const struct xlb_addr *locals;
 	int n_locals;
+	const struct xlb_bh_prefix *sources;
+	int n_sources;
 	bool generic;
 };
 
@@ -94,6 +118,9 @@ struct xlb_bh_sysctl {
  * @vips: the VIPs, in the map and (maybe added) on lo
  * @locals: the local addresses in the map
  * @sysctls: the sysctls changed
+ * @source_check: setup turned the source check on
+ * @n_sources: allowed source prefixes in the map
+ * @sources: the prefixes
  * @has_netns: the record names the network namespace it was made in
  * @netns_dev: that namespace's nsfs device (stat of /proc/self/ns/net)
  * @netns_ino: and inode ("net:[INODE]" in ls -l /proc/PID/ns/net)
@@ -112,6 +139,9 @@ struct xlb_bh_state {
 	struct xlb_addr locals[XLB_DECAP_MAX_LOCAL];
 	int n_sysctls;
 	struct xlb_bh_sysctl sysctls[XLB_BH_MAX_SYSCTLS];
+	bool source_check;
+	int n_sources;
+	struct xlb_bh_prefix sources[XLB_DECAP_MAX_SOURCES];
 	bool has_netns;
 	__u64 netns_dev;
 	__u64 netns_ino;
@@ -131,6 +161,9 @@ struct xlb_bh_state {
  * @n_locals: entries of xlb_decap_local
  * @locals: the entries
  * @stats: counters summed over CPUs
+ * @source_check: the program's source check is on (xlb_decap_cfg)
+ * @n_sources: entries of xlb_decap_sources
+ * @sources: the entries
  * @netns_ino: the network namespace show runs in
  * @other_netns: the record was made in another network namespace (its
  *               interface, lo and sysctls are not the ones seen here)
@@ -148,6 +181,9 @@ struct xlb_bh_status {
 	int n_locals;
 	struct xlb_addr locals[XLB_DECAP_MAX_LOCAL];
 	struct xlb_decap_stats stats;
+	bool source_check;
+	int n_sources;
+	struct xlb_bh_prefix sources[XLB_DECAP_MAX_SOURCES];
 	__u64 netns_ino;
 	bool other_netns;
 };

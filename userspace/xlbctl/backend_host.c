@@ -3,7 +3,8 @@
  * DOC: xlbctl backend-host - set a backend host up, tear it down, show it
  *
  *   xlbctl backend-host setup --iface IF --vip V [--vip V...]
- *                             [--local A...] [--pin-dir D] [--generic]
+ *                             [--local A...] [--source P...] [--pin-dir D]
+ *                             [--generic]
  *   xlbctl backend-host teardown [--iface IF] [--pin-dir D] [--forget]
  *   xlbctl [-j] backend-host show [--pin-dir D] [-j]
  *
@@ -33,6 +34,8 @@ struct bh_args {
 	int n_vips;
 	struct xlb_addr *locals;
 	int n_locals;
+	struct xlb_bh_prefix *sources;
+	int n_sources;
 	bool generic;
 	bool forget;
 	bool json;
@@ -45,19 +48,21 @@ static const struct {
 	const char *help;
 } VERBS[] = {
 	{ "setup",
-	  "--iface IF --vip V [--vip V...] [--local A...] [--pin-dir D] "
-	  "[--generic]",
+	  "--iface IF --vip V [--vip V...] [--local A...] [--source P...] "
+	  "[--pin-dir D] [--generic]",
 	  "Make this host an xlb backend without kernel tunnel modules: "
 	  "attach the\nxlb_decap XDP program to IF (native mode; --generic "
 	  "for skb mode), pin its\nmaps and program under D (default " XLB_DECAP_PIN_DIR
-	  "), decapsulate tunnels\nwhose outer destination "
-	  "is a local address (--local, repeatable; default:\nevery address "
-	  "of the host but loopback and the VIPs) and whose inner\n"
-	  "destination is a VIP (--vip, repeatable), put every VIP on lo, "
-	  "set\narp_ignore=1 and arp_announce=2 (all, IF), rp_filter=0 (all, "
-	  "default, IF),\nand bring lo up. What it changes is recorded in " XLB_BH_STATE_DIR
-	  "/ so\nteardown undoes exactly that. Running it "
-	  "again adds new VIPs and local\naddresses and re-applies what was "
+	  "), decapsulate tunnels\nwhose outer destination is a local "
+	  "address (--local, repeatable; default:\nevery address of the "
+	  "host but loopback and the VIPs), whose outer source is in\na "
+	  "--source prefix (A or A/LEN, repeatable: the balancers' LB source "
+	  "addresses;\nwithout --source, any source) and whose inner "
+	  "destination is a VIP (--vip,\nrepeatable); put every VIP on lo, "
+	  "set arp_ignore=1 and arp_announce=2 (all, IF),\nrp_filter=0 (all, "
+	  "default, IF), and bring lo up. What it changes is recorded\nin " XLB_BH_STATE_DIR
+	  "/ so teardown undoes exactly that. Running it again\nadds new "
+	  "VIPs, local addresses and sources and re-applies what was\n"
 	  "undone meanwhile." },
 	{ "teardown", "[--iface IF] [--pin-dir D] [--forget]",
 	  "Undo what setup recorded for D: detach, remove the VIPs setup "
@@ -131,7 +136,15 @@ static int addr_opt(struct bh_args *a, const char *opt, const char *s,
 	return 0;
 }
 
-enum { O_IFACE = 1000, O_VIP, O_LOCAL, O_PINDIR, O_GENERIC, O_FORGET };
+enum {
+	O_IFACE = 1000,
+	O_VIP,
+	O_LOCAL,
+	O_SOURCE,
+	O_PINDIR,
+	O_GENERIC,
+	O_FORGET
+};
 
 static int parse(struct bh_args *a, int argc, char **argv)
 {
@@ -139,6 +152,7 @@ static int parse(struct bh_args *a, int argc, char **argv)
 		{ "iface", required_argument, NULL, O_IFACE },
 		{ "vip", required_argument, NULL, O_VIP },
 		{ "local", required_argument, NULL, O_LOCAL },
+		{ "source", required_argument, NULL, O_SOURCE },
 		{ "pin-dir", required_argument, NULL, O_PINDIR },
 		{ "generic", no_argument, NULL, O_GENERIC },
 		{ "forget", no_argument, NULL, O_FORGET },
@@ -191,6 +205,29 @@ static int parse(struct bh_args *a, int argc, char **argv)
 			if (r)
 				return r;
 			break;
+		case O_SOURCE: {
+			struct xlb_bh_prefix p;
+			const char *why = NULL;
+			int i;
+
+			if (!setup)
+				return usage_err(a, "--source is for setup");
+			if (xlb_bh_prefix_parse(optarg, &p, &why))
+				return usage_err(a, "--source: '%s': %s",
+						 optarg,
+						 why ? why : "bad prefix");
+			for (i = 0; i < a->n_sources; i++)
+				if (a->sources[i].len == p.len &&
+				    xlb_addr_eq(&a->sources[i].addr, &p.addr))
+					break;
+			if (i < a->n_sources)
+				break;
+			if (a->n_sources >= XLB_DECAP_MAX_SOURCES)
+				return usage_err(a, "--source: at most %d",
+						 XLB_DECAP_MAX_SOURCES);
+			a->sources[a->n_sources++] = p;
+			break;
+		}
 		case O_GENERIC:
 			if (!setup)
 				return usage_err(a, "--generic is for setup");
@@ -290,6 +327,20 @@ static json_t *status_json(const struct xlb_bh_status *s)
 		json_array_append_new(
 			locals, json_string(xlb_addr_str(&s->locals[i], b)));
 	json_object_set_new(j, "locals", locals);
+	{
+		json_t *src = json_array();
+		char pb[XLB_ADDR_STRLEN + 8];
+
+		for (i = 0; i < s->n_sources; i++) {
+			snprintf(pb, sizeof(pb), "%s/%u",
+				 xlb_addr_str(&s->sources[i].addr, b),
+				 s->sources[i].len);
+			json_array_append_new(src, json_string(pb));
+		}
+		json_object_set_new(j, "sources", src);
+		json_object_set_new(j, "source_check",
+				    json_boolean(s->source_check));
+	}
 	for (i = 0; i < s->st.n_sysctls; i++)
 		json_array_append_new(sys,
 				      json_pack("{s:s,s:s,s:s}", "key",
@@ -339,6 +390,12 @@ static void status_text(const struct xlb_bh_status *s)
 	printf("\nlocal addresses:");
 	for (i = 0; i < s->n_locals; i++)
 		printf(" %s", xlb_addr_str(&s->locals[i], b));
+	printf("\nsource check: %s", s->source_check ? "on, from" : "off");
+	for (i = 0; s->source_check && i < s->n_sources; i++)
+		printf(" %s/%u", xlb_addr_str(&s->sources[i].addr, b),
+		       s->sources[i].len);
+	if (s->source_check && !s->n_sources)
+		printf(" nowhere (empty list)");
 	printf("\nsysctls changed:");
 	for (i = 0; i < s->st.n_sysctls; i++)
 		printf(" %s %s->%s", s->st.sysctls[i].key, s->st.sysctls[i].old,
@@ -388,6 +445,8 @@ static int setup(const struct bh_args *a)
 		.n_vips = a->n_vips,
 		.locals = a->locals,
 		.n_locals = a->n_locals,
+		.sources = a->sources,
+		.n_sources = a->n_sources,
 		.generic = a->generic,
 	};
 	struct xlb_bh_status *s = NULL;
@@ -447,7 +506,8 @@ int xlbctl_backend_host(int argc, char **argv, bool json)
 	a.verb = VERBS[i].verb;
 	a.vips = calloc(XLB_DECAP_MAX_VIPS, sizeof(*a.vips));
 	a.locals = calloc(XLB_DECAP_MAX_LOCAL, sizeof(*a.locals));
-	if (!a.vips || !a.locals) {
+	a.sources = calloc(XLB_DECAP_MAX_SOURCES, sizeof(*a.sources));
+	if (!a.vips || !a.locals || !a.sources) {
 		r = 1;
 		goto out;
 	}
@@ -468,5 +528,6 @@ int xlbctl_backend_host(int argc, char **argv, bool json)
 out:
 	free(a.vips);
 	free(a.locals);
+	free(a.sources);
 	return r;
 }
