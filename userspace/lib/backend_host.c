@@ -325,7 +325,7 @@ static int netns_self(__u64 *dev, __u64 *ino)
  */
 static int netns_check(const struct xlb_bh_state *st, const char *pin_dir)
 {
-	__u64 dev, ino;
+	__u64 dev = 0, ino = 0;
 	int err;
 
 	if (!st->has_netns)
