@@ -372,7 +372,9 @@ static void print_cpu(const char *name, struct cpu c0, struct cpu c1,
 
 struct mode {
 	const char *suffix; /* of the BENCH names */
+	const char *which; /* selected by argv[2] */
 	enum xlb_hc_type type;
+	enum xlb_hc_tcp_mode tcp_mode;
 	bool remote; /* servers behind the veth, else on loopback */
 };
 
@@ -386,6 +388,7 @@ static int bench(const struct mode *m, double seconds)
 		.timeout_ms = INTERVAL_MS,
 		.rise = 2,
 		.fall = 3,
+		.mode = m->tcp_mode,
 	};
 	struct bench b = {};
 	struct cpu c0, c1;
@@ -500,9 +503,11 @@ static int connect_floor(bool remote)
 int main(int argc, char **argv)
 {
 	static const struct mode modes[] = {
-		{ "", XLB_HC_TCP, true },
-		{ "_loopback", XLB_HC_TCP, false },
-		{ "_http", XLB_HC_HTTP, true },
+		{ "", "tcp", XLB_HC_TCP, XLB_HC_TCP_CONNECT, true },
+		{ "_loopback", "tcp", XLB_HC_TCP, XLB_HC_TCP_CONNECT, false },
+		{ "_syn", "syn", XLB_HC_TCP, XLB_HC_TCP_SYN, true },
+		{ "_syn_loopback", "syn", XLB_HC_TCP, XLB_HC_TCP_SYN, false },
+		{ "_http", "http", XLB_HC_HTTP, XLB_HC_TCP_CONNECT, true },
 	};
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	const char *which = argc > 2 ? argv[2] : "all";
@@ -525,11 +530,12 @@ int main(int argc, char **argv)
 	pin(env.cpu_chk);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		const struct mode *m = &modes[i];
-		bool tcp = m->type == XLB_HC_TCP;
+		bool tcp = m->type == XLB_HC_TCP &&
+			   m->tcp_mode == XLB_HC_TCP_CONNECT;
 
 		if (m->remote && env.srv_ns < 0)
 			continue;
-		if (!all && strcmp(which, xlb_hc_type_name(m->type)))
+		if (!all && strcmp(which, m->which))
 			continue;
 		ret |= bench(m, seconds);
 		if (tcp)
