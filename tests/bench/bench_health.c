@@ -2,28 +2,43 @@
 /**
  * DOC: bench_health - CPU cost of the health-check engine
  *
- * 1,000 probes, each checking its own local listener every 100 ms (10,000
- * checks a second), for about 10 s after a 1 s warm-up. The figure is the
- * engine process's CPU time (user + system, getrusage()) over wall time,
- * in percent of one core: what xlbd would spend on these checks. The
- * listeners run in a child process so their work is not counted.
+ * 1,000 probes, each checking its own listener every 100 ms (10,000 checks
+ * a second), for SECONDS (default 10) after a 1 s warm-up. The figure is
+ * this process's CPU time (getrusage(): user + system, and each part) over
+ * wall time, in percent of one core: what xlbd would spend on the checks.
  *
- *   BENCH checks_cpu_1000 <percent> %          TCP connect checks
- *   BENCH checks_rate_1000 <n> checks/s        results per second (TCP)
- *   BENCH checks_cpu_1000_http <percent> %     HTTP GET checks (libcurl)
- *   BENCH checks_rate_1000_http <n> checks/s
- *   BENCH tcp_connect_floor_10k <percent> %    the same 10,000 connects a
- *         second without the engine (socket, connect, poll, close in a
- *         loop): what the kernel alone costs this process per connection
+ * Where the work is charged matters. On loopback every packet the checker
+ * sends is received, in softirq, in the sender's own context: the
+ * servers' half of each handshake (SYN in, SYN-ACK out, accept, the reset
+ * at close) lands on the checker. A real backend does that work in its own
+ * kernel. So the servers live in a second network namespace behind a veth
+ * pair, pinned to another CPU, and the packets that reach them are steered
+ * to that CPU with RPS: the checker pays for its syscalls, its sockets and
+ * for sending its packets down to the veth (including the RPS IPI, which
+ * stands in for a NIC's doorbell). The checker's own kernel work on the
+ * replies (SYN-ACK in, ACK or RST out) then runs in softirq on the
+ * servers' CPU, as it would on the CPU of a NIC queue, and is not counted
+ * (it is not xlbd's process time on a real host either, unless the
+ * interrupt lands while xlbd runs). The "_loopback" lines repeat the run
+ * with everything on 127.0.0.1 for comparison.
  *
- * Nothing is asserted (the target is under 10 % for TCP). To keep 10,000
- * connections a second off the host's loopback, the benchmark moves into
- * a network namespace of its own when it can (root).
+ *   BENCH checks_cpu_1000 <pct> %          TCP connect checks (+ _user, _sys)
+ *   BENCH checks_rate_1000 <n> checks/s    results per second
+ *   BENCH tcp_connect_floor_10k <pct> %    the same 10,000 connects a second
+ *         without the engine (socket, SO_LINGER, connect, poll, close in a
+ *         loop): what the kernel alone costs the caller per connection
+ *   BENCH checks_cpu_1000_loopback ...     the same on loopback
+ *   BENCH checks_cpu_1000_http <pct> %     HTTP GET checks (libcurl)
+ *
+ * Nothing is asserted (the target is under 10 % for TCP). Everything runs
+ * in network and mount namespaces private to this process (root needed;
+ * otherwise the host's loopback is used and said so).
  *
  * Usage: bench_health [SECONDS] [tcp|http|all]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,6 +62,16 @@
 
 #define N_PROBES    1000
 #define INTERVAL_MS 100
+#define CHK_ADDR    "10.201.0.1"
+#define SRV_ADDR    "10.201.0.2"
+
+static struct {
+	int self_ns; /* the checker's network namespace */
+	int srv_ns; /* the servers', behind a veth (-1: none) */
+	int cpu_chk; /* CPU of the checker, -1: not pinned */
+	int cpu_srv; /* CPU of the servers and their packets */
+	bool rps; /* servers' packets steered to cpu_srv */
+} env = { -1, -1, -1, -1, false };
 
 struct bench {
 	uv_loop_t loop;
@@ -66,27 +91,126 @@ static void raise_nofile(void)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* A network namespace of our own with lo up; 0 if we got one. */
-static int private_netns(void)
+static void lo_up(void)
 {
 	struct ifreq ifr = {};
-	int fd, err = 0;
+	int fd;
 
-	if (unshare(CLONE_NEWNET))
-		return -errno;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
 		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-			err = -errno;
-	} else {
-		err = -errno;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
 	}
 	close(fd);
-	return err;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The first two CPUs we may run on: the checker's and the servers'. */
+static void pick_cpus(void)
+{
+	cpu_set_t set;
+	int i, n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (i = 0; i < CPU_SETSIZE && n < 2; i++) {
+		if (!CPU_ISSET(i, &set))
+			continue;
+		if (n++ == 0)
+			env.cpu_chk = i;
+		else
+			env.cpu_srv = i;
+	}
+	if (env.cpu_srv < 0)
+		env.cpu_chk = -1;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * The checker's namespace (this process, lo up) and the servers' behind a
+ * veth pair, so that the servers' side of every connection is not done by
+ * the checker. Both namespaces and a mount namespace are private to this
+ * process: every "ip" command below runs inside them, never on the host.
+ * Return: 0 with env.self_ns set (and env.srv_ns if the veth worked).
+ */
+static int env_init(void)
+{
+	char cmd[256], path[128];
+	int err;
+
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
+		return -errno;
+	/* sysfs mounted below must not propagate to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	lo_up();
+	env.self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (env.self_ns < 0)
+		return -errno;
+	pick_cpus();
+
+	if (unshare(CLONE_NEWNET))
+		return 0;
+	/* not O_CLOEXEC: "ip" opens /proc/self/fd/N */
+	env.srv_ns = open("/proc/self/ns/net", O_RDONLY);
+	lo_up();
+	if (env.srv_ns < 0 || setns(env.self_ns, CLONE_NEWNET)) {
+		fprintf(stderr, "bench_health: cannot return to own netns\n");
+		exit(1);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add xhc0 type veth peer name xhc1 netns "
+		 "/proc/self/fd/%d && ip addr add " CHK_ADDR
+		 "/24 dev xhc0 && ip link set xhc0 up",
+		 env.srv_ns);
+	err = system(cmd);
+	if (setns(env.srv_ns, CLONE_NEWNET))
+		exit(1);
+	if (!err)
+		err = system("ip addr add " SRV_ADDR "/24 dev xhc1 && "
+			     "ip link set xhc1 up");
+	/* Receive packets of the servers' side on the servers' CPU (RPS):
+	 * a remote backend's kernel does that work, not ours. sysfs shows
+	 * the devices of the namespace that mounts it. */
+	if (!err && env.cpu_srv >= 0 &&
+	    !mount("sysfs", "/sys", "sysfs", 0, NULL)) {
+		snprintf(path, sizeof(path), "%x", 1u << env.cpu_srv);
+		if (!write_file("/sys/class/net/xhc1/queues/rx-0/rps_cpus",
+				path))
+			env.rps = true;
+		umount2("/sys", MNT_DETACH);
+	}
+	if (setns(env.self_ns, CLONE_NEWNET))
+		exit(1);
+	if (err) {
+		close(env.srv_ns);
+		env.srv_ns = -1;
+	}
+	return 0;
 }
 
 /* --- the listeners (child process) -------------------------------------- */
@@ -141,7 +265,7 @@ static void serve(int *lfd, int n, bool http, int ready_fd)
 	}
 }
 
-static pid_t start_listeners(bool http, __u16 *ports)
+static pid_t start_listeners(bool http, bool remote, __u16 *ports)
 {
 	int lfd[N_PROBES], p[2], i;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -149,7 +273,13 @@ static pid_t start_listeners(bool http, __u16 *ports)
 	pid_t pid;
 	char c;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (remote) {
+		inet_pton(AF_INET, SRV_ADDR, &sa.sin_addr);
+		if (setns(env.srv_ns, CLONE_NEWNET))
+			return -1;
+	} else {
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
 	for (i = 0; i < N_PROBES; i++) {
 		lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (lfd[i] < 0 || bind(lfd[i], (void *)&sa, sizeof(sa)) ||
@@ -162,11 +292,14 @@ static pid_t start_listeners(bool http, __u16 *ports)
 		ports[i] = ntohs(sa.sin_port);
 		sa.sin_port = 0;
 	}
+	if (remote && setns(env.self_ns, CLONE_NEWNET))
+		exit(1);
 	if (pipe(p))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		pin(env.cpu_srv);
 		serve(lfd, N_PROBES, http, p[1]);
 		_exit(0);
 	}
@@ -210,37 +343,64 @@ static void run_for(uv_loop_t *loop, double seconds)
 	uv_run(loop, UV_RUN_NOWAIT);
 }
 
-static double cpu_s(void)
+struct cpu {
+	double user;
+	double sys;
+};
+
+static struct cpu cpu_now(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (struct cpu){
+		.user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		.sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	};
 }
 
-static int bench(enum xlb_hc_type type, double seconds, const char *suffix)
+/* "BENCH <name> total %", then the user and system parts */
+static void print_cpu(const char *name, struct cpu c0, struct cpu c1,
+		      double scale)
+{
+	double u = (c1.user - c0.user) * scale, s = (c1.sys - c0.sys) * scale;
+
+	printf("BENCH %s %.1f %%\n", name, u + s);
+	printf("BENCH %s_user %.1f %%\n", name, u);
+	printf("BENCH %s_sys %.1f %%\n", name, s);
+}
+
+struct mode {
+	const char *suffix; /* of the BENCH names */
+	const char *which; /* selected by argv[2] */
+	enum xlb_hc_type type;
+	enum xlb_hc_tcp_mode tcp_mode;
+	bool remote; /* servers behind the veth, else on loopback */
+};
+
+static int bench(const struct mode *m, double seconds)
 {
 	struct xlb_hc_opts o = { .on_result = on_result };
 	static __u16 ports[N_PROBES];
 	struct xlb_hc_cfg cfg = {
-		.type = type,
+		.type = m->type,
 		.interval_ms = INTERVAL_MS,
 		.timeout_ms = INTERVAL_MS,
 		.rise = 2,
 		.fall = 3,
+		.mode = m->tcp_mode,
 	};
 	struct bench b = {};
-	double c0, w0, c1, w1;
-	char err[256];
+	struct cpu c0, c1;
+	double w0, w1;
+	char err[256], name[64];
 	pid_t pid;
 	int i, ret = 0;
 
-	pid = start_listeners(type == XLB_HC_HTTP, ports);
+	pid = start_listeners(m->type == XLB_HC_HTTP, m->remote, ports);
 	if (pid < 0)
 		return 1;
 	uv_loop_init(&b.loop);
-	o.on_result = on_result;
 	if (xlb_hc_new(&b.loop, &o, &b.hc)) {
 		ret = 1;
 		goto out;
@@ -250,7 +410,7 @@ static int bench(enum xlb_hc_type type, double seconds, const char *suffix)
 		struct xlb_hc_target t = { .port = ports[i] };
 		struct xlb_hc_probe *p;
 
-		xlb_addr_parse("127.0.0.1", &t.backend);
+		xlb_addr_parse(m->remote ? SRV_ADDR : "127.0.0.1", &t.backend);
 		snprintf(t.name, sizeof(t.name), "bench %d", i);
 		if (xlb_hc_probe_add(b.hc, &cfg, &t, XLB_HC_DOWN, &b, &p, err,
 				     sizeof(err))) {
@@ -261,14 +421,14 @@ static int bench(enum xlb_hc_type type, double seconds, const char *suffix)
 	}
 	run_for(&b.loop, 1.0); /* warm-up: every probe has started */
 	b.results = b.failures = 0;
-	c0 = cpu_s();
+	c0 = cpu_now();
 	w0 = uv_hrtime() / 1e9;
 	run_for(&b.loop, seconds);
-	c1 = cpu_s();
+	c1 = cpu_now();
 	w1 = uv_hrtime() / 1e9;
-	printf("BENCH checks_cpu_1000%s %.1f %%\n", suffix,
-	       100.0 * (c1 - c0) / (w1 - w0));
-	printf("BENCH checks_rate_1000%s %.0f checks/s\n", suffix,
+	snprintf(name, sizeof(name), "checks_cpu_1000%s", m->suffix);
+	print_cpu(name, c0, c1, 100.0 / (w1 - w0));
+	printf("BENCH checks_rate_1000%s %.0f checks/s\n", m->suffix,
 	       b.results / (w1 - w0));
 	if (b.failures)
 		printf("# %llu of %llu checks failed, last: %s\n",
@@ -285,24 +445,33 @@ out:
 }
 
 /* CPU of 10,000 bare connect+close a second to one listener, as %. */
-static int connect_floor(void)
+static int connect_floor(bool remote)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	socklen_t sl = sizeof(sa);
+	struct cpu c0, c1;
 	__u16 port;
-	double c0, c1;
 	int i, n = 20000, l, c;
 	pid_t pid;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (remote) {
+		inet_pton(AF_INET, SRV_ADDR, &sa.sin_addr);
+		if (setns(env.srv_ns, CLONE_NEWNET))
+			return 1;
+	} else {
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l < 0 || bind(l, (void *)&sa, sizeof(sa)) || listen(l, 4096))
 		return 1;
+	if (remote && setns(env.self_ns, CLONE_NEWNET))
+		exit(1);
 	getsockname(l, (void *)&sa, &sl);
 	port = ntohs(sa.sin_port);
 	pid = fork();
 	if (pid == 0) {
+		pin(env.cpu_srv);
 		for (;;) {
 			c = accept(l, NULL, NULL);
 			if (c >= 0)
@@ -311,7 +480,7 @@ static int connect_floor(void)
 	}
 	close(l);
 	sa.sin_port = htons(port);
-	c0 = cpu_s();
+	c0 = cpu_now();
 	for (i = 0; i < n; i++) {
 		struct pollfd pfd;
 
@@ -322,32 +491,55 @@ static int connect_floor(void)
 		poll(&pfd, 1, 100);
 		close(c);
 	}
-	c1 = cpu_s();
+	c1 = cpu_now();
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	printf("BENCH tcp_connect_floor_10k %.1f %%\n",
-	       (c1 - c0) / n * 10000 * 100);
+	print_cpu(remote ? "tcp_connect_floor_10k" :
+			   "tcp_connect_floor_10k_loopback",
+		  c0, c1, 10000.0 * 100 / n);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct mode modes[] = {
+		{ "", "tcp", XLB_HC_TCP, XLB_HC_TCP_CONNECT, true },
+		{ "_loopback", "tcp", XLB_HC_TCP, XLB_HC_TCP_CONNECT, false },
+		{ "_syn", "syn", XLB_HC_TCP, XLB_HC_TCP_SYN, true },
+		{ "_syn_loopback", "syn", XLB_HC_TCP, XLB_HC_TCP_SYN, false },
+		{ "_http", "http", XLB_HC_HTTP, XLB_HC_TCP_CONNECT, true },
+	};
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	const char *which = argc > 2 ? argv[2] : "all";
+	bool all = !strcmp(which, "all");
 	int ret = 0, err;
+	size_t i;
 
 	xlb_log_init("bench_health", XLB_LOG_ERR);
 	raise_nofile();
-	err = private_netns();
+	err = env_init();
 	if (err)
 		printf("# no private network namespace (%s): using the host's "
 		       "loopback\n",
 		       strerror(-err));
-	if (!strcmp(which, "tcp") || !strcmp(which, "all")) {
-		ret |= bench(XLB_HC_TCP, seconds, "");
-		ret |= connect_floor();
+	else if (env.srv_ns < 0)
+		printf("# no veth pair: servers on loopback only\n");
+	printf("# checker on CPU %d, servers on CPU %d, server side's "
+	       "packets steered there (RPS): %s\n",
+	       env.cpu_chk, env.cpu_srv, env.rps ? "yes" : "no");
+	pin(env.cpu_chk);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		const struct mode *m = &modes[i];
+		bool tcp = m->type == XLB_HC_TCP &&
+			   m->tcp_mode == XLB_HC_TCP_CONNECT;
+
+		if (m->remote && env.srv_ns < 0)
+			continue;
+		if (!all && strcmp(which, m->which))
+			continue;
+		ret |= bench(m, seconds);
+		if (tcp)
+			ret |= connect_floor(m->remote);
 	}
-	if (!strcmp(which, "http") || !strcmp(which, "all"))
-		ret |= bench(XLB_HC_HTTP, seconds, "_http");
 	return ret;
 }

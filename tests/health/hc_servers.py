@@ -15,6 +15,8 @@ Each SPEC is KIND:PORT[:ARG] and opens one listener on A:PORT:
   flap      200 and 503 alternate every ARG seconds (from start)
   flapreq   200 and 503 alternate on every request
   udp       UDP: answers "pong:" + the datagram
+  tcpflap   a listener that is open ARG seconds, then closed (the port
+            answers SYNs with a reset) ARG seconds, and so on
 Lines go to --log, flushed at once, so the suite can read them while the
 servers run.
 """
@@ -130,6 +132,21 @@ class Echo(asyncio.DatagramProtocol):
         self.t.sendto(b"pong:" + data, addr)
 
 
+async def tcpflap(addr, port, period):
+    async def drop(reader, writer):
+        writer.close()
+
+    while True:
+        srv = await asyncio.start_server(drop, addr, port, backlog=256,
+                                         reuse_address=True)
+        log(f"tcpflap {port} open")
+        await asyncio.sleep(period)
+        srv.close()
+        await srv.wait_closed()
+        log(f"tcpflap {port} closed")
+        await asyncio.sleep(period)
+
+
 async def main():
     global LOG
     ap = argparse.ArgumentParser()
@@ -144,6 +161,9 @@ async def main():
     for spec in a.spec:
         kind, port, arg = (spec.split(":") + [None])[:3]
         port = int(port)
+        if kind == "tcpflap":
+            asyncio.create_task(tcpflap(a.addr, port, float(arg)))
+            continue
         if kind == "udp":
             await loop.create_datagram_endpoint(
                 Echo, local_addr=(a.addr, port))

@@ -26,6 +26,7 @@ PY=/usr/bin/python3
 HC_RUN=$BUILD/tests/helpers/hc_run
 CHECK="$PY $HERE/hc_check.py"
 SRV=10.77.0.2
+SRV6=fd77::2
 
 # run_hc NAME ARGS... - hc_run in the lb namespace, output in $LAB_TMP/NAME
 run_hc() {
@@ -51,6 +52,8 @@ setup() {
 	lab_link lb l0 srv s0 || return 1
 	lab_addr lb l0 10.77.0.1/24
 	lab_addr srv s0 $SRV/24
+	lab_addr lb l0 fd77::1/64
+	lab_addr srv s0 $SRV6/64
 
 	openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
 		-subj /CN=svc.example -addext subjectAltName=DNS:svc.example \
@@ -60,12 +63,29 @@ setup() {
 		--log "$LAB_TMP/srv.log" --cert "$LAB_TMP/cert.pem" \
 		--key "$LAB_TMP/key.pem" \
 		http:9100 status:9103:503 https:9443 hang:9101 hang:9102 \
-		slow:9104 garbage:9107 flap:9105:1 flapreq:9106 udp:9053
+		slow:9104 garbage:9107 flap:9105:1 flapreq:9106 udp:9053 \
+		tcpflap:9108:1
 	lab_wait 10 grep -q ready "$LAB_TMP/srv.log" || {
 		lab_log "servers did not start"
 		sed 's/^/# /' "$LAB_TMP/servers.log"
 		return 1
 	}
+	lab_bg srv servers6 $PY "$HERE/hc_servers.py" --addr $SRV6 \
+		--log "$LAB_TMP/srv6.log" http:9100
+	lab_wait 10 grep -q ready "$LAB_TMP/srv6.log" || {
+		lab_log "IPv6 servers did not start"
+		sed 's/^/# /' "$LAB_TMP/servers6.log"
+		return 1
+	}
+	# a firewall that drops SYNs to port 9109, both families
+	nsx srv nft -f - <<EOF || return 1
+table inet hcdrop {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport 9109 drop
+	}
+}
+EOF
 	HAVE_DNSMASQ=0
 	if command -v dnsmasq >/dev/null; then
 		lab_bg srv dnsmasq dnsmasq --no-daemon --no-resolv --no-hosts \
@@ -91,6 +111,69 @@ test_tcp_connect_up_and_refused() {
 		'"3 failures, last: connect: Connection refused" == status("closed")["last_change_reason"]' \
 		'status("open")["state"] == "up" and not status("open")["pending"]' \
 		'ev("exit")[0]["loop_close"] == 0'
+}
+
+# Half-open checks: a SYN-ACK is up, a reset (closed port) is down at
+# once, silence (a firewall dropping SYNs) is down at the timeout; IPv4 and
+# IPv6. The backend keeps no half-open connection: our kernel resets each
+# SYN-ACK since no socket of ours matches it.
+test_tcp_syn_up_refused_dropped() {
+	run_hc syn -d 2 \
+		-c name=open type=tcp mode=syn addr=$SRV port=9100 \
+		interval=200 rise=2 \
+		-c name=closed type=tcp mode=syn addr=$SRV port=9999 \
+		interval=200 initial=up fall=3 \
+		-c name=dropped type=tcp mode=syn addr=$SRV port=9109 \
+		interval=300 timeout=200 initial=up fall=2 \
+		-c name=open6 type=tcp mode=syn addr=$SRV6 port=9100 \
+		interval=200 rise=2 \
+		-c name=closed6 type=tcp mode=syn addr=$SRV6 port=9999 \
+		interval=200 initial=up fall=3 \
+		-c name=dropped6 type=tcp mode=syn addr=$SRV6 port=9109 \
+		interval=300 timeout=200 initial=up fall=2 || return 1
+	local half_open
+	half_open=$(nsx srv ss -Htn state syn-recv | wc -l)
+	lab_log "half-open connections left at the servers: $half_open"
+	$CHECK "$LAB_TMP/syn.json" \
+		'changes("open") == [("down", "up", True)]' \
+		'changes("open6") == [("down", "up", True)]' \
+		'fails("open") == 0 and fails("open6") == 0' \
+		'changes("closed") == [("up", "down", True)]' \
+		'changes("closed6") == [("up", "down", True)]' \
+		'errors("closed") == errors("closed6") == {"connect: Connection refused (RST to SYN)"}' \
+		'max(e["latency_us"] for e in results("closed") + results("closed6")) < 100000' \
+		'changes("dropped") == [("up", "down", True)]' \
+		'changes("dropped6") == [("up", "down", True)]' \
+		'errors("dropped") == errors("dropped6") == {"timeout after 200 ms"}' \
+		"$half_open == 0" \
+		'ev("exit")[0]["loop_close"] == 0'
+}
+
+# A port that opens and closes every second: transitions only after
+# rise/fall results in a row, never more than the flips allow.
+test_tcp_syn_flapping_respects_rise_fall() {
+	run_hc synflap -d 4.5 \
+		-c name=window type=tcp mode=syn addr=$SRV port=9108 \
+		interval=100 rise=3 fall=3 || return 1
+	flap_transitions_bounded "$LAB_TMP/synflap.json" window 3
+}
+
+# Without CAP_NET_RAW the probe is still checked, with connect(), and the
+# log says why.
+test_tcp_syn_without_cap_net_raw_falls_back() {
+	command -v capsh >/dev/null || return $LAB_SKIP
+	timeout 30 nsenter --net="/run/netns/$(nsname lb)" -- \
+		capsh --drop=cap_net_raw -- -c "exec $HC_RUN -d 1 \
+		-c name=open type=tcp mode=syn addr=$SRV port=9100 \
+		interval=200 -c name=closed type=tcp mode=syn addr=$SRV \
+		port=9999 interval=200" >"$LAB_TMP/syncap.json" \
+		2>"$LAB_TMP/syncap.err" || return 1
+	sed 's/^/# stderr: /' "$LAB_TMP/syncap.err"
+	grep -q "probe open: tcp mode syn unavailable (raw socket: Operation not permitted (needs CAP_NET_RAW)): checking with connect() instead" \
+		"$LAB_TMP/syncap.err" || return 1
+	$CHECK "$LAB_TMP/syncap.json" \
+		'changes("open") == [("down", "up", True)]' \
+		'errors("closed") == {"connect: Connection refused"}'
 }
 
 test_http_status_body_and_host() {
@@ -249,6 +332,32 @@ test_concurrency_bound_holds() {
 		'all(errors("h%d" % i) <= {"timeout after 400 ms"} for i in range(1, 13))'
 }
 
+# flap_transitions_bounded OUT.json PROBE N - PROBE (rise = fall = N)
+# changed state 2 to 5 times in 4.5 s of a 1 s flip, each change right
+# after N like results, alternating.
+flap_transitions_bounded() {
+	$PY - "$1" "$2" "$3" <<'EOF'
+import json, sys
+name, n = sys.argv[2], int(sys.argv[3])
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+res = [e for e in ev if e.get("ev") == "result" and e["probe"] == name]
+ch = [e for e in ev if e.get("ev") == "change" and e["probe"] == name
+      and e["from"] != e["to"]]
+print(f"# {name}: {len(res)} results, {len(ch)} transitions")
+ok = 2 <= len(ch) <= 5
+for c in ch:
+    before = [r["ok"] for r in res if r["t"] <= c["t"]][-n:]
+    want = c["to"] == "up"
+    if before != [want] * n:
+        print(f"# FAILED: transition at {c['t']} not after {n} like results")
+        ok = False
+for a, b in zip(ch, ch[1:]):
+    if a["to"] == b["to"]:
+        ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
 # rise/fall bound the transitions: alternating results never reach a
 # verdict; a server that flips every second changes state at most once per
 # flip, each change after rise (or fall) results in a row.
@@ -258,25 +367,7 @@ test_flapping_bounded_transitions() {
 		fall=2 \
 		-c name=window type=http addr=$SRV port=9105 interval=100 rise=3 \
 		fall=3 || return 1
-	$PY - "$LAB_TMP/flap.json" <<'EOF' || return 1
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-res = [e for e in ev if e.get("ev") == "result" and e["probe"] == "window"]
-ch = [e for e in ev if e.get("ev") == "change" and e["probe"] == "window"
-      and e["from"] != e["to"]]
-print(f"# window: {len(res)} results, {len(ch)} transitions")
-ok = 2 <= len(ch) <= 5
-for c in ch:
-    before = [r["ok"] for r in res if r["t"] <= c["t"]][-3:]
-    want = c["to"] == "up"
-    if before != [want] * 3:
-        print(f"# FAILED: transition at {c['t']} not after 3 like results")
-        ok = False
-for a, b in zip(ch, ch[1:]):
-    if a["to"] == b["to"]:
-        ok = False
-sys.exit(0 if ok else 1)
-EOF
+	flap_transitions_bounded "$LAB_TMP/flap.json" window 3 || return 1
 	$CHECK "$LAB_TMP/flap.json" \
 		'changes("perreq") == []' \
 		'status("perreq")["pending"] and status("perreq")["n_transitions"] == 0' \
@@ -403,6 +494,9 @@ setup || {
 }
 lab_run_cases \
 	test_tcp_connect_up_and_refused \
+	test_tcp_syn_up_refused_dropped \
+	test_tcp_syn_flapping_respects_rise_fall \
+	test_tcp_syn_without_cap_net_raw_falls_back \
 	test_http_status_body_and_host \
 	test_https_sni_and_verify \
 	test_udp_echo_expect_and_refused \

@@ -15,7 +15,8 @@
  *
  * Each -c starts a check; the key=value words after it describe it:
  *   name type(tcp|http|https|udp|dns|exec) addr port vip id interval
- *   timeout rise fall initial(up|down) via_vip(0|1) method path host sni
+ *   timeout rise fall initial(up|down) via_vip(0|1) mode(connect|syn)
+ *   method path host sni
  *   status(200-299/301/...) body verify(0|1) payload expect qname qtype
  *   arg (repeat: argv of exec)
  *
@@ -195,6 +196,13 @@ static int apply_kv(struct check *c, const char *kv)
 		return xlb_addr_parse(v, &c->t.backend);
 	} else if (!strcmp(k, "vip")) {
 		return xlb_addr_parse(v, &c->t.vip);
+	} else if (!strcmp(k, "mode")) {
+		if (!strcmp(v, "syn"))
+			c->cfg.mode = XLB_HC_TCP_SYN;
+		else if (!strcmp(v, "connect"))
+			c->cfg.mode = XLB_HC_TCP_CONNECT;
+		else
+			return -EINVAL;
 	} else if (!strcmp(k, "initial")) {
 		c->initial = !strcmp(v, "up") ? XLB_HC_UP : XLB_HC_DOWN;
 	} else if (!strcmp(k, "method")) {

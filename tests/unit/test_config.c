@@ -180,6 +180,9 @@ static const char rich[] =
 	"    command: [/bin/sh, -c, 'exit 0 # not a comment', '*', '&x']\n"
 	"  - name: t\n"
 	"    type: tcp\n"
+	"  - name: s\n"
+	"    type: tcp\n"
+	"    mode: syn\n"
 	"bgp:\n"
 	"  bird_socket: /tmp/bird.ctl\n"
 	"  include_file: /tmp/inc.conf\n"
@@ -225,6 +228,8 @@ static void test_roundtrip(void **state)
 	h = xlb_cfg_find_check(c, "e");
 	assert_int_equal(h->argc, 5);
 	assert_string_equal(h->argv[2], "exit 0 # not a comment");
+	assert_int_equal(xlb_cfg_find_check(c, "t")->mode, XLB_HC_TCP_CONNECT);
+	assert_int_equal(xlb_cfg_find_check(c, "s")->mode, XLB_HC_TCP_SYN);
 	assert_int_equal(c->vips[0].ring_size, 1021);
 	roundtrip(c);
 
@@ -538,6 +543,16 @@ static const struct bad {
 	  "absolute path" },
 	{ BASE "health_checks:\n  - name: a\n    type: udp\n",
 	  "t.yaml:6:5: health check 'a': udp checks need payload" },
+	{ BASE "health_checks:\n  - name: a\n    type: tcp\n"
+	       "    mode: half-open\n",
+	  "t.yaml:8:11: mode: 'half-open' is not one of connect, syn" },
+	{ BASE "health_checks:\n  - name: a\n    type: http\n"
+	       "    mode: syn\n",
+	  "t.yaml:8:5: health check 'a': mode is only for tcp checks" },
+	{ BASE "health_checks:\n  - name: a\n    type: tcp\n"
+	       "    via_vip: true\n    mode: syn\n",
+	  "t.yaml:9:11: health check 'a': mode syn cannot follow the data "
+	  "path (via_vip); use mode connect" },
 	{ BASE "health_checks:\n  - name: a\n    type: dns\n"
 	       "    query_name: x.\n    query_type: BOGUS\n",
 	  "t.yaml:9:17: query_type: 'BOGUS' is not a DNS type (A, AAAA, NS, "

@@ -321,7 +321,8 @@ static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
 	      SAME_STR(method) && SAME_STR(path) && SAME_STR(host) &&
 	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
 	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
-	      SAME_STR(query_name) && SAME(query_type) && SAME(argc)))
+	      SAME_STR(query_name) && SAME(query_type) && SAME(argc) &&
+	      SAME(mode)))
 		return false;
 	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
 		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
@@ -762,6 +763,8 @@ static const char *hc_misplaced(const struct xlb_hc_cfg *h)
 		return "command";
 	if (h->type == XLB_HC_EXEC && h->via_vip)
 		return "via_vip";
+	if (h->type != XLB_HC_TCP && h->mode)
+		return "mode";
 	return NULL;
 }
 
@@ -784,6 +787,7 @@ const char *xlb_hc_field_types(const char *field)
 		{ "query_type", "dns" },
 		{ "command", "exec" },
 		{ "via_vip", "all but exec" },
+		{ "mode", "tcp" },
 	};
 	size_t i;
 
@@ -904,6 +908,20 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 					"health check '%s': status range %u-%u is backwards",
 					h->name, r->lo, r->hi);
 		}
+		break;
+	case XLB_HC_TCP:
+		xlb_cfg_at(e, false, "health_checks/%zu/mode", k);
+		if (h->mode != XLB_HC_TCP_CONNECT && h->mode != XLB_HC_TCP_SYN)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': mode must be connect or syn",
+				h->name);
+		/* the raw socket's SYN cannot carry a per-backend mark */
+		if (h->mode == XLB_HC_TCP_SYN && h->via_vip)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': mode syn cannot follow the data path (via_vip); use mode connect",
+				h->name);
 		break;
 	case XLB_HC_UDP:
 		xlb_cfg_at(e, false, "health_checks/%zu", k);

@@ -55,6 +55,16 @@ enum xlb_admin_state {
 	XLB_ADMIN_DOWN,
 };
 
+/**
+ * enum xlb_hc_tcp_mode - how a tcp check tests the port
+ * @XLB_HC_TCP_CONNECT: a full connect(), closed with a reset
+ * @XLB_HC_TCP_SYN: half-open: a SYN from a raw socket; SYN-ACK = up
+ */
+enum xlb_hc_tcp_mode {
+	XLB_HC_TCP_CONNECT = 0,
+	XLB_HC_TCP_SYN,
+};
+
 /** struct xlb_status_range - accepted HTTP status codes lo..hi inclusive */
 struct xlb_status_range {
 	__u16 lo;
@@ -87,6 +97,7 @@ struct xlb_status_range {
  * @argv: exec command and arguments; the backend address and port are in
  *        the environment as XLB_BACKEND and XLB_PORT
  * @argc: entries in @argv
+ * @mode: tcp checks: enum xlb_hc_tcp_mode (default connect)
  */
 struct xlb_hc_cfg {
 	char name[XLB_NAME_MAX];
@@ -111,6 +122,7 @@ struct xlb_hc_cfg {
 	__u16 query_type;
 	char argv[XLB_ARGV_MAX][XLB_STR_MAX];
 	size_t argc;
+	enum xlb_hc_tcp_mode mode;
 };
 
 /**

@@ -102,6 +102,7 @@ struct y_check {
 	char *query_type;
 	char **command;
 	unsigned int command_count;
+	char *mode;
 };
 
 struct y_bgp {
@@ -227,6 +228,7 @@ static const cyaml_schema_field_t check_fields[] = {
 	STR("query_type", OPT, struct y_check, query_type),
 	LIST("command", OPT | CYAML_FLAG_FLOW, struct y_check, command,
 	     &str_entry),
+	STR("mode", OPT, struct y_check, mode),
 	CYAML_FIELD_END,
 };
 
@@ -948,6 +950,7 @@ static const struct {
 	HT(query_name, 1u << XLB_HC_DNS),
 	HT(query_type, 1u << XLB_HC_DNS),
 	HT(command, 1u << XLB_HC_EXEC),
+	HT(mode, 1u << XLB_HC_TCP),
 #undef HT
 #undef HTTP
 };
@@ -1085,6 +1088,15 @@ static int cv_check(const struct y_check *y, struct xlb_hc_cfg *h,
 				"query_type: '%.64s' is not a DNS type (A, AAAA, NS, MX, TXT, SOA, CNAME or 1..65535)",
 				y->query_type);
 		h->query_type = (__u16)t;
+	}
+	if (y->mode) {
+		static const char *const modes[] = { "connect", "syn", NULL };
+
+		AT("health_checks/%u/mode", k);
+		err = cv_enum(e, "mode", y->mode, modes, &t);
+		if (err)
+			return err;
+		h->mode = (enum xlb_hc_tcp_mode)t;
 	}
 	return cv_check_lists(y, h, k, e);
 }
@@ -1598,6 +1610,8 @@ static void dump_check(struct pool *pl, const struct xlb_hc_cfg *h,
 		y->sni = pool_opt(pl, h->sni);
 		y->tls_verify = dump_bool(pl, h->tls_verify);
 	}
+	if (h->type == XLB_HC_TCP && h->mode == XLB_HC_TCP_SYN)
+		y->mode = pool_str(pl, "syn");
 	if (h->type == XLB_HC_UDP) {
 		y->payload = pool_str(pl, h->payload);
 		y->expect = pool_opt(pl, h->expect);

@@ -81,7 +81,7 @@ static __u64 now_ms(void)
 }
 
 /* xorshift64*: jitter needs spread, not secrecy */
-static __u64 rng_next(struct xlb_hc *hc)
+__u64 hc_rand(struct xlb_hc *hc)
 {
 	__u64 x = hc->rng;
 
@@ -139,6 +139,7 @@ const char *xlb_hc_type_name(enum xlb_hc_type t)
 
 static const struct hc_check_ops *ops_for(enum xlb_hc_type t)
 {
+	/* tcp mode syn: probe_ops() */
 	switch (t) {
 	case XLB_HC_TCP:
 		return &hc_tcp_ops;
@@ -154,6 +155,11 @@ static const struct hc_check_ops *ops_for(enum xlb_hc_type t)
 	default:
 		return NULL;
 	}
+}
+
+static const struct hc_check_ops *probe_ops(const struct xlb_hc_probe *p)
+{
+	return p->use_syn ? &hc_syn_ops : ops_for(p->cfg.type);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -190,6 +196,20 @@ int xlb_hc_cfg_check(const struct xlb_hc_cfg *cfg, char *err, size_t errlen)
 		return fail(err, errlen, "check %s: type %s has nothing to run",
 			    n, xlb_hc_type_name(cfg->type));
 	switch (cfg->type) {
+	case XLB_HC_TCP:
+		if (cfg->mode != XLB_HC_TCP_CONNECT &&
+		    cfg->mode != XLB_HC_TCP_SYN)
+			return fail(err, errlen,
+				    "check %s: tcp mode must be connect or syn",
+				    n);
+		/* The SYN leaves from one shared raw socket: it cannot
+		 * carry a per-backend mark. */
+		if (cfg->mode == XLB_HC_TCP_SYN && cfg->via_vip)
+			return fail(err, errlen,
+				    "check %s: tcp mode syn cannot follow the "
+				    "data path (via_vip); use mode connect",
+				    n);
+		break;
 	case XLB_HC_EXEC:
 		/* A child's packets cannot carry the probe mark: SO_MARK is
 		 * per socket and the child opens its own. */
@@ -324,6 +344,7 @@ void xlb_hc_close(struct xlb_hc *hc)
 		hc->curl_cleanup_pending = true;
 	else
 		hc_curl_close(hc);
+	hc_syn_close(hc);
 	hc_unref(hc);
 }
 
@@ -415,7 +436,7 @@ static void run_cancel(struct hc_run *r)
 static void run_start(struct xlb_hc_probe *p)
 {
 	struct xlb_hc *hc = p->hc;
-	const struct hc_check_ops *ops = ops_for(p->cfg.type);
+	const struct hc_check_ops *ops = probe_ops(p);
 	struct hc_run *r;
 
 	r = calloc(1, ops->size);
@@ -605,6 +626,38 @@ static void record(struct xlb_hc_probe *p, const struct xlb_hc_result *res)
 
 /* --- probes ------------------------------------------------------------- */
 
+/*
+ * tcp mode syn needs raw sockets (CAP_NET_RAW). Without them the probe is
+ * still checked, with connect(), and the log says why: a missing
+ * capability must not leave backends unchecked.
+ */
+static int probe_set_syn(struct xlb_hc_probe *p, const struct xlb_hc_cfg *cfg)
+{
+	char why[96];
+	bool want = cfg->type == XLB_HC_TCP && cfg->mode == XLB_HC_TCP_SYN;
+	int af = p->t.backend.family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
+	int ret;
+
+	if (!want) {
+		p->use_syn = false;
+		return 0;
+	}
+	ret = hc_syn_init(p->hc);
+	if (ret)
+		return ret;
+	if (hc_syn_ready(p->hc, af, why, sizeof(why))) {
+		if (p->use_syn || !p->syn_warned)
+			pr_err("%s: tcp mode syn unavailable (%s): checking "
+			       "with connect() instead",
+			       p->t.name, why);
+		p->syn_warned = true;
+		p->use_syn = false;
+		return 0;
+	}
+	p->use_syn = true;
+	return 0;
+}
+
 static void probe_put(struct xlb_hc_probe *p)
 {
 	struct xlb_hc *hc = p->hc;
@@ -643,7 +696,7 @@ static void probe_schedule(struct xlb_hc_probe *p)
 {
 	__u32 iv = interval_ms(&p->cfg);
 
-	uv_timer_start(&p->timer, probe_tick, rng_next(p->hc) % iv, iv);
+	uv_timer_start(&p->timer, probe_tick, hc_rand(p->hc) % iv, iv);
 }
 
 static void probe_unqueue(struct xlb_hc_probe *p)
@@ -681,9 +734,14 @@ int xlb_hc_probe_add(struct xlb_hc *hc, const struct xlb_hc_cfg *cfg,
 	if (!p)
 		return -ENOMEM;
 	p->hc = hc;
-	p->cfg = *cfg;
 	p->t = *t;
 	p->t.name[sizeof(p->t.name) - 1] = '\0';
+	ret = probe_set_syn(p, cfg);
+	if (ret) {
+		free(p);
+		return fail(err, errlen, "%s: %s", t->name, strerror(-ret));
+	}
+	p->cfg = *cfg;
 	p->user = user;
 	xlb_hsm_init(&p->sm, initial, cfg->rise, cfg->fall);
 	link_init(&p->queue);
@@ -713,6 +771,11 @@ int xlb_hc_probe_update(struct xlb_hc_probe *p, const struct xlb_hc_cfg *cfg,
 	if ((cfg->type == XLB_HC_HTTP || cfg->type == XLB_HC_HTTPS) &&
 	    hc_curl_init(p->hc))
 		return fail(err, errlen, "%s: cannot start libcurl", p->t.name);
+	/* any mode change restarts the schedule below: the running check
+	 * (of the old mode) is cancelled before the next one starts */
+	ret = probe_set_syn(p, cfg);
+	if (ret)
+		return fail(err, errlen, "%s: %s", p->t.name, strerror(-ret));
 	/* Bytewise: an unchanged config (as xlbd re-applies on reload) must
 	 * not restart the schedule. */
 	/* Configs are zeroed before they are filled (calloc, memset, = {0}),

@@ -52,6 +52,10 @@ struct xlb_hc_probe {
 	struct hc_probe_link queue; /* in hc->queue while waiting */
 	bool queued;
 	bool deleted;
+	bool use_syn; /* tcp mode syn, and the raw socket works */
+	bool syn_warned; /* said once why it does not */
+	__be32 syn_src4; /* IPv4 syn: cached source address */
+	__u16 syn_src_left; /* checks before it is looked up again */
 	int refs; /* timer handle, run, creator */
 	struct xlb_hc_status st;
 };
@@ -83,6 +87,8 @@ struct xlb_hc {
 	bool curl_timer_init;
 	int curl_depth; /* inside curl_multi_socket_action() */
 	bool curl_cleanup_pending;
+	/* raw sockets of tcp mode syn, opened with the first such check */
+	struct hc_syn *syn;
 };
 
 /* --- engine services for the check types ------------------------------ */
@@ -129,6 +135,16 @@ extern const struct hc_check_ops hc_udp_ops;
 extern const struct hc_check_ops hc_dns_ops;
 extern const struct hc_check_ops hc_http_ops;
 extern const struct hc_check_ops hc_exec_ops;
+extern const struct hc_check_ops hc_syn_ops;
+
+/* Raw sockets of tcp mode syn (health_syn.c): opened once per engine;
+ * hc_syn_ready() says whether family @af can be used, and why not. */
+int hc_syn_init(struct xlb_hc *hc);
+int hc_syn_ready(const struct xlb_hc *hc, int af, char *err, size_t errlen);
+void hc_syn_close(struct xlb_hc *hc);
+
+/* the engine's random numbers (xorshift: spread, not secrecy) */
+__u64 hc_rand(struct xlb_hc *hc);
 
 /* The engine's curl multi: created on demand, freed with the engine. */
 int hc_curl_init(struct xlb_hc *hc);
