@@ -422,6 +422,31 @@ static void test_concurrency_bound(void **state)
 	}
 }
 
+/*
+ * timeout == interval: the check's timeout and the next tick fall in the
+ * same millisecond. The tick must not be lost, or a dead backend is checked
+ * only every other interval and takes twice as long to go down.
+ */
+static void test_timeout_equal_interval(void **state)
+{
+	struct xlb_hc_cfg c = cfg_of(XLB_HC_HTTP);
+	struct xlb_hc_status st;
+	struct xlb_hc_probe *p;
+	struct fx *f = *state;
+
+	c.interval_ms = 100;
+	c.timeout_ms = 100;
+	c.fall = 3;
+	p = add(f, &c, f->hang_port, XLB_HC_UP);
+	run_for(f, 1050);
+	xlb_hc_probe_status(p, &st);
+	/* first tick within 100 ms, then one every 100 ms: 9 or 10 checks
+	 * have finished by 1050 ms (5 if every other tick were lost) */
+	assert_true(st.n_fail >= 8);
+	assert_int_equal(st.state, XLB_HC_DOWN);
+	assert_string_equal(st.last_error, "timeout after 100 ms");
+}
+
 static void test_update_keeps_state(void **state)
 {
 	struct xlb_hc_cfg c = cfg_of(XLB_HC_TCP), n;
@@ -544,6 +569,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrency_bound, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_timeout_equal_interval,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_keeps_state, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_exec_and_initial_up, setup,

@@ -8,8 +8,10 @@
  * Each probe has a repeating timer. Its first expiry is drawn at random
  * within the first interval so that probes added together (xlbd starts them
  * all at once) spread over the interval instead of firing together. When
- * the timer fires and the previous check is still running or queued, the
- * interval is skipped and counted rather than piling up checks.
+ * the timer fires and the previous check is still running, the next check
+ * starts as soon as it ends (one owed at most); further ticks, or a tick
+ * while the check waits in the queue, are skipped and counted rather than
+ * piling up checks.
  *
  * A check starts at once if fewer than max_inflight are running, otherwise
  * its probe waits in a FIFO queue; a slot is given back only when every
@@ -356,6 +358,7 @@ void xlb_hc_stats(const struct xlb_hc *hc, struct xlb_hc_stats *st)
 /* --- runs --------------------------------------------------------------- */
 
 static void probe_put(struct xlb_hc_probe *p);
+static void probe_go(struct xlb_hc_probe *p);
 static void dispatch(struct xlb_hc *hc);
 static void record(struct xlb_hc_probe *p, const struct xlb_hc_result *res);
 
@@ -374,6 +377,11 @@ void hc_run_release(struct hc_run *r)
 	p->run = NULL;
 	free(r);
 	hc->stats.inflight--;
+	if (p->due) {
+		p->due = false;
+		if (!p->deleted && !hc->closing)
+			probe_go(p);
+	}
 	/* The probe may hold the engine's last reference. */
 	hc_ref(hc);
 	probe_put(p);
@@ -673,15 +681,11 @@ static void probe_timer_closed(uv_handle_t *h)
 	probe_put(h->data);
 }
 
-static void probe_tick(uv_timer_t *t)
+/* Start @p's check now, or queue it behind the concurrency bound. */
+static void probe_go(struct xlb_hc_probe *p)
 {
-	struct xlb_hc_probe *p = t->data;
 	struct xlb_hc *hc = p->hc;
 
-	if (p->run || p->queued) {
-		p->st.n_skipped++;
-		return;
-	}
 	if (hc->stats.inflight < hc->o.max_inflight) {
 		run_start(p);
 		return;
@@ -690,6 +694,29 @@ static void probe_tick(uv_timer_t *t)
 	p->queued = true;
 	if (++hc->stats.queued > hc->stats.queued_max)
 		hc->stats.queued_max = hc->stats.queued;
+}
+
+/*
+ * A tick that finds the previous check still running is owed, once: the
+ * next check starts as soon as that one ends. With timeout == interval the
+ * timeout and the next tick are due in the same millisecond and the tick
+ * runs first; skipping it would check a dead backend only every other
+ * interval and double the time to take it out. Further ticks while one is
+ * owed are skipped and counted.
+ */
+static void probe_tick(uv_timer_t *t)
+{
+	struct xlb_hc_probe *p = t->data;
+
+	if (p->run && !p->due) {
+		p->due = true;
+		return;
+	}
+	if (p->run || p->queued) {
+		p->st.n_skipped++;
+		return;
+	}
+	probe_go(p);
 }
 
 static void probe_schedule(struct xlb_hc_probe *p)
@@ -795,6 +822,7 @@ int xlb_hc_probe_update(struct xlb_hc_probe *p, const struct xlb_hc_cfg *cfg,
 	/* Anything else may change what a check means: a result of the old
 	 * check must not count for the new one. */
 	probe_unqueue(p);
+	p->due = false;
 	run_cancel(p->run);
 	probe_schedule(p);
 	return 0;

@@ -132,7 +132,7 @@ struct xlb_hc_opts {
  * @n_fail: failures since the probe was added
  * @n_transitions: state changes since the probe was added
  * @n_skipped: intervals skipped because the previous check was still
- *             running or queued
+ *             running (beyond the one owed tick) or queued
  */
 struct xlb_hc_status {
 	enum xlb_hc_state state;

@@ -52,6 +52,7 @@ struct xlb_hc_probe {
 	struct hc_probe_link queue; /* in hc->queue while waiting */
 	bool queued;
 	bool deleted;
+	bool due; /* a tick came while the check ran: start when it ends */
 	bool use_syn; /* tcp mode syn, and the raw socket works */
 	bool syn_warned; /* said once why it does not */
 	__be32 syn_src4; /* IPv4 syn: cached source address */
