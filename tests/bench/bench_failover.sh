@@ -14,7 +14,11 @@
 # PoP sends to be1. Each round kills be1's listener at T0 and takes the
 # timestamp of the last packet to be1 after T0; failover_ms = last - T0.
 # Kernel capture timestamps and date(1) both read CLOCK_REALTIME.
-# Prints the median of ROUNDS rounds; asserts nothing about the time.
+#
+# BENCH failover_ms_silent: the same, but be1 goes silent instead (an nft
+# rule in be1 drops everything it receives, as a host that lost power or
+# its link): every check then fails by its timeout, not by a refusal.
+# Prints the median of ROUNDS rounds each; asserts nothing about the time.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$LAB_ROOT/tests/netns/lab.sh"
 
@@ -66,39 +70,78 @@ lab_wait 10 up 1 && lab_wait 10 up 2 || {
 	exit 1
 }
 
-results=()
-for r in $(seq "$ROUNDS"); do
-	cap=$LAB_TMP/cap$r
-	lab_bg rt "tcpdump-$r" tcpdump -i b1 -nn -tt -U --immediate-mode \
-		-w "$cap.pcap" 'ip proto 4'
-	cap_pid=$LAB_LAST_PID
-	lab_wait 10 grep -q "listening on" "$LAB_TMP/tcpdump-$r.log"
-	lab_bg cl "stream-$r" "$LAB_PY" "$LAB_TRAFFIC" stream --vip "$VIP4" \
-		--flows 64 --interval 0.001 --duration 3 \
-		--sport-base $((20000 + r * 100))
-	stream_pid=$LAB_LAST_PID
-	sleep 1
-	eval "lp=\$LISTEN_PID_1"
-	t0=$(date +%s%N)
-	lab_stop "$lp"
-	# the stream runs on for about 2 s after the kill
-	lab_wait 10 sh -c "! kill -0 $stream_pid 2>/dev/null"
-	lab_stop "$cap_pid"
-	last=$(tcpdump -nn -tt -r "$cap.pcap" 2>/dev/null | tail -1 |
-		awk '{print $1}')
-	n=$(tcpdump -nn -r "$cap.pcap" 2>/dev/null | wc -l)
-	if [ -z "$last" ]; then
-		echo "# round $r: no packets to be1 captured" >&2
-		exit 1
-	fi
-	ms=$("$LAB_PY" -c "print(round(($last * 1e9 - $t0) / 1e6, 1))")
-	echo "# round $r: $n packets to be1, last one ${ms} ms after the kill"
-	results+=("$ms")
-	start_listener 1 || exit 1
-	lab_wait 10 up 1 || { echo "# be1 did not come back" >&2; exit 1; }
-	sleep 0.5
-done
-median=$(printf '%s\n' "${results[@]}" | sort -n |
-	awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "# failover_ms: rounds ${results[*]}"
-echo "BENCH failover_ms $median ms"
+# fail_be1 KIND / heal_be1 KIND: kill (the listener dies) or silent (be1
+# drops everything it receives)
+fail_be1() {
+	local lp
+	case $1 in
+	kill)
+		eval "lp=\$LISTEN_PID_1"
+		lab_stop "$lp"
+		;;
+	silent)
+		nsx be1 nft -f - <<NFT
+table inet xlbsilent {
+	chain input { type filter hook input priority 0; policy drop; }
+}
+NFT
+		;;
+	esac
+}
+heal_be1() {
+	case $1 in
+	kill) start_listener 1 ;;
+	silent) nsx be1 nft delete table inet xlbsilent ;;
+	esac
+}
+
+# measure KIND NAME BASE: ROUNDS rounds, prints BENCH NAME. Each round's
+# flows are new (source ports from BASE): a flow that moved off be1 stays
+# on its new backend when be1 comes back.
+measure() {
+	local kind=$1 name=$2 base=$3 r cap cap_pid stream_pid t0 last n ms
+	local median
+	local results=()
+	for r in $(seq "$ROUNDS"); do
+		cap=$LAB_TMP/cap-$kind-$r
+		lab_bg rt "tcpdump-$kind-$r" tcpdump -i b1 -nn -tt -U \
+			--immediate-mode -w "$cap.pcap" 'ip proto 4'
+		cap_pid=$LAB_LAST_PID
+		lab_wait 10 grep -q "listening on" \
+			"$LAB_TMP/tcpdump-$kind-$r.log"
+		lab_bg cl "stream-$kind-$r" "$LAB_PY" "$LAB_TRAFFIC" stream \
+			--vip "$VIP4" --flows 64 --interval 0.001 --duration 3 \
+			--sport-base $((base + r * 100))
+		stream_pid=$LAB_LAST_PID
+		sleep 1
+		t0=$(date +%s%N)
+		fail_be1 "$kind" || return 1
+		# the stream runs on for about 2 s after the failure
+		lab_wait 10 sh -c "! kill -0 $stream_pid 2>/dev/null"
+		lab_stop "$cap_pid"
+		last=$(tcpdump -nn -tt -r "$cap.pcap" 2>/dev/null | tail -1 |
+			awk '{print $1}')
+		n=$(tcpdump -nn -r "$cap.pcap" 2>/dev/null | wc -l)
+		if [ -z "$last" ]; then
+			echo "# $name round $r: no packets to be1 captured" >&2
+			return 1
+		fi
+		ms=$("$LAB_PY" -c "print(round(($last * 1e9 - $t0) / 1e6, 1))")
+		echo "# $name round $r: $n packets to be1, last one ${ms} ms after the failure"
+		results+=("$ms")
+		heal_be1 "$kind" || return 1
+		lab_wait 10 up 1 || { echo "# be1 did not come back" >&2; return 1; }
+		sleep 0.5
+	done
+	median=$(printf '%s\n' "${results[@]}" | sort -n |
+		awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	echo "# $name: rounds ${results[*]}"
+	echo "BENCH $name $median ms"
+}
+
+measure kill failover_ms 20000 || exit 1
+if command -v nft >/dev/null; then
+	measure silent failover_ms_silent 30000 || exit 1
+else
+	echo "# failover_ms_silent: nft not installed, not measured"
+fi
