@@ -38,6 +38,7 @@
  * logs why and runs the probe as a connect check (health.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,11 @@ static int fam_fail(struct hc_syn_fam *f, const char *what)
 	return -f->err;
 }
 
+_Static_assert(offsetof(struct sockaddr_in, sin_port) == sizeof(sa_family_t) &&
+		       offsetof(struct sockaddr_in6, sin6_port) ==
+			       sizeof(sa_family_t),
+	       "the port follows the family in both address types");
+
 static int fam_open(struct hc_syn_fam *f)
 {
 	struct sock_filter prog[HC_SYN_FILTER_MAX];
@@ -137,6 +143,7 @@ static int fam_open(struct hc_syn_fam *f)
 	socklen_t sl = f->af == AF_INET ? sizeof(struct sockaddr_in) :
 					  sizeof(struct sockaddr_in6);
 	int i, n, one = 1, rcv = HC_SYN_RCVBUF, csum = 16;
+	__be16 port = 0;
 
 	/* reserve the ports first: the filter names them */
 	for (i = 0; i < HC_SYN_PORTS; i++) {
@@ -153,10 +160,11 @@ static int fam_open(struct hc_syn_fam *f)
 			return fam_fail(f, "bind");
 		if (getsockname(f->resv[i], (struct sockaddr *)&ss, &sl))
 			return fam_fail(f, "getsockname");
-		f->ports[i] =
-			ntohs(f->af == AF_INET ?
-				      ((struct sockaddr_in *)&ss)->sin_port :
-				      ((struct sockaddr_in6 *)&ss)->sin6_port);
+		/* both sockaddr_in and sockaddr_in6 keep the port right after
+		 * the family */
+		memcpy(&port, (const char *)&ss + sizeof(sa_family_t),
+		       sizeof(port));
+		f->ports[i] = ntohs(port);
 		memset(&ss, 0, sizeof(ss));
 	}
 	f->raw = socket(f->af, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -273,7 +281,7 @@ static void flush_family(struct hc_syn *s, struct hc_syn_fam *f)
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} cm[HC_SYN_BATCH];
-	struct hc_syn_run *runs[HC_SYN_BATCH];
+	struct hc_syn_run *runs[HC_SYN_BATCH] = { NULL };
 	struct mmsghdr m[HC_SYN_BATCH];
 	struct iovec iov[HC_SYN_BATCH];
 	int i, n = 0, k, sent;
@@ -297,6 +305,7 @@ static void flush_family(struct hc_syn *s, struct hc_syn_fam *f)
 								 c->src4 };
 				struct cmsghdr *cmh;
 
+				memset(&cm[n], 0, sizeof(cm[n]));
 				h->msg_control = cm[n].buf;
 				h->msg_controllen = sizeof(cm[n].buf);
 				cmh = CMSG_FIRSTHDR(h);
@@ -342,7 +351,7 @@ static void flush_cb(uv_prepare_t *h)
 /* IPv4: the source address the kernel routes @c's SYN from */
 static int src4_lookup(struct hc_syn_fam *f, struct hc_syn_run *c)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa = { 0 };
 	socklen_t sl = sizeof(sa);
 
 	if (connect(f->udp, (struct sockaddr *)&c->dst, c->dlen) ||
