@@ -207,10 +207,93 @@ test_non_vip_traffic_to_the_pop_works() {
 		"ip -n $(nsname pop1) link show eth0 | grep -q 'prog/xdp'"
 }
 
+# health checks that follow the data path: be2's decapsulator is removed.
+# A check of be2's own address cannot tell (the host and its server are
+# fine); a via_vip check, encapsulated like client traffic, fails, takes be2
+# out of the VIP, and puts it back once the decapsulator returns.
+test_via_vip_check_sees_a_removed_decapsulator() {
+	local saved=$LAB_TMP/pop1.yaml.before-viavip rc=0
+	cp "$LAB_TMP/pop1.yaml" "$saved" || return 1
+	"$LAB_PY" - "$LAB_TMP/pop1.yaml" <<'PY' || return 1
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+i = lines.index("vips:")
+checks = """health_checks:
+  - name: path
+    type: tcp
+    port: 80
+    via_vip: true
+    interval_ms: 200
+    timeout_ms: 200
+    rise: 2
+    fall: 2
+  - name: own
+    type: tcp
+    port: 80
+    interval_ms: 200
+    timeout_ms: 200
+    rise: 2
+    fall: 2""".split("\n")
+open(p, "w").write("\n".join(lines[:i] + checks + lines[i:]))
+PY
+	{
+		xpop 1 reload &&
+			xpop 1 vip set "$VIP4:80/tcp" --health-check path &&
+			xpop 1 vip set "$VIP4:7/tcp" --health-check own
+	} || rc=1
+	[ $rc = 0 ] && via_vip_case || rc=1
+	# back to the configuration before the case, whatever happened
+	nsx be2 "$LAB_XLBCTL" backend-host setup --iface eth0 \
+		--pin-dir "/sys/fs/bpf/xlb-$LAB_P-be2" \
+		--vip "$VIP4" --vip "$VIP6" >/dev/null 2>&1
+	cp "$saved" "$LAB_TMP/pop1.yaml" && xpop 1 reload >/dev/null || rc=1
+	return $rc
+}
+
+# be_health VIP ADDR - "state:check" of ADDR's health in xlbctl backend show
+be_health() {
+	xpop 1 -j backend show "$1" | "$LAB_PY" -c '
+import json, sys
+for b in json.load(sys.stdin):
+    if b["address"] == sys.argv[1]:
+        h = b.get("health", {})
+        print("%s:%s" % (h.get("state"), h.get("check")))' "$2"
+}
+
+be_health_is() { [ "$(be_health "$1" "$2")" = "$3" ]; }
+
+via_vip_case() {
+	local b ip2
+	ip2=$(be4 2)
+	for b in 1 2 3; do
+		check "be$b up by the via_vip check" \
+			lab_wait 15 be_health_is "$VIP4:80/tcp" "$(be4 $b)" up:path ||
+			return 1
+	done
+	check "be2 up by its own-address check" \
+		lab_wait 15 be_health_is "$VIP4:7/tcp" "$ip2" up:own || return 1
+	# remove be2's decapsulator only: host, addresses and servers stay
+	ip -n "$(nsname be2)" link set dev eth0 xdp off || return 1
+	check "via_vip check takes be2 out" \
+		lab_wait 10 be_health_is "$VIP4:80/tcp" "$ip2" down:path || return 1
+	xpop 1 backend show "$VIP4:80/tcp" | sed 's/^/# /'
+	check "own-address check still says be2 is up" \
+		be_health_is "$VIP4:7/tcp" "$ip2" up:own || return 1
+	http_check "$VIP4" 120 45000 "be1 be3" || return 1
+	nsx be2 "$LAB_XLBCTL" backend-host setup --iface eth0 \
+		--pin-dir "/sys/fs/bpf/xlb-$LAB_P-be2" \
+		--vip "$VIP4" --vip "$VIP6" || return 1
+	check "be2 back once its decapsulator is" \
+		lab_wait 15 be_health_is "$VIP4:80/tcp" "$ip2" up:path || return 1
+	http_check "$VIP4" 120 46000 "be1 be2 be3"
+}
+
 setup || exit 1
 lab_run_cases test_http_ipv4_is_balanced test_http_ipv6_is_balanced \
 	test_udp_through_the_vip test_long_lived_tcp_survives_changes \
 	test_removed_backend_gets_no_new_flows \
 	test_draining_keeps_open_connections \
-	test_non_vip_traffic_to_the_pop_works
+	test_non_vip_traffic_to_the_pop_works \
+	test_via_vip_check_sees_a_removed_decapsulator
 exit $LAB_FAILED
