@@ -73,6 +73,7 @@ struct vip_rt {
 	struct be_rt **bes;
 	size_t n_bes;
 	bool servable;
+	bool hc_dirty; /* a backend changed health: sync before the loop polls */
 	char name[80];
 };
 
