@@ -87,21 +87,13 @@ static void on_change(struct xlb_hc_probe *p, const struct xlb_hc_change *c,
 {
 	struct xlbd *d = hc_daemon;
 	struct be_rt *b = user;
-	char as[XLB_ADDR_STRLEN];
-	bool was_pending = b->health_pending;
 
+	/* the engine has logged the change with its reason, under the
+	 * probe's name ("vip V: backend B") */
 	(void)p;
 	b->health_up = c->to == XLB_HC_UP;
 	if (c->first)
 		b->health_pending = false;
-	if (c->from != c->to)
-		pr_info("vip %s: backend %s: %s (%s)", b->vip->name,
-			xlb_addr_str(&b->cfg.addr, as),
-			c->to == XLB_HC_UP ? "up" : "down", c->reason);
-	else if (was_pending)
-		pr_info("vip %s: backend %s: first checks: %s (%s)",
-			b->vip->name, xlb_addr_str(&b->cfg.addr, as),
-			c->to == XLB_HC_UP ? "up" : "down", c->reason);
 	b->vip->hc_dirty = true;
 	if (!d->health->flush_on) {
 		uv_prepare_start(d->health->flush, flush_cb);
