@@ -3,14 +3,18 @@
  * DOC: logging to stderr
  *
  * Lines go to stderr (journald picks them up under systemd), each prefixed
- * with the program name and level. libbpf's messages are demoted to debug
- * so an operator sees only what they can act on.
+ * with the program name and level. libbpf's and libxdp's messages are
+ * demoted to debug so an operator sees only what they can act on (libxdp
+ * says "Compatibility check for dispatcher program failed" on every attach
+ * where the kernel refuses its dispatcher; the attach code reports the
+ * outcome itself).
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "log.h"
 
@@ -37,11 +41,29 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	char buf[1024];
+	size_t n;
+
+	(void)level;
+	if (log_level < XLB_LOG_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	xlb_log(XLB_LOG_DEBUG, "libxdp: %s", buf);
+	return 0;
+}
+
 void xlb_log_init(const char *prog, enum xlb_log_level level)
 {
 	log_prog = prog;
 	log_level = level;
 	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
 }
 
 void xlb_log_set_level(enum xlb_log_level level)
