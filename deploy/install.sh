@@ -12,7 +12,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 
 install -d "$DESTDIR$PREFIX/sbin" "$DESTDIR/etc/xlb" \
 	"$DESTDIR$PREFIX/share/man/man8" "$DESTDIR$PREFIX/share/doc/xlb" \
-	"$DESTDIR/lib/systemd/system"
+	"$DESTDIR/lib/systemd/system" "$DESTDIR$PREFIX/lib/tmpfiles.d"
 install -m 0755 "$BUILD/xlbd" "$BUILD/xlbctl" "$DESTDIR$PREFIX/sbin/"
 install -m 0644 "$SRC/deploy/xlb.yaml.example" "$DESTDIR/etc/xlb/"
 [ -e "$DESTDIR/etc/xlb/xlb.yaml" ] ||
@@ -20,6 +20,8 @@ install -m 0644 "$SRC/deploy/xlb.yaml.example" "$DESTDIR/etc/xlb/"
 		"$DESTDIR/etc/xlb/xlb.yaml"
 install -m 0644 "$SRC"/deploy/man/*.8 "$DESTDIR$PREFIX/share/man/man8/"
 install -m 0644 "$SRC/deploy/xlbd.service" "$DESTDIR/lib/systemd/system/"
+install -m 0644 "$SRC/deploy/xlb-tmpfiles.conf" \
+	"$DESTDIR$PREFIX/lib/tmpfiles.d/xlb.conf"
 for f in README.md docs/*.md bgp/bird.conf.example bgp/README.md; do
 	[ -e "$SRC/$f" ] &&
 		install -m 0644 "$SRC/$f" "$DESTDIR$PREFIX/share/doc/xlb/"

@@ -362,7 +362,8 @@ static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
 	if (!a->enabled || !b->enabled)
 		return a->enabled == b->enabled;
 	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
-	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s)))
+	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s) &&
+	      SAME(drain)))
 		return false;
 	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
 		if (!addr_same(&a->allowed[i].addr, &b->allowed[i].addr) ||
@@ -1247,24 +1248,21 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /**
- * xlb_cfg_save() - see config.h
+ * xlb_file_replace() - see config.h
  *
- * The file ends up with mode 0640 and, where we may, the owner and group
- * of the file it replaces. On failure the old file is untouched and no
+ * The file ends up with @mode and, where we may, the owner and group of
+ * the file it replaces. On failure the old file is untouched and no
  * temporary file is left behind.
  */
-int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
+int xlb_file_replace(const char *path, const char *text, mode_t mode)
 {
-	char *text = NULL, *dcopy = NULL, *bcopy = NULL, *tmp = NULL;
-	int fd = -1, dfd = -1, err;
+	char *dcopy = NULL, *bcopy = NULL, *tmp = NULL;
+	int fd = -1, dfd = -1, err = 0;
 	const char *dir, *base;
 	struct stat st;
 
-	if (!c || !path || !*path)
+	if (!path || !*path || !text)
 		return -EINVAL;
-	err = xlb_cfg_dump(c, &text);
-	if (err)
-		goto out;
 	dcopy = strdup(path);
 	bcopy = strdup(path);
 	if (!dcopy || !bcopy) {
@@ -1286,7 +1284,7 @@ int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
 		tmp = NULL;
 		goto out;
 	}
-	if (fchmod(fd, 0640) < 0) {
+	if (fchmod(fd, mode) < 0) {
 		err = -errno;
 		goto out;
 	}
@@ -1332,6 +1330,22 @@ out:
 	}
 	free(bcopy);
 	free(dcopy);
+	return err;
+}
+
+/**
+ * xlb_cfg_save() - see config.h: mode 0640
+ */
+int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
+{
+	char *text = NULL;
+	int err;
+
+	if (!c || !path || !*path)
+		return -EINVAL;
+	err = xlb_cfg_dump(c, &text);
+	if (!err)
+		err = xlb_file_replace(path, text, 0640);
 	free(text);
 	return err;
 }

@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
@@ -197,7 +198,15 @@ struct xlb_prefix {
  * @hold_down_ms: a withdrawn VIP stays withdrawn at least this long
  *                (default 5000)
  * @drain_timeout_s: xlbctl pop drain --wait gives up after this (default 60)
+ * @drain: enum xlb_bgp_drain: the PoP is being drained (set by xlbctl pop
+ *         drain, kept here so a restart or reboot keeps it drained)
  */
+enum xlb_bgp_drain {
+	XLB_DRAIN_OFF, /* announce what can be served */
+	XLB_DRAIN_GRACEFUL, /* announce with GRACEFUL_SHUTDOWN + prepend */
+	XLB_DRAIN_WITHDRAWN, /* announce nothing */
+};
+
 struct xlb_bgp_cfg {
 	bool enabled;
 	char bird_socket[XLB_SOCK_PATH_MAX];
@@ -206,6 +215,7 @@ struct xlb_bgp_cfg {
 	size_t n_allowed;
 	__u32 hold_down_ms;
 	__u32 drain_timeout_s;
+	__u8 drain;
 };
 
 /**
@@ -284,6 +294,13 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
  * file in the same directory, fsync, rename, fsync of the directory)
  */
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
+
+/**
+ * xlb_file_replace() - replace @path by @text atomically: a temporary file
+ * in the same directory with @mode, fsync, rename over @path, fsync of the
+ * directory. Return: 0 or a negative errno; on failure @path is untouched.
+ */
+int xlb_file_replace(const char *path, const char *text, mode_t mode);
 
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 /* Elements with their defaults, for building configs in memory. */

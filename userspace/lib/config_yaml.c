@@ -112,6 +112,7 @@ struct y_bgp {
 	unsigned int allowed_count;
 	char *hold_down_ms;
 	char *drain_timeout_s;
+	char *drain;
 };
 
 struct y_backend {
@@ -243,6 +244,7 @@ static const cyaml_schema_field_t bgp_fields[] = {
 	     &str_entry),
 	STR("hold_down_ms", OPT, struct y_bgp, hold_down_ms),
 	STR("drain_timeout_s", OPT, struct y_bgp, drain_timeout_s),
+	STR("drain", OPT, struct y_bgp, drain),
 	CYAML_FIELD_END,
 };
 
@@ -1159,6 +1161,16 @@ static int cv_bgp(const struct y_bgp *y, struct xlb_cfg *c,
 		err = cv_u32(e, "bgp.drain_timeout_s", y->drain_timeout_s,
 			     &g->drain_timeout_s);
 	}
+	if (!err && y->drain) {
+		static const char *const drains[] = { "off", "graceful",
+						      "withdrawn", NULL };
+		int t;
+
+		AT("bgp/drain");
+		err = cv_enum(e, "bgp.drain", y->drain, drains, &t);
+		if (!err)
+			g->drain = (__u8)t;
+	}
 	return err;
 }
 
@@ -1679,6 +1691,10 @@ static void dump_bgp(struct pool *pl, const struct xlb_bgp_cfg *g,
 	y->allowed_count = (unsigned int)g->n_allowed;
 	y->hold_down_ms = pool_fmt(pl, "%u", g->hold_down_ms);
 	y->drain_timeout_s = pool_fmt(pl, "%u", g->drain_timeout_s);
+	if (g->drain == XLB_DRAIN_GRACEFUL)
+		y->drain = pool_str(pl, "graceful");
+	else if (g->drain == XLB_DRAIN_WITHDRAWN)
+		y->drain = pool_str(pl, "withdrawn");
 }
 
 static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)

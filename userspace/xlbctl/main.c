@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "backend_host_cmd.h"
+#include "bird.h"
 #include "config.h"
 #include "log.h"
 
@@ -229,6 +230,7 @@ enum {
 	O_TIMEOUT,
 	O_GENERIC,
 	O_PINDIR,
+	O_THRESHOLD,
 };
 
 #define COMMON_VIP_OPTS                                        \
@@ -1029,6 +1031,195 @@ static int do_dp_detach(int argc, char **argv)
 	return call_print_done("dp.detach", NULL);
 }
 
+/* --- bgp, pop ------------------------------------------------------------- */
+
+static int do_bgp_show(int argc, char **argv)
+{
+	struct xlb_bird_reply *br;
+	json_t *res = NULL, *v;
+	char err[256];
+	size_t i;
+	int r;
+
+	NO_ARGS();
+	r = call("bgp.show", NULL, &res);
+	if (r)
+		return r;
+	if (!json_is_true(json_object_get(res, "enabled"))) {
+		if (opt_json)
+			print_json(res);
+		else
+			printf("bgp: not configured (no bgp section): nothing "
+			       "is announced by xlbd\n");
+		json_decref(res);
+		return 0;
+	}
+	/* BIRD's own view, asked directly: xlbd reports its side */
+	br = malloc(sizeof(*br));
+	if (br && !xlb_bird_cmd(jstr(res, "bird_socket"), "show protocols",
+				3000, br, err, sizeof(err)))
+		json_object_set_new(res, "bird_protocols",
+				    json_string(br->text));
+	else
+		json_object_set_new(res, "bird_protocols_error",
+				    json_string(br ? err : "no memory"));
+	free(br);
+	if (opt_json) {
+		print_json(res);
+		json_decref(res);
+		return 0;
+	}
+	printf("drain: %s, hold-down %lld ms, include file %s\n",
+	       jstr(res, "drain"), jint(res, "hold_down_ms"),
+	       jstr(res, "include_file"));
+	printf("BIRD at %s: %s", jstr(res, "bird_socket"),
+	       json_is_true(json_object_get(res, "bird_synced")) ?
+		       "has the current list (verified)" :
+	       json_is_true(json_object_get(res, "bird_busy")) ?
+		       "being reconfigured" :
+		       "NOT in step");
+	if (jint(res, "bird_failures"))
+		printf(", %lld failed attempts", jint(res, "bird_failures"));
+	if (json_object_get(res, "bird_last_error"))
+		printf("\n  last error: %s", jstr(res, "bird_last_error"));
+	printf("\n%-40s %-9s %-8s %s\n", "VIP", "SERVABLE", "DECIDED",
+	       "ANNOUNCED");
+	json_array_foreach (json_object_get(res, "vips"), i, v) {
+		printf("%-40s %-9s %-8s %s", jstr(v, "vip"),
+		       json_is_true(json_object_get(v, "servable")) ? "yes" :
+								      "no",
+		       json_is_true(json_object_get(v, "decided")) ? "yes" :
+								     "no",
+		       json_is_true(json_object_get(v, "announced")) ? "yes" :
+								       "no");
+		if (json_object_get(v, "hold_down_left_ms"))
+			printf(" (hold-down %lld ms left)",
+			       jint(v, "hold_down_left_ms"));
+		printf("\n");
+	}
+	if (json_object_get(res, "bird_protocols"))
+		printf("\nBIRD protocols:\n%s\n", jstr(res, "bird_protocols"));
+	else
+		printf("\nBIRD protocols: cannot ask BIRD: %s\n",
+		       jstr(res, "bird_protocols_error"));
+	json_decref(res);
+	return 0;
+}
+
+/* packets of every VIP since xlbd started counting, or -1 */
+static long long vip_packets(void)
+{
+	json_t *res = NULL, *v;
+	long long n = 0;
+	size_t i;
+
+	if (call("stats", NULL, &res))
+		return -1;
+	json_array_foreach (json_object_get(res, "vips"), i, v)
+		n += jint(v, "packets");
+	json_decref(res);
+	return n;
+}
+
+struct drain_opts {
+	bool wait;
+	double timeout_s;
+	double threshold;
+};
+
+static int drain_opt(int opt, const char *val, void *ctx)
+{
+	struct drain_opts *o = ctx;
+	char *end;
+	double x;
+
+	if (opt == O_WAIT) {
+		o->wait = true;
+		return 0;
+	}
+	errno = 0;
+	x = strtod(val ? val : "", &end);
+	if (!val || !*val || *end || errno || x < 0 || x > 86400)
+		return usage_err("--%s takes a number (0..86400), not '%s'",
+				 opt == O_TIMEOUT ? "timeout" : "threshold",
+				 val ? val : "");
+	if (opt == O_TIMEOUT)
+		o->timeout_s = x;
+	else
+		o->threshold = x;
+	return 0;
+}
+
+static int do_pop_drain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "wait", no_argument, NULL, O_WAIT },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct drain_opts o = { .timeout_s = -1, .threshold = 10 };
+	long long p0, p1;
+	double rate = -1, waited = 0;
+	int r;
+
+	r = parse_opts(argc, argv, opts, drain_opt, &o);
+	if (r == -100)
+		return 0;
+	if (r < 0)
+		return -r;
+	if (r < argc)
+		return usage_err("unexpected argument '%s'", argv[r]);
+	if (!o.wait)
+		return call_print_done("pop.drain", NULL);
+	if (o.timeout_s < 0) { /* bgp.drain_timeout_s */
+		json_t *res = NULL;
+
+		r = call("bgp.show", NULL, &res);
+		if (r)
+			return r;
+		o.timeout_s = (double)jint(res, "drain_timeout_s");
+		json_decref(res);
+	}
+	r = call_print_done("pop.drain", NULL);
+	if (r)
+		return r;
+	/* routers now prefer other PoPs: wait for the traffic to go */
+	p0 = vip_packets();
+	while (p0 >= 0 && waited < o.timeout_s) {
+		sleep(1);
+		waited += 1;
+		p1 = vip_packets();
+		if (p1 < 0)
+			break;
+		rate = (double)(p1 - p0);
+		p0 = p1;
+		if (!opt_json)
+			printf("  %.0f s: %.0f VIP packets/s\n", waited, rate);
+		if (rate <= o.threshold)
+			break;
+	}
+	if (!opt_json) {
+		if (rate >= 0 && rate <= o.threshold)
+			printf("traffic at %.0f packets/s (threshold %.0f): "
+			       "withdrawing\n",
+			       rate, o.threshold);
+		else
+			printf("still %.0f packets/s after %.0f s: "
+			       "withdrawing anyway\n",
+			       rate, waited);
+	}
+	return call_print_done("pop.drain",
+			       json_pack("{s:b}", "withdraw", true));
+}
+
+static int do_pop_undrain(int argc, char **argv)
+{
+	NO_ARGS();
+	return call_print_done("pop.undrain", NULL);
+}
+
 /* --- table ---------------------------------------------------------------- */
 
 #define VIPU "VIP [--port P|any] --proto tcp|udp"
@@ -1073,6 +1264,18 @@ static const struct cmd cmds[] = {
 	  "Print the running configuration as a config file." },
 	{ "log", "set", do_log_set, "err|warn|info|debug",
 	  "Set xlbd's log level." },
+	{ "bgp", "show", do_bgp_show, "",
+	  "What xlbd announces through BIRD (servable, decided, announced, "
+	  "hold-down),\nwhether BIRD has it, and BIRD's sessions." },
+	{ "pop", "drain", do_pop_drain,
+	  "[--wait] [--timeout S] [--threshold PPS]",
+	  "Drain this PoP: every VIP route gets the GRACEFUL_SHUTDOWN community "
+	  "and a\nprepended path, so routers prefer other PoPs. With --wait, "
+	  "wait until the\nPoP's VIP traffic falls to PPS packets/s (default "
+	  "10) or S seconds pass\n(default bgp.drain_timeout_s), then withdraw "
+	  "every VIP. Kept across restarts." },
+	{ "pop", "undrain", do_pop_undrain, "",
+	  "Announce again what this PoP can serve." },
 	{ "dp", "detach", do_dp_detach, "",
 	  "Detach the program from every interface, remove the pinned maps "
 	  "and stop\nxlbd. Flows are lost: this is for taking xlb off a "

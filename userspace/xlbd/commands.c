@@ -903,6 +903,79 @@ static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
 		  NULL);
 }
 
+/* --- BGP ------------------------------------------------------------------ */
+
+static void cmd_bgp_show(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const none[] = { NULL };
+	ERRBUF;
+	int e = xlb_api_check_keys(args, none, err, sizeof(err));
+
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	api_reply(r, bgp_show(d), 0, NULL);
+}
+
+/* pop.drain {withdraw: bool} / pop.undrain: bgp.drain, saved like any
+ * change, so a drained PoP stays drained across restarts */
+static void set_drain(struct xlbd *d, struct api_req *r, json_t *args,
+		      bool undrain)
+{
+	static const char *const keys[] = { "withdraw", NULL };
+	static const char *const none[] = { NULL };
+	static const char *const what[] = {
+		"pop undrained: announcing what can be served",
+		"pop draining: routes tagged GRACEFUL_SHUTDOWN and prepended",
+		"pop drained: every VIP withdrawn",
+	};
+	struct xlb_cfg *next;
+	bool withdraw = false;
+	__u8 want;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, undrain ? none : keys, err, sizeof(err));
+	if (!e && !undrain)
+		e = xlb_api_arg_bool(args, "withdraw", &withdraw, NULL, err,
+				     sizeof(err));
+	if (!e && !d->cfg->bgp.enabled) {
+		snprintf(err, sizeof(err),
+			 "no bgp section in the configuration: this PoP "
+			 "announces nothing");
+		e = -EINVAL;
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	want = undrain	? XLB_DRAIN_OFF :
+	       withdraw ? XLB_DRAIN_WITHDRAWN :
+			  XLB_DRAIN_GRACEFUL;
+	if (d->cfg->bgp.drain == want) {
+		api_reply(r, json_pack("{s:s}", "done", what[want]), 0, NULL);
+		return;
+	}
+	next = xlb_cfg_dup(d->cfg);
+	if (!next) {
+		api_reply(r, NULL, -ENOMEM, "out of memory");
+		return;
+	}
+	next->bgp.drain = want;
+	reply_change(d, r, next, what[want]);
+}
+
+static void cmd_pop_drain(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	set_drain(d, r, args, false);
+}
+
+static void cmd_pop_undrain(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	set_drain(d, r, args, true);
+}
+
 static void cmd_dp_detach(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	(void)args;
@@ -930,6 +1003,9 @@ static const struct command commands[] = {
 	{ "config.dump", cmd_config_dump },
 	{ "log.set", cmd_log_set },
 	{ "dp.detach", cmd_dp_detach },
+	{ "bgp.show", cmd_bgp_show },
+	{ "pop.drain", cmd_pop_drain },
+	{ "pop.undrain", cmd_pop_undrain },
 };
 
 void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,

@@ -334,6 +334,7 @@ void core_update_servable(struct xlbd *d)
 				core_healthy(v), v->n_bes, v->cfg.min_healthy);
 		v->servable = s;
 	}
+	bgp_update(d);
 }
 
 static struct be_rt *be_new(struct xlbd *d, struct vip_rt *v,

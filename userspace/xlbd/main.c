@@ -308,6 +308,7 @@ int main(int argc, char **argv)
 out:
 	api_stop(d);
 	hc_stop(d);
+	bgp_stop(d);
 	nh_stop(d);
 	metrics_stop(d);
 	if (d->detach_on_exit) {

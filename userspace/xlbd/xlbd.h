@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "addr.h"
+#include "announce.h"
 #include "config.h"
 #include "dp.h"
 #include "nexthop.h"
@@ -74,6 +75,8 @@ struct vip_rt {
 	size_t n_bes;
 	bool servable;
 	bool hc_dirty; /* a backend changed health: sync before the loop polls */
+	struct xlb_ann ann; /* BGP announcement (bgp.c) */
+	bool ann_init; /* ann has its start state */
 	char name[80];
 };
 
@@ -122,6 +125,7 @@ struct xlbd {
 	bool nh_started;
 
 	struct health *health;
+	struct bgp *bgp;
 
 	void *api;
 	void *metrics;
@@ -163,6 +167,14 @@ void hc_attach(struct xlbd *d, struct be_rt *b);
 void hc_detach(struct xlbd *d, struct be_rt *b);
 /** hc_status() - JSON of @b's check state for xlbctl backend show */
 json_t *hc_status(struct xlbd *d, const struct be_rt *b);
+
+/* bgp.c: announcing VIPs through BIRD */
+/** bgp_update() - re-decide announcements; starts with the bgp section */
+void bgp_update(struct xlbd *d);
+/** bgp_stop() - stop talking to BIRD; the include file stays */
+void bgp_stop(struct xlbd *d);
+/** bgp_show() - JSON of what is announced and BIRD's state */
+json_t *bgp_show(struct xlbd *d);
 
 /* ifaces.c */
 int ifaces_attach(struct xlbd *d, char *err, size_t errlen);
