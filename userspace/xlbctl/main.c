@@ -1139,9 +1139,12 @@ static int drain_opt(int opt, const char *val, void *ctx)
 	}
 	errno = 0;
 	x = strtod(val ? val : "", &end);
-	if (!val || !*val || *end || errno || x < 0 || x > 86400)
-		return usage_err("--%s takes a number (0..86400), not '%s'",
+	if (!val || !*val || *end || errno || !(x >= 0) ||
+	    x > (opt == O_TIMEOUT ? 86400 : 1e12))
+		return usage_err("--%s takes a number (%s), not '%s'",
 				 opt == O_TIMEOUT ? "timeout" : "threshold",
+				 opt == O_TIMEOUT ? "0..86400 seconds" :
+						    "packets/s",
 				 val ? val : "");
 	if (opt == O_TIMEOUT)
 		o->timeout_s = x;
