@@ -614,6 +614,9 @@ static const struct bad {
 	  "bgp.allowed" },
 	{ BASE "bgp:\n  allowed: [192.0.2.0/24]\n  bird_socket: bird.ctl\n",
 	  "t.yaml:7:16: bgp.bird_socket: must be an absolute path" },
+	{ BASE "bgp:\n  allowed: [192.0.2.0/24]\n  drain: maybe\n",
+	  "t.yaml:7:10: bgp.drain: 'maybe' is not one of off, graceful, "
+	  "withdrawn" },
 };
 
 static void test_bad(void **state)
