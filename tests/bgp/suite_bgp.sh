@@ -275,6 +275,65 @@ test_bird_dies_router_drops_pop_within_bfd_time() {
 	check "pop1 back once its BIRD is" lab_wait 30 via_pop 1 "$VIP4"
 }
 
+# ecmp_on / ecmp_off - pop2's BIRD without / with the prepend
+pop2_bird_reconf() {
+	local f=$LAB_TMP/bird-pop2.conf
+	if [ "$1" = on ]; then
+		grep -v 'bgp_path.prepend(XLB_MY_AS); bgp_path.prepend' "$f" \
+			>"$f.new"
+	else
+		"$LAB_PY" - "$f" "$PREPEND" >/dev/null <<'PY'
+import sys
+p, extra = sys.argv[1], sys.argv[2]
+s = open(p).read()
+s = s.replace("\taccept;\n}", extra + "\n\taccept;\n}")
+open(p + ".new", "w").write(s)
+PY
+	fi
+	mv "$f.new" "$f" &&
+		nsx pop2 birdc -s "$LAB_TMP/bird-pop2.ctl" configure >/dev/null
+}
+
+ecmp_both() {
+	[ "$(rt_route "$VIP4" | grep -o 'dev p[0-9]*' | sort -u | wc -l)" -eq 2 ]
+}
+
+test_ecmp_live_connection_survives_a_path_switch() {
+	pop2_bird_reconf on || return 1
+	ecmp_case
+	local rc=$?
+	hold_stop e 2>/dev/null
+	xpop 1 pop undrain >/dev/null
+	xpop 2 pop undrain >/dev/null
+	pop2_bird_reconf off || return 1
+	check "pop2 farther again" lab_wait 15 via_pop 1 "$VIP4" || return 1
+	return $rc
+}
+
+ecmp_case() {
+	local a1 a2 b1 b2 carrier other
+	check "router has both PoPs (ECMP)" lab_wait 15 ecmp_both || return 1
+	rt_route "$VIP4" | sed 's/^/# /'
+	a1=$(pop_packets 1)
+	a2=$(pop_packets 2)
+	hold_start e "$VIP4" || return 1
+	b1=$(pop_packets 1)
+	b2=$(pop_packets 2)
+	if [ $((b1 - a1)) -gt $((b2 - a2)) ]; then
+		carrier=1 other=2
+	else
+		carrier=2 other=1
+	fi
+	lab_log "the connection goes through pop$carrier ($((b1 - a1)) / $((b2 - a2)) packets)"
+	# the router moves the path: the carrying PoP drains (local-pref 0)
+	xpop "$carrier" pop drain >/dev/null || return 1
+	check "route via pop$other only" lab_wait 10 via_pop "$other" "$VIP4" ||
+		return 1
+	a2=$(pop_packets "$other")
+	check "the connection still answers" hold_alive e || return 1
+	check "through pop$other now" test "$(pop_packets "$other")" -gt "$a2"
+}
+
 if ! bgp_need >/dev/null; then
 	echo "ok - bgp suite # SKIP bird or frr missing"
 	exit 0
@@ -289,5 +348,6 @@ lab_run_cases test_announced_when_servable_v4_and_v6 \
 	test_restart_of_xlbd_withdraws_nothing \
 	test_drain_tags_graceful_shutdown_then_withdraws \
 	test_allowed_range_guard \
-	test_bird_dies_router_drops_pop_within_bfd_time
+	test_bird_dies_router_drops_pop_within_bfd_time \
+	test_ecmp_live_connection_survives_a_path_switch
 exit $LAB_FAILED

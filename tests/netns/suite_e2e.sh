@@ -31,49 +31,6 @@ setup() {
 	lab_pop_start 1
 }
 
-# hold_start NAME VIP - a long-lived TCP connection to the line echo
-hold_start() {
-	lab_bg cl "hold-$1" "$LAB_PY" "$LAB_TRAFFIC" hold --vip "$2" \
-		--duration 600 --interval 0.05 --timeout 3 \
-		--status "$LAB_TMP/hold-$1.json"
-	eval "HOLD_PID_$1=$LAB_LAST_PID"
-	lab_wait 10 hold_ok_above "$1" 2
-}
-
-hold_field() {
-	"$LAB_PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]))' \
-		"$LAB_TMP/hold-$1.json" "$2" 2>/dev/null
-}
-
-# hold_ok_above NAME N - the connection has N answers and no error
-hold_ok_above() {
-	local ok
-	ok=$(hold_field "$1" ok)
-	[ "$(hold_field "$1" error)" = None ] && [ "${ok:-0}" -gt "$2" ]
-}
-
-# hold_alive NAME - still answering: 10 more answers within 5 s, no error
-hold_alive() {
-	local ok pid
-	eval "pid=\$HOLD_PID_$1"
-	kill -0 "$pid" 2>/dev/null || {
-		lab_log "hold $1 exited: $(cat "$LAB_TMP/hold-$1.json")"
-		return 1
-	}
-	ok=$(hold_field "$1" ok)
-	lab_wait 5 hold_ok_above "$1" "$((ok + 10))" || {
-		lab_log "hold $1 stalled: $(cat "$LAB_TMP/hold-$1.json")"
-		return 1
-	}
-}
-
-hold_stop() {
-	local pid
-	eval "pid=\$HOLD_PID_$1"
-	touch "$LAB_TMP/hold-$1.json.stop"
-	lab_wait 5 sh -c "! kill -0 $pid 2>/dev/null" || lab_stop "$pid"
-}
-
 # http_check VIP N BASE WANT_BACKENDS [MAX_IMBALANCE] - N requests, no
 # error, exactly the backends named in WANT_BACKENDS ("be1 be2") answered
 http_check() {
