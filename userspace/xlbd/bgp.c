@@ -363,6 +363,19 @@ void bgp_update(struct xlbd *d)
 		uv_timer_start(&b->timer, retry_cb, recheck - now, 0);
 	if (b->want && !strcmp(b->want, text))
 		goto out;
+	{
+		size_t k, on = 0;
+
+		for (k = 0; k < n; k++)
+			on += av[k].announced;
+		pr_info("bgp: VIP list changed: %zu of %zu VIPs announced%s; "
+			"writing %s and telling BIRD",
+			on, n,
+			g->drain == XLB_DRAIN_GRACEFUL	? " (draining)" :
+			g->drain == XLB_DRAIN_WITHDRAWN ? " (drained)" :
+							  "",
+			g->include_file);
+	}
 	if (xlb_ann_write(g->include_file, text, err, sizeof(err))) {
 		pr_err("bgp: writing the VIP list: %s", err);
 		snprintf(b->last_err, sizeof(b->last_err), "%s", err);

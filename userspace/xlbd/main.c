@@ -50,6 +50,10 @@ static void usage(FILE *f)
 		"  -s, --socket PATH     API socket (default: api.socket)\n"
 		"  -l, --log-level L     err, warn, info or debug (default: "
 		"log.level)\n"
+		"  -T, --timestamps      prefix log lines with the UTC time "
+		"(ms); journald\n"
+		"                        adds its own, so the unit does not "
+		"use it\n"
 		"      --no-attach       manage the maps only, attach nothing\n"
 		"      --cleanup         detach the program from the "
 		"configured interfaces,\n"
@@ -156,6 +160,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "no-attach", no_argument, NULL, 'N' },
+		{ "timestamps", no_argument, NULL, 'T' },
 		{ "cleanup", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -171,7 +176,7 @@ int main(int argc, char **argv)
 	d->opts.config = XLB_DEFAULT_CONFIG;
 	d->opts.pin_dir = XLB_PIN_DIR;
 	xlb_log_init("xlbd", XLB_LOG_INFO);
-	while ((c = getopt_long(argc, argv, "c:p:s:l:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:s:l:ThV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d->opts.config = optarg;
@@ -195,6 +200,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			d->opts.no_attach = true;
+			break;
+		case 'T':
+			xlb_log_set_timestamps(1);
 			break;
 		case 'X':
 			cleanup = true;
