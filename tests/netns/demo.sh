@@ -7,15 +7,21 @@
 #   2. an operator taking a backend out with xlbctl: its traffic moves
 #   3. a backend's server dying: the health check takes it out, traffic
 #      moves, and it comes back when the server does
+#   4. anycast: both PoPs announce the VIP over BGP, the router sends the
+#      client to the nearest (pop2's path is longer); pop1 goes silent, BFD
+#      notices, the router moves the route, traffic flows through pop2;
+#      pop1 comes back and takes the traffic again
 # Every step is checked; the demo exits non-zero if what it shows did not
 # happen. Everything is torn down on exit or Ctrl-C.
 #
-#   client ── router ──── pop1 (xlbd + XDP)    VIP 192.0.2.10 / 2001:db8::10
-#                    ├─── be1 ┐
-#                    ├─── be2 ├ decapsulate (XDP), serve HTTP on the VIP,
-#                    └─── be3 ┘ answer the client directly
+#   client ── router (FRR) ──┬── pop1 (xlbd + XDP + BIRD)  VIP 192.0.2.10
+#                            ├── pop2 (the same, farther)
+#                            ├── be1 ┐
+#                            ├── be2 ├ decapsulate (XDP), serve HTTP on
+#                            └── be3 ┘ the VIP, answer the client directly
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
+. "$(dirname "$0")/../bgp/lib_bgp.sh"
 
 DEMO_T0=$(date +%s)
 lab_init demo
@@ -52,14 +58,27 @@ watch() {
 	done
 }
 
-say "building the lab: client, router, PoP, three backends"
-lab_topology 1 3 || fail "topology"
-lab_route_vips 1
+# via_pop N - the router's route to the VIP goes to PoP N only
+via_pop() {
+	[ "$(rt_route "$VIP4" | grep -o 'dev p[0-9]*' | sort -u)" = "dev p$1" ]
+}
+show_route() {
+	echo "  router: $(rt_route "$VIP4" | tr -s ' \n' ' ')"
+}
+
+say "building the lab: client, router (FRR), two PoPs (xlbd + BIRD), three backends"
+bgp_need >/dev/null || fail "bird or frr missing (make deps installs them)"
+lab_topology 2 3 || fail "topology"
 for i in 1 2 3; do
 	lab_backend_up "$i" || fail "backend $i"
 done
-lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3" "    health_check: web" \
-	"health_checks:
+bgp_router_start || fail "FRR did not start"
+bgp_pop_bird_start 1 || fail "BIRD in pop1 did not start"
+bgp_pop_bird_start 2 "	bgp_path.prepend(XLB_MY_AS); bgp_path.prepend(XLB_MY_AS);" ||
+	fail "BIRD in pop2 did not start"
+for i in 1 2; do
+	bgp_pop_config "$i" "$LAB_TMP/pop$i.yaml" "1 2 3" \
+		"    health_check: web" "health_checks:
   - name: web
     type: http
     port: 80
@@ -67,12 +86,17 @@ lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3" "    health_check: web" \
     interval_ms: 200
     timeout_ms: 200
     rise: 2
-    fall: 2"
-lab_pop_start 1 || fail "xlbd did not start"
+    fall: 2" || fail "config"
+	lab_pop_start "$i" || fail "xlbd did not start in pop$i"
+done
 up_all() { [ "$(xpop 1 backend show "$VIP4:80/tcp" | grep -c ' up \+up ')" -eq 3 ]; }
 lab_wait 15 up_all || fail "health checks did not pass"
+lab_wait 30 via_pop 1 || fail "the router did not learn the VIP from pop1"
 xpop 1 status
 xpop 1 backend show "$VIP4:80/tcp"
+echo
+xpop 1 bgp show | sed -n '1,/^$/p'
+show_route
 
 say "1. traffic from the client, balanced over be1..be3 (60 requests per line, one source port each)"
 watch 5 10000
@@ -109,6 +133,31 @@ watch 3 50000
 
 say "per-backend counters in the data path: xlbctl stats $VIP4:80/tcp"
 xpop 1 stats "$VIP4:80/tcp"
+
+say "4. anycast: pop1's link goes silent (the router drops all to and from it)"
+p2_before=$(xpop 2 -j stats | "$LAB_PY" -c 'import json,sys; print(sum(v["packets"] for v in json.load(sys.stdin)["vips"]))')
+t_sil=$(date +%s%N)
+nsx rt nft -f - <<NFT || fail "nft"
+table inet xlbdemo {
+	chain xfwd { type filter hook forward priority 0; iifname "p1" drop; oifname "p1" drop; }
+	chain xin { type filter hook input priority 0; iifname "p1" drop; }
+	chain xout { type filter hook output priority 0; oifname "p1" drop; }
+}
+NFT
+lab_wait 10 via_pop 2 || fail "the router did not move the VIP to pop2"
+echo "  BFD noticed, route moved to pop2 $((($(date +%s%N) - t_sil) / 1000000)) ms after pop1 went silent"
+show_route
+watch 3 53000
+[ "$(count_of errors)" -eq 0 ] || fail "requests failed through pop2"
+p2_after=$(xpop 2 -j stats | "$LAB_PY" -c 'import json,sys; print(sum(v["packets"] for v in json.load(sys.stdin)["vips"]))')
+[ "$p2_after" -gt "$p2_before" ] || fail "pop2 carried nothing"
+echo "  pop2's data path carried $((p2_after - p2_before)) packets"
+say "   pop1's link is back: BGP and BFD come up, the router prefers pop1 again"
+nsx rt nft delete table inet xlbdemo
+lab_wait 60 via_pop 1 || fail "pop1 did not take the VIP back"
+show_route
+watch 2 57000
+[ "$(count_of errors)" -eq 0 ] || fail "requests failed after pop1 came back"
 
 say "demo done in $(($(date +%s) - DEMO_T0)) s; tearing the lab down"
 exit 0
