@@ -45,25 +45,25 @@ struct {
 	__type(value, struct xlb_backend);
 } xlb_backends SEC(".maps");
 
-/*
- * BPF_F_NO_COMMON_LRU: one LRU list per CPU. RSS keeps a flow on one CPU,
- * and per-CPU lists spare every new flow the global LRU lock.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XLB_DEFAULT_CONN_MAX);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct xlb_conn4_key);
-	__type(value, struct xlb_conn);
-} xlb_conn4_v2 SEC(".maps");
+/* Connection tables: sets of ways, managed by the program (maps/xlb_maps.h).
+ * conn_sets (a power of two) is set at load time with the map sizes. */
+const volatile __u32 conn_sets = XLB_DEFAULT_CONN_MAX / XLB_CONN_WAYS;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XLB_DEFAULT_CONN_MAX);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct xlb_conn6_key);
-	__type(value, struct xlb_conn);
-} xlb_conn6_v2 SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_CONN_MAX / XLB_CONN_WAYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_conn4_set);
+} xlb_conn4_v3 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_CONN_MAX / XLB_CONN_WAYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_conn6_set);
+} xlb_conn6_v3 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

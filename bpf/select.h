@@ -33,46 +33,46 @@
  * @event: XLB_C_CONN_HIT, _MISS, _STALE, _NOINSERT or _INSERT_FAIL
  * @fwd: enum xlb_fwd of the VIP
  * @new_flow: picked from the ring
+ * @set4: the flow's IPv4 set (NULL for IPv6 or without a table)
+ * @set6: the flow's IPv6 set
+ * @now: xlb_conn.seen of now
+ * @evicted: the new flow's entry replaced another flow's
  */
 struct xlb_sel {
 	struct xlb_backend *be;
 	struct xlb_conn *c;
+	struct xlb_conn4_set *set4;
+	struct xlb_conn6_set *set6;
 	__u32 id;
 	__u32 vip_id;
 	__u32 event;
+	__u16 now;
 	__u8 fwd;
 	__u8 new_flow;
+	__u8 evicted;
 };
 
 /*
- * Each connection-table call sits in a function of its own. Inlined, clang
- * 14 merges the IPv4 and IPv6 calls into one call whose map depends on the
- * path; the verifier (kernel 6.18) then cannot tell the map, so instead of
- * inlining the lookup it leaves the generic helper with an indirect call:
- * ~40 ns more per established packet here. A call of our own costs ~1 ns.
+ * The connection tables are arrays of sets (maps/xlb_maps.h). Each map
+ * access sits in a function of its own: inlined, clang 14 merges the IPv4
+ * and IPv6 calls into one call whose map depends on the path, and the
+ * verifier then cannot inline the lookup. A call of our own costs ~1 ns.
  */
-static __attribute__((noinline)) struct xlb_conn *
-conn4_lookup(const struct xlb_conn4_key *k)
+static __attribute__((noinline)) struct xlb_conn4_set *conn4_set(__u32 i)
 {
-	return bpf_map_lookup_elem(&xlb_conn4_v2, k);
+	return bpf_map_lookup_elem(&xlb_conn4_v3, &i);
 }
 
-static __attribute__((noinline)) struct xlb_conn *
-conn6_lookup(const struct xlb_conn6_key *k)
+static __attribute__((noinline)) struct xlb_conn6_set *conn6_set(__u32 i)
 {
-	return bpf_map_lookup_elem(&xlb_conn6_v2, k);
+	return bpf_map_lookup_elem(&xlb_conn6_v3, &i);
 }
 
-static __attribute__((noinline)) int conn4_insert(const struct xlb_conn4_key *k,
-						  const struct xlb_conn *c)
+/* now, in xlb_conn.seen units */
+XLB_INLINE __u16 conn_now(void)
 {
-	return bpf_map_update_elem(&xlb_conn4_v2, k, c, BPF_ANY);
-}
-
-static __attribute__((noinline)) int conn6_insert(const struct xlb_conn6_key *k,
-						  const struct xlb_conn *c)
-{
-	return bpf_map_update_elem(&xlb_conn6_v2, k, c, BPF_ANY);
+	/* jiffies: the verifier turns the call into one load on x86-64 */
+	return (__u16)(bpf_jiffies64() >> XLB_CONN_SEEN_SHIFT);
 }
 
 XLB_INLINE void conn4_key(const struct xlb_pkt *p, struct xlb_conn4_key *k)
@@ -93,6 +93,75 @@ XLB_INLINE void conn6_key(const struct xlb_pkt *p, struct xlb_conn6_key *k)
 	k->proto = p->proto;
 }
 
+/* the set of a flow: its seeded 5-tuple hash (maps/xlb_hash.h) */
+XLB_INLINE __u32 conn_set_index(const struct xlb_pkt *p, __u32 seed)
+{
+	__u64 h;
+
+	if (p->family == XLB_AF_INET)
+		h = xlb_hash4(seed, p->src[0], p->dst[0], p->sport, p->dport,
+			      p->proto);
+	else
+		h = xlb_hash6(seed, p->src, p->dst, p->sport, p->dport,
+			      p->proto);
+	return (__u32)h & (conn_sets - 1);
+}
+
+XLB_INLINE struct xlb_conn *set4_find(struct xlb_conn4_set *s,
+				      const struct xlb_conn4_key *k)
+{
+	const __u64 *kk = (const __u64 *)k;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XLB_CONN_WAYS; i++) {
+		const __u64 *wk = (const __u64 *)&s->w[i].k;
+
+		if (s->w[i].c.used && wk[0] == kk[0] && wk[1] == kk[1])
+			return &s->w[i].c;
+	}
+	return NULL;
+}
+
+XLB_INLINE struct xlb_conn *set6_find(struct xlb_conn6_set *s,
+				      const struct xlb_conn6_key *k)
+{
+	const __u64 *kk = (const __u64 *)k;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < XLB_CONN_WAYS; i++) {
+		const __u64 *wk = (const __u64 *)&s->w[i].k;
+
+		if (s->w[i].c.used && wk[0] == kk[0] && wk[1] == kk[1] &&
+		    wk[2] == kk[2] && wk[3] == kk[3] && wk[4] == kk[4])
+			return &s->w[i].c;
+	}
+	return NULL;
+}
+
+/* the way a new flow takes: a free one, else the least recently seen */
+#define XLB_PICK_WAY(s, now, evicted)                                       \
+	({                                                                  \
+		int __i, __pick = 0, __free = 0;                            \
+		__u16 __age, __oldest = 0;                                  \
+		_Pragma("unroll") for (__i = 0; __i < XLB_CONN_WAYS; __i++) \
+		{                                                           \
+			if (!(s)->w[__i].c.used) {                          \
+				__pick = __i;                               \
+				__free = 1;                                 \
+				break;                                      \
+			}                                                   \
+			__age = (__u16)((now) - (s)->w[__i].c.seen);        \
+			if (__age >= __oldest) {                            \
+				__oldest = __age;                           \
+				__pick = __i;                               \
+			}                                                   \
+		}                                                           \
+		*(evicted) = !__free;                                       \
+		__pick &(XLB_CONN_WAYS - 1);                                \
+	})
+
 XLB_INLINE int be_usable(const struct xlb_backend *be)
 {
 	return be->state == XLB_BE_UP || be->state == XLB_BE_DRAINING;
@@ -101,28 +170,40 @@ XLB_INLINE int be_usable(const struct xlb_backend *be)
 /**
  * xlb_conn_find() - the flow's connection entry and, if usable, its backend
  * @p: the parsed packet (its flow tuple)
+ * @seed: xlb_config.conn_seed
  * @s: result: @s->be set on a usable entry (event XLB_C_CONN_HIT); @s->c
- *     set on any entry (a stale one is re-pointed by xlb_select_new())
+ *     set on any entry (a stale one is re-pointed by xlb_select_new()),
+ *     @s->set4/6 to the flow's set
  */
-XLB_INLINE void xlb_conn_find(const struct xlb_pkt *p, struct xlb_sel *s)
+XLB_INLINE void xlb_conn_find(const struct xlb_pkt *p, __u32 seed,
+			      struct xlb_sel *s)
 {
-	struct xlb_conn4_key k4 = {};
-	struct xlb_conn6_key k6 = {};
+	struct xlb_conn4_key k4 __attribute__((aligned(8))) = {};
+	struct xlb_conn6_key k6 __attribute__((aligned(8))) = {};
 	struct xlb_backend *be;
-	struct xlb_conn *c;
-	__u32 id;
+	struct xlb_conn *c = NULL;
+	__u32 id, set = conn_set_index(p, seed);
 
+	s->event = XLB_C_CONN_MISS;
+	s->now = conn_now();
 	if (p->family == XLB_AF_INET) {
+		s->set4 = conn4_set(set);
+		if (!s->set4)
+			return;
 		conn4_key(p, &k4);
-		c = conn4_lookup(&k4);
+		c = set4_find(s->set4, &k4);
 	} else {
+		s->set6 = conn6_set(set);
+		if (!s->set6)
+			return;
 		conn6_key(p, &k6);
-		c = conn6_lookup(&k6);
+		c = set6_find(s->set6, &k6);
 	}
 	s->c = c;
-	s->event = XLB_C_CONN_MISS;
 	if (!c)
 		return;
+	if (c->seen != s->now)
+		c->seen = s->now;
 	s->event = XLB_C_CONN_STALE;
 	id = c->backend;
 	be = bpf_map_lookup_elem(&xlb_backends, &id);
@@ -193,7 +274,6 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 	struct xlb_conn4_key k4 = {};
 	struct xlb_conn6_key k6 = {};
 	struct xlb_conn nc = {};
-	int err;
 
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
@@ -219,17 +299,38 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 		s->c->gen = nc.gen;
 		s->c->vip_id = nc.vip_id;
 		s->c->fwd = nc.fwd;
+		s->c->seen = s->now;
 		return;
 	}
+	nc.used = 1;
+	nc.seen = s->now;
 	if (p->family == XLB_AF_INET) {
+		struct xlb_conn4_set *set = s->set4;
+		int w;
+
+		if (!set) {
+			s->event = XLB_C_CONN_INSERT_FAIL;
+			return;
+		}
+		w = XLB_PICK_WAY(set, s->now, &s->evicted);
 		conn4_key(p, &k4);
-		err = conn4_insert(&k4, &nc);
+		set->w[w].c.used = 0;
+		set->w[w].k = k4;
+		set->w[w].c = nc;
 	} else {
+		struct xlb_conn6_set *set = s->set6;
+		int w;
+
+		if (!set) {
+			s->event = XLB_C_CONN_INSERT_FAIL;
+			return;
+		}
+		w = XLB_PICK_WAY(set, s->now, &s->evicted);
 		conn6_key(p, &k6);
-		err = conn6_insert(&k6, &nc);
+		set->w[w].c.used = 0;
+		set->w[w].k = k6;
+		set->w[w].c = nc;
 	}
-	if (err)
-		s->event = XLB_C_CONN_INSERT_FAIL;
 }
 
 #endif /* XLB_BPF_SELECT_H */

@@ -47,7 +47,7 @@ XLB_INLINE int balance(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 	int err;
 
 	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
-	xlb_conn_find(p, &sel);
+	xlb_conn_find(p, cfg ? cfg->conn_seed : 0, &sel);
 	if (!sel.be) {
 		vip = xlb_lookup_vip(p);
 		if (!vip)
@@ -69,6 +69,8 @@ XLB_INLINE int balance(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 		return xlb_drop(sel.vip_id, err);
 
 	xlb_count_fwd(sel.vip_id, sel.id, len, sel.new_flow);
+	if (sel.evicted)
+		xlb_count(XLB_C_CONN_EVICT);
 	if (sel.be->ifindex && sel.be->ifindex != ctx->ingress_ifindex) {
 		if (bpf_redirect(sel.be->ifindex, 0) != XDP_REDIRECT)
 			return xlb_drop(sel.vip_id, XLB_C_DROP_REDIRECT);

@@ -19,8 +19,8 @@
  * xlb_vip6       HASH           xlb_vip6_key -> xlb_vip      max_vips
  * xlb_ring       ARRAY          u32 block -> xlb_ring_block  max_vips*2*ring_max/16
  * xlb_backends   ARRAY          u32 id -> xlb_backend        max_backends
- * xlb_conn4_v2   LRU_HASH       xlb_conn4_key -> xlb_conn    conn_max
- * xlb_conn6_v2   LRU_HASH       xlb_conn6_key -> xlb_conn    conn_max
+ * xlb_conn4_v3   ARRAY          u32 set -> xlb_conn4_set     conn_max/4
+ * xlb_conn6_v3   ARRAY          u32 set -> xlb_conn6_set     conn_max/4
  * xlb_cfg        ARRAY          0 -> xlb_config              1
  * xlb_stats      PERCPU_ARRAY   0 -> xlb_global_stats        1
  * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
@@ -31,8 +31,21 @@
  * program is loaded, not compiled in; see xlb_mem_*() below for the memory
  * each one costs. The defaults below cost about 152 MiB on a 2-CPU host,
  * almost all of it the rings (64 VIPs x 2 copies x 65537 x 4 B = 32 MiB) and
- * the connection tables (1M entries each, about 60 MiB for IPv4 and 80 MiB
- * for IPv6 including the kernel's per-element overhead).
+ * the connection tables (1M flows each: 32 MiB for IPv4, 56 MiB for IPv6).
+ *
+ * The connection tables are set-associative caches the program manages
+ * itself (bpf/select.h): a flow hashes (xlb_conn_hash4/6(), seeded with
+ * xlb_config.conn_seed, a random value chosen when the maps are created)
+ * to one set of XLB_CONN_WAYS entries, is found there by its full key, and
+ * a new flow takes a free way or evicts the set's least recently seen one.
+ * Compared with the kernel's LRU hash this costs no lock, no list and no
+ * allocation per new flow, and an established flow reads one or two cache
+ * lines. A set is written without a lock: two CPUs writing the same way at
+ * once can leave a key from one and a value from the other, which at worst
+ * sends one flow to another usable backend of its own VIP (the entry must
+ * still name a backend of the packet's VIP with a matching generation);
+ * RSS keeps a flow on one CPU, so this needs two new flows colliding in
+ * the same set on two CPUs in the same instant.
  *
  * IPv4 and IPv6 have separate VIP and connection maps: an IPv4 lookup then
  * hashes an 8- or 16-byte key instead of a 40-byte one, which is most of the
@@ -265,21 +278,65 @@ _Static_assert(sizeof(struct xlb_conn6_key) == 40, "xlb_conn6_key size");
  * @vip_id: VIP whose ring picked @backend; the entry is stale unless the
  *          backend still belongs to it. Counters are charged to it.
  * @fwd: enum xlb_fwd of that VIP
- * @pad: zero
+ * @used: the way holds a flow
+ * @seen: when the flow was last seen (see XLB_CONN_SEEN_SHIFT); written
+ *        only when it changes, so an established flow dirties its cache
+ *        line about once a second
  *
  * The data path looks the flow up here before it looks up the VIP, and a
- * usable entry carries all it needs (bpf/select.h). There is no timestamp:
- * refreshing one costs a helper call on every packet, and the LRU already
- * keeps the recently used entries.
+ * usable entry carries all it needs (bpf/select.h).
  */
 struct xlb_conn {
 	__u32 backend;
 	__u32 gen;
 	__u32 vip_id;
 	__u8 fwd;
-	__u8 pad[3];
+	__u8 used;
+	__u16 seen;
 };
 _Static_assert(sizeof(struct xlb_conn) == 16, "xlb_conn size");
+
+/*
+ * The connection tables: sets of XLB_CONN_WAYS ways. xlb_conn.used marks a
+ * way in use; xlb_conn.seen is the time it was last seen, in units of
+ * 2^XLB_CONN_SEEN_SHIFT jiffies (0.26 s at HZ=1000, 1 s at HZ=250), modulo
+ * 2^16: only ages within a set are compared, so the wrap (4.6 hours or
+ * more) costs at most one wrong eviction choice.
+ */
+#define XLB_CONN_WAYS	    4
+#define XLB_CONN_SEEN_SHIFT 8
+
+struct xlb_conn4_way {
+	struct xlb_conn4_key k;
+	struct xlb_conn c;
+};
+_Static_assert(sizeof(struct xlb_conn4_way) == 32, "xlb_conn4_way size");
+
+struct xlb_conn6_way {
+	struct xlb_conn6_key k;
+	struct xlb_conn c;
+};
+_Static_assert(sizeof(struct xlb_conn6_way) == 56, "xlb_conn6_way size");
+
+struct xlb_conn4_set {
+	struct xlb_conn4_way w[XLB_CONN_WAYS];
+};
+_Static_assert(sizeof(struct xlb_conn4_set) == 128, "xlb_conn4_set size");
+
+struct xlb_conn6_set {
+	struct xlb_conn6_way w[XLB_CONN_WAYS];
+};
+_Static_assert(sizeof(struct xlb_conn6_set) == 224, "xlb_conn6_set size");
+
+/* Sets for @conn_max flows: a power of two, at least one. */
+static inline __u32 xlb_conn_sets(__u32 conn_max)
+{
+	__u32 want = (conn_max + XLB_CONN_WAYS - 1) / XLB_CONN_WAYS, n = 1;
+
+	while (n < want && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
 
 /**
  * struct xlb_config - global knobs (xlb_cfg[0])
@@ -292,7 +349,8 @@ _Static_assert(sizeof(struct xlb_conn) == 16, "xlb_conn size");
  * @ring_max: copy of the load-time ring stride, for userspace re-adoption
  * @max_vips: copy of the load-time VIP limit
  * @max_backends: copy of the load-time backend limit
- * @pad1: zero
+ * @conn_seed: seed of the connection tables' set hash, random, chosen when
+ *             they are created (0 in maps of older versions)
  */
 struct xlb_config {
 	__be32 src4;
@@ -304,7 +362,7 @@ struct xlb_config {
 	__u32 ring_max;
 	__u32 max_vips;
 	__u32 max_backends;
-	__u8 pad1[4];
+	__u32 conn_seed;
 };
 _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 
@@ -330,7 +388,8 @@ enum xlb_counter {
 	XLB_C_CONN_MISS, /* new flow, picked from the ring */
 	XLB_C_CONN_STALE, /* entry ignored: backend unusable or reused */
 	XLB_C_CONN_NOINSERT, /* not recorded (TCP RST, NO_CONN VIP) */
-	XLB_C_CONN_INSERT_FAIL, /* bpf_map_update_elem() failed */
+	XLB_C_CONN_INSERT_FAIL, /* no set for the flow (not recorded) */
+	XLB_C_CONN_EVICT, /* a new flow evicted its set's oldest entry */
 	XLB_C_MAX,
 };
 
@@ -340,7 +399,7 @@ enum xlb_counter {
 			"drop_malformed", "drop_fragment", "drop_no_nexthop", \
 			"drop_no_source", "drop_encap", "drop_redirect",      \
 			"conn_hit", "conn_miss", "conn_stale",                \
-			"conn_noinsert", "conn_insert_fail",                  \
+			"conn_noinsert", "conn_insert_fail", "conn_evict",    \
 	}
 
 /** struct xlb_global_stats - per-CPU outcome counters (xlb_stats[0]) */
@@ -381,13 +440,16 @@ struct xlb_be_stats {
 _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 
 /* Map names, for pin paths and for tools that find maps by name. */
-#define XLB_PIN_DIR	  "/sys/fs/bpf/xlb"
-#define XLB_MAP_VIP4	  "xlb_vip4"
-#define XLB_MAP_VIP6	  "xlb_vip6"
-#define XLB_MAP_RING	  "xlb_ring"
-#define XLB_MAP_BACKENDS  "xlb_backends"
-#define XLB_MAP_CONN4	  "xlb_conn4_v2"
-#define XLB_MAP_CONN6	  "xlb_conn6_v2"
+#define XLB_PIN_DIR	 "/sys/fs/bpf/xlb"
+#define XLB_MAP_VIP4	 "xlb_vip4"
+#define XLB_MAP_VIP6	 "xlb_vip6"
+#define XLB_MAP_RING	 "xlb_ring"
+#define XLB_MAP_BACKENDS "xlb_backends"
+#define XLB_MAP_CONN4	 "xlb_conn4_v3"
+#define XLB_MAP_CONN6	 "xlb_conn6_v3"
+/* the LRU hash tables of earlier versions: removed on upgrade */
+#define XLB_MAP_CONN4_OLD "xlb_conn4_v2"
+#define XLB_MAP_CONN6_OLD "xlb_conn6_v2"
 #define XLB_MAP_CFG	  "xlb_cfg"
 #define XLB_MAP_STATS	  "xlb_stats"
 #define XLB_MAP_VIP_STATS "xlb_vip_stats"
@@ -396,7 +458,8 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 /*
  * Approximate memory of each map, in bytes, for documentation and for the
  * start-up log. Hash maps cost key + value + ~48 bytes of kernel element
- * header per preallocated entry; LRU maps the same.
+ * header per preallocated entry; the connection tables are arrays of sets,
+ * no overhead.
  */
 #define XLB_HTAB_ELEM_OVERHEAD 48ull
 static inline unsigned long long xlb_mem_ring(__u32 max_vips, __u32 ring_max)
@@ -406,15 +469,13 @@ static inline unsigned long long xlb_mem_ring(__u32 max_vips, __u32 ring_max)
 }
 static inline unsigned long long xlb_mem_conn4(__u32 conn_max)
 {
-	return (unsigned long long)conn_max *
-	       (sizeof(struct xlb_conn4_key) + sizeof(struct xlb_conn) +
-		XLB_HTAB_ELEM_OVERHEAD);
+	return (unsigned long long)xlb_conn_sets(conn_max) *
+	       sizeof(struct xlb_conn4_set);
 }
 static inline unsigned long long xlb_mem_conn6(__u32 conn_max)
 {
-	return (unsigned long long)conn_max *
-	       (sizeof(struct xlb_conn6_key) + sizeof(struct xlb_conn) +
-		XLB_HTAB_ELEM_OVERHEAD);
+	return (unsigned long long)xlb_conn_sets(conn_max) *
+	       sizeof(struct xlb_conn6_set);
 }
 
 #endif /* XLB_MAPS_H */

@@ -144,7 +144,7 @@ test_starts_attaches_and_pins() {
 	start_xlbd || return 1
 	check "program attached" sh -c \
 		"ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp.*name xlb_lb'" || return 1
-	check "maps pinned" test -e "$PIN/xlb_conn4_v2" || return 1
+	check "maps pinned" test -e "$PIN/xlb_conn4_v3" || return 1
 	check "rodata not pinned" sh -c "! ls $PIN | grep -q rodata" || return 1
 	check "status says attached" sh -c \
 		"$XLBCTL -s $SOCK -j status | grep -q '\"attached\": true'"

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -40,6 +41,7 @@ struct xlb_dp {
 	size_t ring_bytes;
 	int ncpus;
 	bool adopted;
+	__u32 conn_seed;
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -139,10 +141,39 @@ static int read_pinned_sizes(const char *dir, struct xlb_dp_sizes *sz)
 	pin_path(p, sizeof(p), dir, XLB_MAP_CONN4);
 	fd = bpf_obj_get(p);
 	if (fd >= 0) {
+		sz->conn_max = map_max_entries(fd) * XLB_CONN_WAYS;
+		close(fd);
+		return 0;
+	}
+	/* a table of an earlier version (one entry per flow) */
+	pin_path(p, sizeof(p), dir, XLB_MAP_CONN4_OLD);
+	fd = bpf_obj_get(p);
+	if (fd >= 0) {
 		sz->conn_max = map_max_entries(fd);
 		close(fd);
 	}
 	return 0;
+}
+
+/*
+ * The connection tables of an earlier version (LRU hash, one entry per
+ * flow) are not read by this one: their flows are hashed onto the ring
+ * once more, which keeps them on their backend unless the ring changed.
+ */
+static void unpin_old_conn(const char *dir)
+{
+	static const char *const old[] = { XLB_MAP_CONN4_OLD,
+					   XLB_MAP_CONN6_OLD };
+	char p[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		pin_path(p, sizeof(p), dir, old[i]);
+		if (!unlink(p))
+			pr_info("removed %s, the connection table of an "
+				"earlier version; its flows follow the ring",
+				p);
+	}
 }
 
 static void fill_default_sizes(struct xlb_dp_sizes *s)
@@ -237,6 +268,7 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		goto err;
 	}
 	dp->skel->rodata->ring_max = sz.ring_max;
+	dp->skel->rodata->conn_sets = xlb_conn_sets(sz.conn_max);
 	err = bpf_map__set_max_entries(dp->skel->maps.xlb_vip4, sz.max_vips);
 	err = err   ?:
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_vip6,
@@ -249,11 +281,11 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_backends,
 					       sz.max_backends);
 	err = err   ?:
-		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn4_v2,
-					       sz.conn_max);
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn4_v3,
+					       xlb_conn_sets(sz.conn_max));
 	err = err   ?:
-		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn6_v2,
-					       sz.conn_max);
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_conn6_v3,
+					       xlb_conn_sets(sz.conn_max));
 	err = err   ?:
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_vip_stats,
 					       sz.max_vips);
@@ -295,22 +327,35 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		goto err;
 	}
 
-	/* A fresh config records the sizes for the next re-adoption. */
 	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_cfg), &zero,
 				&cfg)) {
 		err = -errno;
 		goto err;
 	}
-	if (!cfg.ring_max) {
-		cfg.ring_max = sz.ring_max;
-		cfg.max_vips = sz.max_vips;
-		cfg.max_backends = sz.max_backends;
+	/* A fresh config records the sizes for the next re-adoption, and
+	 * the connection tables get their seed (maps of an earlier version
+	 * have none: their tables are new too). */
+	if (!cfg.ring_max || !cfg.conn_seed) {
+		if (!cfg.ring_max) {
+			cfg.ring_max = sz.ring_max;
+			cfg.max_vips = sz.max_vips;
+			cfg.max_backends = sz.max_backends;
+		}
+		while (!cfg.conn_seed)
+			if (getrandom(&cfg.conn_seed, sizeof(cfg.conn_seed),
+				      0) != sizeof(cfg.conn_seed)) {
+				err = -errno;
+				goto err;
+			}
 		if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.xlb_cfg),
 					&zero, &cfg, BPF_ANY)) {
 			err = -errno;
 			goto err;
 		}
 	}
+	dp->conn_seed = cfg.conn_seed;
+	if (o->pin_dir)
+		unpin_old_conn(o->pin_dir);
 
 	pr_debug("data path: %s maps, %u VIPs, %u backends, ring %u, %u "
 		 "flows per family (%llu MiB of rings, %llu MiB of flow "
@@ -390,6 +435,7 @@ int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c)
 	n.ring_max = dp->sz.ring_max;
 	n.max_vips = dp->sz.max_vips;
 	n.max_backends = dp->sz.max_backends;
+	n.conn_seed = dp->conn_seed;
 	return ret_errno(bpf_map_update_elem(map_fd(dp->skel->maps.xlb_cfg),
 					     &zero, &n, BPF_ANY));
 }
@@ -673,11 +719,13 @@ int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id)
 
 /* --- connection table -----------------------------------------------------*/
 
+/* The flow's key, its set, and the table's fd. */
 static int conn_key(struct xlb_dp *dp, const struct xlb_flow *f, void *key,
-		    int *fd)
+		    __u32 *set, int *fd)
 {
 	struct xlb_conn4_key *k4 = key;
 	struct xlb_conn6_key *k6 = key;
+	__u64 h;
 
 	if (f->src.family != f->dst.family)
 		return -EINVAL;
@@ -688,68 +736,139 @@ static int conn_key(struct xlb_dp *dp, const struct xlb_flow *f, void *key,
 		k4->sport = htons(f->sport);
 		k4->dport = htons(f->dport);
 		k4->proto = f->proto;
-		*fd = map_fd(dp->skel->maps.xlb_conn4_v2);
-		return 0;
-	}
-	if (f->src.family == XLB_AF_INET6) {
+		h = xlb_hash4(dp->conn_seed, k4->src, k4->dst, k4->sport,
+			      k4->dport, k4->proto);
+		*fd = map_fd(dp->skel->maps.xlb_conn4_v3);
+	} else if (f->src.family == XLB_AF_INET6) {
 		memset(k6, 0, sizeof(*k6));
 		memcpy(k6->src, f->src.a, 16);
 		memcpy(k6->dst, f->dst.a, 16);
 		k6->sport = htons(f->sport);
 		k6->dport = htons(f->dport);
 		k6->proto = f->proto;
-		*fd = map_fd(dp->skel->maps.xlb_conn6_v2);
-		return 0;
+		h = xlb_hash6(dp->conn_seed, k6->src, k6->dst, k6->sport,
+			      k6->dport, k6->proto);
+		*fd = map_fd(dp->skel->maps.xlb_conn6_v3);
+	} else {
+		return -EAFNOSUPPORT;
 	}
-	return -EAFNOSUPPORT;
+	*set = (__u32)h & (xlb_conn_sets(dp->sz.conn_max) - 1);
+	return 0;
+}
+
+/* way @i of a set of the family of @f: its key and its entry */
+static void way_of(const struct xlb_flow *f, void *set, int i, void **k,
+		   struct xlb_conn **c, size_t *klen)
+{
+	if (f->src.family == XLB_AF_INET) {
+		struct xlb_conn4_set *s = set;
+
+		*k = &s->w[i].k;
+		*c = &s->w[i].c;
+		*klen = sizeof(s->w[i].k);
+	} else {
+		struct xlb_conn6_set *s = set;
+
+		*k = &s->w[i].k;
+		*c = &s->w[i].c;
+		*klen = sizeof(s->w[i].k);
+	}
 }
 
 int xlb_dp_conn_get(struct xlb_dp *dp, const struct xlb_flow *f,
 		    struct xlb_conn *c)
 {
+	struct xlb_conn6_set set;
 	struct xlb_conn6_key key;
-	int fd, err;
+	struct xlb_conn *wc;
+	__u32 idx;
+	size_t klen;
+	void *wk;
+	int fd, err, i;
 
-	err = conn_key(dp, f, &key, &fd);
+	err = conn_key(dp, f, &key, &idx, &fd);
 	if (err)
 		return err;
-	/* A plain lookup from userspace does not touch LRU state. */
-	return ret_errno(bpf_map_lookup_elem(fd, &key, c));
+	if (bpf_map_lookup_elem(fd, &idx, &set))
+		return -errno;
+	for (i = 0; i < XLB_CONN_WAYS; i++) {
+		way_of(f, &set, i, &wk, &wc, &klen);
+		if (wc->used && !memcmp(wk, &key, klen)) {
+			*c = *wc;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int xlb_dp_conn_set(struct xlb_dp *dp, const struct xlb_flow *f,
 		    const struct xlb_conn *c)
 {
+	struct xlb_conn6_set set;
 	struct xlb_conn6_key key;
-	int fd, err;
+	struct xlb_conn *wc;
+	__u32 idx;
+	size_t klen;
+	void *wk;
+	int fd, err, i, pick = -1;
 
-	err = conn_key(dp, f, &key, &fd);
+	err = conn_key(dp, f, &key, &idx, &fd);
 	if (err)
 		return err;
-	return ret_errno(bpf_map_update_elem(fd, &key, c, BPF_ANY));
+	if (bpf_map_lookup_elem(fd, &idx, &set))
+		return -errno;
+	/* the flow's own way, else a free one, else the first */
+	for (i = 0; i < XLB_CONN_WAYS && pick < 0; i++) {
+		way_of(f, &set, i, &wk, &wc, &klen);
+		if (wc->used && !memcmp(wk, &key, klen))
+			pick = i;
+	}
+	for (i = 0; i < XLB_CONN_WAYS && pick < 0; i++) {
+		way_of(f, &set, i, &wk, &wc, &klen);
+		if (!wc->used)
+			pick = i;
+	}
+	way_of(f, &set, pick < 0 ? 0 : pick, &wk, &wc, &klen);
+	memcpy(wk, &key, klen);
+	*wc = *c;
+	wc->used = 1;
+	return ret_errno(bpf_map_update_elem(fd, &idx, &set, BPF_ANY));
 }
 
-static __u64 count_keys(int fd, size_t ksize)
+/* entries in use in a table, read through a read-only mapping */
+static __u64 count_used(int fd, __u32 sets, size_t set_size, size_t way_size,
+			size_t key_size)
 {
-	char key[64], next[64];
-	void *prev = NULL;
+	size_t len = (size_t)sets * set_size, i;
+	const struct xlb_conn *c;
+	const char *m;
 	__u64 n = 0;
+	int w;
 
-	if (ksize > sizeof(key))
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
 		return 0;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, ksize);
-		prev = key;
-		n++;
-	}
+	for (i = 0; i < sets; i++)
+		for (w = 0; w < XLB_CONN_WAYS; w++) {
+			c = (const struct xlb_conn *)(m + i * set_size +
+						      w * way_size + key_size);
+			n += c->used != 0;
+		}
+	munmap((void *)m, len);
 	return n;
 }
 
 int xlb_dp_conn_count(struct xlb_dp *dp, __u64 *n4, __u64 *n6)
 {
-	*n4 = count_keys(map_fd(dp->skel->maps.xlb_conn4_v2),
+	__u32 sets = xlb_conn_sets(dp->sz.conn_max);
+
+	*n4 = count_used(map_fd(dp->skel->maps.xlb_conn4_v3), sets,
+			 sizeof(struct xlb_conn4_set),
+			 sizeof(struct xlb_conn4_way),
 			 sizeof(struct xlb_conn4_key));
-	*n6 = count_keys(map_fd(dp->skel->maps.xlb_conn6_v2),
+	*n6 = count_used(map_fd(dp->skel->maps.xlb_conn6_v3), sets,
+			 sizeof(struct xlb_conn6_set),
+			 sizeof(struct xlb_conn6_way),
 			 sizeof(struct xlb_conn6_key));
 	return 0;
 }
