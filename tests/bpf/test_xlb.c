@@ -1454,6 +1454,64 @@ static void sc_vip_gone(struct world *w)
 		want_pass(w, &p, &r);
 }
 
+/* the set of flow @t in the connection table (maps/xlb_maps.h) */
+static __u32 conn_set_of(struct world *w, const struct tflow *t)
+{
+	struct xlb_flow f = xflow(t);
+	struct xlb_config c;
+
+	if (xlb_dp_config_get(w->dp, &c))
+		return 0;
+	return (__u32)xlb_hash4(c.conn_seed, f.src.a[0], f.dst.a[0],
+				htons(f.sport), htons(f.dport), f.proto) &
+	       (xlb_conn_sets(1024) - 1);
+}
+
+/*
+ * Five flows of one set (4 ways): the fifth is not found before it is sent
+ * (same set, another key), then takes a way by evicting one of the four
+ * (counted), and every flow is still forwarded to its ring backend.
+ */
+static void sc_set_full(struct world *w)
+{
+	struct tflow t[XLB_CONN_WAYS + 1];
+	__u32 set;
+	int i, n = 0, found = 0, be;
+	__u16 port;
+
+	t[0] = F4T;
+	set = conn_set_of(w, &t[0]);
+	for (port = 41000; n < XLB_CONN_WAYS && port < 60000; port++) {
+		struct tflow c = F4T;
+
+		c.sport = port;
+		if (conn_set_of(w, &c) == set)
+			t[++n] = c;
+	}
+	CHECK(w, n == XLB_CONN_WAYS, "found %d flows of one set", n);
+	if (n != XLB_CONN_WAYS)
+		return;
+	for (i = 0; i < XLB_CONN_WAYS; i++) {
+		be = ring_choice(w, 0, &t[i]);
+		send_flow(w, 0, &t[i], PKT_SYN, be, XLB_C_CONN_MISS);
+		want_conn(w, &t[i], be);
+	}
+	want_conn(w, &t[XLB_CONN_WAYS], -1);
+	be = ring_choice(w, 0, &t[XLB_CONN_WAYS]);
+	send_flow(w, 0, &t[XLB_CONN_WAYS], PKT_SYN, be, XLB_C_CONN_MISS);
+	w->e.g[XLB_C_CONN_EVICT]++;
+	want_conn(w, &t[XLB_CONN_WAYS], be);
+	for (i = 0; i < XLB_CONN_WAYS; i++) {
+		struct xlb_flow f = xflow(&t[i]);
+		struct xlb_conn c;
+
+		found += !xlb_dp_conn_get(w->dp, &f, &c);
+	}
+	CHECK(w, found == XLB_CONN_WAYS - 1,
+	      "%d of the first %d flows kept their entry, want %d", found,
+	      XLB_CONN_WAYS, XLB_CONN_WAYS - 1);
+}
+
 /* A VIP without connection table: no entries, every packet hashed. */
 static void sc_no_conn(struct world *w)
 {
@@ -1780,6 +1838,9 @@ static const struct tcase cases[] = {
 	  .build = b_ping_vip4_opts_vlan,
 	  .action = XDP_TX,
 	  .out = O_ECHO },
+	SCEN("a full connection set: the new flow evicts one (counted), a "
+	     "flow of the same set is not mistaken for another",
+	     sc_set_full),
 	SCEN("ICMP frag-needed goes to the flow's backend", sc_frag_needed),
 	SCEN("ICMPv6 packet-too-big goes to the flow's backend",
 	     sc_pkt_too_big),
