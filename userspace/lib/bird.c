@@ -165,6 +165,9 @@ int xlb_bird_cmd(const char *sock, const char *cmd, int timeout_ms,
 	char line[512], *buf;
 	int fd, ret;
 
+	r->code = -1;
+	r->text[0] = '\0';
+	r->truncated = false;
 	if (strlen(sock) >= sizeof(sa.sun_path))
 		return fail(err, errlen, -ENAMETOOLONG,
 			    "%s: socket path too long", sock);

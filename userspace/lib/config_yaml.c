@@ -1164,7 +1164,7 @@ static int cv_bgp(const struct y_bgp *y, struct xlb_cfg *c,
 	if (!err && y->drain) {
 		static const char *const drains[] = { "off", "graceful",
 						      "withdrawn", NULL };
-		int t;
+		int t = 0;
 
 		AT("bgp/drain");
 		err = cv_enum(e, "bgp.drain", y->drain, drains, &t);
