@@ -22,7 +22,7 @@
  * xlb_conn4_v3   ARRAY          u32 set -> xlb_conn4_set     conn_max/4
  * xlb_conn6_v3   ARRAY          u32 set -> xlb_conn6_set     conn_max/4
  * xlb_cfg        ARRAY          0 -> xlb_config              1
- * xlb_stats      PERCPU_ARRAY   0 -> xlb_global_stats        1
+ * xlb_stats_v2   PERCPU_ARRAY   0 -> xlb_global_stats        1
  * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
  * xlb_be_stats   PERCPU_ARRAY   backend id -> xlb_be_stats   max_backends
  * ============== ============== ============================ ==============
@@ -402,7 +402,7 @@ enum xlb_counter {
 			"conn_noinsert", "conn_insert_fail", "conn_evict",    \
 	}
 
-/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats[0]) */
+/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v2[0]) */
 struct xlb_global_stats {
 	__u64 c[XLB_C_MAX];
 };
@@ -447,11 +447,14 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_BACKENDS "xlb_backends"
 #define XLB_MAP_CONN4	 "xlb_conn4_v3"
 #define XLB_MAP_CONN6	 "xlb_conn6_v3"
-/* the LRU hash tables of earlier versions: removed on upgrade */
+/* maps of earlier versions, removed on upgrade: the LRU hash connection
+ * tables and the outcome counters before conn_evict (their totals restart
+ * from zero) */
 #define XLB_MAP_CONN4_OLD "xlb_conn4_v2"
 #define XLB_MAP_CONN6_OLD "xlb_conn6_v2"
+#define XLB_MAP_STATS_OLD "xlb_stats"
 #define XLB_MAP_CFG	  "xlb_cfg"
-#define XLB_MAP_STATS	  "xlb_stats"
+#define XLB_MAP_STATS	  "xlb_stats_v2"
 #define XLB_MAP_VIP_STATS "xlb_vip_stats"
 #define XLB_MAP_BE_STATS  "xlb_be_stats"
 

@@ -156,23 +156,26 @@ static int read_pinned_sizes(const char *dir, struct xlb_dp_sizes *sz)
 }
 
 /*
- * The connection tables of an earlier version (LRU hash, one entry per
- * flow) are not read by this one: their flows are hashed onto the ring
- * once more, which keeps them on their backend unless the ring changed.
+ * Maps of an earlier version whose layout changed, and which this one
+ * therefore does not read: the connection tables (LRU hash, one entry per
+ * flow; their flows are hashed onto the ring once more, which keeps them on
+ * their backend unless the ring changed) and the outcome counters (their
+ * totals restart). Checked by hand against the previous build: a live TCP
+ * connection survived the upgrade.
  */
-static void unpin_old_conn(const char *dir)
+static void unpin_old_maps(const char *dir)
 {
-	static const char *const old[] = { XLB_MAP_CONN4_OLD,
-					   XLB_MAP_CONN6_OLD };
+	static const char *const old[] = { XLB_MAP_CONN4_OLD, XLB_MAP_CONN6_OLD,
+					   XLB_MAP_STATS_OLD };
 	char p[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
 		pin_path(p, sizeof(p), dir, old[i]);
 		if (!unlink(p))
-			pr_info("removed %s, the connection table of an "
-				"earlier version; its flows follow the ring",
-				p);
+			pr_info("removed %s, a map of an earlier version%s", p,
+				i < 2 ? ": its flows follow the ring" :
+					": the outcome counters restart");
 	}
 }
 
@@ -355,7 +358,7 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	}
 	dp->conn_seed = cfg.conn_seed;
 	if (o->pin_dir)
-		unpin_old_conn(o->pin_dir);
+		unpin_old_maps(o->pin_dir);
 
 	pr_debug("data path: %s maps, %u VIPs, %u backends, ring %u, %u "
 		 "flows per family (%llu MiB of rings, %llu MiB of flow "
@@ -689,7 +692,7 @@ static int percpu_clear(struct xlb_dp *dp, int fd, __u32 key, size_t vsize)
 
 int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out)
 {
-	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats), 0, out->c,
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats_v2), 0, out->c,
 			  XLB_C_MAX);
 }
 
