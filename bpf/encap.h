@@ -20,19 +20,6 @@ struct l2_save {
 	__be16 tags[2 * XLB_MAX_VLAN]; /* TCI, TPID pairs after the MACs */
 };
 
-/* Checksum of a 20-byte IPv4 header whose check field is zero. */
-XLB_INLINE __u16 ip4_csum(const struct iphdr *iph)
-{
-	const __u16 *w = (const __u16 *)iph;
-	__u32 sum = 0;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < (int)sizeof(*iph) / 2; i++)
-		sum += w[i];
-	return csum_fold(sum);
-}
-
 /* Source MAC for a backend: its egress port's, else the port we got it on. */
 XLB_INLINE const __u8 *src_mac_for(const struct xlb_backend *be,
 				   const struct l2_save *l2)
@@ -125,29 +112,54 @@ XLB_INLINE int xlb_encap_prep(const struct xlb_backend *be,
 	return 0;
 }
 
+/*
+ * The outer headers are built in registers and written with word stores,
+ * never read back: filling them field by field (bitfields, bytes) and then
+ * summing the IPv4 header from memory made the loads wait on narrower
+ * stores (store-to-load forwarding fails), which cost more than the rest
+ * of the encapsulation (docs/datapath-perf.md).
+ */
+
+/* One's-complement sum of the words of an IPv4 header, as the stored check. */
+XLB_INLINE __u16 ip4_csum_words(__u32 w0, __u32 w1, __u32 w2, __u32 w3,
+				__u32 w4)
+{
+	__u64 sum = (__u64)w0 + w1 + w2 + w3 + w4;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return csum_fold((__u32)sum);
+}
+
 /**
  * xlb_outer4() - fill the outer IPv4 header toward @be (IPIP or 6in4)
  * @o4: the header, bounds already checked
  * @p: the inner packet as parsed
  * @be: the backend (IPv4)
  * @cfg: LB source address
+ *
+ * Version 4, IHL 5, the inner TOS, ID 0, DF copied, TTL XLB_TTL, the
+ * checksum computed from the words before they are stored.
  */
 XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
 			   const struct xlb_backend *be,
 			   const struct xlb_config *cfg)
 {
-	o4->version = 4;
-	o4->ihl = 5;
-	o4->tos = p->tos;
-	o4->tot_len = bpf_htons(p->l3_len + sizeof(*o4));
-	o4->id = 0;
-	o4->frag_off = p->df ? bpf_htons(IP_DF) : 0;
-	o4->ttl = XLB_TTL;
-	o4->protocol = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-	o4->check = 0;
-	o4->saddr = cfg->src4;
-	o4->daddr = be->addr[0];
-	o4->check = ip4_csum(o4);
+	__u32 *w = (__u32 *)o4;
+	__u32 proto = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+	__u32 w0 = bpf_htonl(0x45000000 | (__u32)p->tos << 16 |
+			     ((p->l3_len + sizeof(*o4)) & 0xffff));
+	__u32 w1 = p->df ? bpf_htonl(IP_DF) : 0;
+	__u32 w2 = bpf_htonl((__u32)XLB_TTL << 24 | proto << 16);
+	__u32 w3 = cfg->src4;
+	__u32 w4 = be->addr[0];
+
+	w[0] = w0;
+	w[1] = w1;
+	w[2] = w2;
+	w[3] = w3;
+	w[4] = w4;
+	o4->check = ip4_csum_words(w0, w1, w2, w3, w4);
 }
 
 /**
@@ -156,25 +168,85 @@ XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
  * @p: the inner packet as parsed
  * @be: the backend (IPv6)
  * @cfg: LB source address
+ *
+ * Version 6, the inner traffic class, a flow label from the ports and the
+ * client address's last word, hop limit XLB_TTL.
  */
 XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
 			   const struct xlb_backend *be,
 			   const struct xlb_config *cfg)
 {
+	__u32 *w = (__u32 *)o6;
 	__u32 fl = (bpf_ntohs(p->sport) ^ bpf_ntohs(p->dport) ^
 		    bpf_ntohl(p->src[3])) &
 		   0xfffff;
+	__u32 nh = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 
-	o6->version = 6;
-	o6->priority = p->tos >> 4;
-	o6->flow_lbl[0] = ((p->tos & 0xf) << 4) | (fl >> 16);
-	o6->flow_lbl[1] = fl >> 8;
-	o6->flow_lbl[2] = fl;
-	o6->payload_len = bpf_htons(p->l3_len);
-	o6->nexthdr = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-	o6->hop_limit = XLB_TTL;
-	__builtin_memcpy(&o6->saddr, cfg->src6, 16);
-	__builtin_memcpy(&o6->daddr, be->addr, 16);
+	w[0] = bpf_htonl(6u << 28 | (__u32)p->tos << 20 | fl);
+	w[1] = bpf_htonl((__u32)p->l3_len << 16 | nh << 8 | XLB_TTL);
+	w[2] = cfg->src6[0];
+	w[3] = cfg->src6[1];
+	w[4] = cfg->src6[2];
+	w[5] = cfg->src6[3];
+	w[6] = be->addr[0];
+	w[7] = be->addr[1];
+	w[8] = be->addr[2];
+	w[9] = be->addr[3];
+}
+
+/*
+ * An untagged frame, the common case: after growing the packet its old
+ * Ethernet header sits @olen bytes in, where the outer IP header goes, so
+ * the new Ethernet header takes our MAC from it first, and nothing is
+ * saved on the stack.
+ */
+XLB_INLINE int encap_untagged(struct xdp_md *ctx, const struct xlb_pkt *p,
+			      const struct xlb_backend *be,
+			      const struct xlb_config *cfg, const __u8 *dmac)
+{
+	void *data, *end;
+	struct ethhdr *eth;
+	const __u8 *smac;
+
+	if (be->family == XLB_AF_INET) {
+		struct iphdr *o4;
+
+		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*o4)))
+			return XLB_C_DROP_ENCAP;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		o4 = (void *)(eth + 1);
+		if ((void *)(o4 + 1) > end)
+			return XLB_C_DROP_ENCAP;
+		smac = (be->flags & XLB_BE_F_NH_VALID && be->ifindex) ?
+			       be->src_mac :
+			       (const __u8 *)data + sizeof(*o4);
+		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		xlb_outer4(o4, p, be, cfg);
+		return 0;
+	} else {
+		struct ipv6hdr *o6;
+
+		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*o6)))
+			return XLB_C_DROP_ENCAP;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		o6 = (void *)(eth + 1);
+		if ((void *)(o6 + 1) > end)
+			return XLB_C_DROP_ENCAP;
+		smac = (be->flags & XLB_BE_F_NH_VALID && be->ifindex) ?
+			       be->src_mac :
+			       (const __u8 *)data + sizeof(*o6);
+		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		xlb_outer6(o6, p, be, cfg);
+		return 0;
+	}
 }
 
 /**
@@ -204,7 +276,10 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 	err = xlb_encap_prep(be, cfg, &dmac, &olen);
 	if (err)
 		return err;
+	if (l2_len == sizeof(struct ethhdr))
+		return encap_untagged(ctx, p, be, cfg, dmac);
 
+	/* VLAN tags: saved before the packet grows, written back in front. */
 	save_l2(data, end, l2_len, &l2);
 	if (bpf_xdp_adjust_head(ctx, -(int)olen))
 		return XLB_C_DROP_ENCAP;
