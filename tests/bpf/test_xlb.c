@@ -1866,6 +1866,26 @@ static const struct tcase cases[] = {
 	SCEN("source-only hashing keeps a client on one backend", sc_src_only),
 };
 
+/*
+ * The same packet again is an established flow: found in the connection
+ * table (by the fast path, bpf/fast.h, when its shape is the common one;
+ * by the general path otherwise) and sent out byte for byte as the first.
+ */
+static void again_established(struct world *w, const struct pkt *p,
+			      const struct res *first, int vip, int be)
+{
+	static struct res r;
+
+	if (w->bad || xrun(w, p, &r))
+		return;
+	want_fwd(w, p, &r, vip, be, XLB_C_CONN_HIT);
+	CHECK(w,
+	      r.ret == first->ret && r.len == first->len &&
+		      !memcmp(r.out, first->out, r.len),
+	      "established: %s, %u bytes, not as the first packet (%s, %u)",
+	      action_name(r.ret), r.len, action_name(first->ret), first->len);
+}
+
 static void run_case(const struct tcase *c)
 {
 	struct world w;
@@ -1926,6 +1946,7 @@ static void run_case(const struct tcase *c)
 					break;
 				}
 				want_fwd(&w, &p, &r, c->vip, be, c->counter);
+				again_established(&w, &p, &r, c->vip, be);
 				break;
 			}
 			/* the table's action must be what the case checked */
