@@ -35,6 +35,13 @@
  *
  * Output: "BENCH <name> <value> <unit>" lines; nothing is asserted.
  * Arguments name the cases to run (default: all); the baseline always runs.
+ *
+ * --ab FILE compares this build with another build's xlb.bpf.o (FILE) in
+ * the same process: the established and new_flow cases then run blocks of
+ * both programs (each on its own maps, in alternating order) between the
+ * baseline blocks, and a "# ab" line gives each one's ratio and the median
+ * over rounds of the difference, B - A. Differences of a few hundredths
+ * are visible this way; separate runs differ by a tenth.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -227,13 +234,14 @@ static double median(double *v, int n)
 }
 
 /* Two VIPs with N_BACKENDS backends each, rings filled at random. */
-static int world(__u32 conn_max, struct xlb_dp **out)
+static int world(__u32 conn_max, const char *object, struct xlb_dp **out)
 {
 	struct xlb_dp_opts o = {
 		.sizes = { .max_vips = 4,
 			   .max_backends = 2 * N_BACKENDS,
 			   .ring_max = RING_SIZE,
 			   .conn_max = conn_max },
+		.object = object,
 	};
 	static __u32 slots[RING_SIZE];
 	struct xlb_config cfg = {
@@ -318,29 +326,49 @@ struct result {
 /* struct bench - what the cases share */
 struct bench {
 	struct xlb_dp *dp; /* a world with a table of 1M */
+	struct xlb_dp *dp_b; /* the same world over --ab's object, or NULL */
 	int pass_prog;
 	int ncpus;
 };
 
+/* Per round: ns per packet of a program, of the baseline, their ratio. */
+static double ratio_of(__u64 ns, __u64 cnt, double base)
+{
+	return (double)ns / (double)cnt / base;
+}
+
 /*
  * ROUNDS rounds of @n packets of @f through @prog, each block of BLOCK
- * followed by BLOCK packets of the baseline.
+ * followed by BLOCK packets of the baseline. With @prog_b (--ab), each
+ * block of @prog is paired with one of @prog_b, the order alternating, and
+ * @prog_b gets its own copy of the flow sequence (its own maps, so the
+ * same flows are as new to it).
  */
-static int rounds(struct bench *b, const char *name, int prog, struct frame *f,
-		  struct flows *fl, __u32 n, struct result *res)
+static int rounds(struct bench *b, const char *name, int prog, int prog_b,
+		  struct frame *f, struct flows *fl, __u32 n,
+		  struct result *res)
 {
-	double ns[ROUNDS], base[ROUNDS], ratio[ROUNDS];
+	double ns[ROUNDS], base[ROUNDS], ratio[ROUNDS], rb[ROUNDS], d[ROUNDS];
+	struct flows flb = fl ? *fl : (struct flows){ 0 };
 	struct frame bf;
-	__u64 cn, cc, bn, bc;
-	__u32 done, k;
+	__u64 cn, cc, bn, bc, an, ac;
+	__u32 done, k, blk;
 	int r, err = 0;
 
 	frame_init(&bf, 0);
 	for (r = 0; r < ROUNDS && !err; r++) {
-		cn = cc = bn = bc = 0;
-		for (done = 0; done < n && !err; done += k) {
+		cn = cc = bn = bc = an = ac = 0;
+		for (done = 0, blk = 0; done < n && !err; done += k, blk++) {
 			k = n - done < BLOCK ? n - done : BLOCK;
-			err = run_block(prog, f, fl, k, &cn, &cc);
+			if (prog_b >= 0 && blk % 2)
+				err = run_block(prog_b, f, fl ? &flb : NULL, k,
+						&an, &ac);
+			err = err ?: run_block(prog, f, fl, k, &cn, &cc);
+			if (prog_b >= 0 && !(blk % 2))
+				err = err   ?:
+					      run_block(prog_b, f,
+							fl ? &flb : NULL, k,
+							&an, &ac);
 			err = err   ?:
 				      run_block(b->pass_prog, &bf, NULL, k, &bn,
 						&bc);
@@ -350,9 +378,24 @@ static int rounds(struct bench *b, const char *name, int prog, struct frame *f,
 		ns[r] = (double)cn / (double)cc;
 		base[r] = (double)bn / (double)bc;
 		ratio[r] = ns[r] / base[r];
+		if (prog_b >= 0) {
+			rb[r] = ratio_of(an, ac, base[r]);
+			d[r] = rb[r] - ratio[r];
+		}
 	}
 	if (err)
 		return err;
+	if (prog_b >= 0) {
+		/* median() sorts: each array's min and max are then at its
+		 * ends, and the rounds' pairing is no longer needed */
+		double ma = median(ratio, ROUNDS), mb = median(rb, ROUNDS),
+		       md = median(d, ROUNDS);
+
+		printf("# ab %s: ratio A (this build) %.3f, B (--ab) %.3f, "
+		       "B - A %.3f (median over %d rounds; min %.3f max "
+		       "%.3f)\n",
+		       name, ma, mb, md, ROUNDS, d[0], d[ROUNDS - 1]);
+	}
 	res->ns = median(ns, ROUNDS);
 	res->base = median(base, ROUNDS);
 	res->ratio = median(ratio, ROUNDS);
@@ -366,14 +409,20 @@ static int rounds(struct bench *b, const char *name, int prog, struct frame *f,
 	return 0;
 }
 
+/* The program of --ab's world, or -1. */
+static int prog_b(const struct bench *b)
+{
+	return b->dp_b ? xlb_dp_prog_fd(b->dp_b) : -1;
+}
+
 /* The baseline alone, blocks of it against blocks of itself. */
 static int c_baseline(struct bench *b, struct result *res)
 {
 	struct frame f;
 
 	frame_init(&f, 0);
-	return rounds(b, "xdp_pass_baseline", b->pass_prog, &f, NULL, N_FIXED,
-		      res);
+	return rounds(b, "xdp_pass_baseline", b->pass_prog, -1, &f, NULL,
+		      N_FIXED, res);
 }
 
 static int established(struct bench *b, int v6, struct result *res)
@@ -382,7 +431,7 @@ static int established(struct bench *b, int v6, struct result *res)
 
 	frame_init(&f, v6);
 	return rounds(b, v6 ? "established_v6" : "established_v4",
-		      xlb_dp_prog_fd(b->dp), &f, NULL, N_FIXED, res);
+		      xlb_dp_prog_fd(b->dp), prog_b(b), &f, NULL, N_FIXED, res);
 }
 
 static int c_est4(struct bench *b, struct result *res)
@@ -402,8 +451,8 @@ static int c_new_flow(struct bench *b, struct result *res)
 	struct frame f;
 
 	frame_init(&f, 0);
-	return rounds(b, "new_flow", xlb_dp_prog_fd(b->dp), &f, &fl, N_NEW,
-		      res);
+	return rounds(b, "new_flow", xlb_dp_prog_fd(b->dp), prog_b(b), &f, &fl,
+		      N_NEW, res);
 }
 
 /* A table of 4096, far more flows than that. */
@@ -414,12 +463,12 @@ static int c_new_flow_evict(struct bench *b, struct result *res)
 	struct frame f;
 	int err;
 
-	err = world(4096, &dp);
+	err = world(4096, NULL, &dp);
 	if (err)
 		return err;
 	frame_init(&f, 0);
-	err = rounds(b, "new_flow_evict", xlb_dp_prog_fd(dp), &f, &fl, N_NEW,
-		     res);
+	err = rounds(b, "new_flow_evict", xlb_dp_prog_fd(dp), -1, &f, &fl,
+		     N_NEW, res);
 	print_hits(dp, "new_flow_evict");
 	xlb_dp_close(dp);
 	return err;
@@ -435,7 +484,7 @@ static int c_flows_1m(struct bench *b, struct result *res)
 	struct frame f;
 	int err;
 
-	err = world(N_1M * 4, &dp);
+	err = world(N_1M * 4, NULL, &dp);
 	if (err)
 		return err;
 	frame_init(&f, 0);
@@ -444,8 +493,8 @@ static int c_flows_1m(struct bench *b, struct result *res)
 		printf("# flows_1m: inserting the 1M flows: %.1f ns per "
 		       "packet\n",
 		       (double)ns / (double)cnt);
-		err = rounds(b, "flows_1m", xlb_dp_prog_fd(dp), &f, &fl, N_1M,
-			     res);
+		err = rounds(b, "flows_1m", xlb_dp_prog_fd(dp), -1, &f, &fl,
+			     N_1M, res);
 	}
 	print_hits(dp, "flows_1m (1 insert pass, then rounds of hits)");
 	xlb_dp_close(dp);
@@ -479,11 +528,22 @@ int main(int argc, char **argv)
 	struct result base, v[N_CASES];
 	bool ran[N_CASES] = { false };
 	int stats_fd = -1, err, cpu;
+	const char *ab = NULL;
 	cpu_set_t set;
 	size_t i;
 
 	if (b.ncpus < 1)
 		b.ncpus = 1;
+	if (argc > 1 && !strcmp(argv[1], "--ab")) {
+		if (argc < 3) {
+			fprintf(stderr, "usage: bench_dp [--ab OBJECT] "
+					"[CASE...]\n");
+			return 2;
+		}
+		ab = argv[2];
+		argc -= 2;
+		argv += 2; /* argv[1..] are the cases again */
+	}
 	xlb_log_init("bench_dp", XLB_LOG_WARN);
 	/* The last CPU: interrupts and other work tend to land on CPU 0. */
 	cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
@@ -502,12 +562,21 @@ int main(int argc, char **argv)
 	       "backends per VIP\n",
 	       cpu, b.ncpus, ROUNDS, RING_SIZE, N_BACKENDS);
 
-	err = world(1u << 20, &b.dp);
+	err = world(1u << 20, NULL, &b.dp);
 	if (err) {
 		fprintf(stderr, "bench: data path: %s\n", strerror(-err));
 		goto out;
 	}
 	b.pass_prog = xlb_dp_pass_prog_fd(b.dp);
+	if (ab) {
+		err = world(1u << 20, ab, &b.dp_b);
+		if (err) {
+			fprintf(stderr, "bench: --ab %s: %s\n", ab,
+				strerror(-err));
+			goto out;
+		}
+		printf("# ab: A is this build, B is %s\n", ab);
+	}
 	err = c_baseline(&b, &base);
 	if (err)
 		goto fail;
@@ -531,6 +600,7 @@ int main(int argc, char **argv)
 fail:
 	fprintf(stderr, "bench: %s\n", strerror(-err));
 out:
+	xlb_dp_close(b.dp_b);
 	xlb_dp_close(b.dp);
 	if (stats_fd >= 0)
 		close(stats_fd);

@@ -42,6 +42,7 @@ struct xlb_dp {
 	int ncpus;
 	bool adopted;
 	__u32 conn_seed;
+	void *obj_bytes; /* xlb_dp_opts.object's contents, kept while loaded */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -224,6 +225,81 @@ static int set_pins(struct xlb_bpf *skel, const char *dir)
 	return 0;
 }
 
+#define XLB_OBJECT_MAX (64u << 20)
+
+/* The whole of @path into a new buffer (*@buf, freed by the caller). */
+static int read_object(const char *path, void **buf, size_t *size)
+{
+	struct stat st;
+	char *b = NULL;
+	size_t done = 0, len = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+		 (size_t)st.st_size > XLB_OBJECT_MAX)
+		err = -EINVAL;
+	if (!err) {
+		len = (size_t)st.st_size;
+		b = malloc(len);
+		if (!b)
+			err = -ENOMEM;
+	}
+	while (!err && done < len) {
+		n = read(fd, b + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = n < 0 ? -errno : -EIO;
+		else
+			done += (size_t)n;
+	}
+	close(fd);
+	if (err) {
+		free(b);
+		return err;
+	}
+	*buf = b;
+	*size = len;
+	return 0;
+}
+
+/* The skeleton over the built-in object, or over the file @path. */
+static int skel_open(struct xlb_dp *dp, const char *path)
+{
+	struct xlb_bpf *obj;
+	size_t size = 0;
+	int err;
+
+	if (!path) {
+		dp->skel = xlb_bpf__open();
+		return dp->skel ? 0 : -errno;
+	}
+	err = read_object(path, &dp->obj_bytes, &size);
+	if (err)
+		return err;
+	obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return -ENOMEM;
+	err = xlb_bpf__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data = dp->obj_bytes;
+		obj->skeleton->data_sz = size;
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (err) {
+		xlb_bpf__destroy(obj);
+		return err;
+	}
+	dp->skel = obj;
+	return 0;
+}
+
 int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 {
 	struct xlb_dp_sizes want = o->sizes, sz = o->sizes;
@@ -264,10 +340,10 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		goto err;
 	dp->sz = sz;
 
-	dp->skel = xlb_bpf__open();
-	if (!dp->skel) {
-		err = -errno;
-		pr_err("open xlb.bpf.o: %s", strerror(-err));
+	err = skel_open(dp, o->object);
+	if (err) {
+		pr_err("open %s: %s", o->object ? o->object : "xlb.bpf.o",
+		       strerror(-err));
 		goto err;
 	}
 	dp->skel->rodata->ring_max = sz.ring_max;
@@ -382,6 +458,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 	if (dp->ring)
 		munmap(dp->ring, dp->ring_bytes);
 	xlb_bpf__destroy(dp->skel);
+	free(dp->obj_bytes);
 	free(dp);
 }
 

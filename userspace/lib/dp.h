@@ -35,10 +35,14 @@ struct xlb_dp_sizes {
  *           maps that vanish with the process (tests, benchmarks)
  * @sizes: wanted sizes; ignored for maps re-adopted from pins, whose sizes
  *         are fixed (xlb_dp_open() logs a warning when they differ)
+ * @object: a BPF object file to load instead of the built-in xlb.bpf.o,
+ *          or NULL; it must have the same maps and programs (the benchmark
+ *          compares two builds with it: bench_dp --ab)
  */
 struct xlb_dp_opts {
 	const char *pin_dir;
 	struct xlb_dp_sizes sizes;
+	const char *object;
 };
 
 /**
