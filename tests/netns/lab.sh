@@ -40,6 +40,10 @@ lab_topology() {
 	lab_ns cl || return 1
 	lab_ns rt || return 1
 	lab_forwarding rt
+	# Tests pick the client's source ports themselves, all below 50000
+	# (--sport-base); the kernel's own picks stay above, so a chosen port
+	# is never held by another connection (seen once: EADDRINUSE).
+	nsx cl sysctl -qw net.ipv4.ip_local_port_range="50000 60999" || return 1
 	nsx rt sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.default.rp_filter=0
 	lab_link cl eth0 rt c0
