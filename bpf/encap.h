@@ -20,13 +20,14 @@ struct l2_save {
 	__be16 tags[2 * XLB_MAX_VLAN]; /* TCI, TPID pairs after the MACs */
 };
 
-/* Source MAC for a backend: its egress port's, else the port we got it on. */
+/* Source MAC for a backend: its egress port's, else @our (the port we got
+ * the packet on). */
 XLB_INLINE const __u8 *src_mac_for(const struct xlb_backend *be,
-				   const struct l2_save *l2)
+				   const __u8 *our)
 {
 	if (be->flags & XLB_BE_F_NH_VALID && be->ifindex)
 		return be->src_mac;
-	return l2->our_mac;
+	return our;
 }
 
 XLB_INLINE int write_l2(void *data, void *end, __u16 l2_len, const __u8 *dmac,
@@ -132,6 +133,42 @@ XLB_INLINE __u16 ip4_csum_words(__u32 w0, __u32 w1, __u32 w2, __u32 w3,
 }
 
 /**
+ * xlb_outer4_words() - the first three words of an outer IPv4 header
+ * @tos: the inner TOS / traffic class
+ * @inner_len: the inner IP packet's length
+ * @df: DF is set when non-zero
+ * @proto: IPPROTO_IPIP or IPPROTO_IPV6
+ * @w0: version, IHL 5, TOS, total length (memory order, as all three)
+ * @w1: ID 0, DF
+ * @w2: TTL XLB_TTL, @proto, checksum field 0
+ *
+ * Computed apart from xlb_outer4_put() so a caller can take the inner
+ * fields before the packet moves (bpf/fast.h).
+ */
+XLB_INLINE void xlb_outer4_words(__u8 tos, __u32 inner_len, int df, __u8 proto,
+				 __u32 *w0, __u32 *w1, __u32 *w2)
+{
+	*w0 = bpf_htonl(0x45000000 | (__u32)tos << 16 |
+			((inner_len + sizeof(struct iphdr)) & 0xffff));
+	*w1 = df ? bpf_htonl(IP_DF) : 0;
+	*w2 = bpf_htonl((__u32)XLB_TTL << 24 | (__u32)proto << 16);
+}
+
+/* Store an outer IPv4 header: its words, the addresses, the checksum. */
+XLB_INLINE void xlb_outer4_put(struct iphdr *o4, __u32 w0, __u32 w1, __u32 w2,
+			       __be32 saddr, __be32 daddr)
+{
+	__u32 *w = (__u32 *)o4;
+
+	w[0] = w0;
+	w[1] = w1;
+	w[2] = w2;
+	w[3] = saddr;
+	w[4] = daddr;
+	o4->check = ip4_csum_words(w0, w1, w2, saddr, daddr);
+}
+
+/**
  * xlb_outer4() - fill the outer IPv4 header toward @be (IPIP or 6in4)
  * @o4: the header, bounds already checked
  * @p: the inner packet as parsed
@@ -145,21 +182,12 @@ XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
 			   const struct xlb_backend *be,
 			   const struct xlb_config *cfg)
 {
-	__u32 *w = (__u32 *)o4;
-	__u32 proto = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
-	__u32 w0 = bpf_htonl(0x45000000 | (__u32)p->tos << 16 |
-			     ((p->l3_len + sizeof(*o4)) & 0xffff));
-	__u32 w1 = p->df ? bpf_htonl(IP_DF) : 0;
-	__u32 w2 = bpf_htonl((__u32)XLB_TTL << 24 | proto << 16);
-	__u32 w3 = cfg->src4;
-	__u32 w4 = be->addr[0];
+	__u32 w0, w1, w2;
 
-	w[0] = w0;
-	w[1] = w1;
-	w[2] = w2;
-	w[3] = w3;
-	w[4] = w4;
-	o4->check = ip4_csum_words(w0, w1, w2, w3, w4);
+	xlb_outer4_words(p->tos, p->l3_len, p->df,
+			 p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6,
+			 &w0, &w1, &w2);
+	xlb_outer4_put(o4, w0, w1, w2, cfg->src4, be->addr[0]);
 }
 
 /**
@@ -194,59 +222,57 @@ XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
 	w[9] = be->addr[3];
 }
 
-/*
- * An untagged frame, the common case: after growing the packet its old
- * Ethernet header sits @olen bytes in, where the outer IP header goes, so
- * the new Ethernet header takes our MAC from it first, and nothing is
- * saved on the stack.
+/**
+ * xlb_eth_moved() - the Ethernet header of a frame grown by @olen bytes
+ * @eth: the new start of the frame, @olen + ETH_HLEN bytes checked
+ * @be: the backend (its egress port's MAC, if it has one)
+ * @dmac: the next hop's MAC
+ * @olen: by how much the frame grew (the outer IP header)
+ * @proto: the outer EtherType
+ *
+ * An untagged frame's old header now sits @olen bytes in, where the outer
+ * IP header goes: our MAC (its destination) is copied from there first, so
+ * nothing is saved on the stack.
  */
+XLB_INLINE void xlb_eth_moved(struct ethhdr *eth, const struct xlb_backend *be,
+			      const __u8 *dmac, __u32 olen, __be16 proto)
+{
+	const __u8 *smac = src_mac_for(be, (const __u8 *)eth + olen);
+
+	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
+	eth->h_proto = proto;
+}
+
+/* An untagged frame, the common case (xlb_eth_moved()). */
 XLB_INLINE int encap_untagged(struct xdp_md *ctx, const struct xlb_pkt *p,
 			      const struct xlb_backend *be,
-			      const struct xlb_config *cfg, const __u8 *dmac)
+			      const struct xlb_config *cfg, const __u8 *dmac,
+			      __u32 olen)
 {
-	void *data, *end;
 	struct ethhdr *eth;
-	const __u8 *smac;
+	struct ipv6hdr *o6;
+	struct iphdr *o4;
+	void *end;
 
+	if (bpf_xdp_adjust_head(ctx, -(int)olen))
+		return XLB_C_DROP_ENCAP;
+	eth = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
 	if (be->family == XLB_AF_INET) {
-		struct iphdr *o4;
-
-		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*o4)))
-			return XLB_C_DROP_ENCAP;
-		data = (void *)(long)ctx->data;
-		end = (void *)(long)ctx->data_end;
-		eth = data;
 		o4 = (void *)(eth + 1);
 		if ((void *)(o4 + 1) > end)
 			return XLB_C_DROP_ENCAP;
-		smac = (be->flags & XLB_BE_F_NH_VALID && be->ifindex) ?
-			       be->src_mac :
-			       (const __u8 *)data + sizeof(*o4);
-		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-		eth->h_proto = bpf_htons(ETH_P_IP);
+		xlb_eth_moved(eth, be, dmac, sizeof(*o4), bpf_htons(ETH_P_IP));
 		xlb_outer4(o4, p, be, cfg);
 		return 0;
-	} else {
-		struct ipv6hdr *o6;
-
-		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*o6)))
-			return XLB_C_DROP_ENCAP;
-		data = (void *)(long)ctx->data;
-		end = (void *)(long)ctx->data_end;
-		eth = data;
-		o6 = (void *)(eth + 1);
-		if ((void *)(o6 + 1) > end)
-			return XLB_C_DROP_ENCAP;
-		smac = (be->flags & XLB_BE_F_NH_VALID && be->ifindex) ?
-			       be->src_mac :
-			       (const __u8 *)data + sizeof(*o6);
-		__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-		__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-		eth->h_proto = bpf_htons(ETH_P_IPV6);
-		xlb_outer6(o6, p, be, cfg);
-		return 0;
 	}
+	o6 = (void *)(eth + 1);
+	if ((void *)(o6 + 1) > end)
+		return XLB_C_DROP_ENCAP;
+	xlb_eth_moved(eth, be, dmac, sizeof(*o6), bpf_htons(ETH_P_IPV6));
+	xlb_outer6(o6, p, be, cfg);
+	return 0;
 }
 
 /**
@@ -277,7 +303,7 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 	if (err)
 		return err;
 	if (l2_len == sizeof(struct ethhdr))
-		return encap_untagged(ctx, p, be, cfg, dmac);
+		return encap_untagged(ctx, p, be, cfg, dmac, olen);
 
 	/* VLAN tags: saved before the packet grows, written back in front. */
 	save_l2(data, end, l2_len, &l2);
@@ -291,7 +317,8 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 	l3 = data + xlb_bound(l2_len, 0x1f);
 
 	if (be->family == XLB_AF_INET) {
-		if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+		if (write_l2(data, end, l2_len, dmac,
+			     src_mac_for(be, l2.our_mac), &l2,
 			     bpf_htons(ETH_P_IP)))
 			return XLB_C_DROP_ENCAP;
 		o4 = l3;
@@ -301,7 +328,7 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 		return 0;
 	}
 
-	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, l2.our_mac), &l2,
 		     bpf_htons(ETH_P_IPV6)))
 		return XLB_C_DROP_ENCAP;
 	o6 = l3;

@@ -85,14 +85,12 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	struct xlb_config *cfg;
 	struct xlb_conn4_set *set;
 	struct xlb_backend *be;
-	struct xlb_conn *c = NULL;
-	__u32 saddr, daddr, ports, proto, tot, id, w0, w1, w2;
+	struct xlb_conn *c;
+	__u32 saddr, daddr, ports, proto, tot, id, olen, w0, w1, w2;
+	const __u8 *dmac = NULL;
 	__u64 k0, k1;
-	const __u8 *dmac, *smac;
-	__u32 *w;
 	__u16 now;
 	__u32 zero = 0;
-	int i;
 
 	/* Shape: the general parser's checks for this one layout. A TCP
 	 * header must be complete; for UDP, 20 bytes of L4 are asked of the
@@ -138,15 +136,7 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	k0 = (__u64)saddr << 32 | daddr;
 	k1 = (__u64)ports << 32 | (__u64)proto << 24;
 #endif
-#pragma unroll
-	for (i = 0; i < XLB_CONN_WAYS; i++) {
-		const __u64 *wk = (const __u64 *)&set->w[i].k;
-
-		if (set->w[i].c.used && wk[0] == k0 && wk[1] == k1) {
-			c = &set->w[i].c;
-			break;
-		}
-	}
+	c = set4_match(set, k0, k1);
 	now = conn_now();
 	if (!c) {
 		fast4_pkt(p, iph, tcp, proto, tot);
@@ -158,29 +148,18 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	}
 	if (c->fwd != XLB_FWD_IPIP)
 		return XLB_FAST_NO;
-	id = c->backend;
-	be = bpf_map_lookup_elem(&xlb_backends, &id);
-	if (!be || be->gen != c->gen || be->vip_id != c->vip_id ||
-	    !be_usable(be) || be->family != XLB_AF_INET ||
-	    (be->ifindex && be->ifindex != ctx->ingress_ifindex))
-		return XLB_FAST_NO;
-	if (be->flags & XLB_BE_F_NH_VALID)
-		dmac = be->nh_mac;
-	else if (cfg->flags & XLB_CFG_F_NH_VALID)
-		dmac = cfg->nh_mac;
-	else
-		return XLB_FAST_NO;
-	if (!(cfg->flags & XLB_CFG_F_SRC4_VALID))
+	be = conn_backend(c, &id);
+	if (!be || be->family != XLB_AF_INET ||
+	    (be->ifindex && be->ifindex != ctx->ingress_ifindex) ||
+	    xlb_encap_prep(be, cfg, &dmac, &olen))
 		return XLB_FAST_NO;
 
 	if (c->seen != now)
 		c->seen = now;
 
 	/* Outer header words, computed before the packet moves. */
-	w0 = bpf_htonl(0x45000000 | (__u32)iph->tos << 16 |
-		       ((tot + sizeof(*iph)) & 0xffff));
-	w1 = iph->frag_off & bpf_htons(IP_DF) ? bpf_htonl(IP_DF) : 0;
-	w2 = bpf_htonl((__u32)XLB_TTL << 24 | (__u32)IPPROTO_IPIP << 16);
+	xlb_outer4_words(iph->tos, tot, iph->frag_off & bpf_htons(IP_DF),
+			 IPPROTO_IPIP, &w0, &w1, &w2);
 
 	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct iphdr)))
 		return xlb_drop(c->vip_id, XLB_C_DROP_ENCAP);
@@ -190,22 +169,8 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	iph = (void *)(eth + 1);
 	if ((void *)(iph + 1) > end)
 		return xlb_drop(c->vip_id, XLB_C_DROP_ENCAP);
-	/* Our MAC: the old destination, now sizeof(*iph) bytes in, where the
-	 * outer header goes, so it is copied first. */
-	if (be->ifindex && be->flags & XLB_BE_F_NH_VALID)
-		smac = be->src_mac;
-	else
-		smac = (const __u8 *)data + sizeof(*iph);
-	__builtin_memcpy(eth->h_source, smac, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, dmac, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IP);
-	w = (__u32 *)iph;
-	w[0] = w0;
-	w[1] = w1;
-	w[2] = w2;
-	w[3] = cfg->src4;
-	w[4] = be->addr[0];
-	iph->check = ip4_csum_words(w0, w1, w2, cfg->src4, be->addr[0]);
+	xlb_eth_moved(eth, be, dmac, sizeof(*iph), bpf_htons(ETH_P_IP));
+	xlb_outer4_put(iph, w0, w1, w2, cfg->src4, be->addr[0]);
 	xlb_count_fwd(c->vip_id, id, len, 0);
 	xlb_count2(XLB_C_TX, XLB_C_CONN_HIT);
 	return XDP_TX;

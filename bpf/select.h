@@ -107,20 +107,28 @@ XLB_INLINE __u32 conn_set_index(const struct xlb_pkt *p, __u32 seed)
 	return (__u32)h & (conn_sets - 1);
 }
 
-XLB_INLINE struct xlb_conn *set4_find(struct xlb_conn4_set *s,
-				      const struct xlb_conn4_key *k)
+/* The way of @s holding the IPv4 key whose two 64-bit words are @k0, @k1. */
+XLB_INLINE struct xlb_conn *set4_match(struct xlb_conn4_set *s, __u64 k0,
+				       __u64 k1)
 {
-	const __u64 *kk = (const __u64 *)k;
 	int i;
 
 #pragma unroll
 	for (i = 0; i < XLB_CONN_WAYS; i++) {
 		const __u64 *wk = (const __u64 *)&s->w[i].k;
 
-		if (s->w[i].c.used && wk[0] == kk[0] && wk[1] == kk[1])
+		if (s->w[i].c.used && wk[0] == k0 && wk[1] == k1)
 			return &s->w[i].c;
 	}
 	return NULL;
+}
+
+XLB_INLINE struct xlb_conn *set4_find(struct xlb_conn4_set *s,
+				      const struct xlb_conn4_key *k)
+{
+	const __u64 *kk = (const __u64 *)k;
+
+	return set4_match(s, kk[0], kk[1]);
 }
 
 XLB_INLINE struct xlb_conn *set6_find(struct xlb_conn6_set *s,
@@ -168,6 +176,27 @@ XLB_INLINE int be_usable(const struct xlb_backend *be)
 }
 
 /**
+ * conn_backend() - the backend of a connection entry, if still usable for it
+ * @c: the entry
+ * @id: set to the backend id the entry named (read once: another CPU may
+ *      re-point a stale entry meanwhile)
+ *
+ * Return: the backend when it is up or draining, of the VIP that made the
+ * entry and of the same generation; else NULL (the entry is stale).
+ */
+XLB_INLINE struct xlb_backend *conn_backend(const struct xlb_conn *c, __u32 *id)
+{
+	struct xlb_backend *be;
+
+	*id = c->backend;
+	be = bpf_map_lookup_elem(&xlb_backends, id);
+	if (!be || be->gen != c->gen || be->vip_id != c->vip_id ||
+	    !be_usable(be))
+		return NULL;
+	return be;
+}
+
+/**
  * xlb_conn_find() - the flow's connection entry and, if usable, its backend
  * @p: the parsed packet (its flow tuple)
  * @seed: xlb_config.conn_seed
@@ -207,10 +236,8 @@ XLB_INLINE void xlb_conn_find(const struct xlb_pkt *p, __u32 seed,
 	if (c->seen != s->now)
 		c->seen = s->now;
 	s->event = XLB_C_CONN_STALE;
-	id = c->backend;
-	be = bpf_map_lookup_elem(&xlb_backends, &id);
-	if (!be || be->gen != c->gen || be->vip_id != c->vip_id ||
-	    !be_usable(be))
+	be = conn_backend(c, &id);
+	if (!be)
 		return;
 	s->be = be;
 	s->id = id;

@@ -128,7 +128,8 @@ XLB_INLINE int probe_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
 	if (be->family == XLB_AF_INET) {
 		struct iphdr *o4 = l3;
 
-		if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+		if (write_l2(data, end, l2_len, dmac,
+			     src_mac_for(be, l2.our_mac), &l2,
 			     bpf_htons(ETH_P_IP)))
 			return XLB_C_DROP_ENCAP;
 		if ((void *)(o4 + 1) > end)
@@ -136,7 +137,7 @@ XLB_INLINE int probe_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
 		xlb_outer4(o4, p, be, cfg);
 		return 0;
 	}
-	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, &l2), &l2,
+	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, l2.our_mac), &l2,
 		     bpf_htons(ETH_P_IPV6)))
 		return XLB_C_DROP_ENCAP;
 	{
