@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1244,6 +1245,40 @@ static int write_all(int fd, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
+	return 0;
+}
+
+int xlb_file_read(const char *path, size_t max, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n = 0, got;
+	char *text;
+	int ret = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	text = max < SIZE_MAX - 1 ? malloc(max + 2) : NULL;
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	/* one byte more than allowed tells a file that is too big */
+	while ((got = fread(text + n, 1, max + 1 - n, f)) > 0)
+		n += got;
+	if (ferror(f))
+		ret = -EIO;
+	else if (n > max)
+		ret = -EFBIG;
+	fclose(f);
+	if (ret) {
+		free(text);
+		return ret;
+	}
+	text[n] = '\0';
+	*buf = text;
+	*len = n;
 	return 0;
 }
 

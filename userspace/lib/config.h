@@ -302,6 +302,16 @@ int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
  */
 int xlb_file_replace(const char *path, const char *text, mode_t mode);
 
+/**
+ * xlb_file_read() - the whole of @path, at most @max bytes
+ * @buf: set to a malloc'd copy with a NUL after it (free() it)
+ * @len: set to its length without the NUL
+ *
+ * Return: 0, -EFBIG if the file holds more than @max bytes, -EIO on a read
+ * error, or the negative errno of opening it.
+ */
+int xlb_file_read(const char *path, size_t max, char **buf, size_t *len);
+
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 /* Elements with their defaults, for building configs in memory. */
 void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type);

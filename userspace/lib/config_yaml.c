@@ -1453,8 +1453,7 @@ int xlb_cfg_load(const char *path, struct xlb_cfg **out, char *err,
 {
 	bool parsed = false;
 	char *text = NULL;
-	size_t len = 0, n;
-	FILE *f = NULL;
+	size_t len = 0;
 	int ret;
 
 	if (out)
@@ -1465,19 +1464,8 @@ int xlb_cfg_load(const char *path, struct xlb_cfg **out, char *err,
 		ret = -ENAMETOOLONG;
 		goto out;
 	}
-	f = fopen(path, "re");
-	text = malloc(XLB_CFG_FILE_MAX + 1);
-	if (!f || !text) {
-		ret = f ? -ENOMEM : -errno;
-		goto out;
-	}
-	while ((n = fread(text + len, 1, XLB_CFG_FILE_MAX + 1 - len, f)) > 0)
-		len += n;
-	if (ferror(f))
-		ret = -EIO;
-	else if (len > XLB_CFG_FILE_MAX)
-		ret = -EFBIG;
-	else {
+	ret = xlb_file_read(path, XLB_CFG_FILE_MAX, &text, &len);
+	if (!ret) {
 		ret = xlb_cfg_parse(text, len, path, out, err, errlen);
 		parsed = true;
 	}
@@ -1488,8 +1476,6 @@ out:
 	if (ret && !parsed && err && errlen)
 		snprintf(err, errlen, "%s: cannot read: %s", path,
 			 strerror(-ret));
-	if (f)
-		fclose(f);
 	free(text);
 	return ret;
 }

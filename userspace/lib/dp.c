@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "config.h"
 #include "dp.h"
 #include "log.h"
 #include "xlb.skel.h"
@@ -42,7 +43,7 @@ struct xlb_dp {
 	int ncpus;
 	bool adopted;
 	__u32 conn_seed;
-	void *obj_bytes; /* xlb_dp_opts.object's contents, kept while loaded */
+	char *obj_bytes; /* xlb_dp_opts.object's contents, kept while loaded */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -227,48 +228,6 @@ static int set_pins(struct xlb_bpf *skel, const char *dir)
 
 #define XLB_OBJECT_MAX (64u << 20)
 
-/* The whole of @path into a new buffer (*@buf, freed by the caller). */
-static int read_object(const char *path, void **buf, size_t *size)
-{
-	struct stat st;
-	char *b = NULL;
-	size_t done = 0, len = 0;
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st))
-		err = -errno;
-	else if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
-		 (size_t)st.st_size > XLB_OBJECT_MAX)
-		err = -EINVAL;
-	if (!err) {
-		len = (size_t)st.st_size;
-		b = malloc(len);
-		if (!b)
-			err = -ENOMEM;
-	}
-	while (!err && done < len) {
-		n = read(fd, b + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			err = n < 0 ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	close(fd);
-	if (err) {
-		free(b);
-		return err;
-	}
-	*buf = b;
-	*size = len;
-	return 0;
-}
-
 /* The skeleton over the built-in object, or over the file @path. */
 static int skel_open(struct xlb_dp *dp, const char *path)
 {
@@ -280,7 +239,7 @@ static int skel_open(struct xlb_dp *dp, const char *path)
 		dp->skel = xlb_bpf__open();
 		return dp->skel ? 0 : -errno;
 	}
-	err = read_object(path, &dp->obj_bytes, &size);
+	err = xlb_file_read(path, XLB_OBJECT_MAX, &dp->obj_bytes, &size);
 	if (err)
 		return err;
 	obj = calloc(1, sizeof(*obj));
