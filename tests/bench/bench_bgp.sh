@@ -28,16 +28,6 @@ bgp_need >/dev/null || {
 	exit 0
 }
 
-CHECKS="health_checks:
-  - name: web
-    type: tcp
-    port: 80
-    interval_ms: 200
-    timeout_ms: 200
-    rise: 2
-    fall: 2"
-PREPEND="	bgp_path.prepend(XLB_MY_AS); bgp_path.prepend(XLB_MY_AS);"
-
 lab_topology 2 3 || exit 1
 for i in 1 2 3; do
 	lab_backend_up "$i" || exit 1
@@ -46,7 +36,7 @@ bgp_router_start || exit 1
 bgp_pop_bird_start 1 || exit 1
 for i in 1 2; do
 	bgp_pop_config "$i" "$LAB_TMP/pop$i.yaml" "1 2 3" \
-		"    health_check: web" "$CHECKS" || exit 1
+		"    health_check: web" "$BGP_CHECKS" || exit 1
 done
 lab_pop_start 1 -T || exit 1
 XLBD1_LOG=$LAB_LAST_XLBD_LOG
@@ -109,7 +99,7 @@ xpop 1 pop undrain >/dev/null
 lab_wait 20 via_pop 1 "$VIP4" || exit 1
 
 # --- pop_failover_ms -----------------------------------------------------
-bgp_pop_bird_start 2 "$PREPEND" || {
+bgp_pop_bird_start 2 "$BGP_PREPEND" || {
 	echo "# pop2's BIRD did not start" >&2
 	exit 1
 }
@@ -152,13 +142,10 @@ for r in $(seq "$ROUNDS"); do
 	silence_pop1 || exit 1
 	lab_wait 10 sh -c "! kill -0 $stream_pid 2>/dev/null"
 	lab_stop "$cap_pid"
-	first=$(tcpdump -nn -tt -r "$cap" 2>/dev/null | head -1 |
-		awk '{print $1}')
-	if [ -z "$first" ]; then
+	ms=$(pcap_ms_since "$cap" first "$t0") || {
 		echo "# round $r: no client packet reached pop2" >&2
 		exit 1
-	fi
-	ms=$("$LAB_PY" -c "print(round(($first * 1e9 - $t0) / 1e6, 1))")
+	}
 	echo "# failover round $r: first packet through pop2 $ms ms after pop1 went silent"
 	results+=("$ms")
 	nsx rt nft delete table inet xlbsilent

@@ -99,7 +99,7 @@ heal_be1() {
 # flows are new (source ports from BASE): a flow that moved off be1 stays
 # on its new backend when be1 comes back.
 measure() {
-	local kind=$1 name=$2 base=$3 r cap cap_pid stream_pid t0 last n ms
+	local kind=$1 name=$2 base=$3 r cap cap_pid stream_pid t0 n ms
 	local median
 	local results=()
 	for r in $(seq "$ROUNDS"); do
@@ -119,14 +119,11 @@ measure() {
 		# the stream runs on for about 2 s after the failure
 		lab_wait 10 sh -c "! kill -0 $stream_pid 2>/dev/null"
 		lab_stop "$cap_pid"
-		last=$(tcpdump -nn -tt -r "$cap.pcap" 2>/dev/null | tail -1 |
-			awk '{print $1}')
 		n=$(tcpdump -nn -r "$cap.pcap" 2>/dev/null | wc -l)
-		if [ -z "$last" ]; then
+		ms=$(pcap_ms_since "$cap.pcap" last "$t0") || {
 			echo "# $name round $r: no packets to be1 captured" >&2
 			return 1
-		fi
-		ms=$("$LAB_PY" -c "print(round(($last * 1e9 - $t0) / 1e6, 1))")
+		}
 		echo "# $name round $r: $n packets to be1, last one ${ms} ms after the failure"
 		results+=("$ms")
 		heal_be1 "$kind" || return 1

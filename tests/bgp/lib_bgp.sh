@@ -13,12 +13,26 @@
 #   bgp_pop_config N FILE ...   lab_pop_config plus the bgp section
 #   rt_route PREFIX             rt's kernel route to PREFIX ("" if none)
 #   rt_vtysh CMD                a vtysh command in rt
+#   BGP_CHECKS                  the PoPs' health check "web" (config text)
+#   BGP_PREPEND                 pop2's export: two prepends (a worse path)
 #
 # FRR runs as user frr, so its directory and LAB_TMP must be reachable.
 
 LAB_AS_RT=65000
 LAB_AS_POP=65101
 FRR_BIN=${FRR_BIN:-/usr/lib/frr}
+
+# shellcheck disable=SC2034 # used by the scripts that source this
+BGP_CHECKS="health_checks:
+  - name: web
+    type: tcp
+    port: 80
+    interval_ms: 200
+    timeout_ms: 200
+    rise: 2
+    fall: 2"
+# shellcheck disable=SC2034
+BGP_PREPEND="	bgp_path.prepend(XLB_MY_AS); bgp_path.prepend(XLB_MY_AS);"
 
 bgp_need() {
 	lab_need bird "$FRR_BIN/bgpd" "$FRR_BIN/zebra" "$FRR_BIN/bfdd" vtysh

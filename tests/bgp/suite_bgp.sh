@@ -18,16 +18,6 @@
 
 lab_init bgp
 
-CHECKS="health_checks:
-  - name: web
-    type: tcp
-    port: 80
-    interval_ms: 200
-    timeout_ms: 200
-    rise: 2
-    fall: 2"
-PREPEND="	bgp_path.prepend(XLB_MY_AS); bgp_path.prepend(XLB_MY_AS);"
-
 setup() {
 	local i
 	lab_topology 2 3 || return 1
@@ -40,10 +30,10 @@ setup() {
 		return 1
 	}
 	bgp_pop_bird_start 1 || return 1
-	bgp_pop_bird_start 2 "$PREPEND" || return 1
+	bgp_pop_bird_start 2 "$BGP_PREPEND" || return 1
 	for i in 1 2; do
 		bgp_pop_config "$i" "$LAB_TMP/pop$i.yaml" "1 2 3" \
-			"    health_check: web" "$CHECKS" || return 1
+			"    health_check: web" "$BGP_CHECKS" || return 1
 		lab_pop_start "$i" || return 1
 	done
 }
@@ -282,7 +272,7 @@ pop2_bird_reconf() {
 		grep -v 'bgp_path.prepend(XLB_MY_AS); bgp_path.prepend' "$f" \
 			>"$f.new"
 	else
-		"$LAB_PY" - "$f" "$PREPEND" >/dev/null <<'PY'
+		"$LAB_PY" - "$f" "$BGP_PREPEND" >/dev/null <<'PY'
 import sys
 p, extra = sys.argv[1], sys.argv[2]
 s = open(p).read()

@@ -74,7 +74,7 @@ for i in 1 2 3; do
 done
 bgp_router_start || fail "FRR did not start"
 bgp_pop_bird_start 1 || fail "BIRD in pop1 did not start"
-bgp_pop_bird_start 2 "	bgp_path.prepend(XLB_MY_AS); bgp_path.prepend(XLB_MY_AS);" ||
+bgp_pop_bird_start 2 "$BGP_PREPEND" ||
 	fail "BIRD in pop2 did not start"
 for i in 1 2; do
 	bgp_pop_config "$i" "$LAB_TMP/pop$i.yaml" "1 2 3" \

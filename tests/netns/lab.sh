@@ -253,6 +253,19 @@ lab_http() {
 		--sport-base "$3" --timeout 2 --deadline 120
 }
 
+# pcap_ms_since FILE first|last T0 - milliseconds from T0 (date +%s%N) to
+# the first or last packet captured in FILE; fails if it holds none
+pcap_ms_since() {
+	local t
+	t=$(tcpdump -nn -tt -r "$1" 2>/dev/null | if [ "$2" = first ]; then
+		head -1
+	else
+		tail -1
+	fi | awk '{print $1}')
+	[ -n "$t" ] || return 1
+	"$LAB_PY" -c "print(round(($t * 1e9 - $3) / 1e6, 1))"
+}
+
 # json_get JSON KEY - a top-level value of a JSON object
 json_get() {
 	"$LAB_PY" -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1" "$2"
