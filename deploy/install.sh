@@ -14,16 +14,29 @@ install -d "$DESTDIR$PREFIX/sbin" "$DESTDIR/etc/xlb" \
 	"$DESTDIR$PREFIX/share/man/man8" "$DESTDIR$PREFIX/share/doc/xlb" \
 	"$DESTDIR/lib/systemd/system" "$DESTDIR$PREFIX/lib/tmpfiles.d"
 install -m 0755 "$BUILD/xlbd" "$BUILD/xlbctl" "$DESTDIR$PREFIX/sbin/"
+# The full example is reference only. The live file is the inert minimal
+# one (no interface, no VIP): nothing is attached to a NIC until the
+# operator names one. An existing /etc/xlb/xlb.yaml is never touched, and
+# the unit is installed but neither enabled nor started.
 install -m 0644 "$SRC/deploy/xlb.yaml.example" "$DESTDIR/etc/xlb/"
 [ -e "$DESTDIR/etc/xlb/xlb.yaml" ] ||
-	install -m 0640 "$SRC/deploy/xlb.yaml.example" \
+	install -m 0640 "$SRC/deploy/xlb.yaml.minimal" \
 		"$DESTDIR/etc/xlb/xlb.yaml"
 install -m 0644 "$SRC"/deploy/man/*.8 "$DESTDIR$PREFIX/share/man/man8/"
 install -m 0644 "$SRC/deploy/xlbd.service" "$DESTDIR/lib/systemd/system/"
 install -m 0644 "$SRC/deploy/xlb-tmpfiles.conf" \
 	"$DESTDIR$PREFIX/lib/tmpfiles.d/xlb.conf"
-for f in README.md docs/*.md bgp/bird.conf.example bgp/README.md; do
-	[ -e "$SRC/$f" ] &&
-		install -m 0644 "$SRC/$f" "$DESTDIR$PREFIX/share/doc/xlb/"
+# every document under its own name: bgp/README.md is README.bgp.md
+install -d "$DESTDIR$PREFIX/share/doc/xlb/docs"
+install -m 0644 "$SRC/README.md" "$DESTDIR$PREFIX/share/doc/xlb/"
+for f in "$SRC"/docs/*.md; do
+	install -m 0644 "$f" "$DESTDIR$PREFIX/share/doc/xlb/docs/"
 done
+[ -e "$SRC/SECURITY.md" ] &&
+	install -m 0644 "$SRC/SECURITY.md" "$DESTDIR$PREFIX/share/doc/xlb/"
+install -m 0644 "$SRC/bgp/README.md" \
+	"$DESTDIR$PREFIX/share/doc/xlb/README.bgp.md"
+install -m 0644 "$SRC/bgp/bird.conf.example" \
+	"$DESTDIR$PREFIX/share/doc/xlb/"
+
 echo "installed xlb into ${DESTDIR:-/}"

@@ -71,6 +71,23 @@ static struct xlb_cfg *load_example(void)
 	return c;
 }
 
+/* The configuration make install puts in /etc/xlb: loads, and is inert */
+static void test_minimal_is_inert(void **state)
+{
+	struct xlb_cfg *c = NULL;
+	char path[4096], err[ERRLEN];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/deploy/xlb.yaml.minimal", srcdir());
+	if (xlb_cfg_load(path, &c, err, sizeof(err)))
+		print_error("%s\n", err);
+	assert_non_null(c);
+	assert_int_equal(c->n_ifaces, 0);
+	assert_int_equal(c->n_vips, 0);
+	assert_false(c->bgp.enabled);
+	xlb_cfg_free(c);
+}
+
 static void test_example(void **state)
 {
 	struct xlb_cfg *c = load_example();
@@ -448,8 +465,9 @@ static const struct bad {
 	  "t.yaml:2:11: interface 'eth/1': not a valid interface name" },
 	{ "interfaces:\n  - name: eth1\n  - name: eth1\n",
 	  "t.yaml:3:11: interface eth1: listed twice" },
-	{ "interfaces: []\n",
-	  "t.yaml:1:13: interfaces: at least one is required" },
+	{ "interfaces: []\nvips:\n  - address: 192.0.2.10\n    port: 80\n",
+	  "t.yaml:1:13: interfaces: at least one is required when VIPs are "
+	  "configured" },
 	{ BASE "vips:\n  - name: "
 	       "a-vip-name-that-is-much-longer-than-sixty-three-characters-"
 	       "in-all\n    address: 192.0.2.10\n    port: 80\n",
@@ -762,7 +780,8 @@ static void test_validate_memory(void **state)
 
 	d = xlb_cfg_dup(c);
 	d->n_ifaces = 0;
-	expect_invalid(d, "interfaces: at least one is required");
+	expect_invalid(d, "interfaces: at least one is required when VIPs "
+			  "are configured");
 	xlb_cfg_free(d);
 
 	xlb_cfg_free(c);
@@ -861,6 +880,7 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_is_inert),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_defaults),

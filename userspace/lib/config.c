@@ -685,9 +685,13 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 	size_t i, j;
 	int err;
 
-	if (!c->n_ifaces) {
+	/* No interface and no VIP is the inert configuration a fresh
+	 * install starts with: xlbd runs, attaches nothing, announces
+	 * nothing. */
+	if (!c->n_ifaces && c->n_vips) {
 		xlb_cfg_at(e, false, "interfaces");
-		return xlb_cfg_fail(e, "interfaces: at least one is required");
+		return xlb_cfg_fail(e, "interfaces: at least one is required "
+				       "when VIPs are configured");
 	}
 	for (i = 0; i < c->n_ifaces; i++) {
 		const char *n = c->ifaces[i].name;
