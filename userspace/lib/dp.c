@@ -44,6 +44,9 @@ struct xlb_dp {
 	bool adopted;
 	__u32 conn_seed;
 	char *obj_bytes; /* xlb_dp_opts.object's contents, kept while loaded */
+	unsigned int maps_adopted; /* maps that came from their pins */
+	unsigned int maps_created; /* maps this open created (and pinned) */
+	char created_names[256]; /* their names, for the start-up log */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -55,12 +58,32 @@ const char *xlb_counter_name(unsigned int c)
 	return c < XLB_C_MAX ? counter_names[c] : "?";
 }
 
+/* Is this process in the host's (pid 1's) mount namespace? */
+static bool in_init_mount_ns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return false;
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
 int xlb_dp_ensure_bpffs(void)
 {
 	struct statfs st;
 
 	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
 		return 0;
+	if (!in_init_mount_ns()) {
+		pr_err("/sys/fs/bpf is not a bpffs in this mount namespace, "
+		       "and xlbd will not mount a private one: pins made there "
+		       "vanish with xlbd and a restart loses every flow. "
+		       "'ip netns exec' remounts /sys this way: run xlbd with "
+		       "'nsenter --net=/run/netns/NAME xlbd ...' instead, or "
+		       "mount bpffs on /sys/fs/bpf in the host's namespace "
+		       "first");
+		return -EPERM;
+	}
 	if (mkdir("/sys/fs/bpf", 0755) && errno != EEXIST)
 		return -errno;
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
@@ -207,13 +230,16 @@ static int check_sizes(const struct xlb_dp_sizes *s)
 	return 0;
 }
 
-static int set_pins(struct xlb_bpf *skel, const char *dir)
+/* Pin paths for every map; counts which already exist (re-adopted by the
+ * load) and which the load will create. */
+static int set_pins(struct xlb_dp *dp, const char *dir)
 {
 	struct bpf_map *map;
 	char p[PATH_MAX];
+	size_t len;
 	int err;
 
-	bpf_object__for_each_map(map, skel->obj)
+	bpf_object__for_each_map(map, dp->skel->obj)
 	{
 		/* .rodata and friends belong to one program: never pinned */
 		if (bpf_map__is_internal(map))
@@ -222,6 +248,15 @@ static int set_pins(struct xlb_bpf *skel, const char *dir)
 		err = bpf_map__set_pin_path(map, p);
 		if (err)
 			return err;
+		if (!access(p, F_OK)) {
+			dp->maps_adopted++;
+			continue;
+		}
+		dp->maps_created++;
+		len = strlen(dp->created_names);
+		snprintf(dp->created_names + len,
+			 sizeof(dp->created_names) - len, "%s%s",
+			 len ? ", " : "", bpf_map__name(map));
 	}
 	return 0;
 }
@@ -282,14 +317,15 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		err = read_pinned_sizes(o->pin_dir, &sz);
 		if (err) {
 			pr_err("pinned maps in %s are unreadable (%s); remove "
-			       "them with 'xlbctl dp reset'",
+			       "them with 'xlbd --cleanup' (every flow is lost)",
 			       o->pin_dir, strerror(-err));
 			goto err;
 		}
 		if (memcmp(&sz, &want, sizeof(sz)))
 			pr_warn("pinned maps keep their sizes (%u VIPs, %u "
 				"backends, ring %u, %u flows); new sizes take "
-				"effect after 'xlbctl dp reset'",
+				"effect after 'xlbctl dp detach' and a start "
+				"(every flow is lost)",
 				sz.max_vips, sz.max_backends, sz.ring_max,
 				sz.conn_max);
 		dp->adopted = true;
@@ -339,7 +375,7 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 			pr_err("mkdir %s: %s", o->pin_dir, strerror(-err));
 			goto err;
 		}
-		err = set_pins(dp->skel, o->pin_dir);
+		err = set_pins(dp, o->pin_dir);
 		if (err)
 			goto err;
 	}
@@ -349,7 +385,8 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		pr_err("load xlb.bpf.o: %s%s", strerror(-err),
 		       dp->adopted ?
 			       " (pinned maps incompatible with this "
-			       "build? 'xlbctl dp reset' recreates them)" :
+			       "build? 'xlbd --cleanup' removes them, and "
+			       "every flow)" :
 			       "");
 		goto err;
 	}
@@ -403,6 +440,11 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		 xlb_mem_ring(sz.max_vips, sz.ring_max) >> 20,
 		 (xlb_mem_conn4(sz.conn_max) + xlb_mem_conn6(sz.conn_max)) >>
 			 20);
+	if (dp->adopted && dp->maps_created)
+		pr_warn("pinned maps in %s: %u re-adopted, %u created empty "
+			"(%s): their pins were missing",
+			o->pin_dir, dp->maps_adopted, dp->maps_created,
+			dp->created_names);
 	*out = dp;
 	return 0;
 err:
@@ -922,4 +964,230 @@ __u64 xlb_flow_hash(__u32 seed, const struct xlb_flow *f, __u16 vip_flags)
 		return xlb_hash4(seed, f->src.a[0], f->dst.a[0], sport, dport,
 				 f->proto);
 	return xlb_hash6(seed, f->src.a, f->dst.a, sport, dport, f->proto);
+}
+
+/* --- pins and programs agree ------------------------------------------- */
+
+/*
+ * The maps xlb pins are its non-internal maps: their kernel names start
+ * with "xlb_" and hold no '.' (internal maps are "<object>.rodata" and the
+ * like). Kernel names are cut to BPF_OBJ_NAME_LEN - 1 characters, so
+ * names are compared that way.
+ */
+static bool is_pinned_name(const char *name)
+{
+	return !strncmp(name, "xlb_", 4) && !strchr(name, '.');
+}
+
+static int obj_id(int fd, __u32 *id, char *name, size_t namelen)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	if (name)
+		snprintf(name, namelen, "%s", info.name);
+	return 0;
+}
+
+/* ids of the maps program @prog_fd uses; caller frees *ids */
+static int prog_map_ids(int prog_fd, __u32 **ids, __u32 *n)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), cnt;
+
+	*ids = NULL;
+	*n = 0;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	cnt = info.nr_map_ids;
+	if (!cnt)
+		return 0;
+	*ids = calloc(cnt, sizeof(__u32));
+	if (!*ids)
+		return -ENOMEM;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = cnt;
+	info.map_ids = (__u64)(unsigned long)*ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+		free(*ids);
+		*ids = NULL;
+		return -errno;
+	}
+	*n = info.nr_map_ids < cnt ? info.nr_map_ids : cnt;
+	return 0;
+}
+
+/* id of the map named @name among program @prog_fd's maps, 0 if none */
+static __u32 prog_map_id(const __u32 *ids, __u32 n, const char *name)
+{
+	char mname[BPF_OBJ_NAME_LEN];
+	__u32 i, id = 0, mid;
+	int fd;
+
+	for (i = 0; i < n && !id; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (!obj_id(fd, &mid, mname, sizeof(mname)) &&
+		    !strncmp(mname, name, BPF_OBJ_NAME_LEN - 1))
+			id = mid;
+		close(fd);
+	}
+	return id;
+}
+
+int xlb_dp_repin_from_prog(const char *pin_dir, int prog_fd, int *repinned,
+			   char *err, size_t errlen)
+{
+	char p[PATH_MAX], name[BPF_OBJ_NAME_LEN];
+	__u32 *ids, n, i, id = 0, pid = 0;
+	int r, fd, pfd;
+
+	*repinned = 0;
+	r = prog_map_ids(prog_fd, &ids, &n);
+	if (r) {
+		snprintf(err, errlen, "reading the attached program: %s",
+			 strerror(-r));
+		return r;
+	}
+	for (i = 0; i < n; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		r = obj_id(fd, &id, name, sizeof(name));
+		if (r || !is_pinned_name(name)) {
+			close(fd);
+			continue;
+		}
+		pin_path(p, sizeof(p), pin_dir, name);
+		pfd = bpf_obj_get(p);
+		if (pfd >= 0) {
+			r = obj_id(pfd, &pid, NULL, 0);
+			close(pfd);
+			if (!r && pid != id) {
+				snprintf(err, errlen,
+					 "pinned map %s is map id %u, but the "
+					 "attached program uses map id %u: "
+					 "remove the pin (rm %s) and start "
+					 "xlbd again to re-pin the program's "
+					 "own map, or 'xlbctl dp detach' to "
+					 "start over (loses every flow)",
+					 p, pid, id, p);
+				close(fd);
+				free(ids);
+				return -EXDEV;
+			}
+			close(fd);
+			continue;
+		}
+		if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+			r = -errno;
+			snprintf(err, errlen, "mkdir %s: %s", pin_dir,
+				 strerror(-r));
+			close(fd);
+			free(ids);
+			return r;
+		}
+		if (bpf_obj_pin(fd, p)) {
+			r = -errno;
+			snprintf(err, errlen, "re-pin %s (map id %u): %s", p,
+				 id, strerror(-r));
+			close(fd);
+			free(ids);
+			return r;
+		}
+		pr_warn("re-pinned %s from the attached program (map id %u): "
+			"its pin was gone",
+			p, id);
+		(*repinned)++;
+		close(fd);
+	}
+	free(ids);
+	return 0;
+}
+
+int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
+		  bool repair, char *err, size_t errlen)
+{
+	char p[PATH_MAX], name[BPF_OBJ_NAME_LEN];
+	__u32 *ids = NULL, n = 0, ours = 0, theirs = 0;
+	struct bpf_map *map;
+	int r = 0, pfd;
+
+	if (prog_fd >= 0) {
+		r = prog_map_ids(prog_fd, &ids, &n);
+		if (r) {
+			snprintf(err, errlen, "reading the program: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
+		if (bpf_map__is_internal(map))
+			continue;
+		r = obj_id(bpf_map__fd(map), &ours, name, sizeof(name));
+		if (r) {
+			snprintf(err, errlen, "map %s: %s", bpf_map__name(map),
+				 strerror(-r));
+			break;
+		}
+		if (prog_fd >= 0) {
+			theirs = prog_map_id(ids, n, name);
+			if (theirs && theirs != ours) {
+				snprintf(err, errlen,
+					 "the attached program uses map %s "
+					 "id %u, but xlbd writes map id %u",
+					 bpf_map__name(map), theirs, ours);
+				r = -EXDEV;
+				break;
+			}
+		}
+		if (!pin_dir)
+			continue;
+		pin_path(p, sizeof(p), pin_dir, bpf_map__name(map));
+		pfd = bpf_obj_get(p);
+		if (pfd < 0 && errno == ENOENT && repair) {
+			if (bpf_obj_pin(bpf_map__fd(map), p)) {
+				r = -errno;
+				snprintf(err, errlen, "re-pin %s: %s", p,
+					 strerror(-r));
+				break;
+			}
+			pr_warn("re-pinned %s (map id %u): its pin was gone", p,
+				ours);
+			continue;
+		}
+		if (pfd < 0) {
+			r = -errno;
+			snprintf(err, errlen, "pinned map %s: %s", p,
+				 strerror(-r));
+			break;
+		}
+		r = obj_id(pfd, &theirs, NULL, 0);
+		close(pfd);
+		if (!r && theirs != ours) {
+			snprintf(err, errlen,
+				 "pinned map %s is map id %u, but xlbd writes "
+				 "map id %u",
+				 p, theirs, ours);
+			r = -EXDEV;
+		}
+		if (r)
+			break;
+	}
+	free(ids);
+	return r;
+}
+
+int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
+		       unsigned int *created)
+{
+	*adopted = dp->maps_adopted;
+	*created = dp->maps_created;
+	return 0;
 }

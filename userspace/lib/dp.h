@@ -80,6 +80,36 @@ int xlb_dp_unpin(const char *pin_dir);
 /** xlb_dp_pinned() - true if @pin_dir holds xlb's pinned config map */
 bool xlb_dp_pinned(const char *pin_dir);
 
+/**
+ * xlb_dp_repin_from_prog() - pin the maps of an attached xlb program whose
+ * pins are gone, before xlb_dp_open(), so that the open re-adopts them
+ * instead of creating empty ones (no flow is lost)
+ * @prog_fd: the attached program
+ * @repinned: out, how many maps were pinned again
+ * @err: one line on failure
+ *
+ * A pin that exists but names another map than the program's is not
+ * touched: -EXDEV, and @err says which and how to fix it.
+ */
+int xlb_dp_repin_from_prog(const char *pin_dir, int prog_fd, int *repinned,
+			   char *err, size_t errlen);
+
+/**
+ * xlb_dp_verify() - do the pins and a program use the maps xlbd writes?
+ * @pin_dir: compare each map's pin there (NULL: skip)
+ * @prog_fd: compare the maps of this attached program (-1: skip)
+ * @repair: pin again a map whose pin is missing (nothing can be lost)
+ * @err: one line naming the map on a mismatch
+ *
+ * Return: 0, -EXDEV on a mismatch, or another negative errno.
+ */
+int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
+		  bool repair, char *err, size_t errlen);
+
+/** xlb_dp_maps_origin() - maps this open re-adopted from pins / created */
+int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
+		       unsigned int *created);
+
 /* Global configuration (xlb_cfg). The size fields are kept by set(). */
 int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c);
 int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c);

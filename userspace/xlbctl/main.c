@@ -458,7 +458,7 @@ static void print_backends(json_t *arr)
 
 	printf("%-24s %6s %-6s %-9s %6s %-8s %-24s %8s %10s  %s\n", "BACKEND",
 	       "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH", "LAST CHECK",
-	       "LATENCY", "SINCE", "NEXT HOP");
+	       "LATENCY", "SINCE", "NEXT HOP  [OUT OF THE RING BECAUSE]");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
@@ -480,7 +480,7 @@ static void print_backends(json_t *arr)
 			snprintf(since, sizeof(since), "%.0fs ago",
 				 json_number_value(ls));
 		printf("%-24s %6lld %-6s %-9s %6lld %-8s %-24s %8s %10s  %s %s "
-		       "%s\n",
+		       "%s%s%s%s\n",
 		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
 		       jstr(b, "dp_state"), jint(b, "slots"), jstr(h, "state"),
 		       last, lat, since,
@@ -489,7 +489,12 @@ static void print_backends(json_t *arr)
 						    jstr(nh, "state"),
 		       json_object_get(nh, "interface") ?
 			       jstr(nh, "interface") :
-			       "");
+			       "",
+		       json_object_get(b, "out_reason") ? "  [" : "",
+		       json_object_get(b, "out_reason") ?
+			       jstr(b, "out_reason") :
+			       "",
+		       json_object_get(b, "out_reason") ? "]" : "");
 	}
 }
 
@@ -965,6 +970,9 @@ static int do_status(int argc, char **argv)
 								"NOT attached",
 	       jint(dpj, "max_vips"), jint(dpj, "max_backends"),
 	       jint(dpj, "ring_max"), jint(dpj, "conn_max"));
+	if (json_is_false(json_object_get(dpj, "healthy")))
+		printf("data path UNHEALTHY (every VIP withdrawn): %s\n",
+		       jstr(dpj, "error"));
 	if (json_object_get(dpj, "flows_ipv4"))
 		printf("flows: %lld IPv4, %lld IPv6\n", jint(dpj, "flows_ipv4"),
 		       jint(dpj, "flows_ipv6"));

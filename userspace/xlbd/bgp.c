@@ -11,7 +11,8 @@
  * - A VIP is decided only once the data path is attached and every one of
  *   its backends has had its first check; until then it keeps the state
  *   the include file had when xlbd started (a restart or upgrade withdraws
- *   nothing) or, with no file (after a reboot), is not announced.
+ *   nothing) or, with no file (after a reboot), is not announced. Once
+ *   decided it stays decided: losing the data path later withdraws it.
  * - An address is announced if any of its VIPs (port, protocol) with
  *   announce: true is servable.
  * - Withdrawal is immediate; a VIP withdrawn during this run comes back
@@ -288,10 +289,19 @@ static int bgp_start(struct xlbd *d);
 
 /* -- deciding ------------------------------------------------------------- */
 
+/*
+ * Undecided is a start-up state only: it keeps what the include file said
+ * across a restart until the data path is attached and the first checks
+ * are in. Once a VIP has been decided in this run it stays decided, so a
+ * data path that is lost later (detached, or its maps no longer the
+ * program's) withdraws the VIP instead of freezing its announcement.
+ */
 static bool vip_decided(const struct xlbd *d, const struct vip_rt *v)
 {
 	size_t j;
 
+	if (v->ann_decided)
+		return true;
 	if (!d->dp_attached)
 		return false;
 	for (j = 0; j < v->n_bes; j++)
@@ -341,9 +351,9 @@ void bgp_update(struct xlbd *d)
 			v->ann.announced = in_prev(b, &v->cfg.addr);
 			v->ann_init = true;
 		}
-		if (vip_decided(d, v) &&
-		    xlb_ann_step(&v->ann, v->servable, now, g->hold_down_ms,
-				 &recheck))
+		v->ann_decided = vip_decided(d, v);
+		if (v->ann_decided && xlb_ann_step(&v->ann, v->servable, now,
+						   g->hold_down_ms, &recheck))
 			pr_info("bgp: vip %s: %s", v->name,
 				v->ann.announced ? "announce" :
 						   "withdraw (not servable)");

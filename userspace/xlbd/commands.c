@@ -108,6 +108,10 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 		      (json_int_t)b->gen, "health", hc_status(d, b), "nexthop",
 		      nh, "stats", be_stats_json(d, b));
 	json_object_set_new(o, "slots", json_integer(slots));
+	json_object_set_new(o, "usable", json_boolean(!core_be_out_reason(b)));
+	if (core_be_out_reason(b))
+		json_object_set_new(o, "out_reason",
+				    json_string(core_be_out_reason(b)));
 	if (b->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(b->cfg.health_check));
@@ -217,6 +221,9 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 			(json_int_t)sz->max_backends, "ring_max",
 			(json_int_t)sz->ring_max, "conn_max",
 			(json_int_t)sz->conn_max, "attached", d->dp_attached);
+	json_object_set_new(dpj, "healthy", json_boolean(d->dp_ok));
+	if (!d->dp_ok)
+		json_object_set_new(dpj, "error", json_string(d->dp_err));
 	if (flows && !xlb_dp_conn_count(d->dp, &n4, &n6)) {
 		json_object_set_new(dpj, "flows_ipv4", json_integer(n4));
 		json_object_set_new(dpj, "flows_ipv6", json_integer(n6));

@@ -180,10 +180,14 @@ static bool be_has_check(const struct xlbd *d, const struct be_rt *b)
 	return hc && hc->type != XLB_HC_NONE;
 }
 
-/* What the data path should see for a backend (see maps/xlb_maps.h). */
+/* What the data path should see for a backend (see maps/xlb_maps.h). A
+ * backend without a resolved next hop is out: the program would drop its
+ * packets (drop_no_nexthop), so it must not hold ring slots or count as
+ * healthy for the VIP's announcement. */
 static __u8 be_want_state(const struct be_rt *b)
 {
-	if (b->cfg.state == XLB_ADMIN_DOWN || !b->health_up)
+	if (b->cfg.state == XLB_ADMIN_DOWN || !b->health_up ||
+	    b->nh.state != XLB_NH_OK)
 		return XLB_BE_REMOVED;
 	if (b->cfg.state == XLB_ADMIN_DRAIN || !b->cfg.weight)
 		return XLB_BE_DRAINING;
@@ -218,6 +222,29 @@ static int be_write(struct xlbd *d, struct be_rt *b, __u8 state)
 			 be_state_str(state));
 	b->dp_state = state;
 	return 0;
+}
+
+const char *core_be_out_reason(const struct be_rt *b)
+{
+	if (b->cfg.state == XLB_ADMIN_DOWN)
+		return "admin down";
+	if (b->health_pending)
+		return "health check pending";
+	if (!b->health_up)
+		return "health check down";
+	if (b->nh.state != XLB_NH_OK)
+		return b->nh.state == XLB_NH_NO_ROUTE ?
+			       "no next hop: no route" :
+		       b->nh.state == XLB_NH_INCOMPLETE ?
+			       "no next hop: neighbour "
+			       "unresolved" :
+			       "no next hop: no link-layer "
+			       "address";
+	if (b->cfg.state == XLB_ADMIN_DRAIN)
+		return "draining";
+	if (!b->cfg.weight)
+		return "weight 0";
+	return NULL;
 }
 
 size_t core_healthy(const struct vip_rt *v)
@@ -325,10 +352,16 @@ void core_update_servable(struct xlbd *d)
 
 		for (j = 0; j < v->n_bes; j++)
 			pending |= v->bes[j]->health_pending;
-		s = d->dp_attached && !pending &&
+		s = d->dp_attached && d->dp_ok && !pending &&
 		    core_healthy(v) >= v->cfg.min_healthy;
-		if (s != v->servable)
-			pr_info("vip %s: %s (%zu of %zu backends healthy, "
+		if (s != v->servable && !s && !(d->dp_attached && d->dp_ok))
+			pr_warn("vip %s: not servable: %s", v->name,
+				!d->dp_attached ? "the data path is not "
+						  "attached to every "
+						  "configured interface" :
+						  d->dp_err);
+		else if (s != v->servable)
+			pr_info("vip %s: %s (%zu of %zu backends usable, "
 				"%u needed)",
 				v->name, s ? "servable" : "not servable",
 				core_healthy(v), v->n_bes, v->cfg.min_healthy);
@@ -470,8 +503,9 @@ static int check_capacity(struct xlbd *d, const struct xlb_cfg *c, char *err,
 		if (vc->ring_size > sz->ring_max) {
 			snprintf(err, errlen,
 				 "vip %s: ring_size %u exceeds the loaded "
-				 "data path's ring_max %u (restart with "
-				 "'xlbctl dp reset' to resize)",
+				 "data path's ring_max %u (to resize: "
+				 "'xlbctl dp detach', then start xlbd "
+				 "again; every flow is lost)",
 				 xlb_vip_str(&vc->addr, vc->port, vc->proto,
 					     name, sizeof(name)),
 				 vc->ring_size, sz->ring_max);
@@ -658,8 +692,15 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 	struct xlb_cfg *old = d->cfg;
 	int r, r2;
 
-	r = check_capacity(d, next, err, errlen);
+	/* everything that can be checked before a map or an interface is
+	 * touched */
+	r = d->opts.no_attach ? 0 : ifaces_check(next, err, errlen);
+	r = r ?: check_capacity(d, next, err, errlen);
 	if (r) {
+		if (old)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 "; nothing changed: the previous "
+				 "configuration is still running");
 		xlb_cfg_free(next);
 		return r;
 	}
@@ -673,22 +714,33 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 		snprintf(err, errlen, "writing the data path: %s",
 			 strerror(-r));
 	if (r) {
-		/* put back what was there */
-		pr_err("apply failed (%s); restoring the previous "
-		       "configuration",
-		       err);
+		/* put back what was there (the interfaces were already put
+		 * back by ifaces_reconcile()) */
 		d->cfg = old;
 		if (old) {
+			pr_err("apply failed (%s); restoring the previous "
+			       "configuration",
+			       err);
 			r2 = apply(d, old);
 			r2 = r2 ?: set_markers(d, next);
 			if (r2)
 				pr_err("restoring the previous configuration: "
 				       "%s",
 				       strerror(-r2));
+			else
+				snprintf(err + strlen(err),
+					 errlen - strlen(err),
+					 "; nothing changed: the previous "
+					 "configuration is still running");
 		}
 		xlb_cfg_free(next);
+		if (old) {
+			ifaces_verify(d);
+			core_update_servable(d);
+		}
 		return r;
 	}
+	ifaces_verify(d);
 	core_update_servable(d);
 	xlb_cfg_free(old);
 	return 0;

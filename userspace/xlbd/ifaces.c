@@ -14,6 +14,17 @@
  *
  * Another program alone on the interface is an error: xlb does not take an
  * interface from someone else.
+ *
+ * A change is all or nothing: every interface is checked before anything
+ * moves (ifaces_check(), also run by `xlbd --check`), new interfaces are
+ * attached before old ones are detached, and if one attach fails the ones
+ * this change attached are detached again, so the program stays where it
+ * was.
+ *
+ * ifaces_verify() runs on every tick and after every change: the program
+ * xlbd attached must still be there, and it, the pins and xlbd must use
+ * the same maps. Otherwise the data path is marked unhealthy and every VIP
+ * is withdrawn (core_update_servable()) until it holds again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +43,8 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		      size_t errlen)
 {
 	int prog_fd = xlb_dp_prog_fd(d->dp);
-	int map_fd = bpf_map__fd(xlb_dp_skel(d->dp)->maps.xlb_vip4);
 	struct xlb_attached a;
+	char why[256];
 	__u8 tag[8];
 	__u32 id;
 	int r;
@@ -53,14 +64,16 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 	}
 	if (a.prog_id) {
 		bool same = !memcmp(a.tag, tag, 8) &&
-			    xlb_prog_uses_map(a.prog_fd, map_fd) &&
+			    !xlb_dp_verify(d->dp, NULL, a.prog_fd, false, why,
+					   sizeof(why)) &&
 			    a.generic == f->cfg.generic;
 
 		if (same) {
 			f->attached = true;
+			f->prog_id = a.prog_id;
 			f->dispatcher = a.dispatcher;
 			pr_info("interface %s: re-adopted attached program "
-				"(id %u%s)",
+				"(id %u%s): it uses xlbd's maps",
 				f->cfg.name, a.prog_id,
 				a.dispatcher ? ", libxdp dispatcher" : "");
 			close(a.prog_fd);
@@ -77,9 +90,14 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 			return r;
 		}
 		f->attached = true;
-		pr_info("interface %s: replaced program %u by %u (upgrade; "
-			"flows kept in the pinned maps)",
-			f->cfg.name, a.prog_id, id);
+		f->prog_id = id;
+		pr_info("interface %s: replaced program %u by %u (%s)",
+			f->cfg.name, a.prog_id, id,
+			xlb_dp_adopted(d->dp) ?
+				"upgrade: the flows are in the re-adopted "
+				"maps" :
+				"its maps were not pinned here: flows start "
+				"over");
 		return 0;
 	}
 	if (a.other && !a.dispatcher) {
@@ -97,23 +115,156 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		return r;
 	}
 	f->attached = true;
+	f->prog_id = id;
 	pr_info("interface %s: attached (program %u, %s mode%s)", f->cfg.name,
 		id, f->cfg.generic ? "generic" : "native",
 		f->dispatcher ? ", libxdp dispatcher" : "");
 	return 0;
 }
 
+int ifaces_check(const struct xlb_cfg *c, char *err, size_t errlen)
+{
+	struct xlb_attached a;
+	size_t i;
+	int ifindex, r;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		ifindex = (int)if_nametoindex(c->ifaces[i].name);
+		if (!ifindex) {
+			snprintf(err, errlen, "interface %s: does not exist",
+				 c->ifaces[i].name);
+			return -ENODEV;
+		}
+		r = xlb_attach_query(ifindex, &a);
+		if (r)
+			continue; /* no right to look (--check as a user) */
+		if (a.prog_fd >= 0)
+			close(a.prog_fd);
+		if (!a.prog_id && a.other && !a.dispatcher) {
+			snprintf(err, errlen,
+				 "interface %s: another XDP program is "
+				 "attached; detach it first",
+				 c->ifaces[i].name);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static struct iface_rt *iface_find(struct xlbd *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_ifaces; i++)
+		if (!strcmp(d->ifaces[i].cfg.name, name))
+			return &d->ifaces[i];
+	return NULL;
+}
+
+static void iface_detach(struct iface_rt *f)
+{
+	int r;
+
+	if (!f->attached || !f->ifindex)
+		return;
+	r = xlb_detach(f->ifindex);
+	if (r)
+		pr_err("interface %s: detach: %s", f->cfg.name, strerror(-r));
+	else
+		pr_info("interface %s: detached", f->cfg.name);
+	f->attached = false;
+	f->prog_id = 0;
+}
+
+static void update_attached(struct xlbd *d)
+{
+	size_t i;
+
+	d->dp_attached = d->n_ifaces > 0;
+	for (i = 0; i < d->n_ifaces; i++)
+		d->dp_attached &= d->ifaces[i].attached;
+}
+
 int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen)
 {
 	const struct xlb_cfg *c = d->cfg;
-	struct iface_rt *nf;
-	size_t i, j;
+	size_t i, j, n_old = d->n_ifaces;
+	struct iface_rt *prev = NULL, *nf, *f;
+	bool *touched = NULL, keep;
+	char rerr[256];
 	int r = 0;
 
-	/* interfaces no longer configured */
-	for (i = 0; i < d->n_ifaces;) {
-		bool keep = false;
+	r = ifaces_check(c, err, errlen);
+	if (r)
+		return r;
+	/* what was there, for a rollback */
+	prev = calloc(n_old + c->n_ifaces + 1, sizeof(*prev));
+	touched = calloc(n_old + c->n_ifaces + 1, sizeof(*touched));
+	if (!prev || !touched) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	memcpy(prev, d->ifaces, n_old * sizeof(*prev));
 
+	/* 1. attach what is new (or in another mode) */
+	for (j = 0; j < c->n_ifaces; j++) {
+		f = iface_find(d, c->ifaces[j].name);
+		if (f && f->attached && f->cfg.generic == c->ifaces[j].generic)
+			continue;
+		if (!f) {
+			nf = realloc(d->ifaces,
+				     (d->n_ifaces + 1) * sizeof(*nf));
+			if (!nf) {
+				r = -ENOMEM;
+				snprintf(err, errlen, "out of memory");
+				break;
+			}
+			d->ifaces = nf;
+			f = &d->ifaces[d->n_ifaces++];
+			memset(f, 0, sizeof(*f));
+		}
+		touched[f - d->ifaces] = true;
+		f->cfg = c->ifaces[j];
+		r = attach_one(d, f, err, errlen);
+		if (r)
+			break;
+	}
+	if (r) {
+		/* roll back: every interface as it was */
+		for (i = 0; i < d->n_ifaces; i++) {
+			f = &d->ifaces[i];
+			if (!touched[i])
+				continue;
+			if (i >= n_old || !prev[i].attached) {
+				iface_detach(f);
+				continue;
+			}
+			if (f->attached &&
+			    f->cfg.generic == prev[i].cfg.generic)
+				continue;
+			/* a mode change: back to the old mode */
+			f->cfg = prev[i].cfg;
+			if (attach_one(d, f, rerr, sizeof(rerr)))
+				pr_err("rollback: %s", rerr);
+		}
+		d->n_ifaces = n_old;
+		for (i = 0; i < n_old; i++) {
+			bool attached = d->ifaces[i].attached;
+			__u32 id = d->ifaces[i].prog_id;
+
+			d->ifaces[i] = prev[i];
+			if (touched[i]) {
+				d->ifaces[i].attached = attached;
+				d->ifaces[i].prog_id = id;
+			}
+		}
+		goto out;
+	}
+
+	/* 2. only then detach interfaces no longer configured */
+	for (i = 0; i < d->n_ifaces;) {
+		keep = false;
 		for (j = 0; j < c->n_ifaces; j++)
 			if (!strcmp(c->ifaces[j].name, d->ifaces[i].cfg.name))
 				keep = true;
@@ -121,38 +272,13 @@ int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen)
 			i++;
 			continue;
 		}
-		if (d->ifaces[i].attached && d->ifaces[i].ifindex) {
-			xlb_detach(d->ifaces[i].ifindex);
-			pr_info("interface %s: detached",
-				d->ifaces[i].cfg.name);
-		}
+		iface_detach(&d->ifaces[i]);
 		d->ifaces[i] = d->ifaces[--d->n_ifaces];
 	}
-	for (j = 0; j < c->n_ifaces; j++) {
-		struct iface_rt *f = NULL;
-
-		for (i = 0; i < d->n_ifaces; i++)
-			if (!strcmp(c->ifaces[j].name, d->ifaces[i].cfg.name))
-				f = &d->ifaces[i];
-		if (f && f->attached && f->cfg.generic == c->ifaces[j].generic)
-			continue;
-		if (!f) {
-			nf = realloc(d->ifaces,
-				     (d->n_ifaces + 1) * sizeof(*nf));
-			if (!nf)
-				return -ENOMEM;
-			d->ifaces = nf;
-			f = &d->ifaces[d->n_ifaces++];
-			memset(f, 0, sizeof(*f));
-		}
-		f->cfg = c->ifaces[j];
-		r = attach_one(d, f, err, errlen);
-		if (r)
-			break;
-	}
-	d->dp_attached = !r && d->n_ifaces > 0;
-	for (i = 0; i < d->n_ifaces; i++)
-		d->dp_attached &= d->ifaces[i].attached;
+out:
+	update_attached(d);
+	free(prev);
+	free(touched);
 	return r;
 }
 
@@ -176,8 +302,83 @@ int ifaces_detach_all(struct xlbd *d)
 			continue;
 		}
 		f->attached = false;
+		f->prog_id = 0;
 		pr_info("interface %s: detached", f->cfg.name);
 	}
 	d->dp_attached = false;
 	return err;
+}
+
+/* One interface: is xlbd's program still there, on xlbd's maps? */
+static int verify_iface(struct xlbd *d, struct iface_rt *f, char *err,
+			size_t errlen)
+{
+	struct xlb_attached a;
+	int ifindex, r;
+
+	ifindex = (int)if_nametoindex(f->cfg.name);
+	if (!ifindex) {
+		snprintf(err, errlen, "interface %s: gone", f->cfg.name);
+		f->attached = false;
+		return -ENODEV;
+	}
+	r = xlb_attach_query(ifindex, &a);
+	if (r) {
+		snprintf(err, errlen, "interface %s: query XDP: %s",
+			 f->cfg.name, strerror(-r));
+		return r;
+	}
+	if (ifindex != f->ifindex || a.prog_id != f->prog_id) {
+		if (a.prog_id)
+			snprintf(err, errlen,
+				 "interface %s: xlb program %u is attached "
+				 "instead of %u",
+				 f->cfg.name, a.prog_id, f->prog_id);
+		else
+			snprintf(err, errlen,
+				 "interface %s: the xlb program (id %u) is "
+				 "no longer attached%s",
+				 f->cfg.name, f->prog_id,
+				 a.other ? " (another program is)" : "");
+		if (a.prog_fd >= 0)
+			close(a.prog_fd);
+		f->attached = false; /* a reload attaches it again */
+		return -ENOENT;
+	}
+	r = xlb_dp_verify(d->dp, NULL, a.prog_fd, false, err, errlen);
+	close(a.prog_fd);
+	if (r) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (interface %s)", f->cfg.name);
+	}
+	return r;
+}
+
+void ifaces_verify(struct xlbd *d)
+{
+	char err[512] = "";
+	bool was = d->dp_ok;
+	size_t i;
+	int r;
+
+	/* the pins first: a missing one is pinned again (no flow lost) */
+	r = xlb_dp_verify(d->dp, d->opts.pin_dir, -1, true, err, sizeof(err));
+	for (i = 0; !r && !d->opts.no_attach && i < d->n_ifaces; i++) {
+		if (!d->ifaces[i].attached)
+			continue;
+		r = verify_iface(d, &d->ifaces[i], err, sizeof(err));
+	}
+	update_attached(d);
+	d->dp_ok = !r;
+	if (r && (was || strcmp(err, d->dp_err)))
+		pr_err("data path: %s; every VIP is withdrawn until this is "
+		       "fixed",
+		       err);
+	else if (!r && !was)
+		pr_info("data path: healthy again (program and pins use "
+			"xlbd's maps)");
+	snprintf(d->dp_err, sizeof(d->dp_err), "%s", r ? err : "");
+	if (was != d->dp_ok || r)
+		core_update_servable(d);
 }

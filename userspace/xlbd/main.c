@@ -18,8 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include "attach.h"
 #include "log.h"
@@ -104,6 +108,7 @@ static void on_tick(uv_timer_t *t)
 {
 	struct xlbd *d = t->data;
 
+	ifaces_verify(d);
 	metrics_refresh(d);
 }
 
@@ -144,6 +149,121 @@ static int cleanup_only(const char *config, const char *pin_dir)
 	return ret;
 }
 
+#define XLB_RUN_DIR "/run/xlb"
+
+/*
+ * One xlbd per pin directory: two would each undo the other's changes to
+ * the same maps. The lock is a file under /run/xlb named after the pin
+ * directory, held with flock() for the life of the process (the kernel
+ * drops it when the process dies, however it dies), holding its pid.
+ */
+static int pin_lock(const char *pin_dir, int *fd_out)
+{
+	char path[PATH_MAX + 32], key[PATH_MAX], holder[32] = "";
+	size_t i, n = strlen(pin_dir);
+	ssize_t len;
+	int fd;
+
+	while (n > 1 && pin_dir[n - 1] == '/')
+		n--;
+	for (i = 0; i < n && i < sizeof(key) - 1; i++)
+		key[i] = pin_dir[i] == '/' ? '_' : pin_dir[i];
+	key[i] = 0;
+	if (mkdir(XLB_RUN_DIR, 0755) && errno != EEXIST) {
+		pr_err("mkdir %s: %s", XLB_RUN_DIR, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/pin%s.lock", XLB_RUN_DIR, key);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pr_err("lock %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		len = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[len > 0 ? len : 0] = 0;
+		holder[strcspn(holder, "\n")] = 0;
+		if (e == EWOULDBLOCK)
+			pr_err("another xlbd (pid %s) already drives the maps "
+			       "pinned in %s (lock %s): stop it first, or "
+			       "give this one its own --pin-dir",
+			       holder[0] ? holder : "?", pin_dir, path);
+		else
+			pr_err("lock %s: %s", path, strerror(e));
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	len = snprintf(holder, sizeof(holder), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, holder, (size_t)len, 0) != len)
+		pr_warn("lock %s: writing the pid: %s", path, strerror(errno));
+	*fd_out = fd;
+	return 0;
+}
+
+/*
+ * Checks of a configuration against this host that need no privileges:
+ * `xlbd --check` runs them too. Every configured interface exists (with
+ * --no-attach none is needed).
+ */
+static int check_system(const struct xlb_cfg *c, bool no_attach, char *err,
+			size_t errlen)
+{
+	return no_attach ? 0 : ifaces_check(c, err, errlen);
+}
+
+/*
+ * Before the maps are opened: an xlb program attached to a configured
+ * interface whose maps lost their pins (removed by hand, another pin
+ * directory, bpffs remounted) gets them pinned again, so the open below
+ * re-adopts the maps that hold the flows instead of creating empty ones
+ * the program would never read.
+ */
+static int repin_attached(const struct xlb_cfg *c, const char *pin_dir)
+{
+	struct xlb_attached a;
+	char err[512];
+	size_t i;
+	int ifindex, n, r;
+
+	for (i = 0; i < c->n_ifaces; i++) {
+		ifindex = (int)if_nametoindex(c->ifaces[i].name);
+		if (!ifindex || xlb_attach_query(ifindex, &a) || !a.prog_id)
+			continue;
+		r = xlb_dp_repin_from_prog(pin_dir, a.prog_fd, &n, err,
+					   sizeof(err));
+		close(a.prog_fd);
+		if (r) {
+			pr_err("interface %s: program %u: %s",
+			       c->ifaces[i].name, a.prog_id, err);
+			return r;
+		}
+		if (n)
+			pr_warn("interface %s: %d maps of the attached program "
+				"%u pinned again in %s",
+				c->ifaces[i].name, n, a.prog_id, pin_dir);
+	}
+	return 0;
+}
+
+/* What the maps hold at start, said once and checked, never assumed. */
+static void log_maps_origin(struct xlbd *d)
+{
+	unsigned int adopted, created;
+	__u64 n4 = 0, n6 = 0;
+
+	xlb_dp_maps_origin(d->dp, &adopted, &created);
+	if (!adopted) {
+		pr_info("new maps in %s", d->opts.pin_dir);
+		return;
+	}
+	xlb_dp_conn_count(d->dp, &n4, &n6);
+	pr_info("adopted %llu IPv4 / %llu IPv6 flows from %s%s",
+		(unsigned long long)n4, (unsigned long long)n6, d->opts.pin_dir,
+		created ? " (some maps were created empty: see above)" : "");
+}
+
 static void close_all(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -169,8 +289,8 @@ int main(int argc, char **argv)
 	struct xlbd *d = &xlbd;
 	struct xlb_dp_opts dpo = {};
 	struct xlb_cfg *cfg = NULL;
-	bool check = false, cleanup = false;
-	int c, r, level = -1, ret = 1;
+	bool check = false, cleanup = false, fresh = false, running = false;
+	int c, r, level = -1, ret = 1, lock_fd = -1;
 	char err[512];
 
 	d->opts.config = XLB_DEFAULT_CONFIG;
@@ -230,11 +350,19 @@ int main(int argc, char **argv)
 	if (level >= 0)
 		xlb_log_set_level(level);
 
-	if (cleanup)
-		return cleanup_only(d->opts.config, d->opts.pin_dir);
+	if (cleanup) {
+		if (pin_lock(d->opts.pin_dir, &lock_fd))
+			return 1;
+		ret = cleanup_only(d->opts.config, d->opts.pin_dir);
+		close(lock_fd);
+		return ret;
+	}
 
 	r = xlb_cfg_load(d->opts.config, &cfg, err, sizeof(err));
+	if (!r)
+		r = check_system(cfg, d->opts.no_attach, err, sizeof(err));
 	if (r) {
+		xlb_cfg_free(cfg);
 		fprintf(stderr, "xlbd: %s\n", err);
 		return 1;
 	}
@@ -251,14 +379,25 @@ int main(int argc, char **argv)
 	d->loop = uv_default_loop();
 	d->start_ms = xlbd_now_ms();
 
+	r = pin_lock(d->opts.pin_dir, &lock_fd);
+	if (r)
+		goto out;
 	r = xlb_dp_ensure_bpffs();
 	if (r)
 		goto out;
+	if (!d->opts.no_attach) {
+		r = repin_attached(cfg, d->opts.pin_dir);
+		if (r)
+			goto out;
+	}
 	dpo.pin_dir = d->opts.pin_dir;
 	dpo.sizes = cfg->sizes;
 	r = xlb_dp_open(&dpo, &d->dp);
 	if (r)
 		goto out;
+	fresh = !xlb_dp_adopted(d->dp);
+	log_maps_origin(d);
+	d->dp_ok = true; /* until ifaces_verify() says otherwise */
 	r = core_init(d);
 	if (r)
 		goto out;
@@ -310,10 +449,20 @@ int main(int argc, char **argv)
 	uv_timer_start(&d->tick, on_tick, 1000, 1000);
 
 	pr_info("running: %zu VIPs, data path %s", d->n_vips,
-		d->opts.no_attach ? "not attached (--no-attach)" : "attached");
+		d->opts.no_attach ? "not attached (--no-attach)" :
+		d->dp_attached	  ? "attached" :
+				    "NOT attached (no interface configured)");
+	running = true;
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	ret = 0;
 out:
+	/* A first start that fails leaves nothing behind: no attachment, no
+	 * pins. Maps that were re-adopted stay: they carry live flows. */
+	if (!running && fresh && d->dp) {
+		pr_err("start failed; removing the maps and attachments this "
+		       "start created");
+		d->detach_on_exit = true;
+	}
 	api_stop(d);
 	hc_stop(d);
 	bgp_stop(d);
@@ -338,5 +487,7 @@ out:
 	xlb_cfg_free(d->cfg);
 	xlb_cfg_free(cfg);
 	free(d->ifaces);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return ret;
 }

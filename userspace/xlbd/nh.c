@@ -65,6 +65,7 @@ void nh_resolve_be(struct xlbd *d, struct be_rt *b)
 
 static void resync(struct xlbd *d, bool only_unresolved)
 {
+	bool any = false;
 	size_t i, j;
 
 	for (i = 0; i < d->n_vips; i++) {
@@ -82,7 +83,11 @@ static void resync(struct xlbd *d, bool only_unresolved)
 		}
 		if (dirty)
 			core_sync_vip(d, v);
+		any |= dirty;
 	}
+	/* a backend in or out of the ring can change what is announced */
+	if (any)
+		core_update_servable(d);
 }
 
 void nh_resync_all(struct xlbd *d)

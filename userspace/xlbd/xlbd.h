@@ -77,6 +77,7 @@ struct vip_rt {
 	bool hc_dirty; /* a backend changed health: sync before the loop polls */
 	struct xlb_ann ann; /* BGP announcement (bgp.c) */
 	bool ann_init; /* ann has its start state */
+	bool ann_decided; /* decided once in this run (bgp.c vip_decided()) */
 	char name[80];
 };
 
@@ -86,12 +87,14 @@ struct vip_rt {
  * @ifindex: 0 if the interface does not exist (yet)
  * @attached: our program is attached
  * @dispatcher: through libxdp's dispatcher
+ * @prog_id: the xlb program on it (ours, or the one re-adopted)
  */
 struct iface_rt {
 	struct xlb_iface_cfg cfg;
 	int ifindex;
 	bool attached;
 	bool dispatcher;
+	__u32 prog_id;
 };
 
 struct xlbd_opts {
@@ -118,6 +121,8 @@ struct xlbd {
 	struct iface_rt *ifaces;
 	size_t n_ifaces;
 	bool dp_attached; /* every configured interface attached */
+	bool dp_ok; /* ifaces_verify(): program and pins use our maps */
+	char dp_err[512]; /* why not, when !dp_ok */
 
 	struct xlb_nh *nh;
 	uv_poll_t nh_poll[2];
@@ -151,6 +156,8 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v);
 struct vip_rt *core_find_vip(struct xlbd *d, const struct xlb_addr *a,
 			     __u16 port, __u8 proto);
 struct be_rt *core_find_be(struct vip_rt *v, const struct xlb_addr *a);
+/** core_be_out_reason() - why @b takes no new flows, NULL if it does */
+const char *core_be_out_reason(const struct be_rt *b);
 /** core_healthy() - backends of @v usable for new flows */
 size_t core_healthy(const struct vip_rt *v);
 void core_update_servable(struct xlbd *d);
@@ -180,6 +187,11 @@ json_t *bgp_show(struct xlbd *d);
 int ifaces_attach(struct xlbd *d, char *err, size_t errlen);
 int ifaces_detach_all(struct xlbd *d);
 int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen);
+/** ifaces_check() - every interface of @c exists and is free for xlb */
+int ifaces_check(const struct xlb_cfg *c, char *err, size_t errlen);
+/** ifaces_verify() - the attached program and the pins still use our
+ * maps; marks the data path unhealthy (VIPs withdrawn) when not */
+void ifaces_verify(struct xlbd *d);
 
 /* nh.c */
 int nh_start(struct xlbd *d);
