@@ -48,13 +48,11 @@ lab_defer() {
 	LAB_CLEANUP_CMDS+=("$*")
 }
 
+# Processes go first: a deferred 'xlbd --cleanup' must not run while the
+# xlbd that holds the pins (and their lock) still does.
 lab_cleanup() {
 	local i pid ns
 	trap - EXIT INT TERM
-	for ((i = ${#LAB_CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
-		eval "${LAB_CLEANUP_CMDS[$i]}" >/dev/null 2>&1 || true
-	done
-	LAB_CLEANUP_CMDS=()
 	for pid in "${LAB_PIDS[@]}"; do
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
 	done
@@ -66,13 +64,17 @@ lab_cleanup() {
 		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 	done
 	LAB_PIDS=()
+	for ((i = ${#LAB_CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${LAB_CLEANUP_CMDS[$i]}" >/dev/null 2>&1 || true
+	done
+	LAB_CLEANUP_CMDS=()
 	# Any process still inside one of our namespaces goes too.
 	for ns in "${LAB_NS[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
 	LAB_NS=()
-	[ -n "${LAB_TMP:-}" ] && [ -d "$LAB_TMP" ] && rm -rf "$LAB_TMP"
+	[ -n "${LAB_KEEP:-}" ] || { [ -n "${LAB_TMP:-}" ] && [ -d "$LAB_TMP" ] && rm -rf "$LAB_TMP"; }
 	return 0
 }
 
