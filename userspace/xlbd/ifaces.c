@@ -205,7 +205,8 @@ int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	memcpy(prev, d->ifaces, n_old * sizeof(*prev));
+	if (n_old)
+		memcpy(prev, d->ifaces, n_old * sizeof(*prev));
 
 	/* 1. attach what is new (or in another mode) */
 	for (j = 0; j < c->n_ifaces; j++) {
