@@ -34,7 +34,7 @@
  * the connection tables (1M flows each: 32 MiB for IPv4, 56 MiB for IPv6).
  *
  * The connection tables are set-associative caches the program manages
- * itself (bpf/select.h): a flow hashes (xlb_conn_hash4/6(), seeded with
+ * itself (bpf/select.h): a flow hashes (xlb_hash4/6() of xlb_hash.h seeded by
  * xlb_config.conn_seed, a random value chosen when the maps are created)
  * to one set of XLB_CONN_WAYS entries, is found there by its full key, and
  * a new flow takes a free way or evicts the set's least recently seen one.

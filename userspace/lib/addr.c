@@ -75,11 +75,6 @@ int xlb_af_to_sys(int f)
 	return f == XLB_AF_INET ? AF_INET : f == XLB_AF_INET6 ? AF_INET6 : 0;
 }
 
-int xlb_af_from_sys(int f)
-{
-	return f == AF_INET ? XLB_AF_INET : f == AF_INET6 ? XLB_AF_INET6 : 0;
-}
-
 int xlb_proto_parse(const char *s)
 {
 	if (s && !strcmp(s, "tcp"))

@@ -31,9 +31,8 @@ bool xlb_addr_eq(const struct xlb_addr *a, const struct xlb_addr *b);
 int xlb_addr_cmp(const struct xlb_addr *a, const struct xlb_addr *b);
 /** xlb_addr_is_unspecified() - 0.0.0.0, :: or no family */
 bool xlb_addr_is_unspecified(const struct xlb_addr *a);
-/** xlb_af() - XLB_AF_* to AF_* and back */
+/** xlb_af_to_sys() - XLB_AF_* to AF_* (0 if neither) */
 int xlb_af_to_sys(int xlb_family);
-int xlb_af_from_sys(int sys_family);
 
 /** xlb_proto_parse() - "tcp"/"udp" -> IPPROTO_*, -EINVAL otherwise */
 int xlb_proto_parse(const char *s);

@@ -85,31 +85,6 @@ int xlb_probe_open_dp(struct xlb_dp *dp, struct xlb_probe **out)
 	return xlb_probe_open(&o, out);
 }
 
-int xlb_probe_open_pinned(const char *pin_dir, struct xlb_probe **out)
-{
-	struct xlb_probe_opts o = { .backends_fd = -1, .cfg_fd = -1 };
-	char p[PATH_MAX];
-	int err;
-
-	snprintf(p, sizeof(p), "%s/%s", pin_dir, XLB_MAP_BACKENDS);
-	o.backends_fd = bpf_obj_get(p);
-	snprintf(p, sizeof(p), "%s/%s", pin_dir, XLB_MAP_CFG);
-	o.cfg_fd = bpf_obj_get(p);
-	if (o.backends_fd < 0 || o.cfg_fd < 0) {
-		err = -errno;
-		pr_err("probe: open maps pinned in %s: %s", pin_dir,
-		       strerror(-err));
-		goto out;
-	}
-	err = xlb_probe_open(&o, out);
-out:
-	if (o.backends_fd >= 0)
-		close(o.backends_fd);
-	if (o.cfg_fd >= 0)
-		close(o.cfg_fd);
-	return err;
-}
-
 int xlb_probe_attach(struct xlb_probe *pr, int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -169,11 +144,6 @@ int xlb_probe_detach(struct xlb_probe *pr, int ifindex)
 		return err;
 	}
 	return 0;
-}
-
-int xlb_probe_prog_fd(const struct xlb_probe *pr)
-{
-	return bpf_program__fd(pr->skel->progs.xlb_probe);
 }
 
 int xlb_probe_stats(struct xlb_probe *pr, struct xlb_probe_stats *out)

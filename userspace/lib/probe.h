@@ -49,12 +49,6 @@ int xlb_probe_open(const struct xlb_probe_opts *o, struct xlb_probe **out);
 int xlb_probe_open_dp(struct xlb_dp *dp, struct xlb_probe **out);
 
 /**
- * xlb_probe_open_pinned() - xlb_probe_open() on the maps pinned in @pin_dir
- * (XLB_PIN_DIR for xlbd)
- */
-int xlb_probe_open_pinned(const char *pin_dir, struct xlb_probe **out);
-
-/**
  * xlb_probe_attach() - attach to the egress of @ifindex (tc clsact)
  *
  * Return: 0 or a negative errno (-E2BIG past XLB_PROBE_MAX_IFACES).
@@ -63,9 +57,6 @@ int xlb_probe_attach(struct xlb_probe *pr, int ifindex);
 
 /** xlb_probe_detach() - remove our filter from @ifindex */
 int xlb_probe_detach(struct xlb_probe *pr, int ifindex);
-
-/** xlb_probe_prog_fd() - the loaded program (tests) */
-int xlb_probe_prog_fd(const struct xlb_probe *pr);
 
 /** xlb_probe_stats() - counters summed over CPUs */
 int xlb_probe_stats(struct xlb_probe *pr, struct xlb_probe_stats *out);
