@@ -4,7 +4,7 @@
  *
  * Same method as bench_dp.c: xlb_decap runs through BPF_PROG_TEST_RUN one
  * packet at a time (repeat = 1, so every run strips a fresh copy of the
- * frame, LAB-NOTES.md), and the time is the kernel's own run-time
+ * frame, tests/README.md), and the time is the kernel's own run-time
  * statistics (BPF_STATS_RUN_TIME), not the syscall around each run. The
  * baseline is the XDP_PASS program of the same object, run in alternating
  * blocks with each case so a round's ratio compares runs made side by

@@ -4,7 +4,7 @@
  *
  * Runs xlb_lb through BPF_PROG_TEST_RUN one packet at a time (repeat = 1:
  * with repeat > 1 the kernel would run the program again on the packet it
- * already encapsulated, LAB-NOTES.md) and reads the kernel's own run-time
+ * already encapsulated, tests/README.md) and reads the kernel's own run-time
  * statistics (BPF_STATS_RUN_TIME: run_time_ns / run_cnt of the program), so
  * the syscall around each run is not counted. The XDP_PASS program of the
  * same object, measured the same way, is the baseline: the figures that

@@ -12,7 +12,7 @@
 # Names are unique per run (LAB_P = "x<suite><pid>"), so two runs never
 # collide. Commands run in a namespace with nsx, which uses nsenter and so
 # keeps the caller's mount namespace: pins under /sys/fs/bpf stay visible
-# ("ip netns exec" remounts /sys, see LAB-NOTES.md).
+# ("ip netns exec" remounts /sys, see tests/README.md).
 #
 # Case functions return 0 (pass), 1 (fail) or 77 (skip: the machine lacks
 # something); lab_run_cases prints "ok - ", "not ok - " or "ok - ... # SKIP".
@@ -184,7 +184,7 @@ lab_ms() {
 }
 
 # lab_xdp_pass NS IF - attach xlb's XDP_PASS program so XDP_TX frames from
-# the peer arrive on this veth (LAB-NOTES.md)
+# the peer arrive on this veth (tests/README.md)
 lab_xdp_pass() {
 	ip -n "$LAB_P-$1" link set dev "$2" xdpdrv \
 		obj "$BUILD/xlb.bpf.o" sec xdp/xlb_pass_prog 2>/dev/null ||
