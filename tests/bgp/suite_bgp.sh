@@ -237,12 +237,16 @@ PY
 	# BIRD's filter refuses it too, even if the include file lists it
 	local inc=$LAB_TMP/bird-vips-pop2.conf saved
 	saved=$(cat "$inc")
-	sed -i -e 's|define XLB_VIPS4 = \[ 0.0.0.0/32|&, 198.51.100.1/32|' \
-		-e 's|^\tipv4;|&\n\troute 198.51.100.1/32 blackhole;|' "$inc"
+	# with it, a marker inside the range: once the marker reaches the
+	# router, so would the forbidden prefix (same configure, same export)
+	sed -i -e 's|define XLB_VIPS4 = \[ 0.0.0.0/32|&, 198.51.100.1/32, 192.0.2.77/32|' \
+		-e 's|^\tipv4;|&\n\troute 198.51.100.1/32 blackhole;\n\troute 192.0.2.77/32 blackhole;|' "$inc"
 	nsx pop2 birdc -s "$LAB_TMP/bird-pop2.ctl" configure | sed 's/^/# /'
-	sleep 2
-	check "VIP inside the range still announced" rt_has_route "$VIP4"
+	check "the marker in the range reaches the router" \
+		lab_wait 15 rt_has_route 192.0.2.77/32
 	local rc=$?
+	check "VIP inside the range still announced" rt_has_route "$VIP4" ||
+		rc=1
 	check "198.51.100.1/32 never reaches the router" \
 		rt_no_route 198.51.100.1/32 || rc=1
 	printf '%s\n' "$saved" >"$inc"
