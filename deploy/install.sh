@@ -26,6 +26,9 @@ install -m 0644 "$SRC"/deploy/man/*.8 "$DESTDIR$PREFIX/share/man/man8/"
 install -m 0644 "$SRC/deploy/xlbd.service" "$DESTDIR/lib/systemd/system/"
 install -m 0644 "$SRC/deploy/xlb-tmpfiles.conf" \
 	"$DESTDIR$PREFIX/lib/tmpfiles.d/xlb.conf"
+install -d "$DESTDIR$PREFIX/lib/sysusers.d"
+install -m 0644 "$SRC/deploy/xlb-sysusers.conf" \
+	"$DESTDIR$PREFIX/lib/sysusers.d/xlb.conf"
 # every document under its own name: bgp/README.md is README.bgp.md
 install -d "$DESTDIR$PREFIX/share/doc/xlb/docs"
 install -m 0644 "$SRC/README.md" "$DESTDIR$PREFIX/share/doc/xlb/"
@@ -39,4 +42,10 @@ install -m 0644 "$SRC/bgp/README.md" \
 install -m 0644 "$SRC/bgp/bird.conf.example" \
 	"$DESTDIR$PREFIX/share/doc/xlb/"
 
+# On the live system: the xlb user and its directories now (systemd does
+# it at boot). Nothing is enabled or started.
+if [ -z "$DESTDIR" ] && command -v systemd-sysusers >/dev/null 2>&1; then
+	systemd-sysusers xlb.conf
+	systemd-tmpfiles --create xlb.conf || true
+fi
 echo "installed xlb into ${DESTDIR:-/}"

@@ -33,7 +33,8 @@ run_hc() {
 	local name=$1
 	shift
 	timeout 30 nsenter --net="/run/netns/$(nsname lb)" -- \
-		"$HC_RUN" "$@" >"$LAB_TMP/$name.json" 2>"$LAB_TMP/$name.err"
+		${HC_RUN_PREFIX:-} "$HC_RUN" "$@" >"$LAB_TMP/$name.json" \
+		2>"$LAB_TMP/$name.err"
 	local rc=$?
 	grep -v '"ev":"result"' "$LAB_TMP/$name.json" | sed 's/^/# /' |
 		cut -c1-220
@@ -256,6 +257,8 @@ echo "CRITICAL - got \$XLB_BACKEND:\$XLB_PORT"
 exit 2
 EOF
 	chmod +x "$LAB_TMP/env.sh"
+	# as root, xlbd runs exec checks as nobody, who must reach the script
+	chmod 755 "$LAB_TMP"
 	run_hc exec -d 2 \
 		-c name=true type=exec addr=$SRV port=9100 arg=/bin/true \
 		interval=200 \
@@ -283,6 +286,46 @@ EOF
 		'errors("sleep") == {"timeout after 300 ms"}' \
 		'all(e["latency_us"] < 400000 for e in results("sleep"))' \
 		'errors("missing") == {"exec /nonexistent/x: no such file or directory"}'
+}
+
+# Exec checks never run with xlbd's privileges: as root, the command runs
+# as nobody (default) or the check's user, without supplementary groups;
+# when xlbd cannot switch users (no CAP_SETUID), as its own user; either way
+# with no capability at all, ambient ones included. The script reports who
+# it is through the failure message (the first line of its output).
+test_exec_runs_unprivileged() {
+	local who=$LAB_TMP/who.sh duid dgid ncaps
+	getent passwd daemon >/dev/null || return $LAB_SKIP
+	cat >"$who" <<'EOF'
+#!/bin/sh
+eff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+amb=$(sed -n 's/^CapAmb:[[:space:]]*//p' /proc/self/status)
+echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) eff=$eff amb=$amb"
+exit 1
+EOF
+	chmod 755 "$who" "$LAB_TMP"
+	duid=$(id -u daemon)
+	dgid=$(id -g daemon)
+	run_hc who -d 1 \
+		-c name=dflt type=exec addr=$SRV port=1 arg="$who" interval=200 \
+		-c name=daemon type=exec addr=$SRV port=1 arg="$who" user=daemon \
+		interval=200 || return 1
+	$CHECK "$LAB_TMP/who.json" \
+		'errors("dflt") == {"exit status 1: uid=65534 gid=65534 groups=65534 eff=0000000000000000 amb=0000000000000000"}' \
+		'errors("daemon") == {"exit status 1: uid='$duid' gid='$dgid' groups='$dgid' eff=0000000000000000 amb=0000000000000000"}' ||
+		return 1
+	# Without CAP_SETUID/CAP_SETGID (and with ambient capabilities that
+	# must not reach the child): the command runs as the caller itself.
+	ncaps=-all,+net_admin,+net_raw
+	HC_RUN_PREFIX="setpriv --reuid=$duid --regid=$dgid --clear-groups \
+--inh-caps=$ncaps --ambient-caps=$ncaps --bounding-set=$ncaps" \
+		run_hc whoami -d 1 \
+		-c name=self type=exec addr=$SRV port=1 arg="$who" interval=200 \
+		-c name=other type=exec addr=$SRV port=1 arg="$who" user=nobody \
+		interval=200 || return 1
+	$CHECK "$LAB_TMP/whoami.json" \
+		'errors("self") == {"exit status 1: uid='$duid' gid='$dgid' groups='$dgid' eff=0000000000000000 amb=0000000000000000"}' \
+		'errors("other") == {"exec: cannot run as user nobody: xlbd runs as uid '$duid' without CAP_SETUID"}'
 }
 
 # A backend that accepts and never answers, one that answers a byte a
@@ -502,6 +545,7 @@ lab_run_cases \
 	test_udp_echo_expect_and_refused \
 	test_dns_noerror_and_rcode \
 	test_exec_exit_status_env_and_timeout \
+	test_exec_runs_unprivileged \
 	test_hanging_backend_does_not_delay_others \
 	test_concurrency_bound_holds \
 	test_flapping_bounded_transitions \

@@ -18,7 +18,7 @@
  *   timeout rise fall initial(up|down) via_vip(0|1) mode(connect|syn)
  *   method path host sni
  *   status(200-299/301/...) body verify(0|1) payload expect qname qtype
- *   arg (repeat: argv of exec)
+ *   arg (repeat: argv of exec) user (exec)
  *
  * --probe-dev attaches the tc probe program (probe.h) to IF with private
  * data-path maps (xlb_dp_open() without a pin dir), filled from --src4,
@@ -221,6 +221,8 @@ static int apply_kv(struct check *c, const char *kv)
 		SETSTR(expect);
 	} else if (!strcmp(k, "qname")) {
 		SETSTR(query_name);
+	} else if (!strcmp(k, "user")) {
+		SETSTR(user);
 	} else if (!strcmp(k, "status")) {
 		return parse_status(v, &c->cfg);
 	} else if (!strcmp(k, "arg")) {

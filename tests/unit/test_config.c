@@ -195,6 +195,10 @@ static const char rich[] =
 	"  - name: e\n"
 	"    type: exec\n"
 	"    command: [/bin/sh, -c, 'exit 0 # not a comment', '*', '&x']\n"
+	"  - name: e2\n"
+	"    type: exec\n"
+	"    command: [/bin/true]\n"
+	"    user: xlb-check.1\n"
 	"  - name: t\n"
 	"    type: tcp\n"
 	"  - name: s\n"
@@ -561,6 +565,17 @@ static const struct bad {
 	  "absolute path" },
 	{ BASE "health_checks:\n  - name: a\n    type: udp\n",
 	  "t.yaml:6:5: health check 'a': udp checks need payload" },
+	{ BASE "health_checks:\n  - name: a\n    type: tcp\n"
+	       "    user: nobody\n",
+	  "t.yaml:8:5: health check 'a': user is only for exec checks" },
+	{ BASE "health_checks:\n  - name: a\n    type: exec\n"
+	       "    command: [/bin/true]\n    user: 'no body'\n",
+	  "t.yaml:9:11: health check 'a': user must be a user name (letters, "
+	  "digits, '_', '-', '.')" },
+	{ BASE "health_checks:\n  - name: a\n    type: exec\n"
+	       "    command: [/bin/true]\n    user: -x\n",
+	  "t.yaml:9:11: health check 'a': user must be a user name (letters, "
+	  "digits, '_', '-', '.')" },
 	{ BASE "health_checks:\n  - name: a\n    type: tcp\n"
 	       "    mode: half-open\n",
 	  "t.yaml:8:11: mode: 'half-open' is not one of connect, syn" },

@@ -7,6 +7,9 @@
  * dispatcher when the kernel allows it and otherwise attaches it alone
  * (on these lab machines the dispatcher check fails with EPERM); both
  * shapes are recognised when xlbd re-adopts an interface after a restart.
+ * Without CAP_SYS_ADMIN, where libxdp cannot work, everything goes through
+ * netlink instead (attach.c) and only programs registered with
+ * xlb_attach_add_known() can be recognised as xlb's.
  *
  * Re-adoption: a program named XLB_PROG_NAME with the same tag as the
  * freshly loaded one is kept as it is (a restart); one with another tag is
@@ -29,6 +32,9 @@
  * @dispatcher: behind libxdp's dispatcher
  * @generic: attached in generic (skb) mode
  * @other: some other XDP program is attached
+ * @unidentified: that other program could not be named (no CAP_SYS_ADMIN to
+ *                open it by id, and not a known program): it may be xlb's
+ * @other_id: id of that other program
  */
 struct xlb_attached {
 	__u32 prog_id;
@@ -37,6 +43,8 @@ struct xlb_attached {
 	bool dispatcher;
 	bool generic;
 	bool other;
+	bool unidentified;
+	__u32 other_id;
 };
 
 /** xlb_attach_query() - what is attached to @ifindex (fills @a) */
@@ -72,6 +80,28 @@ int xlb_detach(int ifindex);
 
 /** xlb_detach_name() - remove the program named @name from @ifindex */
 int xlb_detach_name(int ifindex, const char *name);
+
+/**
+ * xlb_attach_libxdp_usable() - whether libxdp can attach @prog_fd here
+ *
+ * libxdp opens programs and their BTF by id, which the kernel allows only
+ * with CAP_SYS_ADMIN; this tries exactly those calls on @prog_fd. When it
+ * returns false, xlb_attach() and friends use netlink alone.
+ */
+bool xlb_attach_libxdp_usable(int prog_fd);
+
+/**
+ * xlb_attach_add_known() - let the netlink path recognise @prog_fd
+ *
+ * Without CAP_SYS_ADMIN an attached program is only an id: the query and
+ * detach functions compare it with the programs registered here (the one
+ * loaded, the one found pinned). The fd stays the caller's and must stay
+ * open until xlb_attach_forget_known(). Return: 0 or -ENOSPC.
+ */
+int xlb_attach_add_known(int prog_fd);
+
+/** xlb_attach_forget_known() - undo xlb_attach_add_known() */
+void xlb_attach_forget_known(int prog_fd);
 
 /** xlb_prog_tag() - tag and id of a loaded program */
 int xlb_prog_tag(int prog_fd, __u8 tag[8], __u32 *id);

@@ -7,6 +7,7 @@
  * checks shared by the loader and xlb_cfg_validate(), and the atomic save.
  * The file format lives in config_yaml.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -323,7 +324,7 @@ static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
 	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
 	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
 	      SAME_STR(query_name) && SAME(query_type) && SAME(argc) &&
-	      SAME(mode)))
+	      SAME(mode) && SAME_STR(user)))
 		return false;
 	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
 		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
@@ -771,6 +772,8 @@ static const char *hc_misplaced(const struct xlb_hc_cfg *h)
 		return "via_vip";
 	if (h->type != XLB_HC_TCP && h->mode)
 		return "mode";
+	if (h->type != XLB_HC_EXEC && h->user[0])
+		return "user";
 	return NULL;
 }
 
@@ -794,6 +797,7 @@ const char *xlb_hc_field_types(const char *field)
 		{ "command", "exec" },
 		{ "via_vip", "all but exec" },
 		{ "mode", "tcp" },
+		{ "user", "exec" },
 	};
 	size_t i;
 
@@ -801,6 +805,18 @@ const char *xlb_hc_field_types(const char *field)
 		if (!strcmp(t[i].field, field))
 			return t[i].types;
 	return NULL;
+}
+
+/* A user name for getpwnam(): "" (the default) or [A-Za-z0-9_.-], not
+ * starting with '-' */
+static bool user_name_ok(const char *s)
+{
+	if (*s == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
 }
 
 static bool http_token_ok(const char *s)
@@ -971,6 +987,12 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 			return xlb_cfg_fail(
 				e,
 				"health check '%s': command must start with an absolute path",
+				h->name);
+		xlb_cfg_at(e, false, "health_checks/%zu/user", k);
+		if (!TERMINATED(h->user) || !user_name_ok(h->user))
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': user must be a user name (letters, digits, '_', '-', '.')",
 				h->name);
 		break;
 	default:

@@ -98,6 +98,8 @@ struct xlb_status_range {
  * @argv: exec command and arguments; the backend address and port are in
  *        the environment as XLB_BACKEND and XLB_PORT
  * @argc: entries in @argv
+ * @user: exec checks: the user the command runs as ("" = nobody when xlbd
+ *        runs as root; xlbd's own user when it does not)
  * @mode: tcp checks: enum xlb_hc_tcp_mode (default connect)
  */
 struct xlb_hc_cfg {
@@ -123,6 +125,7 @@ struct xlb_hc_cfg {
 	__u16 query_type;
 	char argv[XLB_ARGV_MAX][XLB_STR_MAX];
 	size_t argc;
+	char user[XLB_NAME_MAX];
 	enum xlb_hc_tcp_mode mode;
 };
 

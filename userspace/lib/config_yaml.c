@@ -103,6 +103,7 @@ struct y_check {
 	char **command;
 	unsigned int command_count;
 	char *mode;
+	char *user;
 };
 
 struct y_bgp {
@@ -230,6 +231,7 @@ static const cyaml_schema_field_t check_fields[] = {
 	LIST("command", OPT | CYAML_FLAG_FLOW, struct y_check, command,
 	     &str_entry),
 	STR("mode", OPT, struct y_check, mode),
+	STR("user", OPT, struct y_check, user),
 	CYAML_FIELD_END,
 };
 
@@ -953,6 +955,7 @@ static const struct {
 	HT(query_type, 1u << XLB_HC_DNS),
 	HT(command, 1u << XLB_HC_EXEC),
 	HT(mode, 1u << XLB_HC_TCP),
+	HT(user, 1u << XLB_HC_EXEC),
 #undef HT
 #undef HTTP
 };
@@ -1078,6 +1081,7 @@ static int cv_check(const struct y_check *y, struct xlb_hc_cfg *h,
 	STRF(payload);
 	STRF(expect);
 	STRF(query_name);
+	STRF(user);
 #undef U32
 #undef BOOL
 #undef STRF
@@ -1624,6 +1628,7 @@ static void dump_check(struct pool *pl, const struct xlb_hc_cfg *h,
 		for (i = 0; y->command && i < h->argc; i++)
 			y->command[i] = pool_str(pl, h->argv[i]);
 		y->command_count = (unsigned int)h->argc;
+		y->user = pool_opt(pl, h->user);
 	}
 }
 

@@ -13,14 +13,27 @@
  * (curl, sleep) die with it instead of lingering. The process handle stays
  * open until the kernel reports the exit, so the child is always reaped and
  * its slot of max_inflight is held until then.
+ *
+ * The command never runs with xlbd's privileges. When xlbd may change
+ * user (CAP_SETUID and CAP_SETGID: run as root), the child takes the
+ * check's user (default nobody): libuv forks, then setgroups(0), setgid()
+ * and setuid() to that user's uid and primary group, then execs. When xlbd
+ * cannot (the shipped unit runs it as user xlb), the command runs as xlbd's
+ * own user, and a check naming another user fails. Either way xlbd clears
+ * its ambient capabilities first, so the command inherits none of
+ * CAP_BPF, CAP_NET_ADMIN, CAP_NET_RAW, CAP_PERFMON (docs/health.md).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include "health_internal.h"
 
@@ -61,6 +74,57 @@ static void read_output(struct hc_exec *c, char *line, size_t len)
 	hc_quote(line, len, s, strlen(s));
 }
 
+/* Whether this process may switch users (CAP_SETUID and CAP_SETGID). */
+static bool can_switch_user(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+	__u32 need = (1u << CAP_SETUID) | (1u << CAP_SETGID);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return (data[0].effective & need) == need;
+}
+
+/*
+ * Fill @po's uid and gid for the check's @user. Returns 0 (set or, when
+ * the child stays as xlbd's own user, left alone) or -errno with @why.
+ */
+static int exec_user(const char *user, uv_process_options_t *po, char *why,
+		     size_t len)
+{
+	struct passwd pw, *res = NULL;
+	bool can = can_switch_user();
+	char buf[2048];
+	int err;
+
+	if (!user[0] && !can)
+		return 0;
+	if (!user[0])
+		user = "nobody";
+	err = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+	if (!res) {
+		snprintf(why, len, "user %s: %s", user,
+			 err ? strerror(err) : "no such user");
+		return err ? -err : -ENOENT;
+	}
+	if (!can) {
+		if (pw.pw_uid == geteuid())
+			return 0;
+		snprintf(why, len,
+			 "cannot run as user %s: xlbd runs as uid %u without "
+			 "CAP_SETUID",
+			 user, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	po->uid = pw.pw_uid;
+	po->gid = pw.pw_gid;
+	po->flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+	return 0;
+}
+
 static void exec_exit_cb(uv_process_t *h, int64_t status, int sig)
 {
 	struct hc_exec *c = h->data;
@@ -90,7 +154,7 @@ static void exec_start(struct hc_run *r)
 	const struct xlb_hc_target *t = &r->p->t;
 	char *args[XLB_ARGV_MAX + 1] = {};
 	char env_be[16 + XLB_ADDR_STRLEN], env_vip[16 + XLB_ADDR_STRLEN];
-	char env_port[32], a[XLB_ADDR_STRLEN];
+	char env_port[32], a[XLB_ADDR_STRLEN], why[160];
 	uv_process_options_t po = {};
 	uv_stdio_container_t stdio[3];
 	char **env = NULL;
@@ -140,6 +204,13 @@ static void exec_start(struct hc_run *r)
 	po.stdio_count = 3;
 	po.flags = UV_PROCESS_DETACHED;
 	po.exit_cb = exec_exit_cb;
+	if (exec_user(cfg->user, &po, why, sizeof(why))) {
+		close(fds[1]);
+		hc_run_done(r, false, "exec: %s", why);
+		goto out;
+	}
+	/* Ambient capabilities survive execve(): never hand them on. */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	c->proc.data = c;
 	err = uv_spawn(r->p->hc->loop, &c->proc, &po);
 	close(fds[1]);

@@ -25,6 +25,11 @@
  * xlbd attached must still be there, and it, the pins and xlbd must use
  * the same maps. Otherwise the data path is marked unhealthy and every VIP
  * is withdrawn (core_update_servable()) until it holds again.
+ *
+ * The attached program is also pinned in the pin directory (xlb_lb_prog).
+ * Without CAP_SYS_ADMIN xlbd cannot open an attached program by its id, so
+ * after a restart the pin is how it recognises its own program on the
+ * interface, re-adopts it or replaces it atomically (attach.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,12 +37,70 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
 #include "log.h"
 #include "xlb.skel.h"
 #include "xlbd.h"
+
+#define PROG_PIN "xlb_lb_prog"
+
+/* The program found pinned at start (kept open: it names the program a
+ * previous xlbd attached). */
+static int pinned_fd = -1;
+static bool pinned_looked;
+
+static void prog_pin_path(const struct xlbd *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", d->opts.pin_dir, PROG_PIN);
+}
+
+/* Register the programs the netlink path may meet: ours, and the pinned
+ * one of a previous run. */
+static void know_programs(struct xlbd *d, int prog_fd)
+{
+	char p[PATH_MAX];
+
+	xlb_attach_add_known(prog_fd);
+	if (pinned_looked)
+		return;
+	pinned_looked = true;
+	prog_pin_path(d, p, sizeof(p));
+	pinned_fd = bpf_obj_get(p);
+	if (pinned_fd >= 0)
+		xlb_attach_add_known(pinned_fd);
+	else if (errno != ENOENT)
+		pr_warn("%s: %s", p, strerror(errno));
+}
+
+/* Pin the program attached (replacing the pin of an older one). Failing
+ * only costs an unprivileged restart its re-adoption: warn. */
+static void pin_program(struct xlbd *d, int prog_fd)
+{
+	char p[PATH_MAX];
+	__u8 tag[8];
+	__u32 id, pid;
+	int fd;
+
+	if (!d->opts.pin_dir || xlb_prog_tag(prog_fd, tag, &id))
+		return;
+	prog_pin_path(d, p, sizeof(p));
+	fd = bpf_obj_get(p);
+	if (fd >= 0) {
+		bool same = !xlb_prog_tag(fd, tag, &pid) && pid == id;
+
+		close(fd);
+		if (same)
+			return;
+		unlink(p);
+	}
+	if (bpf_obj_pin(prog_fd, p))
+		pr_warn("pin %s: %s (a restart without CAP_SYS_ADMIN will not "
+			"recognise the attached program)",
+			p, strerror(errno));
+}
 
 static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		      size_t errlen)
@@ -55,6 +118,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 			 f->cfg.name);
 		return -ENODEV;
 	}
+	know_programs(d, prog_fd);
 	r = xlb_prog_tag(prog_fd, tag, &id);
 	r = r ?: xlb_attach_query(f->ifindex, &a);
 	if (r) {
@@ -76,6 +140,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 				"(id %u%s): it uses xlbd's maps",
 				f->cfg.name, a.prog_id,
 				a.dispatcher ? ", libxdp dispatcher" : "");
+			pin_program(d, a.prog_fd);
 			close(a.prog_fd);
 			return 0;
 		}
@@ -91,6 +156,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		}
 		f->attached = true;
 		f->prog_id = id;
+		pin_program(d, prog_fd);
 		pr_info("interface %s: replaced program %u by %u (%s)",
 			f->cfg.name, a.prog_id, id,
 			xlb_dp_adopted(d->dp) ?
@@ -99,6 +165,15 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 				"its maps were not pinned here: flows start "
 				"over");
 		return 0;
+	}
+	if (a.unidentified) {
+		snprintf(err, errlen,
+			 "interface %s: XDP program %u is attached and cannot "
+			 "be identified without CAP_SYS_ADMIN (not the one "
+			 "pinned in %s); detach it first (xlbd --cleanup as "
+			 "root, or ip link set dev %s xdp off)",
+			 f->cfg.name, a.other_id, d->opts.pin_dir, f->cfg.name);
+		return -EBUSY;
 	}
 	if (a.other && !a.dispatcher) {
 		snprintf(err, errlen,
@@ -116,9 +191,13 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 	}
 	f->attached = true;
 	f->prog_id = id;
+	pin_program(d, prog_fd);
 	pr_info("interface %s: attached (program %u, %s mode%s)", f->cfg.name,
 		id, f->cfg.generic ? "generic" : "native",
-		f->dispatcher ? ", libxdp dispatcher" : "");
+		f->dispatcher ? ", libxdp dispatcher" :
+		xlb_attach_libxdp_usable(prog_fd) ?
+				"" :
+				", netlink: libxdp needs CAP_SYS_ADMIN");
 	return 0;
 }
 
