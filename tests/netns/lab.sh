@@ -217,10 +217,13 @@ lab_pop_config() {
 lab_pop_start() {
 	local n=$1
 	shift
-	lab_bg "pop$n" "xlbd-pop$n-$(date +%s%N)" "$LAB_XLBD" \
+	local log
+	log=xlbd-pop$n-$(date +%s%N)
+	lab_bg "pop$n" "$log" "$LAB_XLBD" \
 		-c "$LAB_TMP/pop$n.yaml" -p "/sys/fs/bpf/xlb-$LAB_P-pop$n" "$@"
 	eval "LAB_XLBD_PID_$n=$LAB_LAST_PID"
-	LAB_LAST_XLBD_LOG=$(ls -t "$LAB_TMP"/xlbd-pop"$n"-*.log | head -1)
+	# named, not looked up: the new log may not exist yet
+	LAB_LAST_XLBD_LOG=$LAB_TMP/$log.log
 	# registered once: detach and unpin whatever the test left
 	if ! grep -q "pop$n-cleanup" <<<"${LAB_CLEANUP_CMDS[*]:-}"; then
 		lab_defer "nsx pop$n $LAB_XLBD --cleanup -c $LAB_TMP/pop$n.yaml \

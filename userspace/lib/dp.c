@@ -1021,23 +1021,14 @@ static int prog_map_ids(int prog_fd, __u32 **ids, __u32 *n)
 	return 0;
 }
 
-/* id of the map named @name among program @prog_fd's maps, 0 if none */
-static __u32 prog_map_id(const __u32 *ids, __u32 n, const char *name)
+static bool id_in(const __u32 *ids, __u32 n, __u32 id)
 {
-	char mname[BPF_OBJ_NAME_LEN];
-	__u32 i, id = 0, mid;
-	int fd;
+	__u32 i;
 
-	for (i = 0; i < n && !id; i++) {
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		if (!obj_id(fd, &mid, mname, sizeof(mname)) &&
-		    !strncmp(mname, name, BPF_OBJ_NAME_LEN - 1))
-			id = mid;
-		close(fd);
-	}
-	return id;
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
 }
 
 int xlb_dp_repin_from_prog(const char *pin_dir, int prog_fd, int *repinned,
@@ -1114,15 +1105,17 @@ int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
 		  bool repair, char *err, size_t errlen)
 {
 	char p[PATH_MAX], name[BPF_OBJ_NAME_LEN];
-	__u32 *ids = NULL, n = 0, ours = 0, theirs = 0;
+	__u32 *ids = NULL, *own = NULL, n = 0, n_own = 0, ours = 0, theirs = 0;
 	struct bpf_map *map;
 	int r = 0, pfd;
 
 	if (prog_fd >= 0) {
 		r = prog_map_ids(prog_fd, &ids, &n);
+		r = r ?: prog_map_ids(xlb_dp_prog_fd(dp), &own, &n_own);
 		if (r) {
 			snprintf(err, errlen, "reading the program: %s",
 				 strerror(-r));
+			free(ids);
 			return r;
 		}
 	}
@@ -1136,16 +1129,17 @@ int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
 				 strerror(-r));
 			break;
 		}
-		if (prog_fd >= 0) {
-			theirs = prog_map_id(ids, n, name);
-			if (theirs && theirs != ours) {
-				snprintf(err, errlen,
-					 "the attached program uses map %s "
-					 "id %u, but xlbd writes map id %u",
-					 bpf_map__name(map), theirs, ours);
-				r = -EXDEV;
-				break;
-			}
+		/* every map our own program uses, the attached one must use
+		 * too (compared by id: opening a map by id would need
+		 * CAP_SYS_ADMIN) */
+		if (prog_fd >= 0 && id_in(own, n_own, ours) &&
+		    !id_in(ids, n, ours)) {
+			snprintf(err, errlen,
+				 "the attached program does not use xlbd's map "
+				 "%s (id %u)",
+				 bpf_map__name(map), ours);
+			r = -EXDEV;
+			break;
 		}
 		if (!pin_dir)
 			continue;
@@ -1181,6 +1175,7 @@ int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
 			break;
 	}
 	free(ids);
+	free(own);
 	return r;
 }
 

@@ -102,6 +102,20 @@ static void pin_program(struct xlbd *d, int prog_fd)
 			p, strerror(errno));
 }
 
+/* What a replaced program's flows became: said, never assumed. */
+static const char *replace_note(struct xlbd *d)
+{
+	unsigned int adopted, created;
+
+	xlb_dp_maps_origin(d->dp, &adopted, &created);
+	if (!adopted)
+		return "its maps were not pinned here: flows start over";
+	if (created)
+		return "upgrade: some maps were created empty (see above), "
+		       "flows in them start over";
+	return "upgrade: the flows are in the re-adopted maps";
+}
+
 static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		      size_t errlen)
 {
@@ -158,12 +172,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		f->prog_id = id;
 		pin_program(d, prog_fd);
 		pr_info("interface %s: replaced program %u by %u (%s)",
-			f->cfg.name, a.prog_id, id,
-			xlb_dp_adopted(d->dp) ?
-				"upgrade: the flows are in the re-adopted "
-				"maps" :
-				"its maps were not pinned here: flows start "
-				"over");
+			f->cfg.name, a.prog_id, id, replace_note(d));
 		return 0;
 	}
 	if (a.unidentified) {
@@ -219,7 +228,9 @@ int ifaces_check(const struct xlb_cfg *c, char *err, size_t errlen)
 			continue; /* no right to look (--check as a user) */
 		if (a.prog_fd >= 0)
 			close(a.prog_fd);
-		if (!a.prog_id && a.other && !a.dispatcher) {
+		/* a program that cannot be named without CAP_SYS_ADMIN may
+		 * be xlb's: attach_one() tells, once the pins are open */
+		if (!a.prog_id && a.other && !a.dispatcher && !a.unidentified) {
 			snprintf(err, errlen,
 				 "interface %s: another XDP program is "
 				 "attached; detach it first",

@@ -24,6 +24,7 @@
 #include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "attach.h"
 #include "log.h"
@@ -149,55 +150,73 @@ static int cleanup_only(const char *config, const char *pin_dir)
 	return ret;
 }
 
-#define XLB_RUN_DIR "/run/xlb"
+/* pid of the process holding a flock() on @path, from /proc/locks; 0 if
+ * not found */
+static int lock_holder(const char *path)
+{
+	unsigned long long ino;
+	unsigned int maj, min;
+	char line[256];
+	struct stat st;
+	int pid = 0, p;
+	FILE *f;
+
+	if (stat(path, &st))
+		return 0;
+	f = fopen("/proc/locks", "re");
+	if (!f)
+		return 0;
+	while (!pid && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s FLOCK %*s %*s %d %x:%x:%llu", &p, &maj,
+			   &min, &ino) == 4 &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) &&
+		    ino == (unsigned long long)st.st_ino)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
 
 /*
  * One xlbd per pin directory: two would each undo the other's changes to
- * the same maps. The lock is a file under /run/xlb named after the pin
- * directory, held with flock() for the life of the process (the kernel
- * drops it when the process dies, however it dies), holding its pid.
+ * the same maps. The lock is an exclusive flock() on the pin directory
+ * itself (created here if need be), held for the life of the process: the
+ * kernel drops it however the process ends, and it is keyed by the
+ * directory, whatever path names it. /proc/locks tells the holder's pid.
  */
 static int pin_lock(const char *pin_dir, int *fd_out)
 {
-	char path[PATH_MAX + 32], key[PATH_MAX], holder[32] = "";
-	size_t i, n = strlen(pin_dir);
-	ssize_t len;
-	int fd;
+	int fd, e, pid;
 
-	while (n > 1 && pin_dir[n - 1] == '/')
-		n--;
-	for (i = 0; i < n && i < sizeof(key) - 1; i++)
-		key[i] = pin_dir[i] == '/' ? '_' : pin_dir[i];
-	key[i] = 0;
-	if (mkdir(XLB_RUN_DIR, 0755) && errno != EEXIST) {
-		pr_err("mkdir %s: %s", XLB_RUN_DIR, strerror(errno));
+	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		pr_err("mkdir %s: %s", pin_dir, strerror(errno));
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "%s/pin%s.lock", XLB_RUN_DIR, key);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		pr_err("lock %s: %s", path, strerror(errno));
+		pr_err("open %s: %s", pin_dir, strerror(errno));
 		return -errno;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		int e = errno;
-
-		len = pread(fd, holder, sizeof(holder) - 1, 0);
-		holder[len > 0 ? len : 0] = 0;
-		holder[strcspn(holder, "\n")] = 0;
-		if (e == EWOULDBLOCK)
-			pr_err("another xlbd (pid %s) already drives the maps "
-			       "pinned in %s (lock %s): stop it first, or "
-			       "give this one its own --pin-dir",
-			       holder[0] ? holder : "?", pin_dir, path);
-		else
-			pr_err("lock %s: %s", path, strerror(e));
+		e = errno;
+		if (e == EWOULDBLOCK) {
+			pid = lock_holder(pin_dir);
+			if (pid)
+				pr_err("another xlbd (pid %d) already drives "
+				       "the maps pinned in %s: stop it first, "
+				       "or give this one its own --pin-dir",
+				       pid, pin_dir);
+			else
+				pr_err("another xlbd already drives the maps "
+				       "pinned in %s: stop it first, or give "
+				       "this one its own --pin-dir",
+				       pin_dir);
+		} else {
+			pr_err("lock %s: %s", pin_dir, strerror(e));
+		}
 		close(fd);
 		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
-	len = snprintf(holder, sizeof(holder), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, holder, (size_t)len, 0) != len)
-		pr_warn("lock %s: writing the pid: %s", path, strerror(errno));
 	*fd_out = fd;
 	return 0;
 }
@@ -351,7 +370,8 @@ int main(int argc, char **argv)
 		xlb_log_set_level(level);
 
 	if (cleanup) {
-		if (pin_lock(d->opts.pin_dir, &lock_fd))
+		if (!access(d->opts.pin_dir, F_OK) &&
+		    pin_lock(d->opts.pin_dir, &lock_fd))
 			return 1;
 		ret = cleanup_only(d->opts.config, d->opts.pin_dir);
 		close(lock_fd);
@@ -379,10 +399,10 @@ int main(int argc, char **argv)
 	d->loop = uv_default_loop();
 	d->start_ms = xlbd_now_ms();
 
-	r = pin_lock(d->opts.pin_dir, &lock_fd);
+	r = xlb_dp_ensure_bpffs();
 	if (r)
 		goto out;
-	r = xlb_dp_ensure_bpffs();
+	r = pin_lock(d->opts.pin_dir, &lock_fd);
 	if (r)
 		goto out;
 	if (!d->opts.no_attach) {
