@@ -189,6 +189,8 @@ print("rss_after_kb %d" % rss())
 print("status_n %d" % len(lat))
 print("status_max_ms %.1f" % max(lat))
 print("status_median_ms %.1f" % statistics.median(lat))
+print("status_slowest_ms %s" % " ".join("%.0f" % x for x in sorted(lat)[-3:]))
+print("status_first_ms %s" % " ".join("%.0f" % x for x in lat[:3]))
 print("disconnected_s %s" % ("%.1f" % gone if gone is not None else "no"))
 EOF
 ) || return 1

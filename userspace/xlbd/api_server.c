@@ -56,7 +56,7 @@
 #define API_OUTQ_SOFT	 (1u << 20) /* stop reading requests over this */
 #define API_OUTQ_HARD	 (16u << 20) /* disconnect over this */
 #define API_BATCH	 8 /* requests per client per loop turn */
-#define API_BATCH_BYTES	 (256u << 10) /* or replies per client per turn */
+#define API_BATCH_BYTES	 (64u << 10) /* or replies per client per turn */
 
 struct api_srv {
 	uv_pipe_t pipe;
