@@ -357,6 +357,40 @@ static void test_client(void **state)
 	assert_non_null(strstr(err, "timed out"));
 }
 
+/*
+ * A server that refuses answers and closes before the client has written
+ * its request (xlbd does when it is too busy to wait for it): the send
+ * fails with EPIPE, but the answer is there to read, and it is what the
+ * client reports.
+ */
+static void test_client_reads_answer_after_epipe(void **state)
+{
+	const char *no = "{\"ok\":false,\"error\":\"not allowed\","
+			 "\"errno\":13}\n";
+	char err[XLB_API_ERRLEN];
+	json_t *res = NULL;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], no, strlen(no)), (ssize_t)strlen(no));
+	close(sv[1]);
+	assert_int_equal(xlb_api_call(sv[0], "status", NULL, 2000, &res, err,
+				      sizeof(err)),
+			 -EACCES);
+	assert_string_equal(err, "not allowed");
+	assert_null(res);
+	close(sv[0]);
+
+	/* closed without an answer: the send's own error */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(xlb_api_call(sv[0], "status", NULL, 2000, &res, err,
+				      sizeof(err)),
+			 -EPIPE);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_arg_vip),
 		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_client_reads_answer_after_epipe),
 	};
 
 	return cmocka_run_group_tests_name("api", tests, NULL, NULL);

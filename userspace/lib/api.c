@@ -237,8 +237,8 @@ int xlb_api_call(int fd, const char *cmd, json_t *args, int timeout_ms,
 	json_error_t je;
 	json_t *resp = NULL, *ok, *e;
 	size_t off = 0, len;
+	int r, send_err = 0;
 	ssize_t n;
-	int r;
 
 	*result = NULL;
 	req = xlb_api_request(cmd, args);
@@ -256,6 +256,11 @@ int xlb_api_call(int fd, const char *cmd, json_t *args, int timeout_ms,
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			r = -errno;
+			/* xlbd may have answered (refused us) and closed */
+			if (r == -EPIPE || r == -ECONNRESET) {
+				send_err = r;
+				break;
+			}
 			goto io_err;
 		}
 		off += n;
@@ -273,11 +278,11 @@ int xlb_api_call(int fd, const char *cmd, json_t *args, int timeout_ms,
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			r = -errno;
+			r = send_err ? send_err : -errno;
 			goto io_err;
 		}
 		if (n == 0) {
-			r = -ECONNRESET;
+			r = send_err ? send_err : -ECONNRESET;
 			goto io_err;
 		}
 		r = xlb_api_buf_feed(&b, chunk, n);
