@@ -20,6 +20,8 @@
 # to a host without its entry is hashed on the new ring). _join: pop3 joins
 # instead (the connections were opened through pop1 and pop2). _resilient,
 # _resilient_join: the same with a resilient nexthop group on the router.
+# BENCH scaleout_drain_broken_pct: be1 is drained on every host instead of
+# be4 added (plain multipath, pop3 leaves).
 # Each is the median of ROUNDS rounds. Asserts nothing.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$LAB_ROOT/tests/netns/lab.sh"
@@ -46,12 +48,12 @@ spread() {
 	echo "BENCH scaleout_imbalance_backends$sfx $SO_IMB_BES ratio"
 }
 
-# broken NAME MODE BEFORE AFTER - ROUNDS rounds of so_rehash_broken; each
-# round's connections have source ports of their own (no reuse of a pair
-# in TIME_WAIT), from 20000 up
+# broken NAME MODE BEFORE AFTER [CHANGE] - ROUNDS rounds of
+# so_rehash_broken; each round's connections have source ports of their
+# own (no reuse of a pair in TIME_WAIT), from 20000 up
 PORT=20000
 broken() {
-	local name=$1 mode=$2 before=$3 after=$4 r pct
+	local name=$1 mode=$2 before=$3 after=$4 change=${5:-add4} r pct
 	local results=()
 	so_route_mode "$mode" || return 1
 	for r in $(seq "$ROUNDS"); do
@@ -59,8 +61,8 @@ broken() {
 			echo "# out of source ports: fewer ROUNDS or CONNS" >&2
 			return 1
 		}
-		so_rehash_broken "$VIP4" "$CONNS" "$PORT" "$before" "$after" ||
-			return 1
+		so_rehash_broken "$VIP4" "$CONNS" "$PORT" "$before" "$after" \
+			"$change" || return 1
 		PORT=$((PORT + CONNS))
 		pct=$("$LAB_PY" -c "print('%.1f' % (100 * $SO_BROKEN / $SO_OPEN))")
 		echo "# $name round $r: $SO_OPEN connections, moved $SO_MOVED," \
@@ -75,6 +77,7 @@ spread "" "$VIP4" 10000 || exit 1
 spread _v6 "$VIP6" 10000 || exit 1
 broken scaleout_rehash_broken_pct plain "1 2 3" "1 2" || exit 1
 broken scaleout_rehash_broken_pct_join plain "1 2" "1 2 3" || exit 1
+broken scaleout_drain_broken_pct plain "1 2 3" "1 2" drain1 || exit 1
 broken scaleout_rehash_broken_pct_resilient resilient "1 2 3" "1 2" || exit 1
 broken scaleout_rehash_broken_pct_resilient_join resilient "1 2" "1 2 3" ||
 	exit 1

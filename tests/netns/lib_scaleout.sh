@@ -233,29 +233,43 @@ so_conns_stop() {
 	eval "SO_CONNS_PID_$1="
 }
 
-# so_backend_all add|del VIP BE - on every host, for the echo service
-so_backend_all() {
-	local i addr
-	case $2 in
-	*:*) addr=$(be6 "$3") ;;
-	*) addr=$(be4 "$3") ;;
+# so_backend_change CHANGE apply|undo VIP - on every host, for the echo
+# service: CHANGE "add4" adds be4 (undo: removes it), "drain1" sets be1 to
+# state drain (undo: up)
+so_backend_change() {
+	local i be args
+	case $1 in
+	add4) be=4 ;;
+	drain1) be=1 ;;
+	*) return 1 ;;
+	esac
+	case $3 in
+	*:*) be=$(be6 "$be") ;;
+	*) be=$(be4 "$be") ;;
+	esac
+	case $1:$2 in
+	add4:apply) args=(add "$3" --port 7 --proto tcp "$be") ;;
+	add4:undo) args=(del "$3" --port 7 --proto tcp "$be") ;;
+	drain1:apply) args=(set "$3" --port 7 --proto tcp "$be" state drain) ;;
+	drain1:undo) args=(set "$3" --port 7 --proto tcp "$be" state up) ;;
 	esac
 	for i in 1 2 3; do
-		xpop "$i" backend "$1" "$2" --port 7 --proto tcp "$addr" \
-			>/dev/null || return 1
+		xpop "$i" backend "${args[@]}" >/dev/null || return 1
 	done
 }
 
-# so_rehash_broken VIP N SPORT_BASE BEFORE AFTER - rt's route goes to the
-# hosts in BEFORE ("1 2 3"); N connections open; be4 is added to the echo
-# service on every host (no connection may break: every packet still finds
-# its host's entry), then rt's route changes to the hosts in AFTER ("1 2").
-# Sets SO_OPEN, SO_MOVED (flows that arrived at a host without their entry:
-# new_flows counted after the change), SO_BROKEN, SO_BROKEN_BEFORE (broken
-# by the backend add alone: must be 0). Leaves the connections stopped, be4
-# removed, the route back to 1 2 3.
+# so_rehash_broken VIP N SPORT_BASE BEFORE AFTER [CHANGE] - rt's route goes
+# to the hosts in BEFORE ("1 2 3"); N connections open; the backend change
+# CHANGE (so_backend_change; default add4: be4 joins) is made on every host
+# (no connection may break: every packet still finds its host's entry),
+# then rt's route changes to the hosts in AFTER ("1 2"). Sets SO_OPEN,
+# SO_MOVED (flows that arrived at a host without their entry: new_flows
+# counted after the change), SO_BROKEN, SO_BROKEN_BEFORE (broken by the
+# backend change alone: must be 0). Leaves the connections stopped, the
+# change undone, the route back to 1 2 3.
 so_rehash_broken() {
-	local vip=$1 n=$2 base=$3 before=$4 after=$5 nf0 nf1 rc=0
+	local vip=$1 n=$2 base=$3 before=$4 after=$5 change=${6:-add4}
+	local nf0 nf1 rc=0
 	so_route $before || return 1
 	lab_wait 60 so_nhg_balanced $before || {
 		lab_log "rt's groups did not balance: v4 $(so_nhg_buckets 100)," \
@@ -270,7 +284,7 @@ so_rehash_broken() {
 	}
 	SO_OPEN=$(so_conns_field rh open)
 	{
-		so_backend_all add "$vip" 4 &&
+		so_backend_change "$change" apply "$vip" &&
 			so_conns_settle rh &&
 			SO_BROKEN_BEFORE=$(so_conns_field rh broken) &&
 			nf0=$(so_hosts_stat "$vip" 7 tcp new_flows) &&
@@ -283,7 +297,7 @@ so_rehash_broken() {
 			SO_REASONS=$(so_conns_field rh reasons)
 	} || rc=1
 	so_conns_stop rh
-	so_backend_all del "$vip" 4 || rc=1
+	so_backend_change "$change" undo "$vip" || rc=1
 	so_route 1 2 3 || rc=1
 	return $rc
 }

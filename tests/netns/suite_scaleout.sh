@@ -144,6 +144,23 @@ test_backend_added_with_a_rehash_broken_fraction() {
 	broken_case plain 30000
 }
 
+# be1 drained on every host (state drain: out of the ring, its flows kept
+# by the connection table), then pop3 leaves rt's multipath route: a moved
+# connection of be1 is hashed on the ring without be1 and breaks
+test_backend_drained_with_a_rehash_broken_fraction() {
+	local frac
+	so_rehash_broken "$VIP4" 300 34000 "1 2 3" "1 2" drain1 || return 1
+	frac=$("$LAB_PY" -c "print('%.3f' % ($SO_BROKEN / $SO_OPEN))")
+	lab_log "plain $VIP4: $SO_OPEN connections, be1 drained on every host," \
+		"then pop3 leaves: moved $SO_MOVED (per host $SO_MOVED_PER_HOST)," \
+		"broken $SO_BROKEN $SO_REASONS"
+	echo "# broken fraction drain plain pop3-leaves $VIP4 $frac"
+	check "draining be1 alone broke nothing" \
+		test "$SO_BROKEN_BEFORE" = 0 || return 1
+	check "only moved connections broke" \
+		test "$SO_BROKEN" -le "$SO_MOVED"
+}
+
 # the same with a resilient nexthop group on rt: when pop3 leaves only its
 # flows move, when it joins it gets idle buckets only
 test_backend_added_with_a_rehash_resilient_nexthop_group() {
@@ -166,5 +183,6 @@ so_setup || {
 lab_run_cases test_flows_spread_over_hosts_and_backends \
 	test_host_added_then_removed_breaks_no_connection \
 	test_backend_added_with_a_rehash_broken_fraction \
+	test_backend_drained_with_a_rehash_broken_fraction \
 	test_backend_added_with_a_rehash_resilient_nexthop_group
 exit $LAB_FAILED
