@@ -191,7 +191,7 @@ print(" ".join(sorted(json.load(sys.stdin))))')
 so_conns_start() {
 	rm -f "$LAB_TMP/conns-$1.json" "$LAB_TMP/conns-$1.json.stop"
 	lab_bg cl "conns-$1" "$LAB_PY" "$SO_CONNS" --vip "$2" --n "$3" \
-		--sport-base "$4" --duration 300 --interval 0.2 --timeout 3 \
+		--sport-base "$4" --duration 300 --interval 0.2 --timeout 5 \
 		--status "$LAB_TMP/conns-$1.json"
 	eval "SO_CONNS_PID_$1=$LAB_LAST_PID"
 	lab_wait 60 so_conns_rounds_past "$1" 1
