@@ -31,6 +31,23 @@
 struct xlbd;
 struct health;
 
+/* Check latency histogram (hc.c): bucket upper bounds in microseconds,
+ * fixed so every xlbd exports the same le="" labels. */
+#define HC_LAT_BUCKETS 14
+extern const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS];
+
+/**
+ * struct hc_lat - latency of every check result of one backend
+ * @bucket: results per bucket (not cumulative); the last one is +Inf
+ * @count: results
+ * @sum_us: their latencies added up
+ */
+struct hc_lat {
+	__u64 bucket[HC_LAT_BUCKETS + 1];
+	__u64 count;
+	__u64 sum_us;
+};
+
 /**
  * struct be_rt - one backend membership as applied
  * @cfg: its configuration (copy)
@@ -43,6 +60,7 @@ struct health;
  * @nh: next hop last resolved
  * @nh_logged: state of @nh last logged (to log changes once)
  * @probe: health probe, NULL when it has no check
+ * @lat: check latencies since this membership was created (metrics)
  */
 struct be_rt {
 	struct xlb_backend_cfg cfg;
@@ -55,6 +73,7 @@ struct be_rt {
 	struct xlb_nh_result nh;
 	int nh_logged;
 	void *probe;
+	struct hc_lat lat;
 };
 
 /**
@@ -167,6 +186,12 @@ void hc_attach(struct xlbd *d, struct be_rt *b);
 void hc_detach(struct xlbd *d, struct be_rt *b);
 /** hc_status() - JSON of @b's check state for xlbctl backend show */
 json_t *hc_status(struct xlbd *d, const struct be_rt *b);
+struct xlb_hc_status;
+struct xlb_hc_stats;
+/** hc_probe_status() - @b's check state; false when it has no probe */
+bool hc_probe_status(const struct be_rt *b, struct xlb_hc_status *st);
+/** hc_engine_stats() - engine-wide counters; false without an engine */
+bool hc_engine_stats(struct xlbd *d, struct xlb_hc_stats *st);
 
 /* bgp.c: announcing VIPs through BIRD */
 /** bgp_update() - re-decide announcements; starts with the bgp section */
