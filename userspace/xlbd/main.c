@@ -68,6 +68,7 @@ void xlbd_stop(struct xlbd *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	notify_stopping();
 	pr_info("stopping%s", d->detach_on_exit ?
 				      " (detaching and unpinning)" :
 				      "; the data path keeps forwarding");
@@ -311,6 +312,7 @@ int main(int argc, char **argv)
 
 	pr_info("running: %zu VIPs, data path %s", d->n_vips,
 		d->opts.no_attach ? "not attached (--no-attach)" : "attached");
+	notify_start(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	ret = 0;
 out:

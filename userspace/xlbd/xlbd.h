@@ -12,6 +12,7 @@
  * api_server.c the Unix socket, framing, peer credentials
  * commands.c  the API commands
  * metrics.c   Prometheus endpoint (libmicrohttpd)
+ * notify.c    systemd notifications (ready, watchdog, status)
  * main.c      options, start-up, signals
  */
 #ifndef XLBD_H
@@ -233,6 +234,10 @@ void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 int metrics_start(struct xlbd *d, char *err, size_t errlen);
 void metrics_refresh(struct xlbd *d);
 void metrics_stop(struct xlbd *d);
+
+/* notify.c: systemd's Type=notify (READY, WATCHDOG, STATUS) */
+void notify_start(struct xlbd *d);
+void notify_stopping(void);
 
 /* main.c */
 void xlbd_reload(struct xlbd *d);
