@@ -159,7 +159,7 @@ test_grafana_dashboard_uses_only_exported_names() {
 	t=$(scrape) || return 1
 	for n in $(grep -o 'xlb_[a-z0-9_]*' "$LAB_ROOT/deploy/grafana-xlb.json" |
 		sort -u); do
-		grep -qE "^$n[{ ]" <<<"$t" || missing="$missing $n"
+		grep -qE "^${n}[{ ]" <<<"$t" || missing="$missing $n"
 	done
 	check "names in deploy/grafana-xlb.json are scraped:$missing" \
 		test -z "$missing"
