@@ -80,8 +80,8 @@ class Samples:
                 key = (smp.name, tuple(sorted(smp.labels.items())))
                 self.s[key] = smp.value
 
-    def get(self, name, **labels):
-        return self.s.get((name, tuple(sorted(labels.items()))))
+    def get(self, metric, **labels):
+        return self.s.get((metric, tuple(sorted(labels.items()))))
 
 
 def check_format(text, ctype):
@@ -158,7 +158,7 @@ def compare(sm, before, after, exp):
     errs = []
 
     def eq(what, got, want):
-        if got is None or got != want:
+        if (got is None and want is not None) or got != want:
             errs.append("%s: metrics %s, xlbctl %s" % (what, got, want))
 
     def between(what, got, lo, hi):
@@ -196,6 +196,8 @@ def compare(sm, before, after, exp):
             lab = {"vip": vn, "backend": b["address"]}
             eq("%s weight" % lab, sm.get("xlb_backend_weight", **lab),
                b["weight"])
+            eq("%s ring slots" % lab,
+               sm.get("xlb_backend_ring_slots", **lab), b["slots"])
             for s in ("up", "drain", "down"):
                 eq("%s admin %s" % (lab, s),
                    sm.get("xlb_backend_admin_state", state=s, **lab),
@@ -227,7 +229,28 @@ def compare(sm, before, after, exp):
             if None in (n, ok, bad) or n != ok + bad or n == 0:
                 errs.append("%s: histogram count %s, checks %s+%s" %
                             (lab, n, ok, bad))
+    for v in after["vips"]:
+        vn = vip_name(v)
+        eq("vip %s info" % vn, sm.get(
+            "xlb_vip_info", vip=vn, name=v.get("name", ""),
+            forwarding=v["forwarding"], hash=v["hash"],
+            conn_table=str(v["conn_table"]).lower(),
+            announce=str(v["announce"]).lower()), 1)
+        eq("vip %s ring" % vn, sm.get("xlb_vip_ring_slots", vip=vn),
+           v["ring_size"])
+        eq("vip %s servable" % vn, sm.get("xlb_vip_servable", vip=vn),
+           int(v["servable"]))
+        eq("vip %s healthy" % vn,
+           sm.get("xlb_vip_healthy_backends", vip=vn), v["healthy"])
+        eq("vip %s backends" % vn, sm.get("xlb_vip_backends", vip=vn),
+           v["backends"])
+        eq("vip %s min_healthy" % vn,
+           sm.get("xlb_vip_min_healthy_backends", vip=vn), v["min_healthy"])
     s = after["status"]
+    dp = s["data_path"]
+    eq("adopted", sm.get("xlb_dp_adopted"), int(dp["adopted"]))
+    for t in ("max_vips", "max_backends", "ring_max"):
+        eq("limit %s" % t, sm.get("xlb_dp_table_limit", table=t), dp[t])
     eq("vips", sm.get("xlb_vips"), s["vips"])
     eq("vips_servable", sm.get("xlb_vips_servable"), s["vips_servable"])
     eq("backends", sm.get("xlb_backends"), s["backends"])
@@ -252,6 +275,10 @@ def compare(sm, before, after, exp):
             eq("drain %s" % s, sm.get("xlb_bgp_drain", state=s),
                int(g["drain"] == s))
         for v in g["vips"]:
+            if "hold_down_left_ms" not in v:
+                eq("hold-down %s" % v["vip"], sm.get(
+                    "xlb_vip_hold_down_remaining_seconds", vip=v["vip"]),
+                    None)
             eq("announced %s" % v["vip"],
                sm.get("xlb_vip_announced", vip=v["vip"]),
                int(v["announced"]))
@@ -269,6 +296,7 @@ def cli_all(xlbctl, sock):
         bes[vn] = cli(xlbctl, sock, "backend", "show", vn)
     return {"stats": st, "backends": bes,
             "status": cli(xlbctl, sock, "status", "--flows"),
+            "vips": cli(xlbctl, sock, "vip", "show"),
             "bgp": cli(xlbctl, sock, "bgp", "show")}
 
 

@@ -320,6 +320,7 @@ struct vip_row {
 	struct xlb_vip_stats s;
 	int announced; /* -1: not announced through BGP */
 	int decided;
+	long long hold_ms; /* hold-down left, -1: none */
 };
 
 struct be_row {
@@ -329,6 +330,7 @@ struct be_row {
 	struct xlb_be_stats s;
 	bool probed;
 	struct xlb_hc_status st;
+	__u32 slots; /* ring slots pointing at it, as the data path reads */
 };
 
 #define VL	     "{vip=\"%s\"}"
@@ -345,10 +347,22 @@ static void write_vips(struct sbuf *b, struct vip_row *vr, size_t nv,
 	struct vip_row *r;
 
 	fam(b, "xlb_vip_info", "gauge",
-	    "Always 1; labels: the VIP and its configured name.");
+	    "Always 1; labels: the VIP's name and options (forwarding, "
+	    "hash, conn_table, announce).");
 	FOR_VIP(r)
-	sb_printf(b, "xlb_vip_info{vip=\"%s\",name=\"%s\"} 1\n", r->v->name,
-		  esc(r->v->cfg.name, name, sizeof(name)));
+	sb_printf(b,
+		  "xlb_vip_info{vip=\"%s\",name=\"%s\",forwarding=\"%s\","
+		  "hash=\"%s\",conn_table=\"%s\",announce=\"%s\"} 1\n",
+		  r->v->name, esc(r->v->cfg.name, name, sizeof(name)),
+		  xlb_fwd_str(r->v->cfg.fwd),
+		  (r->v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
+		  (r->v->cfg.flags & XLB_VIP_F_NO_CONN) ? "false" : "true",
+		  r->v->cfg.announce ? "true" : "false");
+	fam(b, "xlb_vip_ring_slots", "gauge",
+	    "Slots of the VIP's Maglev ring.");
+	FOR_VIP(r)
+	sb_printf(b, "xlb_vip_ring_slots" VL " %llu\n", r->v->name,
+		  U(r->v->cfg.ring_size));
 	fam(b, "xlb_vip_packets_total", "counter",
 	    "Packets of the VIP forwarded to a backend.");
 	FOR_VIP(r)
@@ -405,6 +419,14 @@ static void write_vips(struct sbuf *b, struct vip_row *vr, size_t nv,
 	if (r->announced >= 0)
 		sb_printf(b, "xlb_vip_announce_decided" VL " %d\n", r->v->name,
 			  r->decided);
+	fam(b, "xlb_vip_hold_down_remaining_seconds", "gauge",
+	    "Time before a VIP withdrawn during this run may be announced "
+	    "again (servable, waiting out bgp.hold_down_ms); absent "
+	    "otherwise.");
+	FOR_VIP(r)
+	if (r->hold_ms >= 0)
+		sb_printf(b, "xlb_vip_hold_down_remaining_seconds" VL " %.3f\n",
+			  r->v->name, r->hold_ms / 1e3);
 }
 
 static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
@@ -434,6 +456,13 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 	FOR_BE(r)
 	sb_printf(b, "xlb_backend_weight" BL " %llu\n", r->v->name, r->addr,
 		  U(r->be->cfg.weight));
+	fam(b, "xlb_backend_ring_slots", "gauge",
+	    "Slots of the VIP's ring (the copy packets use) that point at "
+	    "the backend: its share of new flows is this over "
+	    "xlb_vip_ring_slots.");
+	FOR_BE(r)
+	sb_printf(b, "xlb_backend_ring_slots" BL " %u\n", r->v->name, r->addr,
+		  r->slots);
 	fam(b, "xlb_backend_admin_state", "gauge",
 	    "Operator's state (up, drain, down): 1 for the current one.");
 	FOR_BE(r)
@@ -597,6 +626,18 @@ static void write_daemon(struct sbuf *b, struct xlbd *d, __u64 start_s)
 	    "1 when the XDP program is attached to every configured "
 	    "interface.");
 	sb_printf(b, "xlb_dp_attached %d\n", d->dp_attached);
+	fam(b, "xlb_dp_adopted", "gauge",
+	    "1 when xlbd re-adopted pinned maps at start (a restart), 0 when "
+	    "it created them.");
+	sb_printf(b, "xlb_dp_adopted %d\n", xlb_dp_adopted(d->dp));
+	fam(b, "xlb_dp_table_limit", "gauge",
+	    "Sizes the maps were created with (lb.tables): max_vips, "
+	    "max_backends, ring_max (slots).");
+	sb_printf(b,
+		  "xlb_dp_table_limit{table=\"max_vips\"} %llu\n"
+		  "xlb_dp_table_limit{table=\"max_backends\"} %llu\n"
+		  "xlb_dp_table_limit{table=\"ring_max\"} %llu\n",
+		  U(sz->max_vips), U(sz->max_backends), U(sz->ring_max));
 	fam(b, "xlb_interface_attached", "gauge",
 	    "1 when the XDP program is attached to the interface.");
 	for (i = 0; i < d->n_ifaces; i++)
@@ -647,12 +688,43 @@ static void bgp_rows(json_t *bg, struct vip_row *vr, size_t nv)
 				json_is_true(json_object_get(e, "announced"));
 			vr[k].decided =
 				json_is_true(json_object_get(e, "decided"));
+			if (json_object_get(e, "hold_down_left_ms"))
+				vr[k].hold_ms =
+					json_integer_value(json_object_get(
+						e, "hold_down_left_ms"));
 		}
 	}
 }
 
+/*
+ * Ring slots per backend of @v, counted in the copy the data path
+ * uses (as `xlbctl backend show` does), through an array indexed by
+ * backend id: one pass over the ring.
+ */
+static void ring_slots(struct xlbd *d, const struct vip_rt *v,
+		       struct be_row *br, __u32 *ring, __u32 *cnt)
+{
+	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	__u32 n = v->dpv.ring_size, i;
+	size_t j;
+
+	if (!n || xlb_dp_ring_read(d->dp, v->id, v->dpv.active & 1, ring, n))
+		return;
+	for (i = 0; i < n; i++)
+		if (ring[i] < sz->max_backends)
+			cnt[ring[i]]++;
+	for (j = 0; j < v->n_bes; j++)
+		if (v->bes[j]->id < sz->max_backends)
+			br[j].slots = cnt[v->bes[j]->id];
+	for (i = 0; i < n; i++)
+		if (ring[i] < sz->max_backends)
+			cnt[ring[i]] = 0;
+}
+
 void metrics_refresh(struct xlbd *d)
 {
+	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	__u32 *ring = NULL, *cnt = NULL;
 	struct metrics *m = d->metrics;
 	struct xlb_global_stats g = {};
 	struct vip_row *vr = NULL;
@@ -673,13 +745,16 @@ void metrics_refresh(struct xlbd *d)
 	vr = calloc(nv ?: 1, sizeof(*vr));
 	br = calloc(nb ?: 1, sizeof(*br));
 	bg = bgp_show(d);
-	if (!vr || !br || !bg)
+	ring = malloc((size_t)sz->ring_max * sizeof(*ring));
+	cnt = calloc(sz->max_backends, sizeof(*cnt));
+	if (!vr || !br || !bg || !ring || !cnt)
 		goto out;
 	for (i = 0, nb = 0; i < nv; i++) {
 		struct vip_rt *v = d->vips[i];
 
 		vr[i].v = v;
 		vr[i].announced = -1;
+		vr[i].hold_ms = -1;
 		xlb_dp_stats_vip(d->dp, v->id, &vr[i].s);
 		for (j = 0; j < v->n_bes; j++, nb++) {
 			br[nb].v = v;
@@ -688,6 +763,7 @@ void metrics_refresh(struct xlbd *d)
 			xlb_dp_stats_backend(d->dp, v->bes[j]->id, &br[nb].s);
 			br[nb].probed = hc_probe_status(v->bes[j], &br[nb].st);
 		}
+		ring_slots(d, v, br + nb - v->n_bes, ring, cnt);
 	}
 	bgp_rows(bg, vr, nv);
 	xlb_dp_stats_global(d->dp, &g);
@@ -706,8 +782,10 @@ void metrics_refresh(struct xlbd *d)
 	pthread_mutex_unlock(&m->lock);
 	b.p = NULL;
 out:
-	if (b.err || !vr || !br || !bg)
+	if (b.err || !vr || !br || !bg || !ring || !cnt)
 		pr_warn("metrics: out of memory; serving the previous text");
+	free(cnt);
+	free(ring);
 	free(b.p);
 	json_decref(bg);
 	free(br);
