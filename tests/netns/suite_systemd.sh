@@ -150,6 +150,23 @@ test_ready_at_once_without_checks() {
 	stop
 }
 
+test_status_says_when_bird_is_unreachable() {
+	write_config
+	cat >>"$CFG" <<EOF
+bgp:
+  bird_socket: $LAB_TMP/no-bird.ctl
+  include_file: $LAB_TMP/bird-vips.conf
+  allowed: [192.0.2.0/24]
+EOF
+	start bird || return 1
+	lab_wait 15 grep -q 'READY=1' "$LAB_TMP/bird.msgs" || return 1
+	check "STATUS counts announced VIPs and says BIRD is unreachable" \
+		lab_wait 15 grep -qE \
+		'STATUS=2 VIPs, 0 servable, 0 announced, BIRD unreachable \([0-9]+ attempts? failed\)' \
+		"$LAB_TMP/bird.msgs" || { msgs bird; return 1; }
+	stop
+}
+
 test_watchdog_pings_at_half_the_period() {
 	write_config
 	start watchdog WATCHDOG_USEC=400000 || return 1
@@ -211,6 +228,7 @@ test_plain_lines_when_stderr_is_not_the_journal() {
 setup || exit 1
 lab_run_cases test_ready_after_running_and_first_verdicts \
 	test_ready_at_once_without_checks \
+	test_status_says_when_bird_is_unreachable \
 	test_watchdog_pings_at_half_the_period \
 	test_journal_lines_carry_the_priority \
 	test_plain_lines_when_stderr_is_not_the_journal

@@ -17,7 +17,8 @@
  *   timer of xlbd's loop: a loop that is stuck stops the pings and systemd
  *   restarts xlbd (the data path keeps forwarding meanwhile).
  * - STATUS= one line for `systemctl status`: "3 VIPs, 2 servable, 2
- *   announced", sent when it changes.
+ *   announced" (", BIRD unreachable (3 attempts failed)"), sent when it
+ *   changes.
  * - STOPPING=1 when xlbd begins to stop.
  */
 #include <errno.h>
@@ -94,6 +95,7 @@ static void status_line(struct xlbd *d, char *buf, size_t len)
 {
 	size_t i, serv = 0, ann = 0;
 	json_t *bg, *arr, *e;
+	long long fails;
 	int o;
 
 	for (i = 0; i < d->n_vips; i++)
@@ -107,12 +109,12 @@ static void status_line(struct xlbd *d, char *buf, size_t len)
 		json_array_foreach (arr, i, e)
 			ann += json_is_true(json_object_get(e, "announced"));
 		o += snprintf(buf + o, len - (size_t)o, ", %zu announced", ann);
-		if (!json_is_true(json_object_get(bg, "bird_synced")) &&
-		    json_integer_value(json_object_get(bg, "bird_failures")))
+		fails = json_integer_value(
+			json_object_get(bg, "bird_failures"));
+		if (!json_is_true(json_object_get(bg, "bird_synced")) && fails)
 			snprintf(buf + o, len - (size_t)o,
-				 ", BIRD unreachable (%lld failures)",
-				 (long long)json_integer_value(
-					 json_object_get(bg, "bird_failures")));
+				 ", BIRD unreachable (%lld attempt%s failed)",
+				 fails, fails == 1 ? "" : "s");
 	}
 	json_decref(bg);
 }
