@@ -156,6 +156,10 @@ test_values_reflect_the_traffic_and_the_checks() {
 
 test_grafana_dashboard_uses_only_exported_names() {
 	local t n missing=""
+	# the text is rebuilt every second: wait for one with check results
+	lab_wait 10 sh -c "nsenter --net=/run/netns/$LAB_P-pop -- curl -sf \
+--max-time 5 $URL | grep -q '^xlb_backend_check_last_duration_seconds'" ||
+		return 1
 	t=$(scrape) || return 1
 	for n in $(grep -o 'xlb_[a-z0-9_]*' "$LAB_ROOT/deploy/grafana-xlb.json" |
 		sort -u); do
