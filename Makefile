@@ -184,6 +184,16 @@ format:
 install: all
 	$(Q)deploy/install.sh $(BUILD)
 
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of the
+# tree under $(BUILD)/deb, where the .deb lands: nothing is written outside.
+.PHONY: deb
+deb:
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/xlb
+	$(Q)git ls-files -co --exclude-standard -z | \
+		xargs -0 tar -cf - --ignore-failed-read | tar -xf - -C $(BUILD)/deb/xlb
+	$(Q)cd $(BUILD)/deb/xlb && dpkg-buildpackage -us -uc -b
+	$(Q)ls $(BUILD)/deb/*.deb
+
 # A second xlbd whose program differs (outer TTL 63): the end-to-end tests
 # upgrade a running PoP to it and see the new program's packets.
 upgrade-variant:

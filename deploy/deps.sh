@@ -23,6 +23,10 @@ curl openssl socat dnsmasq-base
 python3 python3-scapy
 clang-format clang-tidy cppcheck libclang-rt-14-dev
 "
+# the metrics test parses /metrics with Prometheus' own Python parser
+PKGS="$PKGS python3-prometheus-client"
+# make deb and its test: dpkg-buildpackage, dh, lintian
+PKGS="$PKGS debhelper dpkg-dev lintian"
 
 missing=""
 for p in $PKGS; do

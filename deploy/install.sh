@@ -29,18 +29,20 @@ install -m 0644 "$SRC/deploy/xlb-tmpfiles.conf" \
 install -d "$DESTDIR$PREFIX/lib/sysusers.d"
 install -m 0644 "$SRC/deploy/xlb-sysusers.conf" \
 	"$DESTDIR$PREFIX/lib/sysusers.d/xlb.conf"
-# every document under its own name: bgp/README.md is README.bgp.md
-install -d "$DESTDIR$PREFIX/share/doc/xlb/docs"
-install -m 0644 "$SRC/README.md" "$DESTDIR$PREFIX/share/doc/xlb/"
-for f in "$SRC"/docs/*.md; do
-	install -m 0644 "$f" "$DESTDIR$PREFIX/share/doc/xlb/docs/"
-done
-[ -e "$SRC/SECURITY.md" ] &&
-	install -m 0644 "$SRC/SECURITY.md" "$DESTDIR$PREFIX/share/doc/xlb/"
-install -m 0644 "$SRC/bgp/README.md" \
-	"$DESTDIR$PREFIX/share/doc/xlb/README.bgp.md"
-install -m 0644 "$SRC/bgp/bird.conf.example" \
-	"$DESTDIR$PREFIX/share/doc/xlb/"
+# Every document under its own name, laid out as the Debian package lays
+# them (debian/rules): docs/*.md beside README.md, BIRD's example and its
+# README (as README.bird.md) and the Grafana dashboard under examples/.
+DOC=$DESTDIR$PREFIX/share/doc/xlb
+install -d "$DOC/examples"
+install -m 0644 "$SRC/README.md" "$SRC/SECURITY.md" "$SRC"/docs/*.md "$DOC/"
+install -m 0644 "$SRC/bgp/bird.conf.example" "$SRC/deploy/grafana-xlb.json" \
+	"$DOC/examples/"
+install -m 0644 "$SRC/bgp/README.md" "$DOC/examples/README.bird.md"
+install -d "$DESTDIR$PREFIX/share/man/man5" \
+	"$DESTDIR$PREFIX/share/bash-completion/completions"
+install -m 0644 "$SRC"/deploy/man/*.5 "$DESTDIR$PREFIX/share/man/man5/"
+"$SRC/deploy/xlbctl-completion.sh" "$BUILD/xlbctl" \
+	>"$DESTDIR$PREFIX/share/bash-completion/completions/xlbctl"
 
 # On the live system: the xlb user and its directories now (systemd does
 # it at boot). Nothing is enabled or started.

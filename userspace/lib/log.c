@@ -8,11 +8,21 @@
  * says "Compatibility check for dispatcher program failed" on every attach
  * where the kernel refuses its dispatcher; the attach code reports the
  * outcome itself).
+ *
+ * When stderr is the journal (systemd sets JOURNAL_STREAM to the device and
+ * inode of the stream it gave us, and stderr still is that stream), each
+ * line starts with the sd-daemon priority prefix ("<3>" for err, "<4>"
+ * warn, "<6>" info, "<7>" debug): journald strips it and files the line
+ * under that priority, so `journalctl -u xlbd -p warning` shows warnings
+ * and errors only. On a terminal or in a file the lines stay plain.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
@@ -21,6 +31,10 @@
 static const char *log_prog = "xlb";
 static enum xlb_log_level log_level = XLB_LOG_INFO;
 static int log_ts;
+static int log_journal; /* stderr is journald's stream: "<N>" prefixes */
+
+/* syslog priorities of the levels (sd-daemon.h's SD_ERR ... SD_DEBUG) */
+static const int level_prio[] = { 3, 4, 6, 7 };
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
@@ -58,10 +72,27 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 	return 0;
 }
 
+/* JOURNAL_STREAM is "DEV:INODE" of the stream systemd connected; a child
+ * whose stderr was redirected inherits the variable but not the stream */
+static int stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st))
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void xlb_log_init(const char *prog, enum xlb_log_level level)
 {
 	log_prog = prog;
 	log_level = level;
+	log_journal = stderr_is_journal();
 	libbpf_set_print(libbpf_print);
 	libxdp_set_print(libxdp_print);
 }
@@ -117,6 +148,8 @@ void xlb_vlog(enum xlb_log_level level, const char *fmt, va_list ap)
 		snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%03dZ ",
 			 (int)(now.tv_nsec / 1000000));
 	}
+	if (log_journal)
+		fprintf(stderr, "<%d>", level_prio[level]);
 	fprintf(stderr, "%s%s: %s: ", ts, log_prog, level_names[level]);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -101,9 +101,30 @@ static void on_change(struct xlb_hc_probe *p, const struct xlb_hc_change *c,
 	}
 }
 
+const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS] = {
+	500,	1000,	2500,	5000,	 10000,	  25000,   50000,
+	100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
+/* every result, passed or failed, goes into its backend's histogram */
+static void on_result(struct xlb_hc_probe *p, const struct xlb_hc_result *r,
+		      void *user)
+{
+	struct hc_lat *l = &((struct be_rt *)user)->lat;
+	unsigned int i = 0;
+
+	(void)p;
+	while (i < HC_LAT_BUCKETS && r->latency_us > hc_lat_bounds_us[i])
+		i++;
+	l->bucket[i]++;
+	l->count++;
+	l->sum_us += r->latency_us;
+}
+
 int hc_start(struct xlbd *d, const struct xlb_cfg *cfg)
 {
-	struct xlb_hc_opts o = { .on_change = on_change };
+	struct xlb_hc_opts o = { .on_change = on_change,
+				 .on_result = on_result };
 	struct health *h;
 	int err;
 
@@ -259,6 +280,22 @@ void hc_detach(struct xlbd *d, struct be_rt *b)
 		return;
 	xlb_hc_probe_del(b->probe);
 	b->probe = NULL;
+}
+
+bool hc_probe_status(const struct be_rt *b, struct xlb_hc_status *st)
+{
+	if (!b->probe)
+		return false;
+	xlb_hc_probe_status(b->probe, st);
+	return true;
+}
+
+bool hc_engine_stats(struct xlbd *d, struct xlb_hc_stats *st)
+{
+	if (!d->health)
+		return false;
+	xlb_hc_stats(d->health->hc, st);
+	return true;
 }
 
 json_t *hc_status(struct xlbd *d, const struct be_rt *b)

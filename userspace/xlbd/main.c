@@ -73,6 +73,7 @@ void xlbd_stop(struct xlbd *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	notify_stopping();
 	pr_info("stopping%s", d->detach_on_exit ?
 				      " (detaching and unpinning)" :
 				      "; the data path keeps forwarding");
@@ -472,6 +473,7 @@ int main(int argc, char **argv)
 		d->opts.no_attach ? "not attached (--no-attach)" :
 		d->dp_attached	  ? "attached" :
 				    "NOT attached (no interface configured)");
+	notify_start(d);
 	running = true;
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	ret = 0;

@@ -12,6 +12,7 @@
  * api_server.c the Unix socket, framing, peer credentials
  * commands.c  the API commands
  * metrics.c   Prometheus endpoint (libmicrohttpd)
+ * notify.c    systemd notifications (ready, watchdog, status)
  * main.c      options, start-up, signals
  */
 #ifndef XLBD_H
@@ -31,6 +32,23 @@
 struct xlbd;
 struct health;
 
+/* Check latency histogram (hc.c): bucket upper bounds in microseconds,
+ * fixed so every xlbd exports the same le="" labels. */
+#define HC_LAT_BUCKETS 14
+extern const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS];
+
+/**
+ * struct hc_lat - latency of every check result of one backend
+ * @bucket: results per bucket (not cumulative); the last one is +Inf
+ * @count: results
+ * @sum_us: their latencies added up
+ */
+struct hc_lat {
+	__u64 bucket[HC_LAT_BUCKETS + 1];
+	__u64 count;
+	__u64 sum_us;
+};
+
 /**
  * struct be_rt - one backend membership as applied
  * @cfg: its configuration (copy)
@@ -43,6 +61,7 @@ struct health;
  * @nh: next hop last resolved
  * @nh_logged: state of @nh last logged (to log changes once)
  * @probe: health probe, NULL when it has no check
+ * @lat: check latencies since this membership was created (metrics)
  */
 struct be_rt {
 	struct xlb_backend_cfg cfg;
@@ -55,6 +74,7 @@ struct be_rt {
 	struct xlb_nh_result nh;
 	int nh_logged;
 	void *probe;
+	struct hc_lat lat;
 };
 
 /**
@@ -174,6 +194,12 @@ void hc_attach(struct xlbd *d, struct be_rt *b);
 void hc_detach(struct xlbd *d, struct be_rt *b);
 /** hc_status() - JSON of @b's check state for xlbctl backend show */
 json_t *hc_status(struct xlbd *d, const struct be_rt *b);
+struct xlb_hc_status;
+struct xlb_hc_stats;
+/** hc_probe_status() - @b's check state; false when it has no probe */
+bool hc_probe_status(const struct be_rt *b, struct xlb_hc_status *st);
+/** hc_engine_stats() - engine-wide counters; false without an engine */
+bool hc_engine_stats(struct xlbd *d, struct xlb_hc_stats *st);
 
 /* bgp.c: announcing VIPs through BIRD */
 /** bgp_update() - re-decide announcements; starts with the bgp section */
@@ -220,6 +246,10 @@ void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 int metrics_start(struct xlbd *d, char *err, size_t errlen);
 void metrics_refresh(struct xlbd *d);
 void metrics_stop(struct xlbd *d);
+
+/* notify.c: systemd's Type=notify (READY, WATCHDOG, STATUS) */
+void notify_start(struct xlbd *d);
+void notify_stopping(void);
 
 /* main.c */
 void xlbd_reload(struct xlbd *d);
