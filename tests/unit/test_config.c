@@ -517,6 +517,13 @@ static const struct bad {
 	  "backend needs lb.source6" },
 	{ BASE "vips:\n  - address: 0.0.0.0\n    port: 80\n",
 	  "t.yaml:6:14: vip 0.0.0.0:80/tcp: address is unspecified" },
+	/* a value with line breaks: the message stays one line (fuzz_config) */
+	{ BASE "log:\n  level: \"a\\nb\\rc\"\n",
+	  "t.yaml:6:10: log.level: 'a?b?c' is not one of err, warn, info, "
+	  "debug" },
+	{ BASE "log:\n  level: a\n\n    b\n",
+	  "t.yaml:6:10: log.level: 'a?b' is not one of err, warn, info, "
+	  "debug" },
 	/* addresses a VIP or backend cannot have (issue 15) */
 	{ BASE "vips:\n  - address: 224.0.0.1\n    port: 80\n",
 	  "t.yaml:6:14: vip 224.0.0.1:80/tcp: address is multicast" },

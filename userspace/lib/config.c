@@ -1418,9 +1418,18 @@ int xlb_cfg_validate(const struct xlb_cfg *c, char *err, size_t errlen)
 	int ret;
 
 	ret = xlb_cfg_check(c, &e);
-	if (ret && err && errlen)
+	if (ret && err && errlen) {
 		snprintf(err, errlen, "%s", e.msg);
+		xlb_cfg_oneline(err);
+	}
 	return ret;
+}
+
+void xlb_cfg_oneline(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 /* --- saving -------------------------------------------------------------- */

@@ -66,6 +66,12 @@ int xlb_cfg_check_memory(const struct xlb_dp_sizes *s, __u32 percent,
 			 unsigned long long ram, unsigned int ncpus,
 			 struct xlb_cfg_err *e);
 
+/**
+ * xlb_cfg_oneline() - replace control characters in @s by '?', so that a
+ * message quoting a value (which YAML lets hold line breaks) stays one line
+ */
+void xlb_cfg_oneline(char *s);
+
 /** xlb_cfg_at() - set where the problem is (printf-style path) */
 void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -346,9 +346,11 @@ static int ld_fail(struct ld *l, size_t line, size_t col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (l->err && l->errlen)
+	if (l->err && l->errlen) {
 		snprintf(l->err, l->errlen, "%s:%zu:%zu: %s", l->name, line + 1,
 			 col + 1, msg);
+		xlb_cfg_oneline(l->err);
+	}
 	return -EINVAL;
 }
 
