@@ -282,7 +282,11 @@ int xlb_cfg_parse(const char *text, size_t len, const char *name,
  * xlb_cfg_validate() - semantic checks of a config built in memory
  *
  * Everything xlb_cfg_load() checks after parsing: ranges, references to
- * checks, duplicate VIPs and backends, families, limits against sizes.
+ * checks, duplicate VIPs and backends, families, limits against sizes,
+ * addresses no VIP or backend can have (loopback, multicast, broadcast,
+ * unspecified, IPv4-mapped), backends on a VIP address, the VIP tables'
+ * entries (one per VIP plus one per VIP address), and the maps' memory
+ * against lb.tables.max_memory_percent of RAM (docs/validation.md).
  * Errors name the element, e.g. "vip 192.0.2.1:80/tcp: backend 10.0.0.1:
  * duplicate".
  */
