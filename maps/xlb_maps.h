@@ -372,8 +372,10 @@ _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 /*
  * enum xlb_counter - global outcome counters (xlb_global_stats.c[])
  *
- * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT
- * or a DROP_* counter; the rest are events counted on the way.
+ * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT,
+ * ICMP_ECHO (an echo request answered, sent with XDP_TX but not counted as
+ * TX) or a DROP_* counter; the rest are events counted on the way
+ * (tests/fuzz/fuzz_xdp.c checks this on every frame).
  */
 enum xlb_counter {
 	XLB_C_PASS = 0, /* not VIP traffic, handed to the stack */

@@ -18,7 +18,7 @@
 
 #include "api.h"
 
-static void fail(const char *what, const char *detail)
+static __attribute__((noreturn)) void fail(const char *what, const char *detail)
 {
 	fprintf(stderr, "fuzz_api: %s%s%s\n", what, detail ? ": " : "",
 		detail ? detail : "");

@@ -19,7 +19,7 @@
 
 #define MAX_PREFIXES 8
 
-static void fail(const char *what)
+static __attribute__((noreturn)) void fail(const char *what)
 {
 	fprintf(stderr, "fuzz_bird: %s\n", what);
 	abort();

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-static void fail(const char *what, const char *detail)
+static __attribute__((noreturn)) void fail(const char *what, const char *detail)
 {
 	fprintf(stderr, "fuzz_config: %s%s%s\n", what, detail ? ": " : "",
 		detail ? detail : "");

@@ -17,7 +17,7 @@
 
 #define MAX 32
 
-static void fail(const char *what)
+static __attribute__((noreturn)) void fail(const char *what)
 {
 	fprintf(stderr, "fuzz_include: %s\n", what);
 	abort();

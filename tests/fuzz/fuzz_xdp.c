@@ -78,14 +78,15 @@ static void *zero_sets;
 static __u32 *set_keys;
 static struct xlb_addr vip_addrs[NV];
 
-static void die(const char *what, int err)
+static __attribute__((noreturn)) void die(const char *what, int err)
 {
 	fprintf(stderr, "fuzz_xdp: %s: %s\n", what,
 		strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
-static void fail(const char *what, const uint8_t *f, size_t n)
+static __attribute__((noreturn)) void fail(const char *what, const uint8_t *f,
+					   size_t n)
 {
 	size_t i;
 

@@ -1035,8 +1035,9 @@ static void test_deep(void **state)
 	for (i = 0, n = 0; i < 1000; i++) {
 		memset(text + n, ' ', i);
 		n += i;
-		memcpy(text + n, "a:\n", 3);
-		n += 3;
+		text[n++] = 'a';
+		text[n++] = ':';
+		text[n++] = '\n';
 		if (n > 20000)
 			break;
 	}
