@@ -9,6 +9,7 @@
 #   tests/bpf/test_*.c     -> build/tests/bpf/test_*    (other .c shared)
 #   tests/bench/bench_*.c  -> build/tests/bench/bench_*
 #   tests/helpers/*.c      -> build/tests/helpers/*     (test servers, tools)
+#   tests/fuzz/fuzz_*.c    -> build/fuzz/fuzz_*          (clang, libFuzzer)
 #
 # Quiet unless V=1. SAN=1 builds userspace with ASan+UBSan (make test does
 # that in build/san). BUILD=dir puts everything elsewhere.
@@ -164,6 +165,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory san
 	$(Q)$(MAKE) --no-print-directory upgrade-variant
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
 bench: deps
@@ -199,6 +201,46 @@ deb:
 upgrade-variant:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/upgrade \
 		BPF_EXTRA=-DXLB_TTL=63 $(BUILD)/upgrade/xlbd
+
+# --- fuzzing (libFuzzer) -----------------------------------------------------
+# tests/fuzz/fuzz_*.c -> $(BUILD)/fuzz/fuzz_*: clang with libFuzzer, ASan and
+# UBSan, linked against a copy of the library built the same way in
+# $(BUILD)/fuzz/obj (libFuzzer needs the code under test instrumented).
+# make fuzz-build builds them (make test does, then tests/fuzz/suite_fuzz.sh
+# runs each for 20 s); make fuzz builds and runs each for FUZZ_S seconds on
+# its seeds in tests/fuzz/corpus/NAME/ (docs/fuzzing.md).
+FUZZ_S ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB := $(BUILD)/fuzz/libxlb.a
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRCS))
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=% -O2,$(CFLAGS)) \
+	-O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+
+.PHONY: fuzz-build
+
+$(BUILD)/fuzz/obj/%.o: %.c | $(SKELS)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@ $(LDLIBS)
+
+-include $(patsubst %.c,$(BUILD)/fuzz/obj/%.d,$(LIB_SRCS) $(FUZZ_SRCS))
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)BUILD=$(BUILD) FUZZ_S=$(FUZZ_S) tests/fuzz/suite_fuzz.sh
 
 clean:
 	$(Q)rm -rf $(BUILD)

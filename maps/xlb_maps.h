@@ -29,9 +29,12 @@
  *
  * The sizes (max_vips, max_backends, ring_max, conn_max) are chosen when the
  * program is loaded, not compiled in; see xlb_mem_*() below for the memory
- * each one costs. The defaults below cost about 152 MiB on a 2-CPU host,
- * almost all of it the rings (64 VIPs x 2 copies x 65537 x 4 B = 32 MiB) and
- * the connection tables (1M flows each: 32 MiB for IPv4, 56 MiB for IPv6).
+ * each one costs. The defaults below cost about 121 MiB on a 2-CPU host
+ * (xlb_mem_total()), almost all of it the rings (64 VIPs x 2 copies x
+ * 65537 x 4 B = 32 MiB) and the connection tables (1M flows each: 32 MiB
+ * for IPv4, 56 MiB for IPv6). The VIP tables hold one entry per VIP plus
+ * one marker per VIP address (bpf/lookup.h), so max_vips VIPs fit only
+ * when they share addresses; userspace checks both before loading.
  *
  * The connection tables are set-associative caches the program manages
  * itself (bpf/select.h): a flow hashes (xlb_hash4/6() of xlb_hash.h seeded by
@@ -369,8 +372,10 @@ _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 /*
  * enum xlb_counter - global outcome counters (xlb_global_stats.c[])
  *
- * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT
- * or a DROP_* counter; the rest are events counted on the way.
+ * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT,
+ * ICMP_ECHO (an echo request answered, sent with XDP_TX but not counted as
+ * TX) or a DROP_* counter; the rest are events counted on the way
+ * (tests/fuzz/fuzz_xdp.c checks this on every frame).
  */
 enum xlb_counter {
 	XLB_C_PASS = 0, /* not VIP traffic, handed to the stack */
@@ -479,6 +484,44 @@ static inline unsigned long long xlb_mem_conn6(__u32 conn_max)
 {
 	return (unsigned long long)xlb_conn_sets(conn_max) *
 	       sizeof(struct xlb_conn6_set);
+}
+static inline unsigned long long xlb_mem_vips(__u32 max_vips)
+{
+	return (unsigned long long)max_vips *
+	       (sizeof(struct xlb_vip4_key) + sizeof(struct xlb_vip) +
+		XLB_HTAB_ELEM_OVERHEAD + sizeof(struct xlb_vip6_key) +
+		sizeof(struct xlb_vip) + XLB_HTAB_ELEM_OVERHEAD);
+}
+static inline unsigned long long xlb_mem_backends(__u32 max_backends)
+{
+	return (unsigned long long)max_backends * sizeof(struct xlb_backend);
+}
+/* the per-CPU counters: one copy per possible CPU */
+static inline unsigned long long
+xlb_mem_stats(__u32 max_vips, __u32 max_backends, unsigned int ncpus)
+{
+	return (unsigned long long)ncpus *
+	       (sizeof(struct xlb_global_stats) +
+		(unsigned long long)max_vips * sizeof(struct xlb_vip_stats) +
+		(unsigned long long)max_backends * sizeof(struct xlb_be_stats));
+}
+
+/**
+ * xlb_mem_total() - kernel memory of all the maps for these sizes
+ * @ncpus: possible CPUs (per-CPU maps hold one copy each)
+ *
+ * Userspace refuses sizes whose total exceeds a share of RAM
+ * (lb.tables.max_memory_percent), before it asks the kernel.
+ */
+static inline unsigned long long xlb_mem_total(__u32 max_vips,
+					       __u32 max_backends,
+					       __u32 ring_max, __u32 conn_max,
+					       unsigned int ncpus)
+{
+	return xlb_mem_vips(max_vips) + xlb_mem_ring(max_vips, ring_max) +
+	       xlb_mem_backends(max_backends) + xlb_mem_conn4(conn_max) +
+	       xlb_mem_conn6(conn_max) + sizeof(struct xlb_config) +
+	       xlb_mem_stats(max_vips, max_backends, ncpus);
 }
 
 #endif /* XLB_MAPS_H */

@@ -168,6 +168,15 @@ static void test_parse_refuses_other_files(void **state)
 			      "XLB_VIPS6 = [ ::/128 ];",
 			      got, 1, &drain),
 		-EPROTO);
+	/* the placeholders however written (found by fuzz_include): they
+	 * are not announced addresses */
+	assert_int_equal(
+		xlb_ann_parse("define XLB_DRAIN = 0;\ndefine XLB_VIPS4 = [ "
+			      "0.0.0.0/32 ];\ndefine XLB_VIPS6 = [ ::/128, "
+			      "0::/128, 0:0::0/128, 2001:db8::1/128 ];",
+			      got, 4, &drain),
+		1);
+	assert_int_equal(got[0].family, XLB_AF_INET6);
 }
 
 static void test_write_is_atomic_and_makes_the_dir(void **state)

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_priv.h"
 
 #define ERRLEN 600
 
@@ -538,6 +539,60 @@ static const struct bad {
 	  "backend needs lb.source6" },
 	{ BASE "vips:\n  - address: 0.0.0.0\n    port: 80\n",
 	  "t.yaml:6:14: vip 0.0.0.0:80/tcp: address is unspecified" },
+	/* a value with line breaks: the message stays one line (fuzz_config) */
+	{ BASE "log:\n  level: \"a\\nb\\rc\"\n",
+	  "t.yaml:6:10: log.level: 'a?b?c' is not one of err, warn, info, "
+	  "debug" },
+	{ BASE "log:\n  level: a\n\n    b\n",
+	  "t.yaml:6:10: log.level: 'a?b' is not one of err, warn, info, "
+	  "debug" },
+	/* addresses a VIP or backend cannot have (issue 15) */
+	{ BASE "vips:\n  - address: 224.0.0.1\n    port: 80\n",
+	  "t.yaml:6:14: vip 224.0.0.1:80/tcp: address is multicast" },
+	{ BASE "vips:\n  - address: 127.0.0.2\n    port: 80\n",
+	  "t.yaml:6:14: vip 127.0.0.2:80/tcp: address is loopback" },
+	{ BASE "vips:\n  - address: 255.255.255.255\n    port: 80\n",
+	  "t.yaml:6:14: vip 255.255.255.255:80/tcp: address is the broadcast "
+	  "address" },
+	{ BASE "vips:\n  - address: ::ffff:192.0.2.10\n    port: 80\n",
+	  "t.yaml:6:14: vip [::ffff:192.0.2.10]:80/tcp: address is IPv4-mapped "
+	  "(write the IPv4 address)" },
+	{ BASE "vips:\n  - address: ::1\n    port: 80\n",
+	  "t.yaml:6:14: vip [::1]:80/tcp: address is loopback" },
+	{ BASE "vips:\n  - address: ff02::1\n    port: 80\n",
+	  "t.yaml:6:14: vip [ff02::1]:80/tcp: address is multicast" },
+	{ VIP "      - address: 127.0.0.1\n",
+	  "t.yaml:9:18: vip 192.0.2.10:80/tcp: backend 127.0.0.1: address is "
+	  "loopback" },
+	{ VIP "      - address: 239.1.2.3\n",
+	  "t.yaml:9:18: vip 192.0.2.10:80/tcp: backend 239.1.2.3: address is "
+	  "multicast" },
+	{ "interfaces: [{name: eth1}]\nlb: {source6: 2001:db8::1}\n"
+	  "vips:\n  - address: 2001:db8::10\n    port: 80\n"
+	  "    backends:\n      - address: ::ffff:10.0.1.1\n",
+	  "t.yaml:7:18: vip [2001:db8::10]:80/tcp: backend ::ffff:10.0.1.1: "
+	  "address is IPv4-mapped (write the IPv4 address)" },
+	{ VIP "      - address: 10.0.1.1\n      - address: 192.0.2.11\n"
+	      "  - address: 192.0.2.11\n    port: 443\n",
+	  "t.yaml:10:18: vip 192.0.2.10:80/tcp: backend 192.0.2.11: is a VIP "
+	  "address" },
+	{ VIP "      - address: 192.0.2.10\n",
+	  "t.yaml:9:18: vip 192.0.2.10:80/tcp: backend 192.0.2.10: is a VIP "
+	  "address" },
+	/* one entry per VIP plus one per VIP address in each family's table */
+	{ BASE "  tables: {max_vips: 4}\n"
+	       "vips:\n  - {address: 192.0.2.10, port: 80}\n"
+	       "  - {address: 192.0.2.10, port: 81}\n"
+	       "  - {address: 192.0.2.11, port: 80}\n",
+	  "t.yaml:9:15: vip 192.0.2.11:80/tcp: IPv4 vip table full "
+	  "(lb.tables.max_vips 4: one entry per VIP and one per VIP "
+	  "address)" },
+	{ BASE "  tables: {max_memory_percent: 0}\n",
+	  "t.yaml:5:32: lb.tables.max_memory_percent: 0 is out of range "
+	  "(1..100)" },
+	{ BASE "  tables: {max_memory_percent: 101}\n",
+	  "t.yaml:5:32: lb.tables.max_memory_percent: 101 is out of range "
+	  "(1..100)" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",
@@ -877,6 +932,156 @@ static void test_dump_error(void **state)
 	xlb_cfg_free(c);
 }
 
+/* --- issue 15: addresses, table sizes, nesting ----------------------------- */
+
+/* The figure comes from the maps' own sizes (maps/xlb_maps.h). */
+static void test_tables_memory(void **state)
+{
+	struct xlb_dp_sizes s = {
+		.max_vips = XLB_DEFAULT_MAX_VIPS,
+		.max_backends = XLB_DEFAULT_MAX_BACKENDS,
+		.ring_max = XLB_DEFAULT_RING_SIZE,
+		.conn_max = 1u << 28,
+	};
+	unsigned long long gib = 1ull << 30;
+	struct xlb_cfg_err e;
+	struct xlb_cfg *c;
+	const char *want, *text;
+	char err[ERRLEN];
+	int ret;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(xlb_cfg_check_memory(&s, 25, 8 * gib, 2, &e), -EINVAL);
+	assert_string_equal(e.path, "lb/tables/conn_max");
+	assert_string_equal(e.msg,
+			    "lb.tables: the maps need 22561 MiB of kernel "
+			    "memory, more than lb.tables.max_memory_percent "
+			    "(25% of 8192 MiB RAM = 2047 MiB)");
+	/* the same on a host with 100 times the RAM */
+	assert_int_equal(xlb_cfg_check_memory(&s, 25, 800 * gib, 2, &e), 0);
+	/* the defaults: about 121 MiB, fine on a 1 GiB host */
+	s.conn_max = XLB_DEFAULT_CONN_MAX;
+	assert_int_equal(xlb_cfg_check_memory(&s, 25, gib, 2, &e), 0);
+	assert_int_equal(xlb_cfg_check_memory(&s, 10, gib, 2, &e), -EINVAL);
+	assert_string_equal(e.msg,
+			    "lb.tables: the maps need 121 MiB of kernel "
+			    "memory, more than lb.tables.max_memory_percent "
+			    "(10% of 1024 MiB RAM = 102 MiB)");
+	/* rings the biggest part: the position says so */
+	s.ring_max = XLB_MAX_RING_SIZE;
+	s.max_vips = 1024;
+	assert_int_equal(xlb_cfg_check_memory(&s, 25, 8 * gib, 2, &e), -EINVAL);
+	assert_string_equal(e.path, "lb/tables/ring_max");
+
+	/* through the loader, on this machine: 22 GiB is more than 1% of
+	 * any RAM a test runs on */
+	text = BASE "  tables:\n    conn_max: 268435456\n"
+		    "    max_memory_percent: 1\n";
+	ret = xlb_cfg_parse(text, strlen(text), "t.yaml", &c, err, sizeof(err));
+	want = "t.yaml:6:15: lb.tables: the maps need 22561 MiB of kernel "
+	       "memory, more than lb.tables.max_memory_percent (1% of ";
+	if (strncmp(err, want, strlen(want)))
+		print_error("want: %s...\ngot:  %s\n", want, err);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(strncmp(err, want, strlen(want)), 0);
+	/* a percent other than the default survives the round trip */
+	c = parse_ok(BASE "  tables: {max_memory_percent: 50}\n");
+	assert_int_equal(c->max_memory_percent, 50);
+	roundtrip(c);
+	xlb_cfg_free(c);
+	c = parse_ok(BASE);
+	assert_int_equal(c->max_memory_percent, XLB_DEFAULT_MAX_MEM_PERCENT);
+	xlb_cfg_free(c);
+}
+
+/* Each family has its own VIP table; VIPs on one address share a marker. */
+static void test_vip_tables(void **state)
+{
+	struct xlb_cfg *c;
+
+	(void)state;
+	c = parse_ok("interfaces: [{name: eth1}]\n"
+		     "lb: {source4: 10.0.0.1, source6: 2001:db8::1,\n"
+		     "     tables: {max_vips: 6}}\n"
+		     "vips:\n"
+		     "  - {address: 192.0.2.10, port: 80}\n"
+		     "  - {address: 192.0.2.10, port: 443}\n"
+		     "  - {address: 192.0.2.11, port: 80}\n"
+		     "  - {address: 2001:db8::10, port: 80}\n"
+		     "  - {address: 2001:db8::10, port: 443}\n"
+		     "  - {address: 2001:db8::11, port: 80}\n");
+	assert_int_equal(c->n_vips, 6);
+	xlb_cfg_free(c);
+}
+
+/*
+ * What the API's changes go through (xlb_cfg_validate): the same address
+ * checks as the loader.
+ */
+static void test_validate_addresses(void **state)
+{
+	struct xlb_cfg *c = mem_cfg(), *d;
+
+	(void)state;
+	d = xlb_cfg_dup(c);
+	addr(&d->vips[0].backends[1].addr, "127.0.0.1");
+	expect_invalid(d, "vip 192.0.2.1:80/tcp: backend 127.0.0.1: address "
+			  "is loopback");
+	addr(&d->vips[0].backends[1].addr, "192.0.2.1");
+	expect_invalid(d, "vip 192.0.2.1:80/tcp: backend 192.0.2.1: is a VIP "
+			  "address");
+	xlb_cfg_free(d);
+
+	d = xlb_cfg_dup(c);
+	addr(&d->vips[0].addr, "224.0.0.1");
+	expect_invalid(d, "vip 224.0.0.1:80/tcp: address is multicast");
+	addr(&d->vips[0].addr, "::ffff:192.0.2.10");
+	expect_invalid(d, "vip [::ffff:192.0.2.10]:80/tcp: address is "
+			  "IPv4-mapped (write the IPv4 address)");
+	xlb_cfg_free(d);
+
+	d = xlb_cfg_dup(c);
+	d->max_memory_percent = 0;
+	expect_invalid(d, "lb.tables.max_memory_percent: 0 is out of range "
+			  "(1..100)");
+	xlb_cfg_free(d);
+	xlb_cfg_free(c);
+}
+
+/* Deep nesting is refused at once, with the place (was 69 s for 100k) */
+static void test_deep(void **state)
+{
+	size_t n = 100000, i;
+	struct xlb_cfg *c;
+	char err[ERRLEN];
+	char *text;
+
+	(void)state;
+	text = malloc(n * 3 + 1);
+	assert_non_null(text);
+	memset(text, '[', n);
+	assert_int_equal(xlb_cfg_parse(text, n, "t.yaml", &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:1:17: nested more than 16 levels "
+				 "deep");
+	/* block mappings, one level per line */
+	for (i = 0, n = 0; i < 1000; i++) {
+		memset(text + n, ' ', i);
+		n += i;
+		text[n++] = 'a';
+		text[n++] = ':';
+		text[n++] = '\n';
+		if (n > 20000)
+			break;
+	}
+	assert_int_equal(xlb_cfg_parse(text, n, "t.yaml", &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:17:17: nested more than 16 levels "
+				 "deep");
+	free(text);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -907,6 +1112,10 @@ int main(void)
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_dump_error),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_tables_memory),
+		cmocka_unit_test(test_vip_tables),
+		cmocka_unit_test(test_validate_addresses),
+		cmocka_unit_test(test_deep),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

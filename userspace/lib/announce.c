@@ -137,6 +137,7 @@ static int parse_set(const char *text, const char *name, struct xlb_addr *out,
 {
 	char key[64], a[XLB_ADDR_STRLEN];
 	const char *p, *end;
+	struct xlb_addr x;
 	size_t k;
 
 	snprintf(key, sizeof(key), "define %s = [", name);
@@ -159,11 +160,14 @@ static int parse_set(const char *text, const char *name, struct xlb_addr *out,
 		a[k] = '\0';
 		p += k;
 		p += strcspn(p, ", ]");
-		if (!strcmp(a, "0.0.0.0") || !strcmp(a, "::"))
-			continue; /* the placeholders */
-		if (*n == max || xlb_addr_parse(a, &out[*n]))
+		if (xlb_addr_parse(a, &x))
 			return -EPROTO;
-		(*n)++;
+		/* the placeholders, however they are written ("0::" too) */
+		if (xlb_addr_is_unspecified(&x))
+			continue;
+		if (*n == max)
+			return -EPROTO;
+		out[(*n)++] = x;
 	}
 	return 0;
 }

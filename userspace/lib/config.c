@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
+#include <bpf/libbpf.h>
 
 #include "config.h"
 #include "config_priv.h"
@@ -224,6 +225,7 @@ struct xlb_cfg *xlb_cfg_new(void)
 	c->sizes.max_backends = XLB_DEFAULT_MAX_BACKENDS;
 	c->sizes.ring_max = XLB_DEFAULT_RING_SIZE;
 	c->sizes.conn_max = XLB_DEFAULT_CONN_MAX;
+	c->max_memory_percent = XLB_DEFAULT_MAX_MEM_PERCENT;
 	strcpy(c->api_socket, XLB_DEFAULT_SOCKET);
 	strcpy(c->log_level, "info");
 	return c;
@@ -391,9 +393,10 @@ bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
 	      addr_same(&a->src6, &b->src6) && SAME(hash_seed) &&
 	      SAME(sizes.max_vips) && SAME(sizes.max_backends) &&
 	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
-	      SAME_STR(api_socket) && SAME_STR(api_group) &&
-	      SAME_STR(metrics_listen) && SAME_STR(log_level) &&
-	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
+	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
+	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
+	      SAME_STR(log_level) && SAME(n_checks) && SAME(n_vips) &&
+	      bgp_equal(&a->bgp, &b->bgp)))
 		return false;
 	for (i = 0; i < a->n_ifaces; i++)
 		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
@@ -632,6 +635,38 @@ static bool prefix_host_bits(const struct xlb_prefix *p)
 	return false;
 }
 
+/*
+ * Why @a cannot be a VIP or a backend, or NULL if it can: the data path
+ * would never see such a packet (loopback, multicast, broadcast), or the
+ * address means something else (unspecified, an IPv4-mapped IPv6 address
+ * that the kernel routes as IPv4).
+ */
+static const char *addr_unusable(const struct xlb_addr *a)
+{
+	const __u8 *b = (const __u8 *)a->a;
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const __u8 lo6[16] = { [15] = 1 };
+
+	if (xlb_addr_is_unspecified(a))
+		return "unspecified";
+	if (a->family == XLB_AF_INET) {
+		if (b[0] == 127)
+			return "loopback";
+		if ((b[0] & 0xf0) == 224)
+			return "multicast";
+		if (a->a[0] == 0xffffffffu)
+			return "the broadcast address";
+		return NULL;
+	}
+	if (!memcmp(b, lo6, 16))
+		return "loopback";
+	if (b[0] == 0xff)
+		return "multicast";
+	if (!memcmp(b, mapped, sizeof(mapped)))
+		return "IPv4-mapped (write the IPv4 address)";
+	return NULL;
+}
+
 static const char *family_name(int f)
 {
 	return f == XLB_AF_INET6 ? "IPv6" : "IPv4";
@@ -680,8 +715,61 @@ static int check_sizes(const struct xlb_dp_sizes *s, struct xlb_cfg_err *e)
 	return 0;
 }
 
+/**
+ * xlb_cfg_check_memory() - see config_priv.h
+ *
+ * The figure is the maps' own (xlb_mem_total() in maps/xlb_maps.h); the
+ * problem is placed at the size that costs the most.
+ */
+int xlb_cfg_check_memory(const struct xlb_dp_sizes *s, __u32 percent,
+			 unsigned long long ram, unsigned int ncpus,
+			 struct xlb_cfg_err *e)
+{
+	unsigned long long need, limit, ring, conn, rest;
+
+	if (percent < 1 || percent > 100) {
+		xlb_cfg_at(e, false, "lb/tables/max_memory_percent");
+		return xlb_cfg_fail(
+			e,
+			"lb.tables.max_memory_percent: %u is out of range (1..100)",
+			percent);
+	}
+	if (!ram)
+		return 0;
+	need = xlb_mem_total(s->max_vips, s->max_backends, s->ring_max,
+			     s->conn_max, ncpus ? ncpus : 1);
+	limit = ram / 100 * percent;
+	if (need <= limit)
+		return 0;
+	ring = xlb_mem_ring(s->max_vips, s->ring_max);
+	conn = xlb_mem_conn4(s->conn_max) + xlb_mem_conn6(s->conn_max);
+	rest = need - ring - conn;
+	xlb_cfg_at(e, false, "lb/tables/%s",
+		   conn >= ring && conn >= rest ? "conn_max" :
+		   ring >= rest			? "ring_max" :
+						  "max_backends");
+	return xlb_cfg_fail(
+		e,
+		"lb.tables: the maps need %llu MiB of kernel memory, more than lb.tables.max_memory_percent (%u%% of %llu MiB RAM = %llu MiB)",
+		(need + (1 << 20) - 1) >> 20, percent, ram >> 20, limit >> 20);
+}
+
+/* RAM and possible CPUs of this machine; 0 RAM if unknown */
+static void machine_size(unsigned long long *ram, unsigned int *ncpus)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
+	int n = libbpf_num_possible_cpus();
+
+	*ram = pages > 0 && psize > 0 ?
+		       (unsigned long long)pages * (unsigned long long)psize :
+		       0;
+	*ncpus = n > 0 ? (unsigned int)n : 1;
+}
+
 static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
+	unsigned long long ram;
+	unsigned int ncpus;
 	char buf[XLB_ADDR_STRLEN];
 	size_t i, j;
 	int err;
@@ -723,6 +811,11 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 			e, "lb.source6: %s is not a usable IPv6 address",
 			xlb_addr_str(&c->src6, buf));
 	err = check_sizes(&c->sizes, e);
+	if (err)
+		return err;
+	machine_size(&ram, &ncpus);
+	err = xlb_cfg_check_memory(&c->sizes, c->max_memory_percent, ram, ncpus,
+				   e);
 	if (err)
 		return err;
 	xlb_cfg_at(e, false, "api/socket");
@@ -1093,8 +1186,9 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 				    bi + 1);
 	xlb_addr_str(&b->addr, as);
 	snprintf(who, sizeof(who), "vip %s: backend %s: ", vs, as);
-	if (xlb_addr_is_unspecified(&b->addr))
-		return xlb_cfg_fail(e, "%saddress is unspecified", who);
+	if (addr_unusable(&b->addr))
+		return xlb_cfg_fail(e, "%saddress is %s", who,
+				    addr_unusable(&b->addr));
 	for (j = 0; j < bi; j++)
 		if (addr_same(&v->backends[j].addr, &b->addr))
 			return xlb_cfg_fail(e, "vip %s: backend %s: duplicate",
@@ -1143,8 +1237,9 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	xlb_vip_str(&v->addr, v->port, v->proto, vs, sizeof(vs));
 	snprintf(who, sizeof(who), "vip %s: ", vs);
 	xlb_cfg_at(e, false, "vips/%zu/address", vi);
-	if (xlb_addr_is_unspecified(&v->addr))
-		return xlb_cfg_fail(e, "%saddress is unspecified", who);
+	if (addr_unusable(&v->addr))
+		return xlb_cfg_fail(e, "%saddress is %s", who,
+				    addr_unusable(&v->addr));
 	for (i = 0; i < vi; i++)
 		if (c->vips[i].port == v->port &&
 		    c->vips[i].proto == v->proto &&
@@ -1210,6 +1305,102 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	return 0;
 }
 
+struct vip_ref {
+	struct xlb_addr addr;
+	size_t i;
+};
+
+static int vip_ref_cmp(const void *x, const void *y)
+{
+	const struct vip_ref *a = x, *b = y;
+	int r = xlb_addr_cmp(&a->addr, &b->addr);
+
+	return r ? r : a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Only the address part: bsearch for any VIP on an address */
+static int vip_addr_cmp(const void *x, const void *y)
+{
+	return xlb_addr_cmp(&((const struct vip_ref *)x)->addr,
+			    &((const struct vip_ref *)y)->addr);
+}
+
+/*
+ * Checks across VIPs, on the VIP addresses sorted once (configs may hold
+ * thousands of VIPs and a million backends):
+ *
+ * - each family's VIP table (xlb_vip4, xlb_vip6: lb.tables.max_vips
+ *   entries) holds one entry per VIP plus one marker per VIP address
+ *   (bpf/lookup.h); past that the kernel refuses the update with E2BIG;
+ * - a backend must not be one of the VIP addresses: the balancer would
+ *   send the packet to itself.
+ */
+static int check_vip_addrs(const struct xlb_cfg *c, struct xlb_cfg_err *e)
+{
+	char vs[XLB_ADDR_STRLEN + 16], as[XLB_ADDR_STRLEN];
+	unsigned long long used4 = 0, used6 = 0, *used;
+	struct vip_ref *refs, key;
+	bool *first;
+	size_t i, j;
+	int err = 0;
+
+	if (!c->n_vips)
+		return 0;
+	refs = calloc(c->n_vips, sizeof(*refs));
+	first = calloc(c->n_vips, sizeof(*first));
+	if (!refs || !first) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->n_vips; i++) {
+		refs[i].addr = c->vips[i].addr;
+		refs[i].i = i;
+	}
+	qsort(refs, c->n_vips, sizeof(*refs), vip_ref_cmp);
+	for (i = 0; i < c->n_vips; i++)
+		first[refs[i].i] = !i || vip_addr_cmp(&refs[i - 1], &refs[i]);
+	for (i = 0; i < c->n_vips; i++) {
+		const struct xlb_vip_cfg *v = &c->vips[i];
+
+		used = v->addr.family == XLB_AF_INET ? &used4 : &used6;
+		*used += 1 + first[i];
+		if (*used <= c->sizes.max_vips)
+			continue;
+		xlb_vip_str(&v->addr, v->port, v->proto, vs, sizeof(vs));
+		xlb_cfg_at(e, false, "vips/%zu/address", i);
+		err = xlb_cfg_fail(
+			e,
+			"vip %s: %s vip table full (lb.tables.max_vips %u: one entry per VIP and one per VIP address)",
+			vs, family_name(v->addr.family), c->sizes.max_vips);
+		goto out;
+	}
+	memset(&key, 0, sizeof(key));
+	for (i = 0; i < c->n_vips; i++) {
+		const struct xlb_vip_cfg *v = &c->vips[i];
+
+		for (j = 0; j < v->n_backends; j++) {
+			key.addr = v->backends[j].addr;
+			if (!bsearch(&key, refs, c->n_vips, sizeof(*refs),
+				     vip_addr_cmp))
+				continue;
+			xlb_vip_str(&v->addr, v->port, v->proto, vs,
+				    sizeof(vs));
+			xlb_cfg_at(e, false, "vips/%zu/backends/%zu/address", i,
+				   j);
+			err = xlb_cfg_fail(
+				e, "vip %s: backend %s: is a VIP address", vs,
+				xlb_addr_str(&key.addr, as));
+			goto out;
+		}
+	}
+out:
+	if (err == -ENOMEM)
+		xlb_cfg_fail(e, "out of memory");
+	free(refs);
+	free(first);
+	return err;
+}
+
 int xlb_cfg_check(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
 	size_t i, members = 0;
@@ -1237,6 +1428,9 @@ int xlb_cfg_check(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 		if (err)
 			return err;
 	}
+	err = check_vip_addrs(c, e);
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -1250,9 +1444,18 @@ int xlb_cfg_validate(const struct xlb_cfg *c, char *err, size_t errlen)
 	int ret;
 
 	ret = xlb_cfg_check(c, &e);
-	if (ret && err && errlen)
+	if (ret && err && errlen) {
 		snprintf(err, errlen, "%s", e.msg);
+		xlb_cfg_oneline(err);
+	}
 	return ret;
+}
+
+void xlb_cfg_oneline(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 /* --- saving -------------------------------------------------------------- */

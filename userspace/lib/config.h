@@ -38,6 +38,8 @@
 #define XLB_DEFAULT_SOCKET "/run/xlb/xlb.sock"
 #define XLB_DEFAULT_WEIGHT 100
 #define XLB_MAX_WEIGHT	   1000000
+/* share of RAM the maps may take (lb.tables.max_memory_percent) */
+#define XLB_DEFAULT_MAX_MEM_PERCENT 25
 
 enum xlb_hc_type {
 	XLB_HC_NONE = 0, /* no check: the backend counts as healthy */
@@ -230,6 +232,8 @@ struct xlb_bgp_cfg {
  * @src6: outer source for IPv6 encapsulation (required if any v6 backend)
  * @hash_seed: flow hash seed; the same on every PoP
  * @sizes: load-time table sizes
+ * @max_memory_percent: the maps of @sizes may take at most this share of
+ *                      RAM, 1..100 (default 25)
  * @api_socket: Unix socket path (default XLB_DEFAULT_SOCKET)
  * @api_group: group allowed to use the socket besides root ("" = root only)
  * @metrics_listen: "ADDR:PORT" of the Prometheus endpoint ("" = off)
@@ -248,6 +252,7 @@ struct xlb_cfg {
 	struct xlb_addr src6;
 	__u32 hash_seed;
 	struct xlb_dp_sizes sizes;
+	__u32 max_memory_percent;
 	char api_socket[XLB_SOCK_PATH_MAX];
 	char api_group[XLB_NAME_MAX];
 	char metrics_listen[XLB_NAME_MAX];
@@ -280,7 +285,11 @@ int xlb_cfg_parse(const char *text, size_t len, const char *name,
  * xlb_cfg_validate() - semantic checks of a config built in memory
  *
  * Everything xlb_cfg_load() checks after parsing: ranges, references to
- * checks, duplicate VIPs and backends, families, limits against sizes.
+ * checks, duplicate VIPs and backends, families, limits against sizes,
+ * addresses no VIP or backend can have (loopback, multicast, broadcast,
+ * unspecified, IPv4-mapped), backends on a VIP address, the VIP tables'
+ * entries (one per VIP plus one per VIP address), and the maps' memory
+ * against lb.tables.max_memory_percent of RAM (docs/validation.md).
  * Errors name the element, e.g. "vip 192.0.2.1:80/tcp: backend 10.0.0.1:
  * duplicate".
  */

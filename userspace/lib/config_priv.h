@@ -52,6 +52,26 @@ struct xlb_cfg_err {
  */
 int xlb_cfg_check(const struct xlb_cfg *c, struct xlb_cfg_err *e);
 
+/**
+ * xlb_cfg_check_memory() - the maps of @s fit in @percent of @ram
+ * @s: table sizes, already in range
+ * @percent: lb.tables.max_memory_percent (1..100)
+ * @ram: bytes of RAM (0: unknown, only @percent is checked)
+ * @ncpus: possible CPUs (the per-CPU counters hold one copy each)
+ * @e: filled on failure, with the figure in MiB and the limit
+ *
+ * Return: 0 or -EINVAL.
+ */
+int xlb_cfg_check_memory(const struct xlb_dp_sizes *s, __u32 percent,
+			 unsigned long long ram, unsigned int ncpus,
+			 struct xlb_cfg_err *e);
+
+/**
+ * xlb_cfg_oneline() - replace control characters in @s by '?', so that a
+ * message quoting a value (which YAML lets hold line breaks) stays one line
+ */
+void xlb_cfg_oneline(char *s);
+
 /** xlb_cfg_at() - set where the problem is (printf-style path) */
 void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -44,6 +44,12 @@
 
 /* Larger than any sane configuration; a bound on what we read into memory */
 #define XLB_CFG_FILE_MAX (16u << 20)
+/*
+ * Deeper than any valid document (vips/N/backends/N/key is 5): a bound
+ * checked while reading events, because libyaml's scanner slows down with
+ * the square of the nesting (100k '[' took over a minute).
+ */
+#define XLB_CFG_DEPTH_MAX 16
 
 /* --- schema --------------------------------------------------------------- */
 
@@ -57,6 +63,7 @@ struct y_tables {
 	char *max_backends;
 	char *ring_max;
 	char *conn_max;
+	char *max_memory_percent;
 };
 
 struct y_lb {
@@ -179,6 +186,7 @@ static const cyaml_schema_field_t tables_fields[] = {
 	STR("max_backends", OPT, struct y_tables, max_backends),
 	STR("ring_max", OPT, struct y_tables, ring_max),
 	STR("conn_max", OPT, struct y_tables, conn_max),
+	STR("max_memory_percent", OPT, struct y_tables, max_memory_percent),
 	CYAML_FIELD_END,
 };
 
@@ -340,9 +348,11 @@ static int ld_fail(struct ld *l, size_t line, size_t col, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (l->err && l->errlen)
+	if (l->err && l->errlen) {
 		snprintf(l->err, l->errlen, "%s:%zu:%zu: %s", l->name, line + 1,
 			 col + 1, msg);
+		xlb_cfg_oneline(l->err);
+	}
 	return -EINVAL;
 }
 
@@ -469,7 +479,7 @@ static int ld_scan(struct ld *l)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
-	int docs = 0, err = 0;
+	int docs = 0, depth = 0, err = 0;
 	bool done = false;
 
 	if (!yaml_parser_initialize(&p))
@@ -495,6 +505,18 @@ static int ld_scan(struct ld *l)
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > XLB_CFG_DEPTH_MAX)
+				err = ld_fail(l, ev.start_mark.line,
+					      ev.start_mark.column,
+					      "nested more than %d levels deep",
+					      XLB_CFG_DEPTH_MAX);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
 			break;
 		default:
 			break;
@@ -895,6 +917,11 @@ static int cv_lb(const struct y_lb *y, struct xlb_cfg *c, struct xlb_cfg_err *e)
 	if (!err && t->conn_max) {
 		AT("lb/tables/conn_max");
 		err = cv_u32(e, "conn_max", t->conn_max, &c->sizes.conn_max);
+	}
+	if (!err && t->max_memory_percent) {
+		AT("lb/tables/max_memory_percent");
+		err = cv_u32(e, "max_memory_percent", t->max_memory_percent,
+			     &c->max_memory_percent);
 	}
 	return err;
 }
@@ -1389,6 +1416,12 @@ int xlb_cfg_parse(const char *text, size_t len, const char *name,
 		err[0] = '\0';
 	if (!text || !out)
 		return -EINVAL;
+	if (len > XLB_CFG_FILE_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: larger than %u MiB", l.name,
+				 XLB_CFG_FILE_MAX >> 20);
+		return -EFBIG;
+	}
 	ret = ld_scan(&l);
 	if (!ret)
 		ret = ld_tree(&l);
@@ -1713,6 +1746,9 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 		t->max_backends = pool_fmt(pl, "%u", c->sizes.max_backends);
 		t->ring_max = pool_fmt(pl, "%u", c->sizes.ring_max);
 		t->conn_max = pool_fmt(pl, "%u", c->sizes.conn_max);
+		if (c->max_memory_percent != XLB_DEFAULT_MAX_MEM_PERCENT)
+			t->max_memory_percent =
+				pool_fmt(pl, "%u", c->max_memory_percent);
 	}
 	y->api = pool_zalloc(pl, 1, sizeof(*y->api));
 	if (y->api) {
