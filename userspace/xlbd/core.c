@@ -533,6 +533,33 @@ static int check_capacity(struct xlbd *d, const struct xlb_cfg *c, char *err,
 			gone_bes +=
 				!xlb_vip_find_backend(vc, &v->bes[j]->cfg.addr);
 	}
+	/* the VIP hash maps of the loaded data path (whose size may differ
+	 * from the configuration's when they were re-adopted) hold one entry
+	 * per VIP and one marker per VIP address, per family */
+	for (i = 0; i < 2; i++) {
+		int f = i ? XLB_AF_INET6 : XLB_AF_INET;
+		size_t used = 0, k;
+
+		for (j = 0; j < c->n_vips; j++) {
+			bool first = true;
+
+			if (c->vips[j].addr.family != f)
+				continue;
+			for (k = 0; k < j && first; k++)
+				first = !xlb_addr_eq(&c->vips[k].addr,
+						     &c->vips[j].addr);
+			used += 1 + first;
+		}
+		if (used > sz->max_vips) {
+			snprintf(err, errlen,
+				 "%s vip table full: %zu entries needed, the "
+				 "loaded data path holds %u (max_vips: one "
+				 "entry per VIP and one per VIP address)",
+				 f == XLB_AF_INET ? "IPv4" : "IPv6", used,
+				 sz->max_vips);
+			return -ENOSPC;
+		}
+	}
 	if (new_vips > free_count(d->vip_used, sz->max_vips) + gone_vips) {
 		snprintf(err, errlen,
 			 "too many VIPs for the loaded data path "
