@@ -106,6 +106,40 @@ test_api_names_the_full_vip_table() {
 	check "xlbd still serves" nsx pop "$XLBCTL" -s "$SOCK" status
 }
 
+# Maps re-adopted from pins keep their size: a configuration that asks for
+# more VIP-table entries than they hold is refused by name, not by E2BIG
+# from the kernel halfway through writing.
+test_readopted_tables_are_counted_as_loaded() {
+	local out rc pid
+	lab_ns pop2 || return 1
+	config 192.0.2.1 10.2.0.1 "max_vips: 4, max_backends: 64, ring_max: 251, conn_max: 1024"
+	lab_defer rm -rf "$PIN-2"
+	lab_bg pop2 xlbd2 "$XLBD" -c "$CFG" -p "$PIN-2" --no-attach
+	pid=$LAB_LAST_PID
+	check "xlbd answers" lab_wait 15 nsx pop2 "$XLBCTL" -s "$SOCK" status ||
+		return 1
+	lab_stop "$pid"
+	# 8 now in the file, but the pinned maps hold 4: three addresses
+	# need 6 entries
+	config 192.0.2.1 10.2.0.1 "max_vips: 8, max_backends: 64, ring_max: 251, conn_max: 1024"
+	cat >>"$CFG" <<EOF
+  - address: 192.0.2.2
+    port: 80
+    ring_size: 251
+  - address: 192.0.2.3
+    port: 80
+    ring_size: 251
+EOF
+	out=$(timeout 20 nsenter --net="/run/netns/$(nsname pop2)" -- \
+		"$XLBD" -c "$CFG" -p "$PIN-2" --no-attach 2>&1)
+	rc=$?
+	echo "$out" | tail -3
+	check "start refused" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1
+	check "names the table and both sizes" grep -qF \
+		"IPv4 vip table full: 6 entries needed, the loaded data path holds 4" \
+		<<<"$out"
+}
+
 lab_run_cases test_check_refuses_loopback_backend \
 	test_check_refuses_multicast_vip \
 	test_check_refuses_mapped_vip \
@@ -113,5 +147,6 @@ lab_run_cases test_check_refuses_loopback_backend \
 	test_check_refuses_tables_larger_than_ram_share \
 	test_check_refuses_deep_nesting_at_once \
 	test_check_accepts_a_good_config \
-	test_api_names_the_full_vip_table
+	test_api_names_the_full_vip_table \
+	test_readopted_tables_are_counted_as_loaded
 exit "$LAB_FAILED"
