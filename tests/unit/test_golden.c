@@ -90,9 +90,10 @@ static void test_flow_hash_golden(void **state)
 		f.proto = golden[i].proto;
 		h = xlb_flow_hash(SEED, &f, golden[i].flags);
 		if (h != golden[i].hash)
-			print_error("vector %zu: hash 0x%016llx, want 0x%016llx\n",
-				    i, (unsigned long long)h,
-				    (unsigned long long)golden[i].hash);
+			print_error(
+				"vector %zu: hash 0x%016llx, want 0x%016llx\n",
+				i, (unsigned long long)h,
+				(unsigned long long)golden[i].hash);
 		assert_true(h == golden[i].hash);
 		assert_int_equal(xlb_hash_slot(h, RING), golden[i].slot);
 		assert_int_equal(ring[golden[i].slot], golden[i].backend);
