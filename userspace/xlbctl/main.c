@@ -27,6 +27,20 @@
 
 #define EXIT_USAGE 2
 
+/*
+ * How a command's parsing ends. Parsers return a value >= 0 to go on, or a
+ * negated exit status to stop: -1 failed, -EXIT_USAGE after a usage error
+ * was printed, or XLBCTL_HELP_SHOWN after --help printed the command's
+ * help (the command is then done, and succeeded). exit_status() turns the
+ * negative values into the process's exit status.
+ */
+#define XLBCTL_HELP_SHOWN (-100)
+
+static int exit_status(int r)
+{
+	return r == XLBCTL_HELP_SHOWN ? 0 : -r;
+}
+
 static bool opt_json;
 static const char *opt_socket = XLB_DEFAULT_SOCKET;
 static int opt_timeout_ms = 10000;
@@ -256,7 +270,7 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(cur);
-			return -100;
+			return XLBCTL_HELP_SHOWN;
 		}
 		if (c == '?' || c == ':') {
 			return -usage_err("unknown or incomplete option '%s'",
@@ -398,7 +412,7 @@ static int vip_edit(int argc, char **argv, const char *cmd,
 		r = -vip_arg(pos[0], o.port, o.proto, o.args, true);
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done(cmd, o.args);
 }
@@ -513,7 +527,7 @@ static int do_vip_show(int argc, char **argv)
 		r = -usage_err("--port/--proto need a VIP");
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("vip.list", o.args, &res);
 	if (r)
@@ -610,7 +624,7 @@ static int do_backend_add(int argc, char **argv)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.add", o.v.args);
 }
@@ -628,7 +642,7 @@ static int do_backend_del(int argc, char **argv)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.del", o.v.args);
 }
@@ -667,7 +681,7 @@ static int do_backend_set(int argc, char **argv)
 	}
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.set", o.v.args);
 }
@@ -682,7 +696,7 @@ static int do_backend_show(int argc, char **argv)
 	r = be_common(argc, argv, vip_key_opts, pos, 1, &n, &o);
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("backend.list", o.v.args, &res);
 	if (r)
@@ -800,7 +814,7 @@ static int do_stats(int argc, char **argv)
 		r = -vip_arg(pos[0], o.v.port, o.v.proto, o.v.args, true);
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	signal(SIGINT, on_sigint);
 	for (;;) {
@@ -867,7 +881,7 @@ static int do_flow(int argc, char **argv)
 	}
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("flow", o.args, &res);
 	if (r)
@@ -903,8 +917,6 @@ static int no_args(int argc, char **argv)
 	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
-	if (r == -100)
-		return -100;
 	if (r < 0)
 		return r;
 	if (r < argc)
@@ -912,11 +924,11 @@ static int no_args(int argc, char **argv)
 	return 0;
 }
 
-#define NO_ARGS()                                      \
-	do {                                           \
-		int __r = no_args(argc, argv);         \
-		if (__r)                               \
-			return __r == -100 ? 0 : -__r; \
+#define NO_ARGS()                                \
+	do {                                     \
+		int __r = no_args(argc, argv);   \
+		if (__r)                         \
+			return exit_status(__r); \
 	} while (0)
 
 static int do_status(int argc, char **argv)
@@ -1022,10 +1034,8 @@ static int do_log_set(int argc, char **argv)
 	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
-	if (r == -100)
-		return 0;
 	if (r < 0)
-		return -r;
+		return exit_status(r);
 	if (argc - r != 1)
 		return usage_err("need LEVEL");
 	if (xlb_log_level_parse(argv[r]) < 0)
@@ -1176,10 +1186,8 @@ static int do_pop_drain(int argc, char **argv)
 	int r;
 
 	r = parse_opts(argc, argv, opts, drain_opt, &o);
-	if (r == -100)
-		return 0;
 	if (r < 0)
-		return -r;
+		return exit_status(r);
 	if (r < argc)
 		return usage_err("unexpected argument '%s'", argv[r]);
 	if (!o.wait)
