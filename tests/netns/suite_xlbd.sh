@@ -166,7 +166,7 @@ test_cli_changes_are_validated_and_persisted() {
 	check "weight out of range refused" test $? -eq 2 || return 1
 	x vip add 192.0.2.99 --port 80 --proto tcp --ring-size 100
 	rc=$?
-	check "non-prime ring refused" test $rc -eq 1 || return 1
+	check "non-prime ring refused as a usage error" test $rc -eq 2 || return 1
 	check "refused change not in the file" sh -c "! grep -q 192.0.2.99 $CFG" || return 1
 	x backend del "$VIP:5300/udp" 10.2.0.4 || return 1
 	check "backend gone from the file" sh -c "! grep -q 10.2.0.4 $CFG"
