@@ -168,7 +168,7 @@ test_restart_and_upgrade_without_cap_sys_admin() {
 test_dp_detach_without_cap_sys_admin() {
 	local ns
 	ns=$(nsname pop1)
-	xpop 1 dp detach || return 1
+	xpop 1 dp detach --yes || return 1
 	check "no program on eth0 any more" sh -c \
 		"! ip -n $ns link show eth0 | grep -q prog/xdp" || return 1
 	# and a start attaches again

@@ -245,7 +245,7 @@ test_runtime_change_survives_restart() {
 }
 
 test_dp_detach_removes_everything() {
-	x dp detach || return 1
+	x dp detach --yes || return 1
 	lab_wait 10 sh -c "! kill -0 $XLBD_PID 2>/dev/null" || return 1
 	check "no XDP program left" sh -c \
 		"! ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp'" || return 1
