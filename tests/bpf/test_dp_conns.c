@@ -8,7 +8,8 @@
  * around the window, skip stale generations and ids out of range, count
  * IPv4 and IPv6 alike and handle the 16-bit wrap of the stamp. The clock
  * is checked against the kernel's own: its HZ must be one the kernel can
- * have, and two readings 0.3 s apart must differ by about that.
+ * have, and two readings 0.3 s apart must differ by about that; the
+ * estimate an unprivileged xlbd uses must agree with it within one unit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,6 +89,28 @@ static void test_tally(struct xlb_dp *dp)
 	tap_result(ok, "ages are taken modulo the 16-bit stamp");
 }
 
+/* the unprivileged estimate agrees with the counter (within one unit) */
+static void test_estimate(void)
+{
+	unsigned int hz = 0, hze = 0;
+	__u16 a = 0, e = 0, b = 0;
+	int err, erre;
+
+	err = xlb_conn_clock(&a, &hz);
+	erre = xlb_conn_clock_estimate(&e, &hze);
+	err = err ?: xlb_conn_clock(&b, &hz);
+	if (erre == -ENODATA) {
+		tap_skip("no kernel configuration to read CONFIG_HZ from",
+			 "the estimated clock agrees with jiffies");
+		return;
+	}
+	pkt_diag("jiffies units %u..%u, estimate %u (HZ %u, CONFIG_HZ %u)", a,
+		 b, e, hz, hze);
+	tap_result(!err && !erre && hz == hze &&
+			   (__u16)(e - a + 1) <= (__u16)(b - a + 2),
+		   "the estimated clock agrees with jiffies within one unit");
+}
+
 static void test_clock(void)
 {
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
@@ -132,6 +155,7 @@ int main(void)
 	}
 	test_tally(dp);
 	test_clock();
+	test_estimate();
 	xlb_dp_close(dp);
 	return tap_done();
 }

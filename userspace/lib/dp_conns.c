@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
+#include <zlib.h>
 #include <bpf/libbpf.h>
 
 #include "dp_conns.h"
@@ -45,7 +47,8 @@ static unsigned int guess_hz(__u64 jiffies, double mono_s)
 	return hz;
 }
 
-int xlb_conn_clock(__u16 *now, unsigned int *hz)
+/* jiffies and HZ from /proc/timer_list (readable by root only) */
+static int clock_timer_list(__u64 *jiffies, unsigned int *hz)
 {
 	unsigned long long j = 0, ns = 0;
 	bool have_j = false, have_ns = false;
@@ -65,8 +68,57 @@ int xlb_conn_clock(__u16 *now, unsigned int *hz)
 	if (!have_j || !have_ns)
 		return -ENODATA;
 	*hz = guess_hz(j, (double)ns / 1e9);
+	*jiffies = j;
+	return 0;
+}
+
+/* CONFIG_HZ from the kernel's configuration, or 0 */
+static unsigned int config_hz(void)
+{
+	char path[300], line[256];
+	unsigned int hz = 0;
+	struct utsname u;
+	gzFile gz;
+
+	/* gzread reads a plain file as it is, so one loop does both */
+	gz = gzopen("/proc/config.gz", "rb");
+	if (!gz && !uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		gz = gzopen(path, "rb");
+	}
+	if (!gz)
+		return 0;
+	while (!hz && gzgets(gz, line, sizeof(line)))
+		if (sscanf(line, "CONFIG_HZ=%u", &hz) != 1)
+			hz = 0;
+	gzclose(gz);
+	return hz;
+}
+
+int xlb_conn_clock_estimate(__u16 *now, unsigned int *hz)
+{
+	struct timespec ts;
+	__u64 j;
+
+	*hz = config_hz();
+	if (!*hz || clock_gettime(CLOCK_MONOTONIC, &ts))
+		return -ENODATA;
+	/* INITIAL_JIFFIES, then HZ per second of the monotonic clock */
+	j = (__u64)(__u32)(-300 * (int)*hz) + (__u64)ts.tv_sec * *hz +
+	    (__u64)ts.tv_nsec * *hz / 1000000000u;
 	*now = (__u16)(j >> XLB_CONN_SEEN_SHIFT);
 	return 0;
+}
+
+int xlb_conn_clock(__u16 *now, unsigned int *hz)
+{
+	__u64 j;
+
+	if (!clock_timer_list(&j, hz)) {
+		*now = (__u16)(j >> XLB_CONN_SEEN_SHIFT);
+		return 0;
+	}
+	return xlb_conn_clock_estimate(now, hz);
 }
 
 static int tally_table(int fd, __u32 sets, size_t set_size, size_t way_size,

@@ -28,10 +28,21 @@ struct xlb_conn_tally {
  * @now: out, (jiffies >> XLB_CONN_SEEN_SHIFT) modulo 2^16
  * @hz: out, the kernel's tick rate
  *
- * Reads the jiffies counter from /proc/timer_list (root only) and derives
- * HZ from it and the monotonic clock. Return: 0 or -errno.
+ * Reads the jiffies counter from /proc/timer_list and derives HZ from it
+ * and the monotonic clock. That file is root's only: an unprivileged xlbd
+ * falls back to xlb_conn_clock_estimate(). Return: 0 or -errno.
  */
 int xlb_conn_clock(__u16 *now, unsigned int *hz);
+
+/**
+ * xlb_conn_clock_estimate() - now in xlb_conn.seen units without
+ * /proc/timer_list: HZ is CONFIG_HZ (/proc/config.gz or
+ * /boot/config-RELEASE) and jiffies are predicted from the monotonic clock
+ * the way the kernel counts them (from INITIAL_JIFFIES, HZ per second);
+ * measured within a fraction of one unit of the real counter.
+ * Return: 0 or -ENODATA when the kernel's configuration is not readable.
+ */
+int xlb_conn_clock_estimate(__u16 *now, unsigned int *hz);
 
 /**
  * xlb_dp_conn_tally() - count the connection table entries per backend id
