@@ -287,6 +287,30 @@ test_top_once_and_frames() {
 	check "health in the backend view" grep -qE '10.2.0.2 .*down' <<<"$out"
 }
 
+test_top_shows_rates_sorted() {
+	local out pid
+	# ~200 SYNs/s (new flows) to VIP web for up to 8 s while top draws 3
+	# frames: web, listed after a by address, must come first by rate
+	lab_bg cl sender "$PY" -c '
+import socket, time
+end = time.time() + 8
+while time.time() < end:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    s.connect_ex(("'$VIPW'", 80))
+    s.close()
+    time.sleep(0.005)'
+	pid=$LAB_LAST_PID
+	out=$(x top -n 3) || return 1
+	lab_stop "$pid"
+	echo "$out"
+	check "VIP web has packet and flow rates" grep -qE \
+		"^$VIPW:80/tcp +[1-9][0-9.]*k? +[1-9][0-9.]*k? +[1-9]" <<<"$out" || return 1
+	check "the busier VIP is listed first" sh -c "grep -A1 '^VIP ' <<'EOT' | tail -1 | grep -q '^$VIPW'
+$out
+EOT"
+}
+
 test_top_keys_on_a_terminal() {
 	local out
 	out=$(on_tty "bq" nsenter --net=/run/netns/$(nsname pop) -- \
@@ -339,6 +363,7 @@ lab_run_cases test_proto_defaults_to_tcp \
 	test_conn_counts_per_backend \
 	test_show_prints_everything \
 	test_top_once_and_frames \
+	test_top_shows_rates_sorted \
 	test_top_keys_on_a_terminal \
 	test_completion_has_new_commands \
 	test_dp_detach_asks_first
