@@ -174,6 +174,19 @@ test_global_options_anywhere() {
 	check "-t after the object" grep -q '^xlbd ' <<<"$out"
 }
 
+# pop drain has its own --timeout (seconds): it is not the global one
+test_pop_drain_keeps_its_own_timeout() {
+	local out
+	out=$(x pop drain --wait --timeout 0 2>&1)
+	check "pop drain --wait --timeout 0 runs" test $? -eq 0 || {
+		echo "$out"
+		return 1
+	}
+	check "waited 0 s, then withdrew" grep -q 'withdraw' <<<"$out" || return 1
+	out=$(x pop undrain -j) || return 1
+	check "undrained (and -j after it is global)" py 'j["done"]' "$out"
+}
+
 test_help_and_object_help_exit_0() {
 	local out
 	out=$("$XLBCTL" help) || return 1
@@ -354,6 +367,7 @@ fi
 lab_run_cases test_proto_defaults_to_tcp \
 	test_vip_named_by_its_name \
 	test_global_options_anywhere \
+	test_pop_drain_keeps_its_own_timeout \
 	test_help_and_object_help_exit_0 \
 	test_every_verb_help_exits_0 \
 	test_last_check_is_not_truncated \

@@ -2064,35 +2064,58 @@ static bool is_help(const char *s)
 	return !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help");
 }
 
+/* does a command of @obj have its own --@name option (pop drain --timeout)? */
+static bool object_has_option(const char *obj, const char *name)
+{
+	char opt[32];
+	size_t k;
+
+	snprintf(opt, sizeof(opt), "--%s ", name);
+	for (k = 0; obj && k < N_CMDS; k++)
+		if (!strcmp(cmds[k].object, obj) && strstr(cmds[k].usage, opt))
+			return true;
+	return false;
+}
+
 /*
  * Global options may come anywhere on the line (an operator adds -j at
  * the end): move them to the front, before getopt sees the line. "--"
- * ends the scan; a command's own options are left where they are.
+ * ends the scan; a command's own options are left where they are, and a
+ * long global option a command also has (pop drain --timeout) is the
+ * command's once the object is named.
  */
 static void globals_first(int argc, char **argv)
 {
 	char **g = calloc((size_t)argc + 1, sizeof(*g));
 	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
 	int i, ng = 0, nr = 0;
+	const char *obj = NULL;
 	bool done = false;
 
 	if (!g || !rest)
 		goto out;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		bool lt = !strcmp(a, "--timeout") ||
+			  !strncmp(a, "--timeout=", 10);
+		bool ls = !strcmp(a, "--socket") || !strncmp(a, "--socket=", 9);
 		bool val = !strcmp(a, "-s") || !strcmp(a, "--socket") ||
 			   !strcmp(a, "-t") || !strcmp(a, "--timeout");
 
 		if (!strcmp(a, "--"))
 			done = true;
-		if (!done && (val || !strcmp(a, "-j") || !strcmp(a, "--json") ||
-			      !strncmp(a, "--socket=", 9) ||
-			      !strncmp(a, "--timeout=", 10))) {
+		if ((lt && object_has_option(obj, "timeout")) ||
+		    (ls && object_has_option(obj, "socket")))
+			lt = ls = val = false; /* the command's own */
+		if (!done && (val || lt || ls || !strcmp(a, "-j") ||
+			      !strcmp(a, "--json"))) {
 			g[ng++] = argv[i];
 			if (val && i + 1 < argc)
 				g[ng++] = argv[++i];
 			continue;
 		}
+		if (!obj && a[0] != '-')
+			obj = a;
 		rest[nr++] = argv[i];
 	}
 	memcpy(argv + 1, g, (size_t)ng * sizeof(*g));
