@@ -1889,6 +1889,9 @@ static int do_top(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_err("unexpected argument '%s'", argv[optind]);
+	if (opt_json)
+		return usage_err("top has no JSON output: use xlbctl -j stats, "
+				 "-j show");
 	t.view = o.view;
 	t.tty_out = isatty(STDOUT_FILENO);
 	/* no SA_RESTART: a signal ends the wait at once */

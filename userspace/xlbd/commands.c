@@ -1143,6 +1143,17 @@ static int vip_name_resolve(struct xlbd *d, json_t *args, char *err,
 	return 0;
 }
 
+/*
+ * Commands whose "address" names an existing VIP (not vip.add, which
+ * creates one, nor commands where "address" means something else).
+ */
+static bool names_vip(const char *cmd)
+{
+	return (!strncmp(cmd, "vip.", 4) && strcmp(cmd, "vip.add")) ||
+	       !strncmp(cmd, "backend.", 8) || !strcmp(cmd, "stats") ||
+	       !strcmp(cmd, "flow");
+}
+
 void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 		       json_t *args)
 {
@@ -1156,7 +1167,7 @@ void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(commands[i].name, cmd)) {
-			e = json_is_object(args) ?
+			e = names_vip(cmd) && json_is_object(args) ?
 				    vip_name_resolve(d, args, err,
 						     sizeof(err)) :
 				    0;
