@@ -71,15 +71,15 @@ static int usage_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: xlbctl %s %s %s\n", cur->object, cur->verb,
-		cur->usage);
+	fprintf(stderr, "\nusage: xlbctl %s%s%s %s\n", cur->object,
+		cur->verb[0] ? " " : "", cur->verb, cur->usage);
 	return EXIT_USAGE;
 }
 
 static void print_help(const struct cmd *c)
 {
-	printf("usage: xlbctl %s %s %s\n\n%s\n", c->object, c->verb, c->usage,
-	       c->help);
+	printf("usage: xlbctl %s%s%s %s\n\n%s\n", c->object,
+	       c->verb[0] ? " " : "", c->verb, c->usage, c->help);
 }
 
 /* --- talking to xlbd ------------------------------------------------------ */
