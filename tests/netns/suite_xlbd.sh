@@ -166,7 +166,7 @@ test_cli_changes_are_validated_and_persisted() {
 	check "weight out of range refused" test $? -eq 2 || return 1
 	x vip add 192.0.2.99 --port 80 --proto tcp --ring-size 100
 	rc=$?
-	check "non-prime ring refused" test $rc -eq 1 || return 1
+	check "non-prime ring refused as a usage error" test $rc -eq 2 || return 1
 	check "refused change not in the file" sh -c "! grep -q 192.0.2.99 $CFG" || return 1
 	x backend del "$VIP:5300/udp" 10.2.0.4 || return 1
 	check "backend gone from the file" sh -c "! grep -q 10.2.0.4 $CFG"
@@ -245,7 +245,7 @@ test_runtime_change_survives_restart() {
 }
 
 test_dp_detach_removes_everything() {
-	x dp detach || return 1
+	x dp detach --yes || return 1
 	lab_wait 10 sh -c "! kill -0 $XLBD_PID 2>/dev/null" || return 1
 	check "no XDP program left" sh -c \
 		"! ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp'" || return 1

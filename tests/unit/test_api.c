@@ -252,8 +252,8 @@ static void test_arg_vip(void **state)
 		{ "{\"address\":\"192.0.2.1\",\"port\":true,"
 		  "\"protocol\":\"tcp\"}",
 		  -EINVAL, 0, "1..65535 or \"any\"" },
-		{ "{\"address\":\"192.0.2.1\",\"port\":80}", -EINVAL, 0,
-		  "missing argument 'protocol'" },
+		{ "{\"address\":\"192.0.2.1\",\"port\":80}", 0, 80,
+		  NULL }, /* protocol defaults to tcp */
 		{ "{\"address\":\"192.0.2.1\",\"port\":80,\"protocol\":\"sctp\"}",
 		  -EINVAL, 0, "tcp or udp" },
 		{ "{\"port\":80,\"protocol\":\"tcp\"}", -EINVAL, 0,
@@ -280,6 +280,8 @@ static void test_arg_vip(void **state)
 				 cases[i].ret, err);
 		if (!r)
 			assert_int_equal(port, cases[i].port);
+		if (!r && !strstr(cases[i].json, "protocol"))
+			assert_int_equal(proto, IPPROTO_TCP);
 		if (cases[i].msg && !strstr(err, cases[i].msg))
 			fail_msg("%s: error '%s' lacks '%s'", cases[i].json,
 				 err, cases[i].msg);

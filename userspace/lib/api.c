@@ -468,10 +468,10 @@ int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port, __u8 *proto,
 			 "\"any\"");
 		return -EINVAL;
 	}
-	r = xlb_api_arg_str(args, "protocol", true, &s, err, errlen);
+	r = xlb_api_arg_str(args, "protocol", false, &s, err, errlen);
 	if (r)
 		return r;
-	r = xlb_proto_parse(s);
+	r = xlb_proto_parse(s ? s : "tcp"); /* the configuration's default */
 	if (r < 0) {
 		snprintf(err, errlen, "argument 'protocol' must be tcp or udp");
 		return -EINVAL;

@@ -102,7 +102,7 @@ int xlb_api_arg_addr(json_t *args, const char *key, bool required,
 		     size_t errlen);
 /**
  * xlb_api_arg_vip() - a VIP key: "address", "port" (1..65535 or "any",
- * default any) and "protocol" ("tcp"|"udp", required)
+ * default any) and "protocol" ("tcp"|"udp", default tcp)
  * @port: host order, 0 = any
  */
 int xlb_api_arg_vip(json_t *args, struct xlb_addr *a, __u16 *port, __u8 *proto,

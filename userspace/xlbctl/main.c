@@ -10,12 +10,16 @@
  * A VIP is written "ADDRESS --port P|any --proto tcp|udp", or compactly
  * "ADDRESS:PORT/PROTO" ("192.0.2.10:80/tcp", "[2001:db8::10]:any/udp").
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,8 +28,23 @@
 #include "bird.h"
 #include "config.h"
 #include "log.h"
+#include "maglev.h"
 
 #define EXIT_USAGE 2
+
+/*
+ * How a command's parsing ends. Parsers return a value >= 0 to go on, or a
+ * negated exit status to stop: -1 failed, -EXIT_USAGE after a usage error
+ * was printed, or XLBCTL_HELP_SHOWN after --help printed the command's
+ * help (the command is then done, and succeeded). exit_status() turns the
+ * negative values into the process's exit status.
+ */
+#define XLBCTL_HELP_SHOWN (-100)
+
+static int exit_status(int r)
+{
+	return r == XLBCTL_HELP_SHOWN ? 0 : -r;
+}
 
 static bool opt_json;
 static const char *opt_socket = XLB_DEFAULT_SOCKET;
@@ -52,15 +71,15 @@ static int usage_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: xlbctl %s %s %s\n", cur->object, cur->verb,
-		cur->usage);
+	fprintf(stderr, "\nusage: xlbctl %s%s%s %s\n", cur->object,
+		cur->verb[0] ? " " : "", cur->verb, cur->usage);
 	return EXIT_USAGE;
 }
 
 static void print_help(const struct cmd *c)
 {
-	printf("usage: xlbctl %s %s %s\n\n%s\n", c->object, c->verb, c->usage,
-	       c->help);
+	printf("usage: xlbctl %s%s%s %s\n\n%s\n", c->object,
+	       c->verb[0] ? " " : "", c->verb, c->usage, c->help);
 }
 
 /* --- talking to xlbd ------------------------------------------------------ */
@@ -87,9 +106,34 @@ static int call(const char *cmd, json_t *args, json_t **result)
 	return 0;
 }
 
+/*
+ * Reals (latencies, ages) to 3 decimals: xlbd sends them at full double
+ * precision, which prints 0.199 as 0.19900000000000001.
+ */
+static void round_reals(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_real(j))
+		json_real_set(j, round(json_real_value(j) * 1000.0) / 1000.0);
+	else if (json_is_object(j))
+		json_object_foreach (j, k, v)
+			round_reals(v);
+	else if (json_is_array(j))
+		json_array_foreach (j, i, v)
+			round_reals(v);
+}
+
 static void print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	char *s;
+
+	round_reals(j);
+	/* 15 significant digits: a rounded value prints as it reads */
+	s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+				  JSON_REAL_PRECISION(15));
 
 	if (s) {
 		printf("%s\n", s);
@@ -115,12 +159,26 @@ static int call_print_done(const char *cmd, json_t *args)
 
 /* --- argument parsing ----------------------------------------------------- */
 
+/* a VIP's configured name: letters, digits, '.', '_', '-' */
+static bool is_vip_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return false;
+	return true;
+}
+
 /*
- * Parse a VIP: ADDRESS (with --port/--proto among the options) or the
- * compact ADDRESS:PORT/PROTO. Fills address/port/protocol into @args.
+ * Parse a VIP: ADDRESS (with --port/--proto among the options), the
+ * compact ADDRESS:PORT[/PROTO] ("[ADDRESS]:PORT[/PROTO]" for IPv6), or,
+ * when @name_ok, the VIP's configured name, which xlbd resolves (a port or
+ * protocol given with it must match). The protocol defaults to tcp.
+ * Fills address/port/protocol into @args.
  */
 static int vip_arg(const char *s, const char *port, const char *proto,
-		   json_t *args, bool need_proto)
+		   json_t *args, bool name_ok)
 {
 	char buf[128], *slash, *colon, *addr = buf, *p = NULL;
 	struct xlb_addr a;
@@ -137,31 +195,40 @@ static int vip_arg(const char *s, const char *port, const char *proto,
 		if (proto)
 			return usage_err("give the protocol once");
 		proto = slash + 1;
-		if (buf[0] == '[') {
-			colon = strstr(buf, "]:");
-			if (!colon)
-				return usage_err("bad VIP '%s': use "
-						 "[ADDR]:PORT/PROTO",
-						 s);
-			*colon = '\0';
-			addr = buf + 1;
-			p = colon + 2;
-		} else {
-			colon = strrchr(buf, ':');
-			if (!colon)
-				return usage_err("bad VIP '%s': use "
-						 "ADDR:PORT/PROTO",
-						 s);
-			*colon = '\0';
-			p = colon + 1;
-		}
+	}
+	/* [ADDR]:PORT, or ADDR:PORT when ADDR has no ':' (IPv4) */
+	colon = strrchr(buf, ':');
+	if (buf[0] == '[') {
+		colon = strstr(buf, "]:");
+		if (!colon)
+			return usage_err(
+				"bad VIP '%s': use [ADDR]:PORT[/PROTO]", s);
+		*colon = '\0';
+		addr = buf + 1;
+		p = colon + 2;
+	} else if (colon && colon == strchr(buf, ':')) {
+		*colon = '\0';
+		p = colon + 1;
+	} else if (slash && (!colon || xlb_addr_parse(buf, &a))) {
+		return usage_err("bad VIP '%s': use ADDR:PORT/PROTO", s);
+	}
+	if (p) {
 		if (port)
 			return usage_err("give the port once");
 		port = p;
 	}
-	if (xlb_addr_parse(addr, &a))
-		return usage_err("'%s' is not an IPv4 or IPv6 address", addr);
-	json_object_set_new(args, "address", json_string(addr));
+	if (xlb_addr_parse(addr, &a)) {
+		if (!name_ok || p || slash || !is_vip_name(addr))
+			return usage_err(
+				"'%s' is not an IPv4 or IPv6 address%s", addr,
+				name_ok ? " or a VIP name" : "");
+		/* a name: xlbd fills in the rest */
+		json_object_set_new(args, "address", json_string(addr));
+	} else {
+		json_object_set_new(args, "address", json_string(addr));
+		if (!proto)
+			proto = "tcp";
+	}
 	if (port) {
 		if (xlb_port_parse(port, &pn) || (!pn && strcmp(port, "any")))
 			return usage_err("port must be 1..65535 or any, not "
@@ -176,8 +243,6 @@ static int vip_arg(const char *s, const char *port, const char *proto,
 					 "'%s'",
 					 proto);
 		json_object_set_new(args, "protocol", json_string(proto));
-	} else if (need_proto) {
-		return usage_err("missing --proto tcp|udp");
 	}
 	return 0;
 }
@@ -231,6 +296,8 @@ enum {
 	O_GENERIC,
 	O_PINDIR,
 	O_THRESHOLD,
+	O_ONCE,
+	O_VIEW,
 };
 
 #define COMMON_VIP_OPTS                                        \
@@ -256,7 +323,7 @@ static int parse_opts(int argc, char **argv, const struct option *opts,
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(cur);
-			return -100;
+			return XLBCTL_HELP_SHOWN;
 		}
 		if (c == '?' || c == ':') {
 			return -usage_err("unknown or incomplete option '%s'",
@@ -316,6 +383,28 @@ struct vip_opts {
 	bool set;
 };
 
+/* a Maglev ring has a prime number of slots: name the two nearest */
+static int ring_not_prime(__u32 n)
+{
+	__u32 lo = n - 1, hi = n + 1;
+
+	while (lo >= 2 && !xlb_is_prime(lo))
+		lo--;
+	while (!xlb_is_prime(hi))
+		hi++;
+	if (lo < 2)
+		return usage_err("--ring-size %u is not prime; nearest prime: "
+				 "%u",
+				 n, hi);
+	if (hi > XLB_MAX_RING_SIZE)
+		return usage_err("--ring-size %u is not prime; nearest prime: "
+				 "%u",
+				 n, lo);
+	return usage_err("--ring-size %u is not prime; nearest primes: %u and "
+			 "%u",
+			 n, lo, hi);
+}
+
 static int vip_opt(int c, const char *v, void *ctx)
 {
 	struct vip_opts *o = ctx;
@@ -339,6 +428,8 @@ static int vip_opt(int c, const char *v, void *ctx)
 		return 0;
 	case O_RING:
 		r = uint_arg("--ring-size", v, XLB_MAX_RING_SIZE, &n);
+		if (!r && n && !xlb_is_prime((__u32)n))
+			return ring_not_prime((__u32)n);
 		if (!r)
 			json_object_set_new(o->args, "ring_size",
 					    json_integer(n));
@@ -395,10 +486,11 @@ static int vip_edit(int argc, char **argv, const char *cmd,
 	if (!r && n != 1)
 		r = -usage_err("missing VIP");
 	if (!r)
-		r = -vip_arg(pos[0], o.port, o.proto, o.args, true);
+		r = -vip_arg(pos[0], o.port, o.proto, o.args,
+			     strcmp(cmd, "vip.add"));
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done(cmd, o.args);
 }
@@ -450,51 +542,90 @@ static long long jint(json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/*
+ * The DATAPATH column: "up", "draining", or "out (WHY)" with why the
+ * backend gets no new flow, from xlbd's out_reason (the full reason is in
+ * the JSON).
+ */
+static const char *dp_col(json_t *b, char *buf, size_t len)
+{
+	const char *why = json_string_value(json_object_get(b, "out_reason"));
+
+	if (!why)
+		return jstr(b, "dp_state");
+	if (!strcmp(why, "draining"))
+		return "draining";
+	if (!strncmp(why, "admin", 5))
+		return "out (admin)";
+	if (!strcmp(why, "health check pending"))
+		return "out (checking)";
+	if (!strncmp(why, "health", 6))
+		return "out (health)";
+	if (!strncmp(why, "no next hop", 11))
+		return "out (no next hop)";
+	snprintf(buf, len, "out (%s)", why);
+	return buf;
+}
+
+/* count of a backend's "conns" (active or inactive), or "-" */
+static const char *conn_col(json_t *b, const char *k, char *buf, size_t len)
+{
+	json_t *c = json_object_get(json_object_get(b, "conns"), k);
+
+	if (!json_is_integer(c))
+		return "-";
+	snprintf(buf, len, "%lld", (long long)json_integer_value(c));
+	return buf;
+}
+
+/*
+ * One line per backend. LAST CHECK comes last and is never cut: an error
+ * is what an operator reads it for.
+ */
 static void print_backends(json_t *arr)
 {
-	char lat[24], last[64], since[32];
+	char lat[24], since[32], dpb[48], nhs[96], act[24], ina[24];
+	const char *last;
 	size_t i;
 	json_t *b;
 
-	printf("%-24s %6s %-6s %-9s %6s %-8s %-24s %8s %10s  %s\n", "BACKEND",
-	       "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH", "LAST CHECK",
-	       "LATENCY", "SINCE", "NEXT HOP  [OUT OF THE RING BECAUSE]");
+	printf("%-24s %6s %-6s %-17s %6s %-8s %8s %9s %7s %7s  %-36s %s\n",
+	       "BACKEND", "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH",
+	       "LATENCY", "SINCE", "ACTIVE", "INACT", "NEXT HOP", "LAST CHECK");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
 		json_t *ls = json_object_get(h, "since_s");
+		json_t *le = json_object_get(h, "last_error");
 
 		snprintf(lat, sizeof(lat), "-");
 		if (json_is_number(json_object_get(h, "latency_ms")))
 			snprintf(lat, sizeof(lat), "%.1fms",
 				 json_number_value(
 					 json_object_get(h, "latency_ms")));
-		snprintf(last, sizeof(last), "%.23s",
-			 json_is_string(json_object_get(h, "last_error")) &&
-					 json_string_length(json_object_get(
-						 h, "last_error")) ?
-				 jstr(h, "last_error") :
-				 jstr(h, "last_result"));
+		last = json_is_string(le) && json_string_length(le) ?
+			       json_string_value(le) :
+			       jstr(h, "last_result");
 		snprintf(since, sizeof(since), "-");
 		if (json_is_number(ls))
 			snprintf(since, sizeof(since), "%.0fs ago",
 				 json_number_value(ls));
-		printf("%-24s %6lld %-6s %-9s %6lld %-8s %-24s %8s %10s  %s %s "
-		       "%s%s%s%s\n",
+		snprintf(nhs, sizeof(nhs), "%s%s%s%s%s",
+			 json_object_get(nh, "via") ? jstr(nh, "via") : "",
+			 json_object_get(nh, "via") ? " " : "",
+			 json_object_get(nh, "mac") ? jstr(nh, "mac") :
+						      jstr(nh, "state"),
+			 json_object_get(nh, "interface") ? " " : "",
+			 json_object_get(nh, "interface") ?
+				 jstr(nh, "interface") :
+				 "");
+		printf("%-24s %6lld %-6s %-17s %6lld %-8s %8s %9s %7s %7s  %-36s "
+		       "%s\n",
 		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
-		       jstr(b, "dp_state"), jint(b, "slots"), jstr(h, "state"),
-		       last, lat, since,
-		       json_object_get(nh, "via") ? jstr(nh, "via") : "",
-		       json_object_get(nh, "mac") ? jstr(nh, "mac") :
-						    jstr(nh, "state"),
-		       json_object_get(nh, "interface") ?
-			       jstr(nh, "interface") :
-			       "",
-		       json_object_get(b, "out_reason") ? "  [" : "",
-		       json_object_get(b, "out_reason") ?
-			       jstr(b, "out_reason") :
-			       "",
-		       json_object_get(b, "out_reason") ? "]" : "");
+		       dp_col(b, dpb, sizeof(dpb)), jint(b, "slots"),
+		       jstr(h, "state"), lat, since,
+		       conn_col(b, "active", act, sizeof(act)),
+		       conn_col(b, "inactive", ina, sizeof(ina)), nhs, last);
 	}
 }
 
@@ -513,7 +644,7 @@ static int do_vip_show(int argc, char **argv)
 		r = -usage_err("--port/--proto need a VIP");
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("vip.list", o.args, &res);
 	if (r)
@@ -610,7 +741,7 @@ static int do_backend_add(int argc, char **argv)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.add", o.v.args);
 }
@@ -628,7 +759,7 @@ static int do_backend_del(int argc, char **argv)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.del", o.v.args);
 }
@@ -667,7 +798,7 @@ static int do_backend_set(int argc, char **argv)
 	}
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	return call_print_done("backend.set", o.v.args);
 }
@@ -682,7 +813,7 @@ static int do_backend_show(int argc, char **argv)
 	r = be_common(argc, argv, vip_key_opts, pos, 1, &n, &o);
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("backend.list", o.v.args, &res);
 	if (r)
@@ -800,7 +931,7 @@ static int do_stats(int argc, char **argv)
 		r = -vip_arg(pos[0], o.v.port, o.v.proto, o.v.args, true);
 	if (r) {
 		json_decref(o.v.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	signal(SIGINT, on_sigint);
 	for (;;) {
@@ -867,7 +998,7 @@ static int do_flow(int argc, char **argv)
 	}
 	if (r) {
 		json_decref(o.args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	r = call("flow", o.args, &res);
 	if (r)
@@ -903,8 +1034,6 @@ static int no_args(int argc, char **argv)
 	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
-	if (r == -100)
-		return -100;
 	if (r < 0)
 		return r;
 	if (r < argc)
@@ -912,51 +1041,18 @@ static int no_args(int argc, char **argv)
 	return 0;
 }
 
-#define NO_ARGS()                                      \
-	do {                                           \
-		int __r = no_args(argc, argv);         \
-		if (__r)                               \
-			return __r == -100 ? 0 : -__r; \
+#define NO_ARGS()                                \
+	do {                                     \
+		int __r = no_args(argc, argv);   \
+		if (__r)                         \
+			return exit_status(__r); \
 	} while (0)
 
-static int do_status(int argc, char **argv)
+static void print_status(json_t *res)
 {
-	static const struct option opts[] = {
-		{ "flows", no_argument, NULL, O_FLOWS },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	json_t *res = NULL, *args = json_object(), *dpj, *f;
-	int c, r;
+	json_t *dpj, *f;
 	size_t i;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			print_help(cur);
-			json_decref(args);
-			return 0;
-		}
-		if (c == O_FLOWS) {
-			json_object_set_new(args, "flows", json_true());
-			continue;
-		}
-		json_decref(args);
-		return usage_err("unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc) {
-		json_decref(args);
-		return usage_err("unexpected argument '%s'", argv[optind]);
-	}
-	r = call("status", args, &res);
-	if (r)
-		return r;
-	if (opt_json) {
-		print_json(res);
-		json_decref(res);
-		return 0;
-	}
 	dpj = json_object_get(res, "data_path");
 	printf("xlbd %s, pid %lld, up %llds, config %s, log %s\n",
 	       jstr(res, "version"), jint(res, "pid"), jint(res, "uptime_s"),
@@ -988,6 +1084,46 @@ static int do_status(int argc, char **argv)
 			       "");
 	printf("%lld VIPs (%lld servable), %lld backends\n", jint(res, "vips"),
 	       jint(res, "vips_servable"), jint(res, "backends"));
+}
+
+static int do_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "flows", no_argument, NULL, O_FLOWS },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	json_t *res = NULL, *args = json_object();
+	int c, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(cur);
+			json_decref(args);
+			return 0;
+		}
+		if (c == O_FLOWS) {
+			json_object_set_new(args, "flows", json_true());
+			continue;
+		}
+		json_decref(args);
+		return usage_err("unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc) {
+		json_decref(args);
+		return usage_err("unexpected argument '%s'", argv[optind]);
+	}
+	r = call("status", args, &res);
+	if (r)
+		return r;
+	if (opt_json) {
+		print_json(res);
+		json_decref(res);
+		return 0;
+	}
+	print_status(res);
 	json_decref(res);
 	return 0;
 }
@@ -1022,10 +1158,8 @@ static int do_log_set(int argc, char **argv)
 	};
 	int r = parse_opts(argc, argv, opts, NULL, NULL);
 
-	if (r == -100)
-		return 0;
 	if (r < 0)
-		return -r;
+		return exit_status(r);
 	if (argc - r != 1)
 		return usage_err("need LEVEL");
 	if (xlb_log_level_parse(argv[r]) < 0)
@@ -1033,20 +1167,84 @@ static int do_log_set(int argc, char **argv)
 	return call_print_done("log.set", json_pack("{s:s}", "level", argv[r]));
 }
 
+/*
+ * dp detach loses every flow: ask first on a terminal; elsewhere (a
+ * script, a pipe) only --yes says the caller means it.
+ */
 static int do_dp_detach(int argc, char **argv)
 {
-	NO_ARGS();
+	static const struct option opts[] = { { "yes", no_argument, NULL, 'y' },
+					      { "help", no_argument, NULL,
+						'h' },
+					      {} };
+	bool yes = false;
+	char ans[16];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hy", opts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(cur);
+			return 0;
+		}
+		if (c != 'y')
+			return usage_err("unknown option '%s'",
+					 argv[optind - 1]);
+		yes = true;
+	}
+	if (optind < argc)
+		return usage_err("unexpected argument '%s'", argv[optind]);
+	if (!yes && !isatty(STDIN_FILENO))
+		return usage_err("dp detach stops xlbd and every flow is lost: "
+				 "stdin is not a terminal to confirm on, so "
+				 "give --yes");
+	if (!yes) {
+		fprintf(stderr,
+			"Detach xlb from every interface, remove its pinned "
+			"maps and stop xlbd?\nEvery flow through this host "
+			"is lost. [y/N] ");
+		fflush(stderr);
+		if (!fgets(ans, sizeof(ans), stdin) ||
+		    (strcmp(ans, "y\n") && strcmp(ans, "yes\n") &&
+		     strcmp(ans, "Y\n"))) {
+			fprintf(stderr, "xlbctl: not detached\n");
+			return 1;
+		}
+	}
 	return call_print_done("dp.detach", NULL);
 }
 
 /* --- bgp, pop ------------------------------------------------------------- */
 
+/* xlbd's side of the announcements, one line per VIP */
+static void print_bgp_vips(json_t *res)
+{
+	size_t i;
+	json_t *v;
+
+	printf("\n%-40s %-9s %-8s %s\n", "VIP", "SERVABLE", "DECIDED",
+	       "ANNOUNCED");
+	json_array_foreach (json_object_get(res, "vips"), i, v) {
+		printf("%-40s %-9s %-8s %s", jstr(v, "vip"),
+		       json_is_true(json_object_get(v, "servable")) ? "yes" :
+								      "no",
+		       json_is_true(json_object_get(v, "decided")) ? "yes" :
+								     "no",
+		       json_is_true(json_object_get(v, "announced")) ? "yes" :
+								       "no");
+		if (json_object_get(v, "hold_down_left_ms"))
+			printf(" (hold-down %lld ms left)",
+			       jint(v, "hold_down_left_ms"));
+		printf("\n");
+	}
+}
+
 static int do_bgp_show(int argc, char **argv)
 {
 	struct xlb_bird_reply *br;
-	json_t *res = NULL, *v;
+	json_t *res = NULL;
 	char err[256];
-	size_t i;
 	int r;
 
 	NO_ARGS();
@@ -1090,21 +1288,7 @@ static int do_bgp_show(int argc, char **argv)
 		printf(", %lld failed attempts", jint(res, "bird_failures"));
 	if (json_object_get(res, "bird_last_error"))
 		printf("\n  last error: %s", jstr(res, "bird_last_error"));
-	printf("\n%-40s %-9s %-8s %s\n", "VIP", "SERVABLE", "DECIDED",
-	       "ANNOUNCED");
-	json_array_foreach (json_object_get(res, "vips"), i, v) {
-		printf("%-40s %-9s %-8s %s", jstr(v, "vip"),
-		       json_is_true(json_object_get(v, "servable")) ? "yes" :
-								      "no",
-		       json_is_true(json_object_get(v, "decided")) ? "yes" :
-								     "no",
-		       json_is_true(json_object_get(v, "announced")) ? "yes" :
-								       "no");
-		if (json_object_get(v, "hold_down_left_ms"))
-			printf(" (hold-down %lld ms left)",
-			       jint(v, "hold_down_left_ms"));
-		printf("\n");
-	}
+	print_bgp_vips(res);
 	if (json_object_get(res, "bird_protocols"))
 		printf("\nBIRD protocols:\n%s\n", jstr(res, "bird_protocols"));
 	else
@@ -1176,10 +1360,8 @@ static int do_pop_drain(int argc, char **argv)
 	int r;
 
 	r = parse_opts(argc, argv, opts, drain_opt, &o);
-	if (r == -100)
-		return 0;
 	if (r < 0)
-		return -r;
+		return exit_status(r);
 	if (r < argc)
 		return usage_err("unexpected argument '%s'", argv[r]);
 	if (!o.wait)
@@ -1231,9 +1413,538 @@ static int do_pop_undrain(int argc, char **argv)
 	return call_print_done("pop.undrain", NULL);
 }
 
+/* --- show, top ------------------------------------------------------------ */
+
+/* the key arguments (address, port, protocol) of a vip.list entry */
+static json_t *vip_key(json_t *v)
+{
+	return json_pack("{s:O,s:O,s:O}", "address",
+			 json_object_get(v, "address"), "port",
+			 json_object_get(v, "port"), "protocol",
+			 json_object_get(v, "protocol"));
+}
+
+/* every VIP with its backends (vip.list, then vip.list of each one) */
+static int fetch_vips_full(json_t **out)
+{
+	json_t *list = NULL, *one, *v, *arr;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	r = call("vip.list", NULL, &list);
+	if (r)
+		return r;
+	arr = json_array();
+	json_array_foreach (list, i, v) {
+		one = NULL;
+		r = call("vip.list", vip_key(v), &one);
+		if (r)
+			break;
+		json_array_append(arr, json_array_get(one, 0));
+		json_decref(one);
+	}
+	json_decref(list);
+	if (r) {
+		json_decref(arr);
+		return r;
+	}
+	*out = arr;
+	return 0;
+}
+
+static void print_vip_line(json_t *v)
+{
+	char name[96];
+
+	printf("\nvip %s%s%s%s: %s, %lld of %lld backends healthy, %s, "
+	       "ring %lld\n",
+	       vip_name(v, name, sizeof(name)),
+	       json_object_get(v, "name") ? " (" : "",
+	       json_object_get(v, "name") ? jstr(v, "name") : "",
+	       json_object_get(v, "name") ? ")" : "", jstr(v, "forwarding"),
+	       jint(v, "healthy"), jint(v, "backends"),
+	       json_is_true(json_object_get(v, "servable")) ? "servable" :
+							      "NOT servable",
+	       jint(v, "ring_size"));
+}
+
+/*
+ * show: everything in one view, for a first look at a host: status, every
+ * VIP with its backends (health, next hop, why out), and what xlbd
+ * announces when BGP is configured.
+ */
+static int do_show(int argc, char **argv)
+{
+	json_t *st = NULL, *vips = NULL, *bgp = NULL, *v;
+	size_t i;
+	int r;
+
+	NO_ARGS();
+	r = call("status", NULL, &st);
+	r = r ?: fetch_vips_full(&vips);
+	r = r ?: call("bgp.show", NULL, &bgp);
+	if (r)
+		goto out;
+	if (opt_json) {
+		json_t *all = json_pack("{s:O,s:O,s:O}", "status", st, "vips",
+					vips, "bgp", bgp);
+
+		print_json(all);
+		json_decref(all);
+		goto out;
+	}
+	print_status(st);
+	json_array_foreach (vips, i, v) {
+		print_vip_line(v);
+		print_backends(json_object_get(v, "backend_list"));
+	}
+	if (json_is_true(json_object_get(bgp, "enabled"))) {
+		printf("\nannouncements (drain %s; BIRD %s):",
+		       jstr(bgp, "drain"),
+		       json_is_true(json_object_get(bgp, "bird_synced")) ?
+			       "in step" :
+			       "NOT in step");
+		print_bgp_vips(bgp);
+	} else {
+		printf("\nbgp: not configured (no bgp section): nothing is "
+		       "announced by xlbd\n");
+	}
+out:
+	json_decref(st);
+	json_decref(vips);
+	json_decref(bgp);
+	return r;
+}
+
+/* one line of top: a VIP, or a backend of a VIP */
+struct top_row {
+	char vip[96];
+	char be[48];
+	double pps, bps, fps, dps;
+	char health[16], dp[32], extra[32], ann[8];
+	long long conns;
+};
+
+enum top_view { TOP_VIPS, TOP_BACKENDS };
+
+struct top {
+	enum top_view view;
+	json_t *cur, *prev; /* stats */
+	json_t *vips; /* fetch_vips_full() */
+	json_t *bgp;
+	double dt;
+	bool tty_out;
+};
+
+static json_t *find_by(json_t *arr, const char *key, const char *want)
+{
+	char name[96];
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (arr, i, v) {
+		const char *k =
+			key ? jstr(v, key) : vip_name(v, name, sizeof(name));
+
+		if (!strcmp(k, want))
+			return v;
+	}
+	return NULL;
+}
+
+static double rate(json_t *now, json_t *before, const char *k, double dt)
+{
+	if (!before || dt <= 0)
+		return 0;
+	return (double)(jint(now, k) - jint(before, k)) / dt;
+}
+
+static const char *human(double x, char *buf, size_t len)
+{
+	if (x >= 1e9)
+		snprintf(buf, len, "%.1fG", x / 1e9);
+	else if (x >= 1e6)
+		snprintf(buf, len, "%.1fM", x / 1e6);
+	else if (x >= 1e4)
+		snprintf(buf, len, "%.1fk", x / 1e3);
+	else
+		snprintf(buf, len, "%.0f", x);
+	return buf;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+	int c;
+
+	if (x->pps != y->pps)
+		return x->pps < y->pps ? 1 : -1;
+	if (x->bps != y->bps)
+		return x->bps < y->bps ? 1 : -1;
+	c = strcmp(x->vip, y->vip);
+	return c ? c : strcmp(x->be, y->be);
+}
+
+static size_t top_rows(struct top *t, struct top_row **out)
+{
+	json_t *vs = json_object_get(t->cur, "vips"), *v, *pv, *b, *pb, *fv,
+	       *fb;
+	size_t i, j, n = 0, cap = 16;
+	struct top_row *rows = calloc(cap, sizeof(*rows)), *r;
+	char name[96], dpb[48];
+
+	json_array_foreach (vs, i, v) {
+		vip_name(v, name, sizeof(name));
+		pv = t->prev ? find_by(json_object_get(t->prev, "vips"), NULL,
+				       name) :
+			       NULL;
+		fv = find_by(t->vips, NULL, name);
+		for (j = 0;
+		     j <= json_array_size(json_object_get(v, "backends"));
+		     j++) {
+			bool is_vip = j == 0;
+
+			if (t->view == TOP_VIPS && !is_vip)
+				break;
+			if (t->view == TOP_BACKENDS && is_vip)
+				continue;
+			if (n == cap) {
+				struct top_row *nr;
+
+				nr = realloc(rows, 2 * cap * sizeof(*rows));
+				if (!nr)
+					goto done;
+				rows = nr;
+				cap *= 2;
+			}
+			if (!rows)
+				return 0;
+			r = &rows[n++];
+			memset(r, 0, sizeof(*r));
+			snprintf(r->vip, sizeof(r->vip), "%s", name);
+			if (is_vip) {
+				json_t *bv =
+					find_by(json_object_get(t->bgp, "vips"),
+						"vip", name);
+
+				r->pps = rate(v, pv, "packets", t->dt);
+				r->bps = 8 * rate(v, pv, "bytes", t->dt);
+				r->fps = rate(v, pv, "new_flows", t->dt);
+				r->dps = rate(v, pv, "drops", t->dt);
+				snprintf(r->health, sizeof(r->health),
+					 "%lld/%lld", jint(fv, "healthy"),
+					 jint(fv, "backends"));
+				snprintf(r->dp, sizeof(r->dp), "%s",
+					 !fv ? "-" :
+					 json_is_true(json_object_get(
+						 fv, "servable")) ?
+					       "yes" :
+					       "no");
+				snprintf(r->ann, sizeof(r->ann), "%s",
+					 !bv ? "-" :
+					 json_is_true(json_object_get(
+						 bv, "announced")) ?
+					       "yes" :
+					       "no");
+				snprintf(r->extra, sizeof(r->extra), "%s",
+					 fv && json_object_get(fv, "name") ?
+						 jstr(fv, "name") :
+						 "");
+				continue;
+			}
+			b = json_array_get(json_object_get(v, "backends"),
+					   j - 1);
+			snprintf(r->be, sizeof(r->be), "%s",
+				 jstr(b, "address"));
+			pb = pv ? find_by(json_object_get(pv, "backends"),
+					  "address", r->be) :
+				  NULL;
+			fb = fv ? find_by(json_object_get(fv, "backend_list"),
+					  "address", r->be) :
+				  NULL;
+			r->pps = rate(b, pb, "packets", t->dt);
+			r->bps = 8 * rate(b, pb, "bytes", t->dt);
+			r->fps = rate(b, pb, "new_flows", t->dt);
+			snprintf(r->health, sizeof(r->health), "%s",
+				 fb ? jstr(json_object_get(fb, "health"),
+					   "state") :
+				      "-");
+			snprintf(r->dp, sizeof(r->dp), "%s",
+				 fb ? dp_col(fb, dpb, sizeof(dpb)) :
+				      jstr(b, "dp_state"));
+			r->conns = -1;
+			if (json_is_integer(json_object_get(
+				    json_object_get(fb, "conns"), "active")))
+				r->conns = jint(json_object_get(fb, "conns"),
+						"active");
+		}
+	}
+done:
+	if (rows)
+		qsort(rows, n, sizeof(*rows), row_cmp);
+	*out = rows;
+	return n;
+}
+
+static void top_draw(struct top *t)
+{
+	struct top_row *rows = NULL;
+	char a[16], b[16], c[16], d[16], ts[32];
+	time_t now = time(NULL);
+	size_t i, n;
+
+	n = top_rows(t, &rows);
+	if (t->tty_out)
+		printf("\033[H\033[2J");
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+	printf("xlbctl top - %s - %s, ", ts,
+	       t->view == TOP_VIPS ? "VIPs" : "backends");
+	if (t->dt > 0)
+		printf("rates over %.1f s", t->dt);
+	else
+		printf("rates from the next frame");
+	printf("%s\n\n",
+	       t->tty_out ? "   [v] VIPs  [b] backends  [q] quit" : "");
+	if (t->view == TOP_VIPS) {
+		printf("%-32s %9s %9s %9s %9s %7s %8s %9s  %s\n", "VIP",
+		       "PKT/S", "BIT/S", "FLOWS/S", "DROPS/S", "UP/ALL",
+		       "SERVABLE", "ANNOUNCED", "NAME");
+		for (i = 0; i < n; i++)
+			printf("%-32s %9s %9s %9s %9s %7s %8s %9s  %s\n",
+			       rows[i].vip, human(rows[i].pps, a, sizeof(a)),
+			       human(rows[i].bps, b, sizeof(b)),
+			       human(rows[i].fps, c, sizeof(c)),
+			       human(rows[i].dps, d, sizeof(d)), rows[i].health,
+			       rows[i].dp, rows[i].ann, rows[i].extra);
+	} else {
+		printf("%-28s %-24s %9s %9s %9s %-8s %-17s %7s\n", "VIP",
+		       "BACKEND", "PKT/S", "BIT/S", "FLOWS/S", "HEALTH",
+		       "DATAPATH", "ACTIVE");
+		for (i = 0; i < n; i++) {
+			char cn[24] = "-";
+
+			if (rows[i].conns >= 0)
+				snprintf(cn, sizeof(cn), "%lld", rows[i].conns);
+			printf("%-28s %-24s %9s %9s %9s %-8s %-17s %7s\n",
+			       rows[i].vip, rows[i].be,
+			       human(rows[i].pps, a, sizeof(a)),
+			       human(rows[i].bps, b, sizeof(b)),
+			       human(rows[i].fps, c, sizeof(c)), rows[i].health,
+			       rows[i].dp, cn);
+		}
+	}
+	fflush(stdout);
+	free(rows);
+}
+
+static struct termios top_saved;
+static bool top_raw;
+
+static void top_restore(void)
+{
+	if (top_raw) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &top_saved);
+		top_raw = false;
+		printf("\033[?25h");
+		fflush(stdout);
+	}
+}
+
+/* keys without Enter, no echo; restored at exit and on SIGINT/SIGTERM */
+static void top_raw_mode(void)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, &top_saved))
+		return;
+	t = top_saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		return;
+	top_raw = true;
+	atexit(top_restore);
+	printf("\033[?25l");
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* wait @ms for a key (raw mode) or just wait; returns the key or 0 */
+static int top_wait(int ms)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	if (!top_raw) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	if (poll(&p, 1, ms) == 1 && read(STDIN_FILENO, &c, 1) == 1)
+		return c;
+	return 0;
+}
+
+static int top_fetch(struct top *t)
+{
+	json_t *st = NULL, *vips = NULL, *bgp = NULL;
+	int r;
+
+	r = call("stats", NULL, &st);
+	r = r ?: fetch_vips_full(&vips);
+	r = r ?: call("bgp.show", NULL, &bgp);
+	if (r) {
+		json_decref(st);
+		json_decref(vips);
+		return r;
+	}
+	json_decref(t->prev);
+	t->prev = t->cur;
+	t->cur = st;
+	json_decref(t->vips);
+	t->vips = vips;
+	json_decref(t->bgp);
+	t->bgp = bgp;
+	return 0;
+}
+
+struct top_opts {
+	long frames;
+	enum top_view view;
+};
+
+static int top_opt(int c, const char *val, void *ctx)
+{
+	struct top_opts *o = ctx;
+	char *end;
+
+	switch (c) {
+	case O_ONCE:
+		o->frames = 1;
+		return 0;
+	case 'n':
+	case O_COUNT:
+		o->frames = strtol(val, &end, 10);
+		if (*end || o->frames < 1)
+			return usage_err("-n takes a positive number of "
+					 "frames");
+		return 0;
+	case O_VIEW:
+		if (!strcmp(val, "vips"))
+			o->view = TOP_VIPS;
+		else if (!strcmp(val, "backends"))
+			o->view = TOP_BACKENDS;
+		else
+			return usage_err("--view must be vips or backends");
+		return 0;
+	}
+	return usage_err("bad option");
+}
+
+/*
+ * top: a live view, redrawn every second from the deltas of "stats";
+ * VIPs or backends sorted by packet rate. On a terminal, v/b switch the
+ * view and q quits; --once and -n N draw N frames (the first one a second
+ * after start: rates need two samples) and stop.
+ */
+static int do_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "view", required_argument, NULL, O_VIEW },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct top_opts o = { .view = TOP_VIPS };
+	struct top t = {};
+	struct sigaction sa = { .sa_handler = on_sigint };
+	long long next, last;
+	bool drawn = false;
+	long done = 0;
+	int c, r, key;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hn:", opts, NULL)) != -1) {
+		if (c == 'h') {
+			print_help(cur);
+			return 0;
+		}
+		if (c == '?' || c == ':')
+			return usage_err("unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		r = top_opt(c, optarg, &o);
+		if (r)
+			return r;
+	}
+	if (optind < argc)
+		return usage_err("unexpected argument '%s'", argv[optind]);
+	if (opt_json)
+		return usage_err("top has no JSON output: use xlbctl -j stats, "
+				 "-j show");
+	t.view = o.view;
+	t.tty_out = isatty(STDOUT_FILENO);
+	/* no SA_RESTART: a signal ends the wait at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	r = top_fetch(&t);
+	if (r)
+		return r;
+	if (!o.frames && t.tty_out && isatty(STDIN_FILENO)) {
+		/* interactive: show the hosts at once, rates from the next */
+		top_raw_mode();
+		top_draw(&t);
+		drawn = true;
+	}
+	last = mono_ms();
+	next = last + 1000;
+	while (!interrupted) {
+		long long left = next - mono_ms();
+
+		key = left > 0 ? top_wait((int)left) : 0;
+		if (interrupted || key == 'q' || key == 'Q')
+			break;
+		if (key == 'v' || key == 'b') {
+			t.view = key == 'v' ? TOP_VIPS : TOP_BACKENDS;
+			if (drawn)
+				top_draw(&t);
+		}
+		if (mono_ms() < next)
+			continue;
+		r = top_fetch(&t);
+		if (r)
+			break;
+		t.dt = (double)(mono_ms() - last) / 1000.0;
+		last = mono_ms();
+		next += 1000;
+		if (next < last)
+			next = last + 1000;
+		top_draw(&t);
+		drawn = true;
+		if (o.frames && ++done >= o.frames)
+			break;
+	}
+	top_restore();
+	json_decref(t.cur);
+	json_decref(t.prev);
+	json_decref(t.vips);
+	json_decref(t.bgp);
+	return r;
+}
+
 /* --- table ---------------------------------------------------------------- */
 
-#define VIPU "VIP [--port P|any] --proto tcp|udp"
+#define VIPU "VIP [--port P|any] [--proto tcp|udp]"
 
 static const struct cmd cmds[] = {
 	{ "vip", "add", do_vip_add,
@@ -1287,10 +1998,21 @@ static const struct cmd cmds[] = {
 	  "every VIP. Kept across restarts." },
 	{ "pop", "undrain", do_pop_undrain, "",
 	  "Announce again what this PoP can serve." },
-	{ "dp", "detach", do_dp_detach, "",
+	{ "show", "", do_show, "",
+	  "Everything in one view: status, every VIP with its backends "
+	  "(health, next hop,\nwhy a backend is out, connections), and what "
+	  "xlbd announces when BGP is\nconfigured." },
+	{ "top", "", do_top, "[--once] [-n N] [--view vips|backends]",
+	  "A live view, redrawn every second: packet, bit and new-flow rates "
+	  "per VIP or\nbackend, sorted by packet rate, with health and "
+	  "announce state. On a terminal,\nv shows VIPs, b backends, q quits. "
+	  "--once draws one frame and -n N frames\n(a second apart; the "
+	  "first a second after start) and stop." },
+	{ "dp", "detach", do_dp_detach, "[--yes]",
 	  "Detach the program from every interface, remove the pinned maps "
 	  "and stop\nxlbd. Flows are lost: this is for taking xlb off a "
-	  "host." },
+	  "host. Asks for\nconfirmation on a terminal; --yes skips the "
+	  "question, and is required when\nstdin is not a terminal." },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -1305,13 +2027,105 @@ static void usage(FILE *f)
 		fprintf(f, "  xlbctl %s%s%s\n", cmds[i].object,
 			cmds[i].verb[0] ? " " : "", cmds[i].verb);
 	fprintf(f, "  xlbctl backend-host setup|teardown|show\n");
+	fprintf(f, "  xlbctl help\n");
 	fprintf(f,
 		"\n  -j, --json      JSON output\n"
 		"  -s, --socket    xlbd's socket (default %s)\n"
 		"  -t, --timeout   milliseconds to wait for xlbd (default "
 		"10000)\n"
-		"\n'xlbctl OBJECT VERB --help' describes one command.\n",
+		"The global options may come anywhere on the line.\n"
+		"\n'xlbctl OBJECT --help' lists an object's verbs, "
+		"'xlbctl OBJECT VERB --help'\ndescribes one command. A VIP is "
+		"ADDRESS [--port P|any] [--proto tcp|udp],\n"
+		"ADDRESS:PORT[/PROTO], [IPV6]:PORT[/PROTO] or its configured "
+		"name; the\nprotocol defaults to tcp.\n",
 		XLB_DEFAULT_SOCKET);
+}
+
+/* "xlbctl vip --help": every verb of one object, with its usage */
+static int object_help(const char *obj)
+{
+	size_t k;
+
+	printf("xlbctl %s: one of\n\n", obj);
+	for (k = 0; k < N_CMDS; k++) {
+		const char *nl;
+
+		if (strcmp(cmds[k].object, obj))
+			continue;
+		printf("  xlbctl %s %s %s\n", obj, cmds[k].verb, cmds[k].usage);
+		nl = strchr(cmds[k].help, '\n');
+		printf("      %.*s\n", nl ? (int)(nl - cmds[k].help) : 80,
+		       cmds[k].help);
+	}
+	printf("\n'xlbctl %s VERB --help' describes one.\n", obj);
+	return 0;
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help");
+}
+
+/* does a command of @obj have its own --@name option (pop drain --timeout)? */
+static bool object_has_option(const char *obj, const char *name)
+{
+	char opt[32];
+	size_t k;
+
+	snprintf(opt, sizeof(opt), "--%s ", name);
+	for (k = 0; obj && k < N_CMDS; k++)
+		if (!strcmp(cmds[k].object, obj) && strstr(cmds[k].usage, opt))
+			return true;
+	return false;
+}
+
+/*
+ * Global options may come anywhere on the line (an operator adds -j at
+ * the end): move them to the front, before getopt sees the line. "--"
+ * ends the scan; a command's own options are left where they are, and a
+ * long global option a command also has (pop drain --timeout) is the
+ * command's once the object is named.
+ */
+static void globals_first(int argc, char **argv)
+{
+	char **g = calloc((size_t)argc + 1, sizeof(*g));
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	int i, ng = 0, nr = 0;
+	const char *obj = NULL;
+	bool done = false;
+
+	if (!g || !rest)
+		goto out;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool lt = !strcmp(a, "--timeout") ||
+			  !strncmp(a, "--timeout=", 10);
+		bool ls = !strcmp(a, "--socket") || !strncmp(a, "--socket=", 9);
+		bool val = !strcmp(a, "-s") || !strcmp(a, "--socket") ||
+			   !strcmp(a, "-t") || !strcmp(a, "--timeout");
+
+		if (!strcmp(a, "--"))
+			done = true;
+		if ((lt && object_has_option(obj, "timeout")) ||
+		    (ls && object_has_option(obj, "socket")))
+			lt = ls = val = false; /* the command's own */
+		if (!done && (val || lt || ls || !strcmp(a, "-j") ||
+			      !strcmp(a, "--json"))) {
+			g[ng++] = argv[i];
+			if (val && i + 1 < argc)
+				g[ng++] = argv[++i];
+			continue;
+		}
+		if (!obj && a[0] != '-')
+			obj = a;
+		rest[nr++] = argv[i];
+	}
+	memcpy(argv + 1, g, (size_t)ng * sizeof(*g));
+	memcpy(argv + 1 + ng, rest, (size_t)nr * sizeof(*rest));
+out:
+	free(g);
+	free(rest);
 }
 
 int main(int argc, char **argv)
@@ -1325,6 +2139,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	const char *obj, *verb;
+	bool known = false;
 	int c, i;
 	size_t k;
 	char *end;
@@ -1332,6 +2147,7 @@ int main(int argc, char **argv)
 	xlb_log_init("xlbctl", XLB_LOG_WARN);
 	if (getenv("XLB_SOCKET"))
 		opt_socket = getenv("XLB_SOCKET");
+	globals_first(argc, argv);
 	while ((c = getopt_long(argc, argv, "+js:t:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -1364,12 +2180,21 @@ int main(int argc, char **argv)
 	}
 	obj = argv[optind];
 	verb = optind + 1 < argc ? argv[optind + 1] : "";
+	if (!strcmp(obj, "help")) {
+		/* "xlbctl help [OBJECT]" */
+		for (k = 0; verb[0] && k < N_CMDS; k++)
+			if (!strcmp(cmds[k].object, verb) && cmds[k].verb[0])
+				return object_help(verb);
+		usage(stdout);
+		return 0;
+	}
 	if (!strcmp(obj, "backend-host")) /* backend_host.c: runs locally */
 		return xlbctl_backend_host(argc - optind - 1, argv + optind + 1,
 					   opt_json);
 	for (k = 0; k < N_CMDS; k++) {
 		if (strcmp(cmds[k].object, obj))
 			continue;
+		known = true;
 		if (!cmds[k].verb[0]) {
 			/* verb-less command: the rest are its arguments */
 			cur = &cmds[k];
@@ -1382,18 +2207,17 @@ int main(int argc, char **argv)
 			return cmds[k].fn(argc - i, argv + i);
 		}
 	}
-	for (k = 0; k < N_CMDS; k++)
-		if (!strcmp(cmds[k].object, obj)) {
-			fprintf(stderr,
-				"xlbctl: %s: unknown verb '%s'; one "
-				"of:",
-				obj, verb);
-			for (; k < N_CMDS; k++)
-				if (!strcmp(cmds[k].object, obj))
-					fprintf(stderr, " %s", cmds[k].verb);
-			fprintf(stderr, "\n");
-			return EXIT_USAGE;
-		}
+	if (known && (!verb[0] || is_help(verb)))
+		return object_help(obj);
+	if (known) {
+		fprintf(stderr, "xlbctl: %s: unknown verb '%s'; one of:", obj,
+			verb);
+		for (k = 0; k < N_CMDS; k++)
+			if (!strcmp(cmds[k].object, obj))
+				fprintf(stderr, " %s", cmds[k].verb);
+		fprintf(stderr, "\n");
+		return EXIT_USAGE;
+	}
 	fprintf(stderr, "xlbctl: unknown object '%s'\n", obj);
 	usage(stderr);
 	return EXIT_USAGE;

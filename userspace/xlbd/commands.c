@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 
 #include "api.h"
+#include "dp_conns.h"
 #include "log.h"
 #include "maglev.h"
 #include "xlbd.h"
@@ -87,8 +88,58 @@ static void ring_share(struct xlbd *d, const struct vip_rt *v, __u32 *out)
 	free(ring);
 }
 
+/*
+ * Connections per backend id, from a walk of the connection tables
+ * (dp_conns.h: approximate). The walk is O(table size), so its result is
+ * kept CONN_TALLY_MS and shared by every request in that time.
+ */
+#define CONN_ACTIVE_S 60
+#define CONN_TALLY_MS 2000
+
+static struct {
+	struct xlb_conn_tally *t;
+	__u32 *gen;
+	__u32 n;
+	__u64 at_ms;
+	bool ok;
+} conn_cache;
+
+static const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
+{
+	__u32 n = xlb_dp_sizes(d->dp)->max_backends;
+	__u64 now = xlbd_now_ms();
+	size_t i, j;
+
+	if (conn_cache.n != n) {
+		free(conn_cache.t);
+		free(conn_cache.gen);
+		conn_cache.t = calloc(n ?: 1, sizeof(*conn_cache.t));
+		conn_cache.gen = calloc(n ?: 1, sizeof(*conn_cache.gen));
+		conn_cache.n = conn_cache.t && conn_cache.gen ? n : 0;
+		conn_cache.ok = false;
+		if (!conn_cache.n)
+			return NULL;
+	}
+	if (!conn_cache.ok || now - conn_cache.at_ms >= CONN_TALLY_MS) {
+		/* only entries of the current generation are this backend's */
+		memset(conn_cache.gen, 0xff, n * sizeof(*conn_cache.gen));
+		for (i = 0; i < d->n_vips; i++)
+			for (j = 0; j < d->vips[i]->n_bes; j++) {
+				const struct be_rt *b = d->vips[i]->bes[j];
+
+				if (b->id < n)
+					conn_cache.gen[b->id] = b->gen;
+			}
+		conn_cache.ok = !xlb_dp_conn_per_backend(
+			d->dp, CONN_ACTIVE_S, conn_cache.gen, n, conn_cache.t);
+		conn_cache.at_ms = now;
+	}
+	return conn_cache.ok && id < n ? &conn_cache.t[id] : NULL;
+}
+
 static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 {
+	const struct xlb_conn_tally *ct;
 	char ms[18];
 	json_t *o, *nh;
 
@@ -115,6 +166,14 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 	if (b->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(b->cfg.health_check));
+	ct = conn_tally(d, b->id);
+	if (ct)
+		json_object_set_new(o, "conns",
+				    json_pack("{s:I,s:I,s:i}", "active",
+					      (json_int_t)ct->active,
+					      "inactive",
+					      (json_int_t)ct->inactive,
+					      "active_s", CONN_ACTIVE_S));
 	return o;
 }
 
@@ -1015,11 +1074,92 @@ static const struct command commands[] = {
 	{ "pop.undrain", cmd_pop_undrain },
 };
 
+/*
+ * vip_name_resolve() - a VIP may be named by its configured name wherever
+ * a VIP is named: {"address": "web"} becomes the address, port and
+ * protocol of the VIP called "web". A port or protocol given with the name
+ * must match the VIP's (and narrows the choice when VIPs share a name).
+ * Arguments whose address is an address, or that have none, are left
+ * alone. Return: 0 or -errno with @err set.
+ */
+static int vip_name_resolve(struct xlbd *d, json_t *args, char *err,
+			    size_t errlen)
+{
+	json_t *a = json_object_get(args, "address");
+	const char *name, *ps;
+	struct vip_rt *hit = NULL, *v;
+	struct xlb_addr addr;
+	size_t i, named = 0, n = 0;
+	__u16 port = 0;
+	int proto = -1;
+
+	if (!json_is_string(a) || !xlb_addr_parse(json_string_value(a), &addr))
+		return 0;
+	name = json_string_value(a);
+	if (json_is_integer(json_object_get(args, "port")))
+		port = (__u16)json_integer_value(json_object_get(args, "port"));
+	ps = json_string_value(json_object_get(args, "protocol"));
+	if (ps)
+		proto = xlb_proto_parse(ps);
+	for (i = 0; i < d->n_vips; i++) {
+		v = d->vips[i];
+		if (strcmp(v->cfg.name, name))
+			continue;
+		named++;
+		if (json_object_get(args, "port") && port != v->cfg.port)
+			continue;
+		if (ps && proto != v->cfg.proto)
+			continue;
+		hit = v;
+		n++;
+	}
+	if (!named) {
+		snprintf(err, errlen,
+			 "vip %.64s: no VIP has this name (and it is not an "
+			 "IPv4 or IPv6 address)",
+			 name);
+		return -ENOENT;
+	}
+	if (!n) {
+		for (i = 0; i < d->n_vips; i++)
+			if (!strcmp(d->vips[i]->cfg.name, name))
+				break;
+		snprintf(err, errlen,
+			 "vip %.64s is %s: the port or protocol given differs",
+			 name, d->vips[i]->name);
+		return -EINVAL;
+	}
+	if (n > 1) {
+		snprintf(err, errlen,
+			 "vip %.64s: %zu VIPs have this name: give the port "
+			 "and protocol",
+			 name, n);
+		return -EINVAL;
+	}
+	json_object_set_new(args, "address", addr_json(&hit->cfg.addr));
+	json_object_set_new(args, "port", port_json(hit->cfg.port));
+	json_object_set_new(args, "protocol",
+			    json_string(xlb_proto_str(hit->cfg.proto)));
+	return 0;
+}
+
+/*
+ * Commands whose "address" names an existing VIP (not vip.add, which
+ * creates one, nor commands where "address" means something else).
+ */
+static bool names_vip(const char *cmd)
+{
+	return (!strncmp(cmd, "vip.", 4) && strcmp(cmd, "vip.add")) ||
+	       !strncmp(cmd, "backend.", 8) || !strcmp(cmd, "stats") ||
+	       !strcmp(cmd, "flow");
+}
+
 void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 		       json_t *args)
 {
 	char err[XLB_API_ERRLEN];
 	size_t i;
+	int e;
 
 	if (d->stopping) {
 		api_reply(r, NULL, -ESHUTDOWN, "xlbd is stopping");
@@ -1027,6 +1167,14 @@ void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(commands[i].name, cmd)) {
+			e = names_vip(cmd) && json_is_object(args) ?
+				    vip_name_resolve(d, args, err,
+						     sizeof(err)) :
+				    0;
+			if (e) {
+				api_reply(r, NULL, e, err);
+				return;
+			}
 			commands[i].fn(d, r, args);
 			return;
 		}
