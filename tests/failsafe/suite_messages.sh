@@ -19,8 +19,11 @@ python3 - /tmp/xlb-msg-ctl.$$ /tmp/xlb-msg-d.$$ userspace <<'PY'
 import os, re, sys
 
 ctl_help, d_help, root = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3]
-verbs = set()
-for m in re.finditer(r"^\s*xlbctl ([a-z-]+) ([a-z|-]+)", ctl_help, re.M):
+verbs, alone = set(), set()
+for m in re.finditer(r"^\s*xlbctl ([a-z][a-z-]*)(?: ([a-z|-]+))?\s*$", ctl_help, re.M):
+    if m.group(2) is None:
+        alone.add(m.group(1))  # a command without verbs: xlbctl stats
+        continue
     for v in m.group(2).split("|"):
         verbs.add((m.group(1), v))
 opts = set(re.findall(r"(--[a-z-]+)", d_help))
@@ -40,13 +43,18 @@ for dirpath, _, files in os.walk(root):
         # join adjacent literals: "abc " "def" -> "abc def"
         src = re.sub(r'"\s*\n\s*"', "", src)
         for s in lit.findall(src):
-            for m in re.finditer(r"xlbctl ([a-z-]+) ([a-z-]+)", s):
+            # options may come first: xlbctl -j stats, xlbctl -s S status
+            for m in re.finditer(r"xlbctl (?:-[a-z] (?:[A-Z]+ )?)*([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", s):
                 obj, verb = m.group(1), m.group(2)
                 if obj == "backend-host" and verb == "is":
                     continue  # prose: "another xlbctl backend-host is running"
+                rest = s[m.end():].lstrip(" ")[:1]
+                if verb is None and rest in ("%", ":"):
+                    continue  # a format ("xlbctl backend-host %s") or a label
                 seen += 1
-                if (obj, verb) not in verbs:
-                    bad.append(f"{p}: 'xlbctl {obj} {verb}' is not a command")
+                if obj in alone or (obj, verb) in verbs:
+                    continue
+                bad.append(f"{p}: 'xlbctl {obj} {verb or ''}' is not a command")
             for m in re.finditer(r"xlbd (--[a-z-]+)", s):
                 seen += 1
                 if m.group(1) not in opts:
