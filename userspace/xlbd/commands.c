@@ -131,6 +131,10 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
 		"announce", v->cfg.announce, "servable", v->servable, "healthy",
 		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
+	json_object_set_new(o, "unserved",
+			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
+						"pass" :
+						"drop"));
 	if (v->cfg.name[0])
 		json_object_set_new(o, "name", json_string(v->cfg.name));
 	if (v->cfg.health_check[0])
@@ -563,6 +567,16 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 			return -EINVAL;
 		}
 	}
+	e = e ?: xlb_api_arg_str(args, "unserved", false, &s, err, errlen);
+	if (!e && s) {
+		vc->flags &= ~XLB_VIP_F_UNSERVED_PASS;
+		if (!strcmp(s, "pass"))
+			vc->flags |= XLB_VIP_F_UNSERVED_PASS;
+		else if (strcmp(s, "drop")) {
+			snprintf(err, errlen, "unserved must be drop or pass");
+			return -EINVAL;
+		}
+	}
 	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err, errlen);
 	if (!e && present)
 		vc->announce = b;
@@ -575,9 +589,9 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",    "port",	   "protocol",	   "name",
-		"forwarding", "ring_size", "min_healthy",  "conn_table",
-		"hash",	      "announce",  "health_check", NULL
+		"address",   "port",	     "protocol",   "name", "forwarding",
+		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
+		"announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
@@ -647,9 +661,9 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",    "port",	   "protocol",	   "name",
-		"forwarding", "ring_size", "min_healthy",  "conn_table",
-		"hash",	      "announce",  "health_check", NULL
+		"address",   "port",	     "protocol",   "name", "forwarding",
+		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
+		"announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;
