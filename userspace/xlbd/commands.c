@@ -586,6 +586,33 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 	return e;
 }
 
+/*
+ * "unserved" belongs to the address (its marker, bpf/lookup.h), and the
+ * configuration refuses VIPs of one address that disagree: set through one
+ * VIP it is set on every VIP of the address; a new VIP that does not say
+ * takes the address's.
+ */
+static void unserved_per_address(struct xlb_cfg *c,
+				 const struct xlb_vip_cfg *vc, bool given,
+				 __u16 *flags)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vips; i++) {
+		struct xlb_vip_cfg *o = &c->vips[i];
+
+		if (o == vc || !xlb_addr_eq(&o->addr, &vc->addr))
+			continue;
+		if (!given) {
+			*flags = (__u16)((*flags & ~XLB_VIP_F_UNSERVED_PASS) |
+					 (o->flags & XLB_VIP_F_UNSERVED_PASS));
+			return;
+		}
+		o->flags = (__u16)((o->flags & ~XLB_VIP_F_UNSERVED_PASS) |
+				   (vc->flags & XLB_VIP_F_UNSERVED_PASS));
+	}
+}
+
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
@@ -616,6 +643,10 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 		return;
 	}
 	next = xlb_cfg_dup(d->cfg);
+	if (next)
+		unserved_per_address(next, &vc,
+				     json_object_get(args, "unserved") != NULL,
+				     &vc.flags);
 	if (!next || xlb_cfg_add_vip(next, &vc)) {
 		xlb_cfg_free(next);
 		api_reply(r, NULL, -ENOMEM, "out of memory");
@@ -675,6 +706,8 @@ static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 	vc = e ? NULL : next_vip(d, args, &next, err, sizeof(err), &e);
 	if (vc)
 		e = parse_vip_opts(d, args, vc, err, sizeof(err));
+	if (!e && json_object_get(args, "unserved"))
+		unserved_per_address(next, vc, true, &vc->flags);
 	if (e) {
 		xlb_cfg_free(next);
 		api_reply(r, NULL, e, err);
