@@ -15,9 +15,7 @@
  * without DF is dropped (the balancer does not fragment). ICMP errors
  * themselves are never answered with one (RFC 1122 3.2.2).
  *
- * The answers are rate-limited per CPU by a token bucket (xlb_limits,
- * xlb_rl); the same kind of bucket limits how many new flows per second
- * enter the connection table (bpf/select.h, SYN-flood guard).
+ * The answers are rate-limited per CPU (bpf/ratelimit.h).
  */
 #ifndef XLB_BPF_PMTU_H
 #define XLB_BPF_PMTU_H
@@ -27,71 +25,11 @@
 #include "parse.h"
 #include "encap.h"
 #include "stats.h"
+#include "ratelimit.h"
 
 /* Longest quote of the packet in the answer: its IP and extension headers
  * and 8 bytes of L4, cut here (a multiple of 4). */
 #define XLB_QUOTE_MAX 256
-
-#define XLB_NSEC	   1000000000ull
-#define XLB_RL_MAX_ELAPSED (10 * XLB_NSEC)
-
-/**
- * xlb_rl_take() - take one token from a bucket
- * @ts: last refill, ns (0: never, the bucket starts full)
- * @tokens: tokens in units of 1e-9
- * @rate: tokens per second
- * @burst: bucket size, tokens
- *
- * Return: 1 if a token was taken, 0 if the bucket is empty.
- */
-XLB_INLINE int xlb_rl_take(__u64 *ts, __u64 *tokens, __u32 rate, __u32 burst)
-{
-	__u64 now = bpf_ktime_get_ns(), el = now - *ts, t;
-	__u64 cap = (__u64)burst * XLB_NSEC;
-
-	if (el > XLB_RL_MAX_ELAPSED)
-		el = XLB_RL_MAX_ELAPSED;
-	t = *tokens + el * rate;
-	if (t > cap)
-		t = cap;
-	*ts = now;
-	if (t < XLB_NSEC) {
-		*tokens = t;
-		return 0;
-	}
-	*tokens = t - XLB_NSEC;
-	return 1;
-}
-
-XLB_INLINE struct xlb_limits *xlb_limits_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&xlb_limits, &zero);
-}
-
-XLB_INLINE struct xlb_rl_state *xlb_rl_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&xlb_rl, &zero);
-}
-
-/* May this CPU send one more ICMP error now? */
-XLB_INLINE int xlb_rl_icmp(void)
-{
-	struct xlb_limits *l = xlb_limits_get();
-	struct xlb_rl_state *s = xlb_rl_get();
-	__u32 rate = XLB_DEFAULT_ICMP_RATE, burst = XLB_DEFAULT_ICMP_BURST;
-
-	if (!s)
-		return 0;
-	if (l && l->icmp_rate)
-		rate = l->icmp_rate;
-	if (l && l->icmp_burst)
-		burst = l->icmp_burst;
-	return xlb_rl_take(&s->icmp_ts, &s->icmp_tokens, rate, burst);
-}
 
 /**
  * xlb_mtu_of() - the MTU of packets leaving by @ifindex

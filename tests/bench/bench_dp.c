@@ -19,6 +19,8 @@
  * - new_flow: a new 5-tuple every packet, connection table far from full.
  * - new_flow_evict: a new 5-tuple every packet, table full (small conn_max),
  *   so every insert evicts.
+ * - new_flow_flood: a new 5-tuple every packet above the SYN-flood guard's
+ *   rate (lb.new_flow_rate): balanced, not inserted.
  * - flows_1m: 1M distinct flows, all in the table, visited in turn: hits
  *   that miss the CPU caches.
  *
@@ -474,6 +476,41 @@ static int c_new_flow_evict(struct bench *b, struct result *res)
 	return err;
 }
 
+/*
+ * A flood of new flows over the SYN-flood guard (lb.new_flow_rate, 1000 per
+ * second here): after the first thousand, every packet is balanced by the
+ * ring and its insert skipped. Compare with new_flow (every packet
+ * inserted).
+ */
+static int c_new_flow_flood(struct bench *b, struct result *res)
+{
+	struct flows fl = { .base = 0x200000u, .cycle = ROUNDS * N_NEW };
+	struct xlb_limits l = { .conn_rate = 1000 };
+	struct xlb_global_stats g;
+	struct xlb_dp *dp = NULL;
+	struct frame f;
+	int err;
+
+	(void)b;
+	err = world(1u << 20, NULL, &dp);
+	err = err ?: xlb_dp_limits_set(dp, &l);
+	if (err) {
+		xlb_dp_close(dp);
+		return err;
+	}
+	frame_init(&f, 0);
+	err = rounds(b, "new_flow_flood", xlb_dp_prog_fd(dp), -1, &f, &fl,
+		     N_NEW, res);
+	if (!xlb_dp_stats_global(dp, &g))
+		printf("# new_flow_flood: conn_miss %llu conn_insert_skipped "
+		       "%llu tx %llu\n",
+		       (unsigned long long)g.c[XLB_C_CONN_MISS],
+		       (unsigned long long)g.c[XLB_C_CONN_INSERT_SKIPPED],
+		       (unsigned long long)g.c[XLB_C_TX]);
+	xlb_dp_close(dp);
+	return err;
+}
+
 /* 1M flows visited in turn, in a table of 4M ways (a quarter full, so
  * hardly a set overflows its 4 ways). */
 static int c_flows_1m(struct bench *b, struct result *res)
@@ -505,8 +542,11 @@ static const struct {
 	const char *name;
 	int (*run)(struct bench *b, struct result *res);
 } cases[] = {
-	{ "established_v4", c_est4 }, { "established_v6", c_est6 },
-	{ "new_flow", c_new_flow },   { "new_flow_evict", c_new_flow_evict },
+	{ "established_v4", c_est4 },
+	{ "established_v6", c_est6 },
+	{ "new_flow", c_new_flow },
+	{ "new_flow_evict", c_new_flow_evict },
+	{ "new_flow_flood", c_new_flow_flood },
 	{ "flows_1m", c_flows_1m },
 };
 

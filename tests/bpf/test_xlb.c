@@ -1889,25 +1889,35 @@ static void sc_pmtu_default(struct world *w)
 		want_fwd(w, &p, &r, 0, be, XLB_C_CONN_HIT);
 }
 
+/* Stay on one CPU (the rate limits are per CPU: BPF_PROG_TEST_RUN runs
+ * the program on the caller's); @old gets the affinity to restore. */
+static void cpu_pin(struct world *w, cpu_set_t *old)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (sched_getaffinity(0, sizeof(*old), old))
+		CHECK(w, 0, "sched_getaffinity: %s", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		CHECK(w, 0, "sched_setaffinity: %s", strerror(errno));
+}
+
 /* The answers are rate-limited per CPU: with a burst of 2 and 1/s, the
  * third answer in a row is dropped (and counted). The test stays on one
  * CPU, whose bucket it drains. */
 static void sc_pmtu_ratelimit(struct world *w)
 {
 	struct xlb_limits l = { .icmp_rate = 1, .icmp_burst = 2 };
-	cpu_set_t old, one;
+	cpu_set_t old;
 	struct pkt p;
 	struct res r;
 	int i;
 
 	CHECK(w, !xlb_dp_limits_set(w->dp, &l), "limits_set failed");
 	mtu_set(w, (__u32)w->lo_ifindex, 1500);
-	if (sched_getaffinity(0, sizeof(old), &old))
-		CHECK(w, 0, "sched_getaffinity: %s", strerror(errno));
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one))
-		CHECK(w, 0, "sched_setaffinity: %s", strerror(errno));
+	cpu_pin(w, &old);
 	big_pkt(&p, &F6T, 1500, true);
 	for (i = 0; i < 2; i++)
 		if (!xrun(w, &p, &r))
@@ -1915,6 +1925,57 @@ static void sc_pmtu_ratelimit(struct world *w)
 	if (!xrun(w, &p, &r))
 		want_drop(w, &r, 2, XLB_C_DROP_ICMP_RATELIMIT);
 	sched_setaffinity(0, sizeof(old), &old);
+}
+
+#define N_FLOOD 20
+
+/*
+ * SYN-flood guard (issue 18): with 4 new entries of burst and 1 per
+ * second, four flows fill one set, the live one last; then 20 new flows of
+ * the same set arrive. They are balanced by the ring but not recorded
+ * (conn_insert_skipped), so the live flow keeps its entry: without the
+ * guard the first of them evicts it.
+ */
+static void sc_flood_guard(struct world *w)
+{
+	struct xlb_limits l = { .conn_rate = 1, .conn_burst = XLB_CONN_WAYS };
+	struct tflow t[XLB_CONN_WAYS + N_FLOOD];
+	int i, n = 0, be;
+	cpu_set_t old;
+	__u32 set;
+	__u16 port;
+
+	CHECK(w, !xlb_dp_limits_set(w->dp, &l), "limits_set failed");
+	set = conn_set_of(w, &F4T);
+	for (port = 41000; n < XLB_CONN_WAYS - 1 + N_FLOOD && port < 65000;
+	     port++) {
+		struct tflow c = F4T;
+
+		c.sport = port;
+		if (conn_set_of(w, &c) == set)
+			t[n++] = c;
+	}
+	CHECK(w, n == XLB_CONN_WAYS - 1 + N_FLOOD, "found %d flows of one set",
+	      n);
+	if (n != XLB_CONN_WAYS - 1 + N_FLOOD)
+		return;
+	cpu_pin(w, &old);
+	/* ways 0..2, then the live flow F4T */
+	for (i = 0; i < XLB_CONN_WAYS - 1; i++)
+		send_flow(w, 0, &t[i], PKT_SYN, ring_choice(w, 0, &t[i]),
+			  XLB_C_CONN_MISS);
+	be = ring_choice(w, 0, &F4T);
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	for (i = XLB_CONN_WAYS - 1; i < n; i++) {
+		send_flow(w, 0, &t[i], PKT_SYN, ring_choice(w, 0, &t[i]),
+			  XLB_C_CONN_INSERT_SKIPPED);
+		want_conn(w, &t[i], -1);
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	send_flow(w, 0, &F4T, PKT_ACK, be, XLB_C_CONN_HIT);
+	want_conn(w, &F4T, be);
+	for (i = 0; i < XLB_CONN_WAYS - 1; i++)
+		want_conn(w, &t[i], ring_choice(w, 0, &t[i]));
 }
 
 /* An ICMP error forwarded to a backend is never answered with another. */
@@ -2143,6 +2204,9 @@ static const struct tcase cases[] = {
 	SCEN("default MTU (slot 0) applies, an interface's own wins",
 	     sc_pmtu_default),
 	SCEN("too-big answers rate-limited per CPU", sc_pmtu_ratelimit),
+	SCEN("a new-flow flood over lb.new_flow_rate does not evict a live "
+	     "entry",
+	     sc_flood_guard),
 	SCEN("too-big ICMP error being forwarded: dropped, not answered",
 	     sc_pmtu_icmp_error),
 	/* fragments and malformed VIP traffic */
