@@ -16,6 +16,8 @@
  *
  * - established_v4/v6: one flow already in the connection table, again
  *   and again (everything warm in the cache).
+ * - established_v4_full: the same with 1500-byte packets, which the fast
+ *   path checks against the path MTU (smaller ones it does not).
  * - new_flow: a new 5-tuple every packet, connection table far from full.
  * - new_flow_evict: a new 5-tuple every packet, table full (small conn_max),
  *   so every insert evicts.
@@ -48,6 +50,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +75,7 @@ static const __u8 MAC_LB[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const __u8 MAC_RTR[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
 struct frame {
-	__u8 d[128];
+	__u8 d[1600];
 	__u32 len;
 	__u32 l3; /* offset of the IP header */
 	__u32 l4; /* offset of the TCP header */
@@ -436,6 +439,35 @@ static int established(struct bench *b, int v6, struct result *res)
 		      xlb_dp_prog_fd(b->dp), prog_b(b), &f, NULL, N_FIXED, res);
 }
 
+/*
+ * established_v4 with full-size packets (1500 bytes of IP): the fast path
+ * then checks the path MTU (one xlb_mtu slot: the ingress port's, set to
+ * 9000 here as xlbd sets an attached interface's); small packets skip it.
+ */
+static int c_est4_full(struct bench *b, struct result *res)
+{
+	__u32 lo = if_nametoindex("lo");
+	struct frame f;
+	int err;
+
+	frame_init(&f, 0);
+	f.d[16] = 1500 >> 8;
+	f.d[17] = 1500 & 0xff;
+	f.d[24] = f.d[25] = 0;
+	memcpy(f.d + 24, &(__u16){ csum(f.d + 14, 20) }, 2);
+	f.len = 14 + 1500;
+	err = xlb_dp_mtu_set(b->dp, lo, 9000);
+	if (!err && b->dp_b)
+		err = xlb_dp_mtu_set(b->dp_b, lo, 9000);
+	err = err   ?:
+		      rounds(b, "established_v4_full", xlb_dp_prog_fd(b->dp),
+			     prog_b(b), &f, NULL, N_FIXED, res);
+	xlb_dp_mtu_set(b->dp, lo, 0);
+	if (b->dp_b)
+		xlb_dp_mtu_set(b->dp_b, lo, 0);
+	return err;
+}
+
 static int c_est4(struct bench *b, struct result *res)
 {
 	return established(b, 0, res);
@@ -544,6 +576,7 @@ static const struct {
 } cases[] = {
 	{ "established_v4", c_est4 },
 	{ "established_v6", c_est6 },
+	{ "established_v4_full", c_est4_full },
 	{ "new_flow", c_new_flow },
 	{ "new_flow_evict", c_new_flow_evict },
 	{ "new_flow_flood", c_new_flow_flood },
