@@ -32,40 +32,36 @@
 #define XLB_QUOTE_MAX 256
 
 /**
- * xlb_mtu_of() - the MTU of packets leaving by @ifindex
- * Return: the MTU, or 0 when none is known (no check).
- */
-XLB_INLINE __u32 xlb_mtu_of(__u32 ifindex)
-{
-	__u32 k = ifindex < XLB_MTU_SLOTS ? ifindex : 0;
-	__u32 *m;
-
-	m = bpf_map_lookup_elem(&xlb_mtu, &k);
-	if (m && *m)
-		return *m;
-	k = 0;
-	m = bpf_map_lookup_elem(&xlb_mtu, &k);
-	return m ? *m : 0;
-}
-
-/**
  * xlb_pmtu_exceeded() - does a packet of @len bytes once encapsulated fit?
  * @ctx: XDP context (the ingress port, the egress when @ifindex is 0)
  * @ifindex: the backend's egress port, 0 for the ingress port
  * @len: its IP length once encapsulated
  *
- * Packets of at most XLB_MTU_MIN bytes fit without a map lookup.
+ * Packets of at most XLB_MTU_MIN bytes fit without a map lookup. Slot 0
+ * (the default) is never above an interface's own MTU (userspace keeps it
+ * so), so a packet within it fits whatever port it leaves by: then neither
+ * the port nor its slot is read. That is the common full-size packet where
+ * every port has the same MTU.
  *
  * Return: 0 when it fits, else the MTU it exceeds.
  */
 XLB_INLINE __u32 xlb_pmtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32 len)
 {
-	__u32 mtu;
+	__u32 k = 0, def, *m;
 
 	if (len <= XLB_MTU_MIN)
 		return 0;
-	mtu = xlb_mtu_of(ifindex ? ifindex : ctx->ingress_ifindex);
-	return mtu && len > mtu ? mtu : 0;
+	m = bpf_map_lookup_elem(&xlb_mtu, &k);
+	def = m ? *m : 0;
+	if (def && len <= def)
+		return 0;
+	k = ifindex ? ifindex : ctx->ingress_ifindex;
+	if (k < XLB_MTU_SLOTS) {
+		m = bpf_map_lookup_elem(&xlb_mtu, &k);
+		if (m && *m)
+			return len > *m ? *m : 0;
+	}
+	return def;
 }
 
 /* One's-complement sum of the 32-bit words from @w to @end (at most 2 +

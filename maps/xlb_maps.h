@@ -380,8 +380,10 @@ _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
  * largest IP packet, outer header included, that may be sent there. 0 is
  * "not known": slot 0 then holds the default, used for every interface
  * without its own slot (and for ifindexes >= XLB_MTU_SLOTS); 0 there too
- * means no check. xlbd writes the MTU of each interface it attaches to (its
- * `mtu:` or the link's) and the smallest of them into slot 0.
+ * means no check. Slot 0 is never above an interface's own MTU (userspace,
+ * xlb_dp_mtu_set(), keeps it so): a packet within it fits everywhere and
+ * the program reads no other slot. xlbd writes the MTU of each interface
+ * it attaches to (its `mtu:` or the link's) and the smallest into slot 0.
  *
  * A packet whose encapsulated size exceeds it is not sent: IPv4 with DF and
  * IPv6 are answered with ICMP "fragmentation needed" / "packet too big"

@@ -441,8 +441,8 @@ static int established(struct bench *b, int v6, struct result *res)
 
 /*
  * established_v4 with full-size packets (1500 bytes of IP): the fast path
- * then checks the path MTU (one xlb_mtu slot: the ingress port's, set to
- * 9000 here as xlbd sets an attached interface's); small packets skip it.
+ * then checks the path MTU (the default slot of xlb_mtu, 9000 here as
+ * xlbd would set it for one 9000-byte port); small packets skip it.
  */
 static int c_est4_full(struct bench *b, struct result *res)
 {
@@ -456,15 +456,22 @@ static int c_est4_full(struct bench *b, struct result *res)
 	f.d[24] = f.d[25] = 0;
 	memcpy(f.d + 24, &(__u16){ csum(f.d + 14, 20) }, 2);
 	f.len = 14 + 1500;
+	/* as xlbd writes them: the port's own, and the smallest as default */
 	err = xlb_dp_mtu_set(b->dp, lo, 9000);
-	if (!err && b->dp_b)
+	err = err ?: xlb_dp_mtu_set(b->dp, 0, 9000);
+	if (!err && b->dp_b) {
 		err = xlb_dp_mtu_set(b->dp_b, lo, 9000);
+		err = err ?: xlb_dp_mtu_set(b->dp_b, 0, 9000);
+	}
 	err = err   ?:
 		      rounds(b, "established_v4_full", xlb_dp_prog_fd(b->dp),
 			     prog_b(b), &f, NULL, N_FIXED, res);
+	xlb_dp_mtu_set(b->dp, 0, 0);
 	xlb_dp_mtu_set(b->dp, lo, 0);
-	if (b->dp_b)
+	if (b->dp_b) {
+		xlb_dp_mtu_set(b->dp_b, 0, 0);
 		xlb_dp_mtu_set(b->dp_b, lo, 0);
+	}
 	return err;
 }
 

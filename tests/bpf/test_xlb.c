@@ -1904,6 +1904,27 @@ static void cpu_pin(struct world *w, cpu_set_t *old)
 		CHECK(w, 0, "sched_setaffinity: %s", strerror(errno));
 }
 
+/* The default is kept at or below every interface's own MTU (the program
+ * then skips the interface's slot for packets within it): set above one,
+ * it is clamped, and a packet over the interface's is still answered. */
+static void sc_pmtu_default_clamped(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+	__u32 def = 0;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	mtu_set(w, 0, 9000);
+	CHECK(w, !xlb_dp_mtu_get(w->dp, 0, &def) && def == 1500,
+	      "default %u, want 1500", def);
+	big_pkt(&p, &F4T, 1500, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1480);
+	mtu_set(w, (__u32)w->lo_ifindex, 1400);
+	CHECK(w, !xlb_dp_mtu_get(w->dp, 0, &def) && def == 1400,
+	      "default %u after the port's went down to 1400, want 1400", def);
+}
+
 /* The answers are rate-limited per CPU: with a burst of 2 and 1/s, the
  * third answer in a row is dropped (and counted). The test stays on one
  * CPU, whose bucket it drains. */
@@ -2203,6 +2224,8 @@ static const struct tcase cases[] = {
 	     sc_pmtu_fits),
 	SCEN("default MTU (slot 0) applies, an interface's own wins",
 	     sc_pmtu_default),
+	SCEN("default MTU kept at or below every port's own",
+	     sc_pmtu_default_clamped),
 	SCEN("too-big answers rate-limited per CPU", sc_pmtu_ratelimit),
 	SCEN("a new-flow flood over lb.new_flow_rate does not evict a live "
 	     "entry",

@@ -467,21 +467,42 @@ int xlb_dp_mtu_get(struct xlb_dp *dp, __u32 ifindex, __u32 *mtu)
 					     &ifindex, mtu));
 }
 
+/* The smallest MTU of the interfaces with their own slot, or 0. */
+static __u32 mtu_min_slot(int fd)
+{
+	__u32 i, v, min = 0;
+
+	for (i = 1; i < XLB_MTU_SLOTS; i++)
+		if (!bpf_map_lookup_elem(fd, &i, &v) && v && (!min || v < min))
+			min = v;
+	return min;
+}
+
 int xlb_dp_mtu_set(struct xlb_dp *dp, __u32 ifindex, __u32 mtu)
 {
 	int fd = map_fd(dp->skel->maps.xlb_mtu);
-	__u32 zero = 0, def = 0;
+	__u32 zero = 0, def = 0, min;
 
 	if (mtu && mtu < XLB_MTU_MIN)
 		return -EINVAL;
-	if (ifindex < XLB_MTU_SLOTS)
-		return ret_errno(
-			bpf_map_update_elem(fd, &ifindex, &mtu, BPF_ANY));
-	/* no slot of its own: the default must not let its packets pass */
 	if (bpf_map_lookup_elem(fd, &zero, &def))
 		return -errno;
-	if (!mtu || (def && def <= mtu))
-		return 0;
+	if (ifindex && ifindex < XLB_MTU_SLOTS) {
+		if (bpf_map_update_elem(fd, &ifindex, &mtu, BPF_ANY))
+			return -errno;
+		/* the default stays at or below every interface's */
+		if (!mtu || !def || def <= mtu)
+			return 0;
+	} else if (ifindex) {
+		/* no slot of its own: the default must not let its packets
+		 * pass */
+		if (!mtu || (def && def <= mtu))
+			return 0;
+	} else if (mtu) {
+		min = mtu_min_slot(fd);
+		if (min && min < mtu)
+			mtu = min;
+	}
 	return ret_errno(bpf_map_update_elem(fd, &zero, &mtu, BPF_ANY));
 }
 

@@ -90,8 +90,11 @@ int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c);
  * @mtu: largest IP packet, outer header included; 0 clears (for slot 0:
  *       no check), else at least XLB_MTU_MIN
  *
- * An ifindex beyond the map's slots cannot have its own: the default is
- * then lowered to @mtu if that is smaller. Return: 0 or -errno.
+ * The default is kept at or below every interface's own MTU (the data
+ * path relies on it to skip the interface's slot for packets within it):
+ * setting an interface's lowers it if needed, and setting it above one is
+ * clamped. An ifindex beyond the map's slots cannot have its own: the
+ * default is then lowered to @mtu if that is smaller. Return: 0 or -errno.
  */
 int xlb_dp_mtu_set(struct xlb_dp *dp, __u32 ifindex, __u32 mtu);
 int xlb_dp_mtu_get(struct xlb_dp *dp, __u32 ifindex, __u32 *mtu);
