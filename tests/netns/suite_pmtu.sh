@@ -70,6 +70,23 @@ route_mtu_is() {
 	ip -n "$(nsname cl)" route get "$1" | grep -qw "mtu $2"
 }
 
+# mtu_slot K - slot K of the PoP's xlb_mtu map (bpftool, host order)
+mtu_slot() {
+	bpftool -j map lookup pinned "/sys/fs/bpf/xlb-$LAB_P-pop1/xlb_mtu" \
+		key $(($1 & 255)) $(($1 >> 8 & 255)) 0 0 | "$LAB_PY" -c '
+import json, sys
+v = json.load(sys.stdin)["value"]
+print(int.from_bytes(bytes(int(x, 16) for x in v), "little"))'
+}
+
+test_xlbd_writes_the_ports_mtu() {
+	local idx
+	idx=$(ip -n "$(nsname pop1)" -o link show eth0 | cut -d: -f1)
+	check "slot of eth0 ($idx) is 1500" test "$(mtu_slot "$idx")" = 1500 ||
+		return 1
+	check "default slot is 1500" test "$(mtu_slot 0)" = 1500
+}
+
 test_ipv4_bulk_transfer_learns_the_path_mtu() {
 	local before
 	before=$(counter icmp_frag_needed)
@@ -145,7 +162,8 @@ test_unserved_port_dropped_then_passed_on_request() {
 }
 
 setup || exit 1
-lab_run_cases test_ipv4_bulk_transfer_learns_the_path_mtu \
+lab_run_cases test_xlbd_writes_the_ports_mtu \
+	test_ipv4_bulk_transfer_learns_the_path_mtu \
 	test_ipv6_bulk_transfer_learns_the_path_mtu \
 	test_unserved_port_dropped_then_passed_on_request
 exit $LAB_FAILED

@@ -132,10 +132,20 @@ static void ifaces_dp_limits(struct xlbd *d)
 {
 	const struct xlb_cfg *c = d->cfg;
 	struct xlb_limits l = {};
-	__u32 mtu, min = 0;
+	__u32 mtu, min = 0, k;
 	size_t i, j;
 	int r;
 
+	/* slots of interfaces no longer attached (or of an earlier run, in
+	 * the pinned map) would hold the default down */
+	for (k = 1; k < XLB_MTU_SLOTS; k++) {
+		bool ours = false;
+
+		for (i = 0; i < d->n_ifaces; i++)
+			ours |= d->ifaces[i].ifindex == (int)k;
+		if (!ours && !xlb_dp_mtu_get(d->dp, k, &mtu) && mtu)
+			xlb_dp_mtu_set(d->dp, k, 0);
+	}
 	for (i = 0; i < d->n_ifaces; i++) {
 		const struct iface_rt *f = &d->ifaces[i];
 
