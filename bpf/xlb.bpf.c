@@ -6,10 +6,13 @@
  * a new flow) -> encap -> count -> XDP_TX (or XDP_REDIRECT to the backend's
  * egress port). Traffic
  * that is not for a VIP goes to the stack untouched; VIP traffic that cannot
- * be served is dropped and counted by reason. Each step is one header:
- * parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h. Before all of
- * them, fast.h forwards the common packet of an established IPv4 flow in
- * one straight line.
+ * be served is dropped and counted by reason, and so is traffic to a VIP
+ * address that no VIP serves (unless its marker says pass). Each step is
+ * one header: parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h, and
+ * pmtu.h (a packet too big once encapsulated is answered with ICMP) with
+ * ratelimit.h. Before all of them, fast.h forwards the common packet of an
+ * established IPv4 flow in one straight line. docs/datapath.md describes
+ * the hostile and oversized cases.
  */
 #include "common.h"
 #include "maps.bpf.h"
