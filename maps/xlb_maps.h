@@ -436,38 +436,44 @@ _Static_assert(sizeof(struct xlb_rl_state) == 32, "xlb_rl_state size");
 /*
  * enum xlb_counter - global outcome counters (xlb_global_stats.c[])
  *
- * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT
- * or a DROP_* counter; the rest are events counted on the way.
+ * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT,
+ * ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_PTB (answers sent with XDP_TX, not
+ * counted as TX) or a DROP_* counter: the outcomes come first, PASS to
+ * DROP_REDIRECT, the drops last among them; the rest are events counted on
+ * the way. The order changed with xlb_stats_v3 (the map was renamed).
  */
 enum xlb_counter {
+	/* outcomes: exactly one per packet */
 	XLB_C_PASS = 0, /* not VIP traffic, handed to the stack */
 	XLB_C_TX, /* encapsulated, XDP_TX */
 	XLB_C_REDIRECT, /* encapsulated, redirected to another port */
 	XLB_C_ICMP_ECHO, /* echo request to a VIP answered */
+	XLB_C_ICMP_FRAG_NEEDED, /* too big once encapsulated, IPv4 DF:
+				 * answered with frag-needed (XDP_TX) */
+	XLB_C_ICMP_PTB, /* too big once encapsulated, IPv6: answered with
+			 * packet-too-big (XDP_TX) */
 	XLB_C_DROP_NO_BACKEND, /* VIP has no usable backend */
 	XLB_C_DROP_MALFORMED, /* VIP traffic with a bad or truncated header */
 	XLB_C_DROP_FRAGMENT, /* fragment of VIP traffic (no ports to hash) */
 	XLB_C_DROP_NO_NEXTHOP, /* backend next hop not resolved */
 	XLB_C_DROP_NO_SOURCE, /* no LB source address for the outer family */
 	XLB_C_DROP_ENCAP, /* could not grow the packet (headroom) */
+	XLB_C_DROP_BAD_L4, /* TCP data offset < 5 or beyond the packet, UDP
+			    * length < 8 or beyond the packet */
+	XLB_C_DROP_UNSERVED, /* to a VIP address, on a port or protocol no
+			      * VIP serves (marker without UNSERVED_PASS) */
+	XLB_C_DROP_TOO_BIG, /* too big once encapsulated, IPv4 without DF
+			     * (or an ICMP error being forwarded) */
+	XLB_C_DROP_ICMP_RATELIMIT, /* too big, but the answer is over the
+				    * per-CPU ICMP rate: dropped */
 	XLB_C_DROP_REDIRECT, /* bpf_redirect() refused */
+	/* events */
 	XLB_C_CONN_HIT, /* flow found in the connection table */
 	XLB_C_CONN_MISS, /* new flow, picked from the ring */
 	XLB_C_CONN_STALE, /* entry ignored: backend unusable or reused */
 	XLB_C_CONN_NOINSERT, /* not recorded (TCP RST, NO_CONN VIP) */
 	XLB_C_CONN_INSERT_FAIL, /* no set for the flow (not recorded) */
 	XLB_C_CONN_EVICT, /* a new flow evicted its set's oldest entry */
-	XLB_C_DROP_BAD_L4, /* TCP data offset < 5 or beyond the packet, UDP
-			    * length < 8 or beyond the packet */
-	XLB_C_DROP_UNSERVED, /* to a VIP address, on a port or protocol no
-			      * VIP serves (marker without UNSERVED_PASS) */
-	XLB_C_ICMP_FRAG_NEEDED, /* too big once encapsulated, IPv4 DF:
-				 * answered with frag-needed (XDP_TX) */
-	XLB_C_ICMP_PTB, /* too big once encapsulated, IPv6: answered with
-			 * packet-too-big (XDP_TX) */
-	XLB_C_DROP_TOO_BIG, /* too big once encapsulated, IPv4 without DF */
-	XLB_C_DROP_ICMP_RATELIMIT, /* too big, but the answer is over the
-				    * per-CPU ICMP rate: dropped */
 	XLB_C_CONN_INSERT_SKIPPED, /* new flow balanced but not recorded:
 				    * over the per-CPU new-entry rate */
 	XLB_C_MAX,
@@ -475,14 +481,14 @@ enum xlb_counter {
 
 #define XLB_COUNTER_NAMES                                                     \
 	{                                                                     \
-		"pass", "tx", "redirect", "icmp_echo", "drop_no_backend",     \
-			"drop_malformed", "drop_fragment", "drop_no_nexthop", \
-			"drop_no_source", "drop_encap", "drop_redirect",      \
-			"conn_hit", "conn_miss", "conn_stale",                \
-			"conn_noinsert", "conn_insert_fail", "conn_evict",    \
-			"drop_bad_l4", "drop_unserved", "icmp_frag_needed",   \
-			"icmp_ptb", "drop_too_big", "drop_icmp_ratelimit",    \
-			"conn_insert_skipped",                                \
+		"pass", "tx", "redirect", "icmp_echo", "icmp_frag_needed",    \
+			"icmp_ptb", "drop_no_backend", "drop_malformed",      \
+			"drop_fragment", "drop_no_nexthop", "drop_no_source", \
+			"drop_encap", "drop_bad_l4", "drop_unserved",         \
+			"drop_too_big", "drop_icmp_ratelimit",                \
+			"drop_redirect", "conn_hit", "conn_miss",             \
+			"conn_stale", "conn_noinsert", "conn_insert_fail",    \
+			"conn_evict", "conn_insert_skipped",                  \
 	}
 
 /** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v3[0]) */
