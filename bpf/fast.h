@@ -31,6 +31,7 @@
 #include "select.h"
 #include "encap.h"
 #include "stats.h"
+#include "pmtu.h"
 
 #define XLB_FAST_NO   (-1) /* not this shape: the general path from the start */
 #define XLB_FAST_MISS (-2) /* this shape, no entry: @p and @sel are filled */
@@ -103,11 +104,14 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 		return XLB_FAST_NO;
 	proto = iph->protocol;
 	tot = bpf_ntohs(iph->tot_len);
+	/* The L4 length fields as the parser checks them (XLB_P_BAD_L4):
+	 * a bad one is for the general path to drop. */
 	if (proto == IPPROTO_TCP) {
-		if (tot < sizeof(*iph) + sizeof(struct tcphdr))
+		if (tot < sizeof(*iph) + tcp->doff * 4 || tcp->doff < 5)
 			return XLB_FAST_NO;
 	} else if (proto == IPPROTO_UDP) {
-		if (tot < sizeof(*iph) + sizeof(struct udphdr))
+		w0 = bpf_ntohs(((struct udphdr *)tcp)->len);
+		if (w0 < sizeof(struct udphdr) || tot < sizeof(*iph) + w0)
 			return XLB_FAST_NO;
 	} else {
 		return XLB_FAST_NO;
@@ -152,6 +156,9 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	if (!be || be->family != XLB_AF_INET ||
 	    (be->ifindex && be->ifindex != ctx->ingress_ifindex) ||
 	    xlb_encap_prep(be, cfg, &dmac, &olen))
+		return XLB_FAST_NO;
+	/* too big once encapsulated: the general path answers it */
+	if (xlb_pmtu_exceeded(ctx, 0, tot + sizeof(*iph)))
 		return XLB_FAST_NO;
 
 	if (c->seen != now)

@@ -77,7 +77,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_global_stats);
-} xlb_stats_v2 SEC(".maps");
+} xlb_stats_v3 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -92,5 +92,27 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_be_stats);
 } xlb_be_stats SEC(".maps");
+
+/* Path MTU per egress ifindex; slot 0 the default (maps/xlb_maps.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MTU_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xlb_mtu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_limits);
+} xlb_limits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_rl_state);
+} xlb_rl SEC(".maps");
 
 #endif /* XLB_BPF_MAPS_H */

@@ -39,7 +39,11 @@ enum xlb_parse_result {
 	XLB_P_ICMP, /* ICMP/ICMPv6, addresses valid, icmp_type set */
 	XLB_P_FRAG, /* a fragment: addresses valid, no ports */
 	XLB_P_BAD, /* addresses valid, later header bad or truncated */
-	XLB_P_OTHER, /* not IP, bad IP header or other L4: not for us */
+	XLB_P_OTHER, /* not IP, bad IP header: not for us */
+	XLB_P_BAD_L4, /* TCP/UDP header whose length field is impossible:
+		       * TCP data offset < 5 or beyond the packet, UDP
+		       * length < 8 or beyond the packet; addresses valid */
+	XLB_P_UNKNOWN_L4, /* another L4 protocol: addresses valid, no ports */
 };
 
 /**
@@ -227,7 +231,7 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 	struct icmphdr *icmp;
 	struct tcphdr *tcp;
 	struct udphdr *udp;
-	__u32 l3_end;
+	__u32 l3_end, l4_len;
 	int proto;
 
 	proto = parse_ethhdr(&c);
@@ -268,6 +272,11 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		p->sport = tcp->source;
 		p->dport = tcp->dest;
 		p->tcp_flags = ((__u8 *)tcp)[13];
+		/* A backend's stack drops these; forwarding them only spends
+		 * its time (and a connection entry). */
+		l4_len = tcp->doff * 4;
+		if (l4_len < sizeof(*tcp) || p->l4_off + l4_len > l3_end)
+			return XLB_P_BAD_L4;
 		return XLB_P_L4;
 	case IPPROTO_UDP:
 		udp = c.pos;
@@ -276,6 +285,10 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 			return XLB_P_BAD;
 		p->sport = udp->source;
 		p->dport = udp->dest;
+		/* 0 is an IPv6 jumbogram's (RFC 2675), never balanced */
+		l4_len = bpf_ntohs(udp->len);
+		if (l4_len < sizeof(*udp) || p->l4_off + l4_len > l3_end)
+			return XLB_P_BAD_L4;
 		return XLB_P_L4;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -283,7 +296,7 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		 * handling would otherwise answer it with a bogus reply. */
 		if (proto !=
 		    (p->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
-			return XLB_P_OTHER;
+			return XLB_P_UNKNOWN_L4;
 		icmp = c.pos;
 		/* type, code, checksum and the 4-byte rest: 8 bytes */
 		if ((void *)(icmp + 1) > c.end ||
@@ -292,7 +305,7 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		p->icmp_type = icmp->type;
 		return XLB_P_ICMP;
 	default:
-		return XLB_P_OTHER;
+		return XLB_P_UNKNOWN_L4;
 	}
 }
 

@@ -10,7 +10,8 @@
  * without a usable entry look up their VIP; xlb_select_new() then hashes
  * the flow into the VIP's active Maglev ring (maps/xlb_hash.h) and records
  * the choice, except for a TCP RST (which ends a flow rather than starting
- * one) and for VIPs without a connection table.
+ * one), for VIPs without a connection table, and above the per-CPU rate of
+ * new entries (lb.new_flow_rate, bpf/ratelimit.h).
  *
  * Trusting the entry without the VIP means a VIP's established flows live
  * as long as its backend memberships do: removing a VIP must set its
@@ -23,6 +24,7 @@
 #include "common.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "ratelimit.h"
 
 /**
  * struct xlb_sel - the backend of a packet
@@ -30,7 +32,8 @@
  * @c: the connection entry found, usable or stale, or NULL
  * @id: backend id
  * @vip_id: VIP charged for the packet
- * @event: XLB_C_CONN_HIT, _MISS, _STALE, _NOINSERT or _INSERT_FAIL
+ * @event: XLB_C_CONN_HIT, _MISS, _STALE, _NOINSERT, _INSERT_FAIL or
+ *         _INSERT_SKIPPED
  * @fwd: enum xlb_fwd of the VIP
  * @new_flow: picked from the ring
  * @set4: the flow's IPv4 set (NULL for IPv6 or without a table)
@@ -329,6 +332,12 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 		s->c->vip_id = nc.vip_id;
 		s->c->fwd = nc.fwd;
 		s->c->seen = s->now;
+		return;
+	}
+	/* SYN-flood guard (bpf/ratelimit.h): over the rate, balanced but
+	 * not recorded, so established flows keep their entries */
+	if (!xlb_rl_conn()) {
+		s->event = XLB_C_CONN_INSERT_SKIPPED;
 		return;
 	}
 	nc.used = 1;

@@ -6,10 +6,13 @@
  * a new flow) -> encap -> count -> XDP_TX (or XDP_REDIRECT to the backend's
  * egress port). Traffic
  * that is not for a VIP goes to the stack untouched; VIP traffic that cannot
- * be served is dropped and counted by reason. Each step is one header:
- * parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h. Before all of
- * them, fast.h forwards the common packet of an established IPv4 flow in
- * one straight line.
+ * be served is dropped and counted by reason, and so is traffic to a VIP
+ * address that no VIP serves (unless its marker says pass). Each step is
+ * one header: parse.h, lookup.h, select.h, encap.h, icmp.h, stats.h, and
+ * pmtu.h (a packet too big once encapsulated is answered with ICMP) with
+ * ratelimit.h. Before all of them, fast.h forwards the common packet of an
+ * established IPv4 flow in one straight line. docs/datapath.md describes
+ * the hostile and oversized cases.
  */
 #include "common.h"
 #include "maps.bpf.h"
@@ -19,9 +22,23 @@
 #include "encap.h"
 #include "icmp.h"
 #include "stats.h"
+#include "pmtu.h"
 #include "fast.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * Traffic to a VIP address that no VIP serves (another port or protocol):
+ * dropped, unless the address's marker lets it through to the stack.
+ */
+XLB_INLINE int unserved(const struct xlb_pkt *p)
+{
+	struct xlb_vip *marker = xlb_lookup_vip_addr(p);
+
+	if (!marker || (marker->flags & XLB_VIP_F_UNSERVED_PASS))
+		return xlb_pass();
+	return xlb_drop(marker->id, XLB_C_DROP_UNSERVED);
+}
 
 /* VIP traffic that has no port to balance on: drop if the address is a VIP. */
 XLB_INLINE int not_balanceable(const struct xlb_pkt *p, __u32 reason)
@@ -48,7 +65,7 @@ XLB_INLINE int balance_sel(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 {
 	struct xlb_config *cfg;
 	struct xlb_vip *vip;
-	__u32 zero = 0;
+	__u32 zero = 0, olen, mtu;
 	int err;
 
 	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
@@ -56,8 +73,10 @@ XLB_INLINE int balance_sel(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 		xlb_conn_find(p, cfg ? cfg->conn_seed : 0, sel);
 	if (!sel->be) {
 		vip = xlb_lookup_vip(p);
+		/* an ICMP error about a flow of no VIP goes to the stack as
+		 * it always did (icmp_type is set for those only) */
 		if (!vip)
-			return xlb_pass();
+			return p->icmp_type ? xlb_pass() : unserved(p);
 		if (!cfg)
 			return xlb_drop(vip->id, XLB_C_DROP_NO_SOURCE);
 		xlb_select_new(p, vip, cfg->hash_seed, record, sel);
@@ -66,6 +85,14 @@ XLB_INLINE int balance_sel(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 	}
 	if (!cfg)
 		return xlb_drop(sel->vip_id, XLB_C_DROP_NO_SOURCE);
+
+	/* Will it fit the link it leaves by? (bpf/pmtu.h) */
+	olen = sel->fwd == XLB_FWD_L2	      ? 0 :
+	       sel->be->family == XLB_AF_INET ? sizeof(struct iphdr) :
+						sizeof(struct ipv6hdr);
+	mtu = xlb_pmtu_exceeded(ctx, sel->be->ifindex, p->l3_len + olen);
+	if (mtu)
+		return xlb_too_big(ctx, p, sel->vip_id, mtu - olen);
 
 	if (sel->fwd == XLB_FWD_L2)
 		err = xlb_l2_rewrite(ctx, p, sel->be);
@@ -140,6 +167,10 @@ int xlb_lb(struct xdp_md *ctx)
 			return not_balanceable(&p, XLB_C_DROP_FRAGMENT);
 		case XLB_P_BAD:
 			return not_balanceable(&p, XLB_C_DROP_MALFORMED);
+		case XLB_P_BAD_L4:
+			return not_balanceable(&p, XLB_C_DROP_BAD_L4);
+		case XLB_P_UNKNOWN_L4:
+			return unserved(&p);
 		default:
 			return xlb_pass();
 		}

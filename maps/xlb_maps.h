@@ -22,9 +22,12 @@
  * xlb_conn4_v3   ARRAY          u32 set -> xlb_conn4_set     conn_max/4
  * xlb_conn6_v3   ARRAY          u32 set -> xlb_conn6_set     conn_max/4
  * xlb_cfg        ARRAY          0 -> xlb_config              1
- * xlb_stats_v2   PERCPU_ARRAY   0 -> xlb_global_stats        1
+ * xlb_stats_v3   PERCPU_ARRAY   0 -> xlb_global_stats        1
  * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
  * xlb_be_stats   PERCPU_ARRAY   backend id -> xlb_be_stats   max_backends
+ * xlb_mtu        ARRAY          ifindex -> u32 MTU           XLB_MTU_SLOTS
+ * xlb_limits     ARRAY          0 -> xlb_limits              1
+ * xlb_rl         PERCPU_ARRAY   0 -> xlb_rl_state            1
  * ============== ============== ============================ ==============
  *
  * The sizes (max_vips, max_backends, ring_max, conn_max) are chosen when the
@@ -107,6 +110,11 @@ enum xlb_vip_flags {
 	/* Hash only the client address (and VIP), not the ports: every
 	 * connection of one client reaches the same backend. */
 	XLB_VIP_F_SRC_ONLY = 1 << 1,
+	/* Only on the marker entry of a VIP address (bpf/lookup.h): TCP,
+	 * UDP and other protocols to the address that no VIP serves go to
+	 * the host's stack instead of being dropped (drop_unserved). ICMP
+	 * is handled as always, whatever this says. */
+	XLB_VIP_F_UNSERVED_PASS = 1 << 2,
 };
 
 /* enum xlb_be_state - xlb_backend.state, as the data path sees it */
@@ -370,44 +378,124 @@ struct xlb_config {
 _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 
 /*
+ * Path MTU (bpf/pmtu.h). xlb_mtu[ifindex] is the MTU of the link a packet
+ * leaves by (the backend's ifindex, or the port it came in on): the
+ * largest IP packet, outer header included, that may be sent there. 0 is
+ * "not known": slot 0 then holds the default, used for every interface
+ * without its own slot (and for ifindexes >= XLB_MTU_SLOTS); 0 there too
+ * means no check. Slot 0 is never above an interface's own MTU (userspace,
+ * xlb_dp_mtu_set(), keeps it so): a packet within it fits everywhere and
+ * the program reads no other slot. xlbd writes the MTU of each interface
+ * it attaches to (its `mtu:` or the link's) and the smallest into slot 0.
+ *
+ * A packet whose encapsulated size exceeds it is not sent: IPv4 with DF and
+ * IPv6 are answered with ICMP "fragmentation needed" / "packet too big"
+ * carrying the MTU minus the outer header, IPv4 without DF is dropped.
+ * Packets of at most XLB_MTU_MIN bytes once encapsulated are never
+ * checked (the fast path then reads no map): userspace refuses a smaller
+ * MTU.
+ */
+#define XLB_MTU_SLOTS 1024
+#define XLB_MTU_MIN   1280
+
+/* Defaults of struct xlb_limits (a field of 0 means its default). */
+#define XLB_DEFAULT_ICMP_RATE  100 /* ICMP errors per second per CPU */
+#define XLB_DEFAULT_ICMP_BURST 20
+#define XLB_MAX_RATE	       10000000u /* per second per CPU */
+
+/**
+ * struct xlb_limits - per-CPU rate limits (xlb_limits[0])
+ * @icmp_rate: ICMP errors the program may send per second per CPU
+ *             (frag-needed, packet-too-big); 0: XLB_DEFAULT_ICMP_RATE
+ * @icmp_burst: bucket size; 0: XLB_DEFAULT_ICMP_BURST
+ * @conn_rate: new connection-table entries per second per CPU above which
+ *             new flows are balanced by the ring but not recorded (SYN
+ *             flood guard, conn_insert_skipped); 0: no limit
+ * @conn_burst: bucket size; 0: @conn_rate (one second's worth)
+ */
+struct xlb_limits {
+	__u32 icmp_rate;
+	__u32 icmp_burst;
+	__u32 conn_rate;
+	__u32 conn_burst;
+};
+_Static_assert(sizeof(struct xlb_limits) == 16, "xlb_limits size");
+
+/**
+ * struct xlb_rl_state - per-CPU token buckets (xlb_rl[0]), program-owned
+ * @icmp_ts: bpf_ktime_get_ns() of the last refill of the ICMP bucket
+ * @icmp_tokens: tokens, in units of 1e-9 token
+ * @conn_ts: as @icmp_ts, for new connection entries
+ * @conn_tokens: as @icmp_tokens
+ */
+struct xlb_rl_state {
+	__u64 icmp_ts;
+	__u64 icmp_tokens;
+	__u64 conn_ts;
+	__u64 conn_tokens;
+};
+_Static_assert(sizeof(struct xlb_rl_state) == 32, "xlb_rl_state size");
+
+/*
  * enum xlb_counter - global outcome counters (xlb_global_stats.c[])
  *
  * Every packet the program sees lands in exactly one of PASS, TX, REDIRECT,
- * ICMP_ECHO (an echo request answered, sent with XDP_TX but not counted as
- * TX) or a DROP_* counter; the rest are events counted on the way
- * (tests/fuzz/fuzz_xdp.c checks this on every frame).
+ * ICMP_ECHO, ICMP_FRAG_NEEDED, ICMP_PTB (answers sent with XDP_TX, not
+ * counted as TX) or a DROP_* counter: the outcomes come first, PASS to
+ * DROP_REDIRECT, the drops last among them; the rest are events counted on
+ * the way. The order changed with xlb_stats_v3 (the map was renamed);
+ * tests/fuzz/fuzz_xdp.c checks this on every frame.
  */
 enum xlb_counter {
+	/* outcomes: exactly one per packet */
 	XLB_C_PASS = 0, /* not VIP traffic, handed to the stack */
 	XLB_C_TX, /* encapsulated, XDP_TX */
 	XLB_C_REDIRECT, /* encapsulated, redirected to another port */
 	XLB_C_ICMP_ECHO, /* echo request to a VIP answered */
+	XLB_C_ICMP_FRAG_NEEDED, /* too big once encapsulated, IPv4 DF:
+				 * answered with frag-needed (XDP_TX) */
+	XLB_C_ICMP_PTB, /* too big once encapsulated, IPv6: answered with
+			 * packet-too-big (XDP_TX) */
 	XLB_C_DROP_NO_BACKEND, /* VIP has no usable backend */
 	XLB_C_DROP_MALFORMED, /* VIP traffic with a bad or truncated header */
 	XLB_C_DROP_FRAGMENT, /* fragment of VIP traffic (no ports to hash) */
 	XLB_C_DROP_NO_NEXTHOP, /* backend next hop not resolved */
 	XLB_C_DROP_NO_SOURCE, /* no LB source address for the outer family */
 	XLB_C_DROP_ENCAP, /* could not grow the packet (headroom) */
+	XLB_C_DROP_BAD_L4, /* TCP data offset < 5 or beyond the packet, UDP
+			    * length < 8 or beyond the packet */
+	XLB_C_DROP_UNSERVED, /* to a VIP address, on a port or protocol no
+			      * VIP serves (marker without UNSERVED_PASS) */
+	XLB_C_DROP_TOO_BIG, /* too big once encapsulated, IPv4 without DF
+			     * (or an ICMP error being forwarded) */
+	XLB_C_DROP_ICMP_RATELIMIT, /* too big, but the answer is over the
+				    * per-CPU ICMP rate: dropped */
 	XLB_C_DROP_REDIRECT, /* bpf_redirect() refused */
+	/* events */
 	XLB_C_CONN_HIT, /* flow found in the connection table */
 	XLB_C_CONN_MISS, /* new flow, picked from the ring */
 	XLB_C_CONN_STALE, /* entry ignored: backend unusable or reused */
 	XLB_C_CONN_NOINSERT, /* not recorded (TCP RST, NO_CONN VIP) */
 	XLB_C_CONN_INSERT_FAIL, /* no set for the flow (not recorded) */
 	XLB_C_CONN_EVICT, /* a new flow evicted its set's oldest entry */
+	XLB_C_CONN_INSERT_SKIPPED, /* new flow balanced but not recorded:
+				    * over the per-CPU new-entry rate */
 	XLB_C_MAX,
 };
 
 #define XLB_COUNTER_NAMES                                                     \
 	{                                                                     \
-		"pass", "tx", "redirect", "icmp_echo", "drop_no_backend",     \
-			"drop_malformed", "drop_fragment", "drop_no_nexthop", \
-			"drop_no_source", "drop_encap", "drop_redirect",      \
-			"conn_hit", "conn_miss", "conn_stale",                \
-			"conn_noinsert", "conn_insert_fail", "conn_evict",    \
+		"pass", "tx", "redirect", "icmp_echo", "icmp_frag_needed",    \
+			"icmp_ptb", "drop_no_backend", "drop_malformed",      \
+			"drop_fragment", "drop_no_nexthop", "drop_no_source", \
+			"drop_encap", "drop_bad_l4", "drop_unserved",         \
+			"drop_too_big", "drop_icmp_ratelimit",                \
+			"drop_redirect", "conn_hit", "conn_miss",             \
+			"conn_stale", "conn_noinsert", "conn_insert_fail",    \
+			"conn_evict", "conn_insert_skipped",                  \
 	}
 
-/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v2[0]) */
+/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v3[0]) */
 struct xlb_global_stats {
 	__u64 c[XLB_C_MAX];
 };
@@ -458,10 +546,15 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_CONN4_OLD "xlb_conn4_v2"
 #define XLB_MAP_CONN6_OLD "xlb_conn6_v2"
 #define XLB_MAP_STATS_OLD "xlb_stats"
-#define XLB_MAP_CFG	  "xlb_cfg"
-#define XLB_MAP_STATS	  "xlb_stats_v2"
-#define XLB_MAP_VIP_STATS "xlb_vip_stats"
-#define XLB_MAP_BE_STATS  "xlb_be_stats"
+/* the outcome counters before drop_bad_l4 .. conn_insert_skipped */
+#define XLB_MAP_STATS_OLD2 "xlb_stats_v2"
+#define XLB_MAP_CFG	   "xlb_cfg"
+#define XLB_MAP_STATS	   "xlb_stats_v3"
+#define XLB_MAP_MTU	   "xlb_mtu"
+#define XLB_MAP_LIMITS	   "xlb_limits"
+#define XLB_MAP_RL	   "xlb_rl"
+#define XLB_MAP_VIP_STATS  "xlb_vip_stats"
+#define XLB_MAP_BE_STATS   "xlb_be_stats"
 
 /*
  * Approximate memory of each map, in bytes, for documentation and for the

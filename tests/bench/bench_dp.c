@@ -16,9 +16,13 @@
  *
  * - established_v4/v6: one flow already in the connection table, again
  *   and again (everything warm in the cache).
+ * - established_v4_full: the same with 1500-byte packets, which the fast
+ *   path checks against the path MTU (smaller ones it does not).
  * - new_flow: a new 5-tuple every packet, connection table far from full.
  * - new_flow_evict: a new 5-tuple every packet, table full (small conn_max),
  *   so every insert evicts.
+ * - new_flow_flood: a new 5-tuple every packet above the SYN-flood guard's
+ *   rate (lb.new_flow_rate): balanced, not inserted.
  * - flows_1m: 1M distinct flows, all in the table, visited in turn: hits
  *   that miss the CPU caches.
  *
@@ -46,6 +50,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +75,7 @@ static const __u8 MAC_LB[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const __u8 MAC_RTR[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
 struct frame {
-	__u8 d[128];
+	__u8 d[1600];
 	__u32 len;
 	__u32 l3; /* offset of the IP header */
 	__u32 l4; /* offset of the TCP header */
@@ -434,6 +439,42 @@ static int established(struct bench *b, int v6, struct result *res)
 		      xlb_dp_prog_fd(b->dp), prog_b(b), &f, NULL, N_FIXED, res);
 }
 
+/*
+ * established_v4 with full-size packets (1500 bytes of IP): the fast path
+ * then checks the path MTU (the default slot of xlb_mtu, 9000 here as
+ * xlbd would set it for one 9000-byte port); small packets skip it.
+ */
+static int c_est4_full(struct bench *b, struct result *res)
+{
+	__u32 lo = if_nametoindex("lo");
+	struct frame f;
+	int err;
+
+	frame_init(&f, 0);
+	f.d[16] = 1500 >> 8;
+	f.d[17] = 1500 & 0xff;
+	f.d[24] = f.d[25] = 0;
+	memcpy(f.d + 24, &(__u16){ csum(f.d + 14, 20) }, 2);
+	f.len = 14 + 1500;
+	/* as xlbd writes them: the port's own, and the smallest as default */
+	err = xlb_dp_mtu_set(b->dp, lo, 9000);
+	err = err ?: xlb_dp_mtu_set(b->dp, 0, 9000);
+	if (!err && b->dp_b) {
+		err = xlb_dp_mtu_set(b->dp_b, lo, 9000);
+		err = err ?: xlb_dp_mtu_set(b->dp_b, 0, 9000);
+	}
+	err = err   ?:
+		      rounds(b, "established_v4_full", xlb_dp_prog_fd(b->dp),
+			     prog_b(b), &f, NULL, N_FIXED, res);
+	xlb_dp_mtu_set(b->dp, 0, 0);
+	xlb_dp_mtu_set(b->dp, lo, 0);
+	if (b->dp_b) {
+		xlb_dp_mtu_set(b->dp_b, 0, 0);
+		xlb_dp_mtu_set(b->dp_b, lo, 0);
+	}
+	return err;
+}
+
 static int c_est4(struct bench *b, struct result *res)
 {
 	return established(b, 0, res);
@@ -474,6 +515,41 @@ static int c_new_flow_evict(struct bench *b, struct result *res)
 	return err;
 }
 
+/*
+ * A flood of new flows over the SYN-flood guard (lb.new_flow_rate, 1000 per
+ * second here): after the first thousand, every packet is balanced by the
+ * ring and its insert skipped. Compare with new_flow (every packet
+ * inserted).
+ */
+static int c_new_flow_flood(struct bench *b, struct result *res)
+{
+	struct flows fl = { .base = 0x200000u, .cycle = ROUNDS * N_NEW };
+	struct xlb_limits l = { .conn_rate = 1000 };
+	struct xlb_global_stats g;
+	struct xlb_dp *dp = NULL;
+	struct frame f;
+	int err;
+
+	(void)b;
+	err = world(1u << 20, NULL, &dp);
+	err = err ?: xlb_dp_limits_set(dp, &l);
+	if (err) {
+		xlb_dp_close(dp);
+		return err;
+	}
+	frame_init(&f, 0);
+	err = rounds(b, "new_flow_flood", xlb_dp_prog_fd(dp), -1, &f, &fl,
+		     N_NEW, res);
+	if (!xlb_dp_stats_global(dp, &g))
+		printf("# new_flow_flood: conn_miss %llu conn_insert_skipped "
+		       "%llu tx %llu\n",
+		       (unsigned long long)g.c[XLB_C_CONN_MISS],
+		       (unsigned long long)g.c[XLB_C_CONN_INSERT_SKIPPED],
+		       (unsigned long long)g.c[XLB_C_TX]);
+	xlb_dp_close(dp);
+	return err;
+}
+
 /* 1M flows visited in turn, in a table of 4M ways (a quarter full, so
  * hardly a set overflows its 4 ways). */
 static int c_flows_1m(struct bench *b, struct result *res)
@@ -505,8 +581,12 @@ static const struct {
 	const char *name;
 	int (*run)(struct bench *b, struct result *res);
 } cases[] = {
-	{ "established_v4", c_est4 }, { "established_v6", c_est6 },
-	{ "new_flow", c_new_flow },   { "new_flow_evict", c_new_flow_evict },
+	{ "established_v4", c_est4 },
+	{ "established_v6", c_est6 },
+	{ "established_v4_full", c_est4_full },
+	{ "new_flow", c_new_flow },
+	{ "new_flow_evict", c_new_flow_evict },
+	{ "new_flow_flood", c_new_flow_flood },
 	{ "flows_1m", c_flows_1m },
 };
 

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1097,6 +1098,74 @@ static void b_three_tags(struct pkt *p)
 	pkt_finish(p);
 }
 
+/* hostile L4 headers (issue 15) */
+static size_t l4_off_of(const struct pkt *p)
+{
+	struct pkt_info pi;
+
+	pkt_parse(p->data, p->len, &pi);
+	return pi.l4_off;
+}
+
+static void set_tcp_doff(struct pkt *p, __u8 doff)
+{
+	size_t l4 = l4_off_of(p);
+
+	p->data[l4 + 12] = (__u8)(doff << 4 | (p->data[l4 + 12] & 0x0f));
+}
+
+static void set_udp_len(struct pkt *p, __u16 len)
+{
+	size_t l4 = l4_off_of(p);
+
+	p->data[l4 + 4] = (__u8)(len >> 8);
+	p->data[l4 + 5] = (__u8)len;
+}
+
+static void b_tcp_doff4(struct pkt *p)
+{
+	b_v4_tcp(p);
+	set_tcp_doff(p, 4);
+}
+
+static void b_tcp_doff0_v6(struct pkt *p)
+{
+	b_v6_tcp(p);
+	set_tcp_doff(p, 0);
+}
+
+/* 60 bytes of TCP header claimed, 36 bytes of TCP in the packet */
+static void b_tcp_doff_long(struct pkt *p)
+{
+	b_v4_tcp(p);
+	set_tcp_doff(p, 15);
+}
+
+static void b_tcp_doff4_host(struct pkt *p)
+{
+	b_bgp_host4(p);
+	set_tcp_doff(p, 4);
+}
+
+static void b_udp_len0(struct pkt *p)
+{
+	b_v4_udp(p);
+	set_udp_len(p, 0);
+}
+
+static void b_udp_len7_v6(struct pkt *p)
+{
+	b_v6_udp(p);
+	set_udp_len(p, 7);
+}
+
+/* one byte more than the 8 + 16 the packet holds */
+static void b_udp_len_long(struct pkt *p)
+{
+	b_v4_udp(p);
+	set_udp_len(p, 25);
+}
+
 /* fragments */
 static void b_frag4_first(struct pkt *p)
 {
@@ -1269,6 +1338,17 @@ static void s_ring_foreign(struct world *w)
 	ring_rebuild(w, 1); /* VIP 1 ring now has 0..5; VIP 0's still 0..3 */
 	for (i = 0; i < 4; i++)
 		be_push(w, i);
+}
+
+/* The markers of 192.0.2.10 and 2001:db8::10 let unserved traffic pass. */
+static void s_unserved_pass(struct world *w)
+{
+	struct xlb_addr a4 = xaddr(VIPS[0].addr), a6 = xaddr(VIPS[2].addr);
+
+	if (xlb_dp_vip_marker_set_flags(w->dp, &a4, 0,
+					XLB_VIP_F_UNSERVED_PASS) ||
+	    xlb_dp_vip_marker_set_flags(w->dp, &a6, 2, XLB_VIP_F_UNSERVED_PASS))
+		CHECK(w, 0, "setup failed");
 }
 
 /* --- scenarios ------------------------------------------------------------*/
@@ -1444,14 +1524,14 @@ static void sc_vip_gone(struct world *w)
 	nf.sport = 1234;
 	flow_pkt(&p, &nf, PKT_SYN);
 	if (!xrun(w, &p, &r))
-		want_pass(w, &p, &r);
+		want_drop(w, &r, 0, XLB_C_DROP_UNSERVED);
 	for (i = 0; i < 4; i++) {
 		w->be[i].state = XLB_BE_REMOVED;
 		be_push(w, i);
 	}
 	flow_pkt(&p, &F4T, PKT_ACK);
 	if (!xrun(w, &p, &r))
-		want_pass(w, &p, &r);
+		want_drop(w, &r, 0, XLB_C_DROP_UNSERVED);
 }
 
 /* the set of flow @t in the connection table (maps/xlb_maps.h) */
@@ -1627,6 +1707,342 @@ static void sc_unreach_new(struct world *w)
 	want_conn(w, &F6in4, -1);
 }
 
+/* --- path MTU (issue 18) --------------------------------------------------*/
+
+/* The link the test packets leave by (lo, BPF_PROG_TEST_RUN's ingress). */
+static void mtu_set(struct world *w, __u32 ifindex, __u32 mtu)
+{
+	CHECK(w, !xlb_dp_mtu_set(w->dp, ifindex, mtu), "mtu_set %u %u failed",
+	      ifindex, mtu);
+}
+
+/* A TCP ACK of flow @t whose IP packet is @ip_len bytes, DF as given
+ * (IPv6 never fragments on the way). */
+static void big_pkt(struct pkt *p, const struct tflow *t, size_t ip_len,
+		    bool df)
+{
+	bool v6 = strchr(t->src, ':') != NULL;
+	struct pkt_ip4_opts o = {
+		.src = t->src, .dst = t->dst, .id = 1, .frag = df ? 0x4000 : 0
+	};
+
+	eth(p);
+	if (v6)
+		pkt_ip6(p, t->src, t->dst);
+	else
+		pkt_ip4x(p, &o);
+	pkt_tcp(p, t->sport, t->dport, PKT_ACK);
+	pkt_payload_fill(p, ip_len - (v6 ? 40 : 20) - 20);
+	pkt_finish(p);
+}
+
+/*
+ * The exact answer to @in: MACs swapped, VLAN tags kept, an IP header from
+ * the VIP to the client (IPv4: TOS 0xc0, ID 0, no DF, TTL 64; IPv6: hop
+ * limit 64), ICMP frag-needed or ICMPv6 packet-too-big carrying @mtu, and
+ * the packet's IP header(s) and 8 bytes of TCP; checksums computed here
+ * by the test's own packet builder.
+ */
+static void want_too_big(struct world *w, const struct pkt *in,
+			 const struct res *r, __u32 mtu)
+{
+	struct pkt_info pi;
+	struct pkt want;
+	char src[64], dst[64];
+	size_t q;
+	int i;
+
+	pkt_parse(in->data, in->len, &pi);
+	w->e.g[pi.family == 4 ? XLB_C_ICMP_FRAG_NEEDED : XLB_C_ICMP_PTB]++;
+	if (!want_action(w, r, XDP_TX))
+		return;
+	snprintf(src, sizeof(src), "%s", pkt_addr_str(pi.family, pi.dst));
+	snprintf(dst, sizeof(dst), "%s", pkt_addr_str(pi.family, pi.src));
+	q = pi.l4_off - pi.l3_off + 8;
+	pkt_init(&want);
+	pkt_eth(&want, in->data + 6, in->data);
+	for (i = 0; i < pi.nvlan; i++)
+		pkt_vlan(&want, pi.tpid[i], pi.tci[i]);
+	if (pi.family == 4) {
+		struct pkt_ip4_opts o = { .src = src, .dst = dst, .tos = 0xc0 };
+
+		pkt_ip4x(&want, &o);
+		pkt_icmp(&want, 3, 4, mtu);
+	} else {
+		pkt_ip6(&want, src, dst);
+		pkt_icmp(&want, 2, 0, mtu);
+	}
+	pkt_payload(&want, in->data + pi.l3_off, q);
+	pkt_finish(&want);
+	if (r->len != want.len || memcmp(r->out, want.data, want.len)) {
+		pkt_diag("ICMP too-big answer is wrong");
+		pkt_diag_hex("out", r->out, r->len);
+		pkt_diag_hex("want", want.data, want.len);
+		w->bad = 1;
+	}
+}
+
+/* 1600 bytes of IPv4 with DF, 1620 once encapsulated, on a 1600-byte link:
+ * frag-needed with 1580, from the VIP to the client. */
+static void sc_pmtu_df(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1600, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1580);
+}
+
+/* The same packet behind a VLAN tag: the tag stays on the answer. */
+static void sc_pmtu_vlan(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	eth(&p);
+	pkt_vlan(&p, 0x8100, 100);
+	pkt_ip4(&p, CLIENT4, "192.0.2.10");
+	pkt_tcp(&p, 40000, 80, PKT_ACK);
+	pkt_payload_fill(&p, 1500 - 40);
+	pkt_finish(&p);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1480);
+}
+
+/* IPv6, IP6IP6 (40 bytes): packet too big with 1560. */
+static void sc_pmtu_v6(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F6T, 1600, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1560);
+}
+
+/* IPv4 VIP with IPv6 backends (4in6): the MTU announced is 40 less. */
+static void sc_pmtu_4in6(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	big_pkt(&p, &F4in6, 1500, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1460);
+}
+
+/* IPv4 without DF: dropped (the balancer does not fragment). */
+static void sc_pmtu_nodf(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1600, false);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 0, XLB_C_DROP_TOO_BIG);
+}
+
+/*
+ * Exactly fitting (1580 + 20 = 1600) is forwarded, as a new flow and as an
+ * established one (the fast path); one byte more of the established flow
+ * is answered.
+ */
+static void sc_pmtu_fits(struct world *w)
+{
+	int be = ring_choice(w, 0, &F4T);
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1580, true);
+	if (!xrun(w, &p, &r))
+		want_fwd(w, &p, &r, 0, be, XLB_C_CONN_MISS);
+	if (!xrun(w, &p, &r))
+		want_fwd(w, &p, &r, 0, be, XLB_C_CONN_HIT);
+	big_pkt(&p, &F4T, 1581, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1580);
+	want_conn(w, &F4T, be);
+}
+
+/* The default (slot 0) applies to interfaces without their own MTU, and
+ * an interface's own MTU wins over it. The flow's entry was made by the
+ * first packet (its backend was picked before the size was checked). */
+static void sc_pmtu_default(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+	int be = ring_choice(w, 0, &F4T);
+
+	mtu_set(w, 0, 1500);
+	big_pkt(&p, &F4T, 1500, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1480);
+	mtu_set(w, (__u32)w->lo_ifindex, 9000);
+	if (!xrun(w, &p, &r))
+		want_fwd(w, &p, &r, 0, be, XLB_C_CONN_HIT);
+}
+
+/* Stay on one CPU (the rate limits are per CPU: BPF_PROG_TEST_RUN runs
+ * the program on the caller's); @old gets the affinity to restore. */
+static void cpu_pin(struct world *w, cpu_set_t *old)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (sched_getaffinity(0, sizeof(*old), old))
+		CHECK(w, 0, "sched_getaffinity: %s", strerror(errno));
+	CPU_ZERO(&one);
+	CPU_SET(cpu < 0 ? 0 : cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		CHECK(w, 0, "sched_setaffinity: %s", strerror(errno));
+}
+
+/* The default is kept at or below every interface's own MTU (the program
+ * then skips the interface's slot for packets within it): set above one,
+ * it is clamped, and a packet over the interface's is still answered. */
+static void sc_pmtu_default_clamped(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+	__u32 def = 0;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	mtu_set(w, 0, 9000);
+	CHECK(w, !xlb_dp_mtu_get(w->dp, 0, &def) && def == 1500,
+	      "default %u, want 1500", def);
+	big_pkt(&p, &F4T, 1500, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1480);
+	mtu_set(w, (__u32)w->lo_ifindex, 1400);
+	CHECK(w, !xlb_dp_mtu_get(w->dp, 0, &def) && def == 1400,
+	      "default %u after the port's went down to 1400, want 1400", def);
+}
+
+/* The answers are rate-limited per CPU: with a burst of 2 and 1/s, the
+ * third answer in a row is dropped (and counted). The test stays on one
+ * CPU, whose bucket it drains. */
+static void sc_pmtu_ratelimit(struct world *w)
+{
+	struct xlb_limits l = { .icmp_rate = 1, .icmp_burst = 2 };
+	cpu_set_t old;
+	struct pkt p;
+	struct res r;
+	int i;
+
+	CHECK(w, !xlb_dp_limits_set(w->dp, &l), "limits_set failed");
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	cpu_pin(w, &old);
+	big_pkt(&p, &F6T, 1500, true);
+	for (i = 0; i < 2; i++)
+		if (!xrun(w, &p, &r))
+			want_too_big(w, &p, &r, 1460);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 2, XLB_C_DROP_ICMP_RATELIMIT);
+	sched_setaffinity(0, sizeof(old), &old);
+}
+
+#define N_FLOOD 20
+
+/*
+ * SYN-flood guard (issue 18): with 4 new entries of burst and 1 per
+ * second, four flows fill one set, the live one last; then 20 new flows of
+ * the same set arrive. They are balanced by the ring but not recorded
+ * (conn_insert_skipped), so the live flow keeps its entry: without the
+ * guard the first of them evicts it.
+ */
+static void sc_flood_guard(struct world *w)
+{
+	struct xlb_limits l = { .conn_rate = 1, .conn_burst = XLB_CONN_WAYS };
+	struct tflow t[XLB_CONN_WAYS + N_FLOOD];
+	int i, n = 0, be;
+	cpu_set_t old;
+	__u32 set;
+	__u16 port;
+
+	CHECK(w, !xlb_dp_limits_set(w->dp, &l), "limits_set failed");
+	set = conn_set_of(w, &F4T);
+	for (port = 41000; n < XLB_CONN_WAYS - 1 + N_FLOOD && port < 65000;
+	     port++) {
+		struct tflow c = F4T;
+
+		c.sport = port;
+		if (conn_set_of(w, &c) == set)
+			t[n++] = c;
+	}
+	CHECK(w, n == XLB_CONN_WAYS - 1 + N_FLOOD, "found %d flows of one set",
+	      n);
+	if (n != XLB_CONN_WAYS - 1 + N_FLOOD)
+		return;
+	cpu_pin(w, &old);
+	/* ways 0..2, then the live flow F4T */
+	for (i = 0; i < XLB_CONN_WAYS - 1; i++)
+		send_flow(w, 0, &t[i], PKT_SYN, ring_choice(w, 0, &t[i]),
+			  XLB_C_CONN_MISS);
+	be = ring_choice(w, 0, &F4T);
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	for (i = XLB_CONN_WAYS - 1; i < n; i++) {
+		send_flow(w, 0, &t[i], PKT_SYN, ring_choice(w, 0, &t[i]),
+			  XLB_C_CONN_INSERT_SKIPPED);
+		want_conn(w, &t[i], -1);
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	send_flow(w, 0, &F4T, PKT_ACK, be, XLB_C_CONN_HIT);
+	want_conn(w, &F4T, be);
+	for (i = 0; i < XLB_CONN_WAYS - 1; i++)
+		want_conn(w, &t[i], ring_choice(w, 0, &t[i]));
+}
+
+/* An ICMP error forwarded to a backend is never answered with another. */
+static void sc_pmtu_icmp_error(struct world *w)
+{
+	struct pkt p, q;
+	struct res r;
+
+	send_flow(w, 1, &F4U, 0, ring_choice(w, 1, &F4U), XLB_C_CONN_MISS);
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	/* the backend's 1478-byte reply quoted whole: 1506 + 20 > 1500 */
+	pkt_init(&q);
+	pkt_ip4(&q, F4U.dst, F4U.src);
+	pkt_udp(&q, F4U.dport, F4U.sport);
+	pkt_payload_fill(&q, 1450);
+	pkt_finish(&q);
+	eth(&p);
+	pkt_ip4(&p, ROUTER4, F4U.dst);
+	pkt_icmp(&p, 3, 3, 0);
+	pkt_payload(&p, q.data, q.len);
+	pkt_finish(&p);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 1, XLB_C_DROP_TOO_BIG);
+}
+
+/* A bad TCP header of an established flow (the fast path's packet shape)
+ * is dropped, not forwarded on the flow's entry. Drops of packets without
+ * a usable L4 header are charged to the address's first VIP (its marker). */
+static void sc_bad_l4_established(struct world *w)
+{
+	int be = ring_choice(w, 0, &F4T);
+	struct pkt p;
+	struct res r;
+
+	send_flow(w, 0, &F4T, PKT_SYN, be, XLB_C_CONN_MISS);
+	flow_pkt(&p, &F4T, PKT_ACK);
+	set_tcp_doff(&p, 4);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 0, XLB_C_DROP_BAD_L4);
+	send_flow(w, 1, &F4U, 0, ring_choice(w, 1, &F4U), XLB_C_CONN_MISS);
+	flow_pkt(&p, &F4U, 0);
+	set_udp_len(&p, 200);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 0, XLB_C_DROP_BAD_L4);
+}
+
 /* --- the table ------------------------------------------------------------*/
 
 enum out_kind {
@@ -1662,6 +2078,11 @@ struct tcase {
 	{                                                                 \
 		.desc = d, .build = b, .action = XDP_DROP, .out = O_DROP, \
 		.vip = v, .counter = c                                    \
+	}
+#define SAME_S(d, s, b)                                                \
+	{                                                              \
+		.desc = d, .setup = s, .build = b, .action = XDP_PASS, \
+		.out = O_SAME, .vip = -1                               \
 	}
 #define SCEN(d, f)                  \
 	{                           \
@@ -1722,15 +2143,6 @@ static const struct tcase cases[] = {
 	SAME("ICMPv6 echo to the host passes unchanged", b_ping_host6),
 	SAME("BGP tcp/179 to the host passes unchanged", b_bgp_host4),
 	SAME("BGP tcp/179 to the host over IPv6 passes unchanged", b_bgp_host6),
-	SAME("tcp/179 to a VIP address (not a VIP port) passes unchanged",
-	     b_bgp_vip_addr),
-	SAME("ssh to an IPv6 VIP address passes unchanged", b_ssh_vip6),
-	SAME("UDP to another port of a VIP address passes unchanged",
-	     b_udp_other_port),
-	SAME("UDP to the port of a TCP VIP passes unchanged", b_udp_on_tcp_vip),
-	SAME("UDP to a TCP-only port-less VIP passes unchanged",
-	     b_udp_portless_tcp_only),
-	SAME("GRE to a VIP address passes unchanged", b_gre_vip),
 	SAME("LLDP (not IP) passes unchanged", b_lldp),
 	SAME("ICMP unreachable to the host passes unchanged", b_unreach_host),
 	SAME("ICMP echo reply to a VIP passes unchanged", b_echo_reply_vip),
@@ -1741,11 +2153,85 @@ static const struct tcase cases[] = {
 	     b_unreach_vip_other_port),
 	SAME("ICMP time exceeded to a VIP passes unchanged",
 	     b_time_exceeded_vip),
-	SAME("ICMPv6 protocol in IPv4 to a VIP passes unchanged",
-	     b_icmp6_in_ip4_vip),
-	SAME("ICMP protocol in IPv6 to a VIP passes unchanged",
-	     b_icmp4_in_ip6_vip),
 	SAME("three VLAN tags (more than parsed) pass unchanged", b_three_tags),
+	/* a VIP address on a port or protocol no VIP serves (issue 15) */
+	DROP("tcp/179 to a VIP address (not a VIP port): dropped",
+	     b_bgp_vip_addr, 0, XLB_C_DROP_UNSERVED),
+	DROP("ssh to an IPv6 VIP address: dropped", b_ssh_vip6, 2,
+	     XLB_C_DROP_UNSERVED),
+	DROP("UDP to another port of a VIP address: dropped", b_udp_other_port,
+	     0, XLB_C_DROP_UNSERVED),
+	DROP("UDP to the port of a TCP VIP: dropped", b_udp_on_tcp_vip, 0,
+	     XLB_C_DROP_UNSERVED),
+	DROP("UDP to a TCP-only port-less VIP: dropped",
+	     b_udp_portless_tcp_only, 4, XLB_C_DROP_UNSERVED),
+	DROP("GRE to a VIP address: dropped", b_gre_vip, 0,
+	     XLB_C_DROP_UNSERVED),
+	DROP("ICMPv6 protocol in IPv4 to a VIP: dropped", b_icmp6_in_ip4_vip, 0,
+	     XLB_C_DROP_UNSERVED),
+	DROP("ICMP protocol in IPv6 to a VIP: dropped", b_icmp4_in_ip6_vip, 2,
+	     XLB_C_DROP_UNSERVED),
+	SAME_S("unserved: pass: tcp/179 to a VIP address passes unchanged",
+	       s_unserved_pass, b_bgp_vip_addr),
+	SAME_S("unserved: pass: ssh to an IPv6 VIP address passes unchanged",
+	       s_unserved_pass, b_ssh_vip6),
+	SAME_S("unserved: pass: UDP to another port passes unchanged",
+	       s_unserved_pass, b_udp_other_port),
+	SAME_S("unserved: pass: GRE to a VIP address passes unchanged",
+	       s_unserved_pass, b_gre_vip),
+	{ .desc = "unserved: pass: the VIP's own port is still balanced",
+	  .setup = s_unserved_pass,
+	  .build = b_v4_tcp,
+	  .action = XDP_TX,
+	  .out = O_FWD,
+	  .vip = 0,
+	  .be = -1,
+	  .counter = XLB_C_CONN_MISS },
+	{ .desc = "unserved: pass: ICMP echo to the VIP still answered",
+	  .setup = s_unserved_pass,
+	  .build = b_ping_vip4,
+	  .action = XDP_TX,
+	  .out = O_ECHO },
+	/* impossible L4 length fields (issue 15) */
+	DROP("TCP data offset 4 to a VIP: dropped", b_tcp_doff4, 0,
+	     XLB_C_DROP_BAD_L4),
+	DROP("IPv6 TCP data offset 0 to a VIP: dropped", b_tcp_doff0_v6, 2,
+	     XLB_C_DROP_BAD_L4),
+	DROP("TCP data offset beyond the packet: dropped", b_tcp_doff_long, 0,
+	     XLB_C_DROP_BAD_L4),
+	DROP("UDP length 0 to a VIP: dropped", b_udp_len0, 0,
+	     XLB_C_DROP_BAD_L4),
+	DROP("IPv6 UDP length 7 to a VIP: dropped", b_udp_len7_v6, 2,
+	     XLB_C_DROP_BAD_L4),
+	DROP("UDP length beyond the packet: dropped", b_udp_len_long, 0,
+	     XLB_C_DROP_BAD_L4),
+	SAME("TCP data offset 4 to the host passes unchanged",
+	     b_tcp_doff4_host),
+	SCEN("bad TCP/UDP length of an established flow: dropped",
+	     sc_bad_l4_established),
+	/* path MTU (issue 18) */
+	SCEN("too big once encapsulated, IPv4 DF: ICMP frag-needed (1580)",
+	     sc_pmtu_df),
+	SCEN("too big behind a VLAN tag: frag-needed keeps the tag",
+	     sc_pmtu_vlan),
+	SCEN("too big once encapsulated, IPv6: ICMPv6 packet too big (1560)",
+	     sc_pmtu_v6),
+	SCEN("too big, IPv4 VIP with IPv6 backends: frag-needed (MTU - 40)",
+	     sc_pmtu_4in6),
+	SCEN("too big, IPv4 without DF: dropped", sc_pmtu_nodf),
+	SCEN("exactly fitting forwarded (new and established), one byte more "
+	     "answered",
+	     sc_pmtu_fits),
+	SCEN("default MTU (slot 0) applies, an interface's own wins",
+	     sc_pmtu_default),
+	SCEN("default MTU kept at or below every port's own",
+	     sc_pmtu_default_clamped),
+	SCEN("too-big answers rate-limited per CPU", sc_pmtu_ratelimit),
+	SCEN("a new-flow flood over lb.new_flow_rate does not evict a live "
+	     "entry",
+	     sc_flood_guard),
+	SCEN("too-big ICMP error being forwarded: dropped, not answered",
+	     sc_pmtu_icmp_error),
 	/* fragments and malformed VIP traffic */
 	DROP("IPv4 first fragment to a VIP dropped", b_frag4_first, 0,
 	     XLB_C_DROP_FRAGMENT),

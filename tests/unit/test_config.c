@@ -156,10 +156,13 @@ static const char rich[] =
 	"  - name: eth0\n"
 	"  - name: veth-x.1\n"
 	"    mode: generic\n"
+	"    mtu: 1500\n"
 	"lb:\n"
 	"  source4: 10.0.0.1\n"
 	"  source6: 2001:db8::1\n"
 	"  hash_seed: 4294967295\n"
+	"  icmp_rate: 7\n"
+	"  new_flow_rate: 100000\n"
 	"  tables: {max_vips: 8, max_backends: 100, ring_max: 1021, "
 	"conn_max: 1000}\n"
 	"api: {socket: /tmp/x.sock, group: xlb-ops}\n"
@@ -230,6 +233,7 @@ static const char rich[] =
 	"    ring_size: 7\n"
 	"    conn_table: false\n"
 	"    hash: source\n"
+	"    unserved: pass\n"
 	"    health_check: d\n"
 	"    backends:\n"
 	"      - address: 2001:db8::11\n";
@@ -253,6 +257,12 @@ static void test_roundtrip(void **state)
 	assert_int_equal(xlb_cfg_find_check(c, "t")->mode, XLB_HC_TCP_CONNECT);
 	assert_int_equal(xlb_cfg_find_check(c, "s")->mode, XLB_HC_TCP_SYN);
 	assert_int_equal(c->vips[0].ring_size, 1021);
+	assert_int_equal(c->ifaces[1].mtu, 1500);
+	assert_int_equal(c->ifaces[0].mtu, 0);
+	assert_int_equal(c->icmp_rate, 7);
+	assert_int_equal(c->new_flow_rate, 100000);
+	assert_true(c->vips[1].flags & XLB_VIP_F_UNSERVED_PASS);
+	assert_false(c->vips[0].flags & XLB_VIP_F_UNSERVED_PASS);
 	roundtrip(c);
 
 	d = xlb_cfg_dup(c);
@@ -593,6 +603,16 @@ static const struct bad {
 	{ BASE "  tables: {max_memory_percent: 101}\n",
 	  "t.yaml:5:32: lb.tables.max_memory_percent: 101 is out of range "
 	  "(1..100)" },
+	{ BASE "vips:\n  - {address: 192.0.2.10, port: 80, unserved: pass}\n"
+	       "  - {address: 192.0.2.10, port: 53, protocol: udp}\n",
+	  "t.yaml:7:5: vip 192.0.2.10:53/udp: unserved: drop, but vip "
+	  "192.0.2.10:80/tcp on the same address says pass" },
+	{ BASE "vips:\n  - {address: 192.0.2.10, port: 80, unserved: maybe}\n",
+	  "t.yaml:6:47: unserved: 'maybe' is not one of drop, pass" },
+	{ "interfaces:\n  - name: eth1\n    mtu: 1000\n",
+	  "t.yaml:3:10: interface eth1: mtu 1000 is not in 1280..65535" },
+	{ BASE "  icmp_rate: 20000000\n",
+	  "t.yaml:5:14: lb.icmp_rate: 20000000 is more than 10000000" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",

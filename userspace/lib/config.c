@@ -395,12 +395,13 @@ bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
 	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
 	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
 	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
-	      SAME_STR(log_level) && SAME(n_checks) && SAME(n_vips) &&
-	      bgp_equal(&a->bgp, &b->bgp)))
+	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
+	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
 		return false;
 	for (i = 0; i < a->n_ifaces; i++)
 		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
-		    a->ifaces[i].generic != b->ifaces[i].generic)
+		    a->ifaces[i].generic != b->ifaces[i].generic ||
+		    a->ifaces[i].mtu != b->ifaces[i].mtu)
 			return false;
 	for (i = 0; i < a->n_checks; i++)
 		if (!hc_equal(&a->checks[i], &b->checks[i]))
@@ -795,7 +796,21 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 			if (!strcmp(c->ifaces[j].name, n))
 				return xlb_cfg_fail(
 					e, "interface %s: listed twice", n);
+		xlb_cfg_at(e, false, "interfaces/%zu/mtu", i);
+		if (c->ifaces[i].mtu && (c->ifaces[i].mtu < XLB_MTU_MIN ||
+					 c->ifaces[i].mtu > 65535))
+			return xlb_cfg_fail(
+				e, "interface %s: mtu %u is not in %u..65535",
+				n, c->ifaces[i].mtu, XLB_MTU_MIN);
 	}
+	xlb_cfg_at(e, false, "lb/icmp_rate");
+	if (c->icmp_rate > XLB_MAX_RATE)
+		return xlb_cfg_fail(e, "lb.icmp_rate: %u is more than %u",
+				    c->icmp_rate, XLB_MAX_RATE);
+	xlb_cfg_at(e, false, "lb/new_flow_rate");
+	if (c->new_flow_rate > XLB_MAX_RATE)
+		return xlb_cfg_fail(e, "lb.new_flow_rate: %u is more than %u",
+				    c->new_flow_rate, XLB_MAX_RATE);
 	xlb_cfg_at(e, false, "lb/source4");
 	if (c->src4.family != XLB_AF_NONE &&
 	    (c->src4.family != XLB_AF_INET ||
@@ -1219,11 +1234,17 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	return 0;
 }
 
+static const char *unserved_str(__u16 flags)
+{
+	return flags & XLB_VIP_F_UNSERVED_PASS ? "pass" : "drop";
+}
+
 static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 		     struct xlb_cfg_err *e)
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	char vs[XLB_ADDR_STRLEN + 16], who[XLB_ADDR_STRLEN + 32];
+	char other[XLB_ADDR_STRLEN + 16];
 	size_t i;
 	int err;
 
@@ -1268,8 +1289,22 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 			"%sring_size %u is larger than lb.tables.ring_max (%u)",
 			who, v->ring_size, c->sizes.ring_max);
 	xlb_cfg_at(e, false, "vips/%zu", vi);
-	if (v->flags & ~(XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY))
+	if (v->flags &
+	    ~(XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY | XLB_VIP_F_UNSERVED_PASS))
 		return xlb_cfg_fail(e, "%sunknown flags 0x%x", who, v->flags);
+	/* one marker per address carries it (bpf/lookup.h) */
+	xlb_cfg_at(e, false, "vips/%zu/unserved", vi);
+	for (i = 0; i < vi; i++)
+		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		    (c->vips[i].flags ^ v->flags) & XLB_VIP_F_UNSERVED_PASS)
+			return xlb_cfg_fail(
+				e,
+				"%sunserved: %s, but vip %s on the same address says %s",
+				who, unserved_str(v->flags),
+				xlb_vip_str(&c->vips[i].addr, c->vips[i].port,
+					    c->vips[i].proto, other,
+					    sizeof(other)),
+				unserved_str(c->vips[i].flags));
 	xlb_cfg_at(e, false, "vips/%zu/health_check", vi);
 	if (!TERMINATED(v->health_check))
 		return xlb_cfg_fail(e, "%shealth_check: name too long", who);

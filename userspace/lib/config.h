@@ -155,7 +155,9 @@ struct xlb_backend_cfg {
  * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537,
  *             or sizes.ring_max if that is smaller)
  * @min_healthy: healthy backends needed to announce (default 1)
- * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source")
+ * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source",
+ *         "unserved: pass"; the last is per address: every VIP on one
+ *         address must agree)
  * @announce: announce over BGP when servable (default true)
  * @health_check: default check of its backends ("" = none)
  * @backends: owned array
@@ -180,10 +182,12 @@ struct xlb_vip_cfg {
  * struct xlb_iface_cfg - an interface the balancer attaches to
  * @name: interface name
  * @generic: generic (skb) XDP mode instead of native; only on request
+ * @mtu: MTU of encapsulated packets leaving by it (0: the link's MTU)
  */
 struct xlb_iface_cfg {
 	char name[IFNAMSIZ];
 	bool generic;
+	__u32 mtu;
 };
 
 /** struct xlb_prefix - an address prefix */
@@ -243,6 +247,11 @@ struct xlb_bgp_cfg {
  * @vips: owned array
  * @n_vips: entries
  * @bgp: BIRD settings
+ * @icmp_rate: ICMP errors per second per CPU the data path may send
+ *             (lb.icmp_rate; 0: XLB_DEFAULT_ICMP_RATE)
+ * @new_flow_rate: new connection entries per second per CPU above which
+ *                 new flows are no longer recorded (lb.new_flow_rate;
+ *                 0: no limit)
  */
 struct xlb_cfg {
 	char path[PATH_MAX];
@@ -262,6 +271,8 @@ struct xlb_cfg {
 	struct xlb_vip_cfg *vips;
 	size_t n_vips;
 	struct xlb_bgp_cfg bgp;
+	__u32 icmp_rate;
+	__u32 new_flow_rate;
 };
 
 /**

@@ -56,6 +56,7 @@
 struct y_iface {
 	char *name;
 	char *mode;
+	char *mtu;
 };
 
 struct y_tables {
@@ -71,6 +72,8 @@ struct y_lb {
 	char *source6;
 	char *hash_seed;
 	struct y_tables *tables;
+	char *icmp_rate;
+	char *new_flow_rate;
 };
 
 struct y_api {
@@ -140,6 +143,7 @@ struct y_vip {
 	char *min_healthy;
 	char *conn_table;
 	char *hash;
+	char *unserved;
 	char *announce;
 	char *health_check;
 	struct y_backend *backends;
@@ -174,6 +178,7 @@ static const cyaml_schema_value_t str_entry = {
 static const cyaml_schema_field_t iface_fields[] = {
 	STR("name", REQ, struct y_iface, name),
 	STR("mode", OPT, struct y_iface, mode),
+	STR("mtu", OPT, struct y_iface, mtu),
 	CYAML_FIELD_END,
 };
 
@@ -196,6 +201,8 @@ static const cyaml_schema_field_t lb_fields[] = {
 	STR("hash_seed", OPT, struct y_lb, hash_seed),
 	CYAML_FIELD_MAPPING_PTR("tables", OPT, struct y_lb, tables,
 				tables_fields),
+	STR("icmp_rate", OPT, struct y_lb, icmp_rate),
+	STR("new_flow_rate", OPT, struct y_lb, new_flow_rate),
 	CYAML_FIELD_END,
 };
 
@@ -281,6 +288,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("min_healthy", OPT, struct y_vip, min_healthy),
 	STR("conn_table", OPT, struct y_vip, conn_table),
 	STR("hash", OPT, struct y_vip, hash),
+	STR("unserved", OPT, struct y_vip, unserved),
 	STR("announce", OPT, struct y_vip, announce),
 	STR("health_check", OPT, struct y_vip, health_check),
 	LIST("backends", OPT, struct y_vip, backends, &backend_entry),
@@ -878,6 +886,12 @@ static int cv_ifaces(const struct y_root *y, struct xlb_cfg *c,
 				return err;
 			ic->generic = m == 1;
 		}
+		if (yi->mtu) {
+			AT("interfaces/%u/mtu", i);
+			err = cv_u32(e, "mtu", yi->mtu, &ic->mtu);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
@@ -898,6 +912,15 @@ static int cv_lb(const struct y_lb *y, struct xlb_cfg *c, struct xlb_cfg_err *e)
 	if (!err && y->hash_seed) {
 		AT("lb/hash_seed");
 		err = cv_u32(e, "lb.hash_seed", y->hash_seed, &c->hash_seed);
+	}
+	if (!err && y->icmp_rate) {
+		AT("lb/icmp_rate");
+		err = cv_u32(e, "lb.icmp_rate", y->icmp_rate, &c->icmp_rate);
+	}
+	if (!err && y->new_flow_rate) {
+		AT("lb/new_flow_rate");
+		err = cv_u32(e, "lb.new_flow_rate", y->new_flow_rate,
+			     &c->new_flow_rate);
 	}
 	if (err || !t)
 		return err;
@@ -1287,6 +1310,16 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 			return err;
 		if (x)
 			v->flags |= XLB_VIP_F_SRC_ONLY;
+	}
+	if (y->unserved) {
+		static const char *const unserved[] = { "drop", "pass", NULL };
+
+		AT("vips/%u/unserved", vi);
+		err = cv_enum(e, "unserved", y->unserved, unserved, &x);
+		if (err)
+			return err;
+		if (x)
+			v->flags |= XLB_VIP_F_UNSERVED_PASS;
 	}
 	if (y->announce) {
 		AT("vips/%u/announce", vi);
@@ -1680,6 +1713,8 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 	y->conn_table = dump_bool(pl, !(v->flags & XLB_VIP_F_NO_CONN));
 	y->hash = pool_str(pl,
 			   v->flags & XLB_VIP_F_SRC_ONLY ? "source" : "5tuple");
+	y->unserved = pool_str(pl, v->flags & XLB_VIP_F_UNSERVED_PASS ? "pass" :
+									"drop");
 	y->announce = dump_bool(pl, v->announce);
 	y->health_check = pool_opt(pl, v->health_check);
 	if (!v->n_backends)
@@ -1731,6 +1766,9 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 		y->interfaces[i].name = pool_str(pl, c->ifaces[i].name);
 		y->interfaces[i].mode = pool_str(
 			pl, c->ifaces[i].generic ? "generic" : "native");
+		if (c->ifaces[i].mtu)
+			y->interfaces[i].mtu =
+				pool_fmt(pl, "%u", c->ifaces[i].mtu);
 	}
 	y->interfaces_count = (unsigned int)c->n_ifaces;
 	y->lb = pool_zalloc(pl, 1, sizeof(*y->lb));
@@ -1741,6 +1779,11 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 		if (c->src6.family)
 			y->lb->source6 = dump_addr(pl, &c->src6);
 		y->lb->hash_seed = pool_fmt(pl, "%u", c->hash_seed);
+		if (c->icmp_rate)
+			y->lb->icmp_rate = pool_fmt(pl, "%u", c->icmp_rate);
+		if (c->new_flow_rate)
+			y->lb->new_flow_rate =
+				pool_fmt(pl, "%u", c->new_flow_rate);
 		y->lb->tables = t;
 		t->max_vips = pool_fmt(pl, "%u", c->sizes.max_vips);
 		t->max_backends = pool_fmt(pl, "%u", c->sizes.max_backends);

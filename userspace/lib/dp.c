@@ -191,7 +191,8 @@ static int read_pinned_sizes(const char *dir, struct xlb_dp_sizes *sz)
 static void unpin_old_maps(const char *dir)
 {
 	static const char *const old[] = { XLB_MAP_CONN4_OLD, XLB_MAP_CONN6_OLD,
-					   XLB_MAP_STATS_OLD };
+					   XLB_MAP_STATS_OLD,
+					   XLB_MAP_STATS_OLD2 };
 	char p[PATH_MAX];
 	size_t i;
 
@@ -500,6 +501,72 @@ static int ret_errno(int r)
 
 /* --- config ---------------------------------------------------------------*/
 
+int xlb_dp_mtu_get(struct xlb_dp *dp, __u32 ifindex, __u32 *mtu)
+{
+	if (ifindex >= XLB_MTU_SLOTS)
+		return -ERANGE;
+	return ret_errno(bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_mtu),
+					     &ifindex, mtu));
+}
+
+/* The smallest MTU of the interfaces with their own slot, or 0. */
+static __u32 mtu_min_slot(int fd)
+{
+	__u32 i, v, min = 0;
+
+	for (i = 1; i < XLB_MTU_SLOTS; i++)
+		if (!bpf_map_lookup_elem(fd, &i, &v) && v && (!min || v < min))
+			min = v;
+	return min;
+}
+
+int xlb_dp_mtu_set(struct xlb_dp *dp, __u32 ifindex, __u32 mtu)
+{
+	int fd = map_fd(dp->skel->maps.xlb_mtu);
+	__u32 zero = 0, def = 0, min;
+
+	if (mtu && mtu < XLB_MTU_MIN)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &zero, &def))
+		return -errno;
+	if (ifindex && ifindex < XLB_MTU_SLOTS) {
+		if (bpf_map_update_elem(fd, &ifindex, &mtu, BPF_ANY))
+			return -errno;
+		/* the default stays at or below every interface's */
+		if (!mtu || !def || def <= mtu)
+			return 0;
+	} else if (ifindex) {
+		/* no slot of its own: the default must not let its packets
+		 * pass */
+		if (!mtu || (def && def <= mtu))
+			return 0;
+	} else if (mtu) {
+		min = mtu_min_slot(fd);
+		if (min && min < mtu)
+			mtu = min;
+	}
+	return ret_errno(bpf_map_update_elem(fd, &zero, &mtu, BPF_ANY));
+}
+
+int xlb_dp_limits_get(struct xlb_dp *dp, struct xlb_limits *l)
+{
+	__u32 zero = 0;
+
+	return ret_errno(bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_limits),
+					     &zero, l));
+}
+
+int xlb_dp_limits_set(struct xlb_dp *dp, const struct xlb_limits *l)
+{
+	__u32 zero = 0;
+
+	if (l->icmp_rate > XLB_MAX_RATE || l->conn_rate > XLB_MAX_RATE ||
+	    l->icmp_burst > XLB_MAX_RATE || l->conn_burst > XLB_MAX_RATE)
+		return -ERANGE;
+	return ret_errno(bpf_map_update_elem(map_fd(dp->skel->maps.xlb_limits),
+					     &zero, l, BPF_ANY));
+}
+
 int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c)
 {
 	__u32 zero = 0;
@@ -586,13 +653,19 @@ int xlb_dp_vip_del(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 	return ret_errno(bpf_map_delete_elem(fd, &key));
 }
 
-int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
-			  __u32 vip_id)
+int xlb_dp_vip_marker_set_flags(struct xlb_dp *dp, const struct xlb_addr *a,
+				__u32 vip_id, __u16 flags)
 {
-	struct xlb_vip v = { .id = vip_id };
+	struct xlb_vip v = { .id = vip_id, .flags = flags };
 	__u8 proto = a->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 
 	return xlb_dp_vip_set(dp, a, 0, proto, &v);
+}
+
+int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
+			  __u32 vip_id)
+{
+	return xlb_dp_vip_marker_set_flags(dp, a, vip_id, 0);
 }
 
 int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a)
@@ -770,7 +843,7 @@ static int percpu_clear(struct xlb_dp *dp, int fd, __u32 key, size_t vsize)
 
 int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out)
 {
-	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats_v2), 0, out->c,
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats_v3), 0, out->c,
 			  XLB_C_MAX);
 }
 

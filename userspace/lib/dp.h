@@ -114,6 +114,25 @@ int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
 int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c);
 int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c);
 
+/**
+ * xlb_dp_mtu_set() - path MTU of packets leaving by @ifindex (xlb_mtu)
+ * @ifindex: the interface; 0 sets the default for all others
+ * @mtu: largest IP packet, outer header included; 0 clears (for slot 0:
+ *       no check), else at least XLB_MTU_MIN
+ *
+ * The default is kept at or below every interface's own MTU (the data
+ * path relies on it to skip the interface's slot for packets within it):
+ * setting an interface's lowers it if needed, and setting it above one is
+ * clamped. An ifindex beyond the map's slots cannot have its own: the
+ * default is then lowered to @mtu if that is smaller. Return: 0 or -errno.
+ */
+int xlb_dp_mtu_set(struct xlb_dp *dp, __u32 ifindex, __u32 mtu);
+int xlb_dp_mtu_get(struct xlb_dp *dp, __u32 ifindex, __u32 *mtu);
+
+/* Rate limits (xlb_limits); fields of 0 mean their default. */
+int xlb_dp_limits_get(struct xlb_dp *dp, struct xlb_limits *l);
+int xlb_dp_limits_set(struct xlb_dp *dp, const struct xlb_limits *l);
+
 /* VIPs (xlb_vip4/6). @port in host order, 0 = port-less. */
 int xlb_dp_vip_set(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 		   __u8 proto, const struct xlb_vip *v);
@@ -133,6 +152,13 @@ int xlb_dp_vip_foreach(struct xlb_dp *dp, xlb_dp_vip_cb cb, void *ctx);
  */
 int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
 			  __u32 vip_id);
+/**
+ * xlb_dp_vip_marker_set_flags() - xlb_dp_vip_marker_set() with the
+ * marker's flags (XLB_VIP_F_UNSERVED_PASS: traffic to the address that no
+ * VIP serves goes to the stack; without it, it is dropped)
+ */
+int xlb_dp_vip_marker_set_flags(struct xlb_dp *dp, const struct xlb_addr *a,
+				__u32 vip_id, __u16 flags);
 int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a);
 
 /* Rings (xlb_ring) */

@@ -282,6 +282,7 @@ enum {
 	O_MINH,
 	O_NOCONN,
 	O_HASH,
+	O_UNSERVED,
 	O_NOANN,
 	O_HC,
 	O_WEIGHT,
@@ -449,6 +450,11 @@ static int vip_opt(int c, const char *v, void *ctx)
 			return usage_err("--hash must be 5tuple or source");
 		json_object_set_new(o->args, "hash", json_string(v));
 		return 0;
+	case O_UNSERVED:
+		if (strcmp(v, "drop") && strcmp(v, "pass"))
+			return usage_err("--unserved must be drop or pass");
+		json_object_set_new(o->args, "unserved", json_string(v));
+		return 0;
 	case O_NOANN:
 		json_object_set_new(o->args, "announce",
 				    json_boolean(v && !strcmp(v, "on")));
@@ -468,6 +474,7 @@ static const struct option vip_add_opts[] = {
 	{ "min-healthy", required_argument, NULL, O_MINH },
 	{ "conn-table", required_argument, NULL, O_NOCONN },
 	{ "hash", required_argument, NULL, O_HASH },
+	{ "unserved", required_argument, NULL, O_UNSERVED },
 	{ "announce", required_argument, NULL, O_NOANN },
 	{ "health-check", required_argument, NULL, O_HC },
 	{}
@@ -1948,10 +1955,11 @@ static int do_top(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "vip", "add", do_vip_add,
-	  VIPU "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
-	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
-	       "5tuple|source] [--announce on|off]\n        [--health-check "
-	       "NAME]",
+	  VIPU
+	  "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
+	  "[--min-healthy N]\n        [--conn-table on|off] [--hash "
+	  "5tuple|source] [--unserved drop|pass]\n        [--announce on|off] "
+	  "[--health-check NAME]",
 	  "Add a VIP (saved to the configuration file)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },

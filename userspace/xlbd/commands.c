@@ -194,6 +194,10 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
 		"announce", v->cfg.announce, "servable", v->servable, "healthy",
 		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
+	json_object_set_new(o, "unserved",
+			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
+						"pass" :
+						"drop"));
 	if (v->cfg.name[0])
 		json_object_set_new(o, "name", json_string(v->cfg.name));
 	if (v->cfg.health_check[0])
@@ -629,6 +633,16 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 			return -EINVAL;
 		}
 	}
+	e = e ?: xlb_api_arg_str(args, "unserved", false, &s, err, errlen);
+	if (!e && s) {
+		vc->flags &= ~XLB_VIP_F_UNSERVED_PASS;
+		if (!strcmp(s, "pass"))
+			vc->flags |= XLB_VIP_F_UNSERVED_PASS;
+		else if (strcmp(s, "drop")) {
+			snprintf(err, errlen, "unserved must be drop or pass");
+			return -EINVAL;
+		}
+	}
 	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err, errlen);
 	if (!e && present)
 		vc->announce = b;
@@ -638,12 +652,39 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 	return e;
 }
 
+/*
+ * "unserved" belongs to the address (its marker, bpf/lookup.h), and the
+ * configuration refuses VIPs of one address that disagree: set through one
+ * VIP it is set on every VIP of the address; a new VIP that does not say
+ * takes the address's.
+ */
+static void unserved_per_address(struct xlb_cfg *c,
+				 const struct xlb_vip_cfg *vc, bool given,
+				 __u16 *flags)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_vips; i++) {
+		struct xlb_vip_cfg *o = &c->vips[i];
+
+		if (o == vc || !xlb_addr_eq(&o->addr, &vc->addr))
+			continue;
+		if (!given) {
+			*flags = (__u16)((*flags & ~XLB_VIP_F_UNSERVED_PASS) |
+					 (o->flags & XLB_VIP_F_UNSERVED_PASS));
+			return;
+		}
+		o->flags = (__u16)((o->flags & ~XLB_VIP_F_UNSERVED_PASS) |
+				   (vc->flags & XLB_VIP_F_UNSERVED_PASS));
+	}
+}
+
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",    "port",	   "protocol",	   "name",
-		"forwarding", "ring_size", "min_healthy",  "conn_table",
-		"hash",	      "announce",  "health_check", NULL
+		"address",   "port",	     "protocol",   "name", "forwarding",
+		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
+		"announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
@@ -668,6 +709,10 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 		return;
 	}
 	next = xlb_cfg_dup(d->cfg);
+	if (next)
+		unserved_per_address(next, &vc,
+				     json_object_get(args, "unserved") != NULL,
+				     &vc.flags);
 	if (!next || xlb_cfg_add_vip(next, &vc)) {
 		xlb_cfg_free(next);
 		api_reply(r, NULL, -ENOMEM, "out of memory");
@@ -713,9 +758,9 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",    "port",	   "protocol",	   "name",
-		"forwarding", "ring_size", "min_healthy",  "conn_table",
-		"hash",	      "announce",  "health_check", NULL
+		"address",   "port",	     "protocol",   "name", "forwarding",
+		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
+		"announce",  "health_check", NULL
 	};
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;
@@ -727,6 +772,8 @@ static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 	vc = e ? NULL : next_vip(d, args, &next, err, sizeof(err), &e);
 	if (vc)
 		e = parse_vip_opts(d, args, vc, err, sizeof(err));
+	if (!e && json_object_get(args, "unserved"))
+		unserved_per_address(next, vc, true, &vc->flags);
 	if (e) {
 		xlb_cfg_free(next);
 		api_reply(r, NULL, e, err);

@@ -435,7 +435,9 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 	size_t i, j;
 	int err;
 
-	/* one marker per VIP address, naming the first VIP there */
+	/* one marker per VIP address, naming the first VIP there; it also
+	 * says what becomes of traffic no VIP there serves (validation made
+	 * every VIP of the address agree on "unserved") */
 	for (i = 0; i < d->n_vips; i++) {
 		bool first = true;
 
@@ -445,8 +447,9 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 				first = false;
 		if (!first)
 			continue;
-		err = xlb_dp_vip_marker_set(d->dp, &d->vips[i]->cfg.addr,
-					    d->vips[i]->id);
+		err = xlb_dp_vip_marker_set_flags(
+			d->dp, &d->vips[i]->cfg.addr, d->vips[i]->id,
+			d->vips[i]->cfg.flags & XLB_VIP_F_UNSERVED_PASS);
 		if (err)
 			return err;
 	}

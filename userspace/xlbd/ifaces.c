@@ -38,6 +38,8 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -275,6 +277,84 @@ static void update_attached(struct xlbd *d)
 		d->dp_attached &= d->ifaces[i].attached;
 }
 
+/* The MTU of link @name, or 0 if it cannot be read. */
+static __u32 link_mtu(const char *name)
+{
+	struct ifreq ifr = {};
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = ioctl(fd, SIOCGIFMTU, &ifr);
+	close(fd);
+	return r || ifr.ifr_mtu <= 0 ? 0 : (__u32)ifr.ifr_mtu;
+}
+
+/*
+ * The data path's path MTU (bpf/pmtu.h): each interface's, from its `mtu:`
+ * or else the link's, and the smallest as the default for packets leaving
+ * by another port; then the per-CPU rate limits (lb.icmp_rate,
+ * lb.new_flow_rate). Written on every reconcile, from the configuration
+ * (an attached interface keeps its iface_rt copy of an older one). A
+ * failure is logged, not fatal: packets then go out unchecked.
+ */
+static void ifaces_dp_limits(struct xlbd *d)
+{
+	const struct xlb_cfg *c = d->cfg;
+	struct xlb_limits l = {};
+	__u32 mtu, min = 0, k;
+	size_t i, j;
+	int r;
+
+	/* slots of interfaces no longer attached (or of an earlier run, in
+	 * the pinned map) would hold the default down */
+	for (k = 1; k < XLB_MTU_SLOTS; k++) {
+		bool ours = false;
+
+		for (i = 0; i < d->n_ifaces; i++)
+			ours |= d->ifaces[i].ifindex == (int)k;
+		if (!ours && !xlb_dp_mtu_get(d->dp, k, &mtu) && mtu)
+			xlb_dp_mtu_set(d->dp, k, 0);
+	}
+	for (i = 0; i < d->n_ifaces; i++) {
+		const struct iface_rt *f = &d->ifaces[i];
+
+		if (f->ifindex <= 0)
+			continue;
+		mtu = 0;
+		for (j = 0; j < c->n_ifaces; j++)
+			if (!strcmp(c->ifaces[j].name, f->cfg.name))
+				mtu = c->ifaces[j].mtu;
+		if (!mtu)
+			mtu = link_mtu(f->cfg.name);
+		if (mtu && mtu < XLB_MTU_MIN) {
+			pr_warn("interface %s: MTU %u is below %u: packets "
+				"leaving by it are not checked",
+				f->cfg.name, mtu, XLB_MTU_MIN);
+			mtu = 0;
+		}
+		r = xlb_dp_mtu_set(d->dp, (__u32)f->ifindex, mtu);
+		if (r)
+			pr_warn("interface %s: writing its MTU: %s",
+				f->cfg.name, strerror(-r));
+		else
+			pr_debug("interface %s: encapsulation MTU %u",
+				 f->cfg.name, mtu);
+		if (mtu && (!min || mtu < min))
+			min = mtu;
+	}
+	r = xlb_dp_mtu_set(d->dp, 0, min);
+	if (r)
+		pr_warn("default MTU %u: %s", min, strerror(-r));
+	l.icmp_rate = c->icmp_rate;
+	l.conn_rate = c->new_flow_rate;
+	r = xlb_dp_limits_set(d->dp, &l);
+	if (r)
+		pr_warn("rate limits: %s", strerror(-r));
+}
+
 int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen)
 {
 	const struct xlb_cfg *c = d->cfg;
@@ -367,6 +447,7 @@ int ifaces_reconcile(struct xlbd *d, char *err, size_t errlen)
 		d->ifaces[i] = d->ifaces[--d->n_ifaces];
 	}
 out:
+	ifaces_dp_limits(d);
 	update_attached(d);
 	free(prev);
 	free(touched);
