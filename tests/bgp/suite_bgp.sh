@@ -64,9 +64,9 @@ all_pop1() {
 	local b s=$1
 	for b in 1 2 3; do
 		for v in "$VIP4:80/tcp" "$VIP4:7/tcp" "$VIP4:5300/udp" \
-			"$VIP6:80/tcp" "$VIP6:7/tcp" "$VIP6:5300/udp"; do
+			"[$VIP6]:80/tcp" "[$VIP6]:7/tcp" "[$VIP6]:5300/udp"; do
 			case $v in
-			*:*:*) xpop 1 backend set "$v" "$(be6 $b)" state "$s" \
+			\[*) xpop 1 backend set "$v" "$(be6 $b)" state "$s" \
 				>/dev/null || return 1 ;;
 			*) xpop 1 backend set "$v" "$(be4 $b)" state "$s" \
 				>/dev/null || return 1 ;;

@@ -114,10 +114,12 @@ test_readopted_tables_are_counted_as_loaded() {
 	lab_ns pop2 || return 1
 	config 192.0.2.1 10.2.0.1 "max_vips: 4, max_backends: 64, ring_max: 251, conn_max: 1024"
 	lab_defer rm -rf "$PIN-2"
-	lab_bg pop2 xlbd2 "$XLBD" -c "$CFG" -p "$PIN-2" --no-attach
+	# its own socket: the previous case's xlbd may still hold $SOCK
+	lab_bg pop2 xlbd2 "$XLBD" -c "$CFG" -p "$PIN-2" --no-attach \
+		-s "$SOCK-2"
 	pid=$LAB_LAST_PID
-	check "xlbd answers" lab_wait 15 nsx pop2 "$XLBCTL" -s "$SOCK" status ||
-		return 1
+	check "xlbd answers" lab_wait 15 nsx pop2 "$XLBCTL" -s "$SOCK-2" \
+		status || return 1
 	lab_stop "$pid"
 	# 8 now in the file, but the pinned maps hold 4: three addresses
 	# need 6 entries
@@ -131,7 +133,7 @@ test_readopted_tables_are_counted_as_loaded() {
     ring_size: 251
 EOF
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname pop2)" -- \
-		"$XLBD" -c "$CFG" -p "$PIN-2" --no-attach 2>&1)
+		"$XLBD" -c "$CFG" -p "$PIN-2" --no-attach -s "$SOCK-2" 2>&1)
 	rc=$?
 	echo "$out" | tail -3
 	check "start refused" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1

@@ -144,7 +144,7 @@ test_unserved_port_dropped_then_passed_on_request() {
 	check "the address's other VIPs follow" \
 		test "$(unserved_of "$VIP4:5300/udp")" = pass || return 1
 	check "the IPv6 address's do not" \
-		test "$(unserved_of "$VIP6:80/tcp")" = drop || return 1
+		test "$(unserved_of "[$VIP6]:80/tcp")" = drop || return 1
 	d=$(counter drop_unserved)
 	p=$(counter pass)
 	syn_to_unserved_port
