@@ -50,6 +50,11 @@ GLOBAL = {
     "conn_insert_fail": ("xlb_conn_table_not_recorded_total",
                          {"reason": "insert_fail"}),
     "conn_evict": ("xlb_conn_table_evictions_total", {}),
+    "conn_insert_skipped": ("xlb_conn_table_not_recorded_total",
+                            {"reason": "insert_skipped"}),
+    "icmp_frag_needed": ("xlb_icmp_too_big_sent_total",
+                         {"type": "frag_needed"}),
+    "icmp_ptb": ("xlb_icmp_too_big_sent_total", {"type": "ptb"}),
 }
 
 

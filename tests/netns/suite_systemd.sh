@@ -27,7 +27,8 @@ NSOCK=$LAB_TMP/notify.sock
 x() { nsx d "$XLBCTL" -s "$SOCK" "$@"; }
 
 # write_config [checks] - with "checks", two backends are checked: one
-# answers (127.0.0.1:8080), one does not (127.0.0.2:8081)
+# answers (10.9.0.2:8080), one does not (10.9.0.3:8081); both are
+# addresses of the namespace's veth (a backend may not be loopback)
 write_config() {
 	# a case that failed half-way leaves its xlbd: stop it first
 	[ -n "${XLBD_PID:-}" ] && lab_stop "$XLBD_PID"
@@ -52,8 +53,8 @@ vips:
     protocol: tcp
     ${1:+health_check: t}
     backends:
-      - address: 127.0.0.1
-      - address: 127.0.0.2
+      - address: 10.9.0.2
+      - address: 10.9.0.3
   - address: 192.0.2.11
     port: 80
     protocol: tcp
@@ -62,7 +63,12 @@ EOF
 
 setup() {
 	lab_ns d || return 1
-	lab_bg d listen "$PY" "$HERE/traffic.py" listen --addr 127.0.0.1 \
+	ip -n "$(nsname d)" link add e0 type veth peer name e1 || return 1
+	ip -n "$(nsname d)" link set e0 up
+	ip -n "$(nsname d)" link set e1 up
+	lab_addr d e0 10.9.0.2/24
+	lab_addr d e0 10.9.0.3/24
+	lab_bg d listen "$PY" "$HERE/traffic.py" listen --addr 10.9.0.2 \
 		--port 8080
 	lab_wait_port d 8080 || return 1
 	lab_defer "nsx d $BUILD/xlbd --cleanup -c $CFG -p $PIN"
@@ -118,10 +124,10 @@ test_ready_after_running_and_first_verdicts() {
 	at=$(log_at ready 'READY=1')
 	check "\"running\" logged before READY=1" \
 		grep -q 'info: running' <<<"$at" || return 1
-	check "127.0.0.1 had its first verdict (up) before READY=1" \
-		grep -qE 'backend 127\.0\.0\.1: up' <<<"$at" || return 1
-	check "127.0.0.2 had its first verdict (down) before READY=1" \
-		grep -qE 'backend 127\.0\.0\.2: down' <<<"$at" || return 1
+	check "10.9.0.2 had its first verdict (up) before READY=1" \
+		grep -qE 'backend 10\.9\.0\.2: up' <<<"$at" || return 1
+	check "10.9.0.3 had its first verdict (down) before READY=1" \
+		grep -qE 'backend 10\.9\.0\.3: down' <<<"$at" || return 1
 	check "a STATUS while the checks were pending" sh -c \
 		"grep -q 'STATUS=starting: 2 backends wait' $LAB_TMP/ready.msgs" || return 1
 	check "STATUS with READY names VIPs and servable" sh -c \

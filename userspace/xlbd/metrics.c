@@ -224,6 +224,7 @@ enum gfam {
 	G_STALE,
 	G_NOREC,
 	G_EVICT,
+	G_TOO_BIG,
 	G_MAX
 };
 
@@ -254,8 +255,15 @@ static const struct {
 	[G_NOREC] = { "xlb_conn_table_not_recorded_total",
 		      "New flows not recorded in the connection table: "
 		      "noinsert (TCP RST, VIP without a table), insert_fail "
-		      "(no set for the flow).",
+		      "(no set for the flow), insert_skipped (over "
+		      "lb.new_flow_rate: the SYN-flood guard).",
 		      "reason" },
+	[G_TOO_BIG] = { "xlb_icmp_too_big_sent_total",
+			"Packets too big once encapsulated, answered by the "
+			"XDP program: frag_needed (IPv4 with DF, ICMP "
+			"fragmentation needed), ptb (IPv6, ICMPv6 packet too "
+			"big).",
+			"type" },
 	[G_EVICT] = { "xlb_conn_table_evictions_total",
 		      "Entries evicted because their set was full (a new "
 		      "flow took the oldest entry's place).",
@@ -281,8 +289,13 @@ static enum gfam gfam_of(unsigned int c, const char **label)
 		return G_MISS;
 	case XLB_C_CONN_STALE:
 		return G_STALE;
+	case XLB_C_ICMP_FRAG_NEEDED:
+	case XLB_C_ICMP_PTB:
+		*label = c == XLB_C_ICMP_PTB ? "ptb" : "frag_needed";
+		return G_TOO_BIG;
 	case XLB_C_CONN_NOINSERT:
 	case XLB_C_CONN_INSERT_FAIL:
+	case XLB_C_CONN_INSERT_SKIPPED:
 		*label = n + strlen("conn_");
 		return G_NOREC;
 	case XLB_C_CONN_EVICT:
