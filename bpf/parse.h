@@ -225,13 +225,69 @@ XLB_INLINE int parse_ip6(struct hdr_cursor *c, struct xlb_pkt *p)
  *
  * Return: enum xlb_parse_result.
  */
-XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
+/*
+ * The L4 header, which must lie inside the IP packet (ending at @l3_end).
+ * Checking against the frame end alone would read ports out of the
+ * Ethernet padding of a short packet whose IP header ends early (the bounds
+ * checks on c->end are still needed: they are what the verifier
+ * understands).
+ */
+XLB_INLINE int parse_l4(struct hdr_cursor *c, struct xlb_pkt *p, __u32 l3_end)
 {
-	struct hdr_cursor c = { .pos = data, .end = end };
 	struct icmphdr *icmp;
 	struct tcphdr *tcp;
 	struct udphdr *udp;
-	__u32 l3_end, l4_len;
+	__u32 l4_len;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		tcp = c->pos;
+		if ((void *)(tcp + 1) > c->end ||
+		    p->l4_off + sizeof(*tcp) > l3_end)
+			return XLB_P_BAD;
+		p->sport = tcp->source;
+		p->dport = tcp->dest;
+		p->tcp_flags = ((__u8 *)tcp)[13];
+		/* A backend's stack drops these; forwarding them only spends
+		 * its time (and a connection entry). */
+		l4_len = tcp->doff * 4;
+		if (l4_len < sizeof(*tcp) || p->l4_off + l4_len > l3_end)
+			return XLB_P_BAD_L4;
+		return XLB_P_L4;
+	case IPPROTO_UDP:
+		udp = c->pos;
+		if ((void *)(udp + 1) > c->end ||
+		    p->l4_off + sizeof(*udp) > l3_end)
+			return XLB_P_BAD;
+		p->sport = udp->source;
+		p->dport = udp->dest;
+		/* 0 is an IPv6 jumbogram's (RFC 2675), never balanced */
+		l4_len = bpf_ntohs(udp->len);
+		if (l4_len < sizeof(*udp) || p->l4_off + l4_len > l3_end)
+			return XLB_P_BAD_L4;
+		return XLB_P_L4;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* ICMPv6 in IPv4 (or ICMP in IPv6) is no ICMP we speak: echo
+		 * handling would otherwise answer it with a bogus reply. */
+		if (p->proto !=
+		    (p->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
+			return XLB_P_UNKNOWN_L4;
+		icmp = c->pos;
+		/* type, code, checksum and the 4-byte rest: 8 bytes */
+		if ((void *)(icmp + 1) > c->end ||
+		    p->l4_off + sizeof(*icmp) > l3_end)
+			return XLB_P_BAD;
+		p->icmp_type = icmp->type;
+		return XLB_P_ICMP;
+	default:
+		return XLB_P_UNKNOWN_L4;
+	}
+}
+
+XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
+{
+	struct hdr_cursor c = { .pos = data, .end = end };
 	int proto;
 
 	proto = parse_ethhdr(&c);
@@ -255,58 +311,7 @@ XLB_INLINE int xlb_parse_buf(void *data, void *end, struct xlb_pkt *p)
 		return XLB_P_FRAG;
 	p->proto = proto;
 	p->l4_off = c.pos - data;
-	/*
-	 * The L4 header must lie inside the IP packet. Checking against the
-	 * frame end alone would read ports out of the Ethernet padding of a
-	 * short packet whose IP header ends early (the bounds checks on c.end
-	 * are still needed: they are what the verifier understands).
-	 */
-	l3_end = p->l3_off + p->l3_len;
-
-	switch (proto) {
-	case IPPROTO_TCP:
-		tcp = c.pos;
-		if ((void *)(tcp + 1) > c.end ||
-		    p->l4_off + sizeof(*tcp) > l3_end)
-			return XLB_P_BAD;
-		p->sport = tcp->source;
-		p->dport = tcp->dest;
-		p->tcp_flags = ((__u8 *)tcp)[13];
-		/* A backend's stack drops these; forwarding them only spends
-		 * its time (and a connection entry). */
-		l4_len = tcp->doff * 4;
-		if (l4_len < sizeof(*tcp) || p->l4_off + l4_len > l3_end)
-			return XLB_P_BAD_L4;
-		return XLB_P_L4;
-	case IPPROTO_UDP:
-		udp = c.pos;
-		if ((void *)(udp + 1) > c.end ||
-		    p->l4_off + sizeof(*udp) > l3_end)
-			return XLB_P_BAD;
-		p->sport = udp->source;
-		p->dport = udp->dest;
-		/* 0 is an IPv6 jumbogram's (RFC 2675), never balanced */
-		l4_len = bpf_ntohs(udp->len);
-		if (l4_len < sizeof(*udp) || p->l4_off + l4_len > l3_end)
-			return XLB_P_BAD_L4;
-		return XLB_P_L4;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		/* ICMPv6 in IPv4 (or ICMP in IPv6) is no ICMP we speak: echo
-		 * handling would otherwise answer it with a bogus reply. */
-		if (proto !=
-		    (p->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6))
-			return XLB_P_UNKNOWN_L4;
-		icmp = c.pos;
-		/* type, code, checksum and the 4-byte rest: 8 bytes */
-		if ((void *)(icmp + 1) > c.end ||
-		    p->l4_off + sizeof(*icmp) > l3_end)
-			return XLB_P_BAD;
-		p->icmp_type = icmp->type;
-		return XLB_P_ICMP;
-	default:
-		return XLB_P_UNKNOWN_L4;
-	}
+	return parse_l4(&c, p, p->l3_off + p->l3_len);
 }
 
 /**
