@@ -5,9 +5,10 @@
  * One handler per command, found in a table. Read-only commands answer
  * from the runtime tables and the maps. Commands that change something
  * edit a copy of the running configuration and hand it to core_change(),
- * which validates it, saves it atomically and applies the difference: the
- * file always holds the running state, and a failed change leaves both as
- * they were. docs/api.md documents every command.
+ * which validates it, records it in the state file (lib/state.h) and
+ * applies the difference; a failed change leaves both as they were. The
+ * configuration file is never written. docs/api.md documents every
+ * command.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -1425,8 +1426,8 @@ static void cmd_bgp_show(struct xlbd *d, struct api_req *r, json_t *args)
 	api_reply(r, bgp_show(d), 0, NULL);
 }
 
-/* pop.drain {withdraw: bool} / pop.undrain: bgp.drain, saved like any
- * change, so a drained PoP stays drained across restarts */
+/* pop.drain {withdraw: bool} / pop.undrain: bgp.drain, kept in the state
+ * file like any change, so a drained PoP stays drained across restarts */
 static void set_drain(struct xlbd *d, struct api_req *r, json_t *args,
 		      bool undrain)
 {
