@@ -460,6 +460,9 @@ static int merge_checks(const struct xlb_cfg *base, const struct xlb_cfg *run,
 			b = find_hc(base, name);
 			r = find_hc(run, name);
 			f = find_hc(m, name);
+			/* the file now says what runs: nothing to keep */
+			if (hc_same(f, r))
+				continue;
 			d = decide(!hc_same(b, r), hc_same(f, b));
 			if (d < 0)
 				note(notes, "check", name,
@@ -507,6 +510,8 @@ static int merge_backends(const struct xlb_vip_cfg *bv,
 			b = xlb_vip_find_backend(bv, a);
 			r = xlb_vip_find_backend(rv, a);
 			f = xlb_vip_find_backend(mv, a);
+			if (be_same(f, r))
+				continue;
 			d = decide(!be_same(b, r), be_same(f, b));
 			if (d < 0) {
 				be_name(mv, &src[s]->backends[i], name,
@@ -563,7 +568,8 @@ static int merge_vip(const struct xlb_cfg *base, const struct xlb_cfg *run,
 		return 0;
 	}
 	/* in all three: its options, then each backend */
-	switch (decide(!opts_same(b, r), opts_same(f, b))) {
+	switch (opts_same(f, r) ? 0 :
+				  decide(!opts_same(b, r), opts_same(f, b))) {
 	case 1:
 		copy_opts(f, r);
 		break;
@@ -586,15 +592,20 @@ int xlb_state_merge(const struct xlb_cfg *base, const struct xlb_cfg *run,
 	if (!m)
 		return -ENOMEM;
 	/* globals that can change at runtime: log level and PoP drain */
-	d = decide(strcmp(base->log_level, run->log_level),
-		   !strcmp(file->log_level, base->log_level));
+	d = !strcmp(file->log_level, run->log_level) ?
+		    0 :
+		    decide(strcmp(base->log_level, run->log_level),
+			   !strcmp(file->log_level, base->log_level));
 	if (d > 0)
 		snprintf(m->log_level, sizeof(m->log_level), "%s",
 			 run->log_level);
 	else if (d < 0)
 		note(notes, "global", "log.level", "changed");
-	d = decide(base->bgp.drain != run->bgp.drain,
-		   file->bgp.enabled && file->bgp.drain == base->bgp.drain);
+	d = file->bgp.drain == run->bgp.drain ?
+		    0 :
+		    decide(base->bgp.drain != run->bgp.drain,
+			   file->bgp.enabled &&
+				   file->bgp.drain == base->bgp.drain);
 	if (d > 0)
 		m->bgp.drain = run->bgp.drain;
 	else if (d < 0)
