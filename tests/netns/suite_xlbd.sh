@@ -275,6 +275,7 @@ test_config_diff_shows_the_override() {
 	check "diff names the backend and the weight" sh -c \
 		"echo '$out' | grep -qx '~ backend $VIP:5300/udp backend 10.2.0.2: weight 100 -> 7'" || return 1
 	check "one change" test "$(echo "$out" | grep -c '^[-+~]')" -eq 1 || return 1
+	check "status counts it" sh -c "$XLBCTL -s $SOCK -j status | grep -q '\"overrides\": 1'" || return 1
 	out=$(x -j config diff) || return 1
 	check "-j: change with old and new weight" sh -c "echo '$out' | $PY -c '
 import json, sys

@@ -188,7 +188,7 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
 	static const char *const keys[] = { "flows", NULL };
-	json_t *o, *ifs, *dpj, *ovr;
+	json_t *o, *ifs, *dpj;
 	size_t i, nbe = 0, nserv = 0;
 	bool flows = false;
 	__u64 n4, n6;
@@ -242,10 +242,8 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 	json_object_set_new(
 		o, "state_file",
 		json_string(d->opts.state_file ?: XLB_DEFAULT_STATE_FILE));
-	ovr = xlb_cfg_diff(d->file_cfg, d->cfg);
 	json_object_set_new(o, "overrides",
-			    json_integer((json_int_t)json_array_size(ovr)));
-	json_decref(ovr);
+			    json_integer((json_int_t)d->n_overrides));
 	api_reply(r, o, 0, NULL);
 }
 

@@ -765,6 +765,20 @@ static int state_save(struct xlbd *d, const struct xlb_cfg *base,
 	return r;
 }
 
+/* the override count status reports, kept here so status stays cheap */
+static void count_overrides(struct xlbd *d)
+{
+	json_t *diff;
+
+	if (!d->file_cfg || xlb_cfg_equal(d->file_cfg, d->cfg)) {
+		d->n_overrides = 0;
+		return;
+	}
+	diff = xlb_cfg_diff(d->file_cfg, d->cfg);
+	d->n_overrides = json_array_size(diff);
+	json_decref(diff);
+}
+
 static void set_log_level(struct xlbd *d)
 {
 	int l = xlb_log_level_parse(d->cfg->log_level);
@@ -806,6 +820,7 @@ int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 		goto out;
 	}
 	set_log_level(d);
+	count_overrides(d);
 	goto out;
 fail:
 	xlb_cfg_free(next);
@@ -860,6 +875,7 @@ int core_state_start(struct xlbd *d, struct xlb_cfg **cfg, char *err,
 	json_array_foreach (notes, i, n)
 		pr_warn("state file %s: %s", sp, json_string_value(n));
 	diff = xlb_cfg_diff(*cfg, m);
+	d->n_overrides = json_array_size(diff);
 	pr_info("state file %s: %zu runtime overrides over %s", sp,
 		json_array_size(diff), d->cfg_file);
 	log_diff("override", diff);
@@ -928,6 +944,7 @@ int core_reload(struct xlbd *d, bool dry_run, json_t **plan, json_t **dropped,
 	d->file_cfg = file;
 	file = NULL;
 	set_log_level(d);
+	count_overrides(d);
 	log_diff("reload", *plan);
 	json_array_foreach (*dropped, i, n)
 		pr_warn("reload: %s", json_string_value(n));

@@ -132,6 +132,7 @@ struct xlbd {
 	struct xlb_cfg *cfg;
 	struct xlb_cfg *file_cfg; /* the config file as last loaded (base) */
 	char cfg_file[PATH_MAX]; /* its absolute path, as in the state file */
+	size_t n_overrides; /* runtime overrides of file_cfg (status) */
 	struct xlb_dp *dp;
 	__u64 start_ms;
 
