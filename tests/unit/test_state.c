@@ -201,6 +201,34 @@ static void test_diff_lines(void **s)
 	xlb_cfg_free(r);
 }
 
+/* A field the JSON forms do not show (here a VIP flag bit no option sets,
+ * standing for a field added later) still counts: it is an override that
+ * survives the merge, and the diff says a setting changed. */
+static void test_unlisted_field_still_counts(void **s)
+{
+	struct xlb_cfg *b = parse(base_yaml), *r = xlb_cfg_dup(b);
+	struct xlb_cfg *f = parse(base_yaml), *m = NULL;
+	json_t *notes = json_array(), *d;
+	char line[512];
+
+	(void)s;
+	r->vips[0].flags |= 1 << 7;
+	d = xlb_cfg_diff(b, r);
+	assert_int_equal(json_array_size(d), 1);
+	xlb_diff_line(json_array_get(d, 0), line, sizeof(line));
+	assert_string_equal(line, "~ vip 192.0.2.1:80/tcp: a setting not "
+				  "listed here changed (xlbctl config dump "
+				  "shows every one)");
+	json_decref(d);
+	assert_int_equal(xlb_state_merge(b, r, f, &m, notes), 0);
+	assert_int_equal(m->vips[0].flags & (1 << 7), 1 << 7);
+	json_decref(notes);
+	xlb_cfg_free(b);
+	xlb_cfg_free(r);
+	xlb_cfg_free(f);
+	xlb_cfg_free(m);
+}
+
 static void test_state_file(void **s)
 {
 	char dir[] = "/tmp/xlb-state-XXXXXX", path[64], err[ERRLEN];
@@ -254,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_file_saying_the_same_absorbs_it),
 		cmocka_unit_test(test_deleted_at_runtime),
 		cmocka_unit_test(test_diff_lines),
+		cmocka_unit_test(test_unlisted_field_still_counts),
 		cmocka_unit_test(test_state_file),
 	};
 

@@ -181,16 +181,92 @@ static void be_name(const struct xlb_vip_cfg *v,
 	snprintf(buf, len, "%s backend %s", vs, xlb_addr_str(&b->addr, as));
 }
 
+/*
+ * Equality of one object through xlb_cfg_equal() on configurations that
+ * hold only it. config.c compares every field, including fields added
+ * after the JSON forms above were written, so a setting those forms do not
+ * show still counts as a change (and as an override) instead of being
+ * lost.
+ */
+static bool hc_same(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
+{
+	struct xlb_cfg x = { 0 }, y = { 0 };
+
+	if (!a || !b)
+		return a == b;
+	x.checks = (struct xlb_hc_cfg *)a;
+	y.checks = (struct xlb_hc_cfg *)b;
+	x.n_checks = y.n_checks = 1;
+	return xlb_cfg_equal(&x, &y);
+}
+
+static bool opts_same(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
+{
+	struct xlb_cfg x = { 0 }, y = { 0 };
+	struct xlb_vip_cfg va, vb;
+
+	if (!a || !b)
+		return a == b;
+	va = *a;
+	vb = *b;
+	va.backends = vb.backends = NULL;
+	va.n_backends = vb.n_backends = 0;
+	x.vips = &va;
+	y.vips = &vb;
+	x.n_vips = y.n_vips = 1;
+	return xlb_cfg_equal(&x, &y);
+}
+
+static bool be_same(const struct xlb_backend_cfg *a,
+		    const struct xlb_backend_cfg *b)
+{
+	struct xlb_cfg x = { 0 }, y = { 0 };
+	struct xlb_vip_cfg va = { 0 }, vb = { 0 };
+
+	if (!a || !b)
+		return a == b;
+	va.backends = (struct xlb_backend_cfg *)a;
+	vb.backends = (struct xlb_backend_cfg *)b;
+	va.n_backends = vb.n_backends = 1;
+	x.vips = &va;
+	y.vips = &vb;
+	x.n_vips = y.n_vips = 1;
+	return xlb_cfg_equal(&x, &y);
+}
+
+static bool iface_same(const struct xlb_iface_cfg *a,
+		       const struct xlb_iface_cfg *b)
+{
+	struct xlb_cfg x = { 0 }, y = { 0 };
+
+	x.ifaces = (struct xlb_iface_cfg *)a;
+	y.ifaces = (struct xlb_iface_cfg *)b;
+	x.n_ifaces = y.n_ifaces = 1;
+	return xlb_cfg_equal(&x, &y);
+}
+
+/* every global setting (lists of objects left out) */
+static bool globals_same(const struct xlb_cfg *a, const struct xlb_cfg *b)
+{
+	struct xlb_cfg x = *a, y = *b;
+
+	x.n_ifaces = y.n_ifaces = x.n_checks = y.n_checks = 0;
+	x.n_vips = y.n_vips = 0;
+	return xlb_cfg_equal(&x, &y);
+}
+
 /* map entry: key "OBJECT NAME" -> {object, name, value} */
 static void map_add(json_t *m, const char *object, const char *name,
-		    json_t *value)
+		    json_t *value, size_t i, size_t j)
 {
 	char key[256];
 
 	snprintf(key, sizeof(key), "%s %s", object, name);
 	json_object_set_new(m, key,
-			    json_pack("{s:s,s:s,s:o}", "object", object, "name",
-				      name, "value", value ?: json_null()));
+			    json_pack("{s:s,s:s,s:o,s:I,s:I}", "object", object,
+				      "name", name, "value",
+				      value ?: json_null(), "i", (json_int_t)i,
+				      "j", (json_int_t)j));
 }
 
 /* Every object of @c, in the order of the file. */
@@ -203,23 +279,25 @@ static json_t *cfg_map(const struct xlb_cfg *c)
 
 	g = globals_json(c);
 	json_object_foreach (g, k, v)
-		map_add(m, "global", k, json_incref(v));
+		map_add(m, "global", k, json_incref(v), 0, 0);
 	json_decref(g);
 	for (i = 0; i < c->n_ifaces; i++)
 		map_add(m, "interface", c->ifaces[i].name,
 			json_pack("{s:s}", "mode",
-				  c->ifaces[i].generic ? "generic" : "native"));
+				  c->ifaces[i].generic ? "generic" : "native"),
+			i, 0);
 	for (i = 0; i < c->n_checks; i++)
 		map_add(m, "check", c->checks[i].name,
-			xlb_hc_json(&c->checks[i]));
+			xlb_hc_json(&c->checks[i]), i, 0);
 	for (i = 0; i < c->n_vips; i++) {
 		const struct xlb_vip_cfg *vc = &c->vips[i];
 
 		vip_name(vc, name, sizeof(name));
-		map_add(m, "vip", name, vip_opts_json(vc));
+		map_add(m, "vip", name, vip_opts_json(vc), i, 0);
 		for (j = 0; j < vc->n_backends; j++) {
 			be_name(vc, &vc->backends[j], name, sizeof(name));
-			map_add(m, "backend", name, be_json(&vc->backends[j]));
+			map_add(m, "backend", name, be_json(&vc->backends[j]),
+				i, j);
 		}
 	}
 	return m;
@@ -258,9 +336,33 @@ static json_t *fields_diff(json_t *a, json_t *b)
 	return f;
 }
 
+/* Whether the objects of two map entries (same key) are equal field by
+ * field; globals are compared as a whole by the caller. */
+static bool entry_same(const struct xlb_cfg *a, json_t *ea,
+		       const struct xlb_cfg *b, json_t *eb)
+{
+	const char *o = json_string_value(json_object_get(ea, "object"));
+	size_t ia = (size_t)json_integer_value(json_object_get(ea, "i"));
+	size_t ja = (size_t)json_integer_value(json_object_get(ea, "j"));
+	size_t ib = (size_t)json_integer_value(json_object_get(eb, "i"));
+	size_t jb = (size_t)json_integer_value(json_object_get(eb, "j"));
+
+	if (!strcmp(o, "interface"))
+		return iface_same(&a->ifaces[ia], &b->ifaces[ib]);
+	if (!strcmp(o, "check"))
+		return hc_same(&a->checks[ia], &b->checks[ib]);
+	if (!strcmp(o, "vip"))
+		return opts_same(&a->vips[ia], &b->vips[ib]);
+	if (!strcmp(o, "backend"))
+		return be_same(&a->vips[ia].backends[ja],
+			       &b->vips[ib].backends[jb]);
+	return true;
+}
+
 json_t *xlb_cfg_diff(const struct xlb_cfg *from, const struct xlb_cfg *to)
 {
 	json_t *ma = cfg_map(from), *mb = cfg_map(to), *out = json_array();
+	bool shown_global = false;
 	json_t *ea, *eb, *c;
 	const char *k;
 
@@ -271,14 +373,29 @@ json_t *xlb_cfg_diff(const struct xlb_cfg *from, const struct xlb_cfg *to)
 			continue;
 		}
 		if (json_equal(json_object_get(ea, "value"),
-			       json_object_get(eb, "value")))
+			       json_object_get(eb, "value"))) {
+			/* a setting the JSON forms do not show */
+			if (entry_same(from, ea, to, eb))
+				continue;
+			c = change(ea, "changed");
+			json_object_set_new(c, "fields", json_object());
+			json_array_append_new(out, c);
 			continue;
+		}
+		if (!strcmp(json_string_value(json_object_get(ea, "object")),
+			    "global"))
+			shown_global = true;
 		c = change(ea, "changed");
 		json_object_set_new(c, "fields",
 				    fields_diff(json_object_get(ea, "value"),
 						json_object_get(eb, "value")));
 		json_array_append_new(out, c);
 	}
+	if (!shown_global && !globals_same(from, to))
+		json_array_append_new(out,
+				      json_pack("{s:s,s:s,s:s,s:{}}", "object",
+						"global", "name", "settings",
+						"change", "changed", "fields"));
 	json_object_foreach (mb, k, eb) {
 		if (json_object_get(ma, k))
 			continue;
@@ -327,6 +444,12 @@ void xlb_diff_line(json_t *c, char *buf, size_t len)
 			snprintf(buf + n, len - n, " (%s)", what);
 		return;
 	}
+	if (!json_object_size(json_object_get(c, "fields")) && n < len) {
+		snprintf(buf + n, len - n,
+			 ": a setting not listed here changed (xlbctl config "
+			 "dump shows every one)");
+		return;
+	}
 	json_object_foreach (json_object_get(c, "fields"), k, v) {
 		if (n >= len)
 			return;
@@ -341,37 +464,6 @@ void xlb_diff_line(json_t *c, char *buf, size_t len)
 }
 
 /* --- three-way merge ----------------------------------------------------- */
-
-static bool j_eq(json_t *a, json_t *b)
-{
-	bool r = a && b && json_equal(a, b);
-
-	json_decref(a);
-	json_decref(b);
-	return r;
-}
-
-static bool hc_same(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
-{
-	if (!a || !b)
-		return a == b;
-	return j_eq(xlb_hc_json(a), xlb_hc_json(b));
-}
-
-static bool opts_same(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
-{
-	if (!a || !b)
-		return a == b;
-	return j_eq(vip_opts_json(a), vip_opts_json(b));
-}
-
-static bool be_same(const struct xlb_backend_cfg *a,
-		    const struct xlb_backend_cfg *b)
-{
-	if (!a || !b)
-		return a == b;
-	return j_eq(be_json(a), be_json(b));
-}
 
 static bool vip_same(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
 {
