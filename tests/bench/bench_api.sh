@@ -4,7 +4,7 @@
 # bench_api.sh - BENCH api_backend_set: wall time of one
 # `xlbctl backend set VIP BACKEND weight N`, from starting the CLI to its
 # exit. xlbd answers only after the change is validated, saved to the
-# config file and applied to the maps (new ring written and flipped), so
+# state file and applied to the maps (new ring written and flipped), so
 # this is "CLI call to map updated". xlbd runs with XDP attached on a veth
 # in a namespace, with one VIP of 100 backends. After the runs the ring is
 # checked: the last weights must show in the slots the data path reads.
@@ -51,7 +51,7 @@ YAML
 	done
 } >"$CFG"
 lab_defer "nsx pop $XLBD --cleanup -c $CFG -p $PIN"
-lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN"
+lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN" --state-file "$LAB_TMP/state.json"
 lab_wait 15 nsx pop "$XLBCTL" -s "$SOCK" status || {
 	echo "# xlbd did not start" >&2
 	cat "$LAB_TMP/xlbd.log" >&2

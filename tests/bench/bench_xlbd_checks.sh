@@ -133,7 +133,8 @@ YAML
 		done
 	} >"$LAB_TMP/pop.yaml"
 	lab_bg pop "xlbd-$mode" taskset -c "$cpu_x" "$LAB_XLBD" \
-		-c "$LAB_TMP/pop.yaml" -p "/sys/fs/bpf/xlb-$LAB_P-pop"
+		-c "$LAB_TMP/pop.yaml" -p "/sys/fs/bpf/xlb-$LAB_P-pop" \
+		--state-file "$LAB_TMP/pop.state.json"
 	pid=$LAB_LAST_PID
 	lab_defer "nsx pop $LAB_XLBD --cleanup -c $LAB_TMP/pop.yaml \
 -p /sys/fs/bpf/xlb-$LAB_P-pop"

@@ -197,14 +197,20 @@ drain_case() {
 	echo
 	check "router prefers pop2 before any withdrawal" \
 		lab_wait 10 via_pop 2 "$VIP4" || return 1
-	check "drain is saved in the config" \
-		grep -q 'drain: graceful' "$LAB_TMP/pop1.yaml" || return 1
+	# kept in the state file (config file untouched), so a restart or a
+	# reboot keeps the PoP drained
+	check "drain is a runtime override" sh -c "$LAB_XLBCTL -s $LAB_TMP/pop1.sock \
+config diff | grep -qx '~ global bgp.drain: off -> graceful'" || return 1
+	check "drain is saved in the state file" \
+		grep -q 'drain: graceful' "$LAB_TMP/pop1.state.json" || return 1
+	check "config file untouched" sh -c "! grep -q 'drain: ' $LAB_TMP/pop1.yaml" ||
+		return 1
 	xpop 1 pop drain --wait --timeout 5 --threshold 1000000 |
 		sed 's/^/# /'
 	check "withdrawn: the router has pop1's route no more" \
 		lab_wait 10 no_path_from_pop1 || return 1
-	check "drained and withdrawn is saved in the config" \
-		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.yaml"
+	check "drained and withdrawn is saved in the state file" \
+		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.state.json"
 }
 
 # no path of the router's entry comes from pop1 (the entry also lists the

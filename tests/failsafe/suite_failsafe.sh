@@ -257,7 +257,7 @@ $LAB_TMP/pop1.sock -j status | grep -q '\"healthy\": false'" || return 1
 		"$LAB_LAST_XLBD_LOG" || return 1
 	lab_pop_stop 1
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname pop1)" -- \
-		"$LAB_XLBD" -c "$CFG" -p "$PIN" 2>&1)
+		"$LAB_XLBD" -c "$CFG" -p "$PIN" --state-file "$LAB_TMP/s.json" 2>&1)
 	rc=$?
 	lab_log "start with a foreign pin: rc $rc"
 	sed 's/^/#   /' <<<"$out" | tail -4
@@ -292,6 +292,7 @@ $LAB_LAST_XLBD_LOG" || return 1
 	# under ip netns exec /sys is remounted: no private bpffs
 	out=$(timeout 20 ip netns exec "$(nsname pop1)" "$LAB_XLBD" -c "$CFG" \
 		-p "/sys/fs/bpf/xlb-$LAB_P-nsexec" -s "$LAB_TMP/nsexec.sock" \
+		--state-file "$LAB_TMP/nsexec.state.json" \
 		2>&1)
 	rc=$?
 	lab_log "under ip netns exec: rc $rc"
@@ -308,7 +309,8 @@ test_second_xlbd_on_the_same_pins_is_refused() {
 	pop_is_whole || return 1
 	pid=$(status_field pid)
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname pop1)" -- \
-		"$LAB_XLBD" -c "$CFG" -p "$PIN" -s "$LAB_TMP/second.sock" 2>&1)
+		"$LAB_XLBD" -c "$CFG" -p "$PIN" -s "$LAB_TMP/second.sock" \
+		--state-file "$LAB_TMP/second.state.json" 2>&1)
 	rc=$?
 	lab_log "second xlbd: rc $rc: $(tail -1 <<<"$out")"
 	check "refused" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1
@@ -343,7 +345,7 @@ vips:
       - address: 10.9.0.2
 EOF
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname solo)" -- \
-		"$LAB_XLBD" -c "$f" -p "$pin" 2>&1)
+		"$LAB_XLBD" -c "$f" -p "$pin" --state-file "$LAB_TMP/solo.state.json" 2>&1)
 	rc=$?
 	sed 's/^/#   /' <<<"$out" | tail -5
 	check "start fails" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1
@@ -359,7 +361,7 @@ EOF
 	# a missing interface fails before anything is made
 	sed -i 's/name: lo/name: eth9/' "$f"
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname solo)" -- \
-		"$LAB_XLBD" -c "$f" -p "$pin" 2>&1)
+		"$LAB_XLBD" -c "$f" -p "$pin" --state-file "$LAB_TMP/solo.state.json" 2>&1)
 	rc=$?
 	lab_log "missing interface: rc $rc: $(tail -1 <<<"$out")"
 	check "fails" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1
@@ -402,7 +404,8 @@ test_install_is_inert() {
 	ip -n "$(nsname inst)" link set a0 up
 	lab_defer "rm -rf $pin"
 	lab_bg inst xlbd-inst "$root/usr/sbin/xlbd" -c "$root/etc/xlb/xlb.yaml" \
-		-p "$pin" -s "$LAB_TMP/inst.sock"
+		-p "$pin" -s "$LAB_TMP/inst.sock" \
+		--state-file "$LAB_TMP/inst.state.json"
 	local xpid=$LAB_LAST_PID
 	check "runs" lab_wait 15 nsx inst "$LAB_XLBCTL" -s "$LAB_TMP/inst.sock" \
 		status || return 1

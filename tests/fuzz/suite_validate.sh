@@ -90,7 +90,8 @@ test_api_names_the_full_vip_table() {
 	lab_ns pop || return 1
 	config 192.0.2.1 10.2.0.1 "max_vips: 4, max_backends: 64, ring_max: 251, conn_max: 1024"
 	lab_defer rm -rf "$PIN"
-	lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN" --no-attach
+	lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN" --no-attach \
+		--state-file "$LAB_TMP/state.json"
 	check "xlbd answers" lab_wait 15 nsx pop "$XLBCTL" -s "$SOCK" status ||
 		return 1
 	# 192.0.2.1:80 and its marker use 2 of 4 entries; :81 one more
@@ -116,7 +117,7 @@ test_readopted_tables_are_counted_as_loaded() {
 	lab_defer rm -rf "$PIN-2"
 	# its own socket: the previous case's xlbd may still hold $SOCK
 	lab_bg pop2 xlbd2 "$XLBD" -c "$CFG" -p "$PIN-2" --no-attach \
-		-s "$SOCK-2"
+		-s "$SOCK-2" --state-file "$LAB_TMP/state-2.json"
 	pid=$LAB_LAST_PID
 	check "xlbd answers" lab_wait 15 nsx pop2 "$XLBCTL" -s "$SOCK-2" \
 		status || return 1
@@ -133,7 +134,8 @@ test_readopted_tables_are_counted_as_loaded() {
     ring_size: 251
 EOF
 	out=$(timeout 20 nsenter --net="/run/netns/$(nsname pop2)" -- \
-		"$XLBD" -c "$CFG" -p "$PIN-2" --no-attach -s "$SOCK-2" 2>&1)
+		"$XLBD" -c "$CFG" -p "$PIN-2" --no-attach -s "$SOCK-2" \
+		--state-file "$LAB_TMP/state-2.json" 2>&1)
 	rc=$?
 	echo "$out" | tail -3
 	check "start refused" test "$rc" -ne 0 -a "$rc" -ne 124 || return 1

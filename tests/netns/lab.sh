@@ -220,7 +220,8 @@ lab_pop_start() {
 	local log
 	log=xlbd-pop$n-$(date +%s%N)
 	lab_bg "pop$n" "$log" "$LAB_XLBD" \
-		-c "$LAB_TMP/pop$n.yaml" -p "/sys/fs/bpf/xlb-$LAB_P-pop$n" "$@"
+		-c "$LAB_TMP/pop$n.yaml" -p "/sys/fs/bpf/xlb-$LAB_P-pop$n" \
+		--state-file "$LAB_TMP/pop$n.state.json" "$@"
 	eval "LAB_XLBD_PID_$n=$LAB_LAST_PID"
 	# named, not looked up: the new log may not exist yet
 	LAB_LAST_XLBD_LOG=$LAB_TMP/$log.log

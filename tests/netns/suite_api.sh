@@ -76,7 +76,8 @@ start_xlbd() {
 	# ASan keeps freed memory in quarantine (256 MB by default), which
 	# would count as growth in the RSS bound: keep it small
 	ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=4 \
-		lab_bg pop "$name" "$XLBD" -c "$CFG" -p "$PIN" --no-attach
+		lab_bg pop "$name" "$XLBD" -c "$CFG" -p "$PIN" --no-attach \
+		--state-file "$LAB_TMP/state.json"
 	XLBD_PID=$LAB_LAST_PID
 	XLBD_LOG=$LAB_TMP/$name.log
 	lab_wait 30 "$XLBCTL" -s "$SOCK" status

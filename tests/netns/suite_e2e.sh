@@ -108,9 +108,11 @@ test_long_lived_tcp_survives_changes() {
 	check "still on $mine" test "$(hold_field a backend)" = "$mine" ||
 		return 1
 	hold_stop a
-	# back to the normal build (a replace again) and the first config
+	# back to the normal build (a replace again) and the first config:
+	# the runtime changes above are kept in the state file, so it goes
 	lab_pop_stop 1 || return 1
 	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3"
+	rm -f "$LAB_TMP/pop1.state.json"
 	lab_pop_start 1 || return 1
 	stranger=$(xpop 1 backend show "$VIP4:7/tcp" | grep -c "$(be4 4) ")
 	check "config back to be1-be3" test "$stranger" -eq 0
@@ -204,6 +206,10 @@ PY
 	nsx be2 "$LAB_XLBCTL" backend-host setup --iface eth0 \
 		--pin-dir "/sys/fs/bpf/xlb-$LAB_P-be2" \
 		--vip "$VIP4" --vip "$VIP6" >/dev/null 2>&1
+	# the runtime references first: a reload that removes a check still
+	# in use is refused
+	xpop 1 vip set "$VIP4:80/tcp" --health-check "" >/dev/null || rc=1
+	xpop 1 vip set "$VIP4:7/tcp" --health-check "" >/dev/null || rc=1
 	cp "$saved" "$LAB_TMP/pop1.yaml" && xpop 1 reload >/dev/null || rc=1
 	return $rc
 }

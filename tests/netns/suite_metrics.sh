@@ -105,7 +105,8 @@ vips:
       - address: 10.2.0.2
 EOF
 	lab_defer "nsx pop $BUILD/xlbd --cleanup -c $CFG -p $PIN"
-	lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN"
+	lab_bg pop xlbd "$XLBD" -c "$CFG" -p "$PIN" \
+		--state-file "$LAB_TMP/state.json"
 	XLBD_PID=$LAB_LAST_PID
 	lab_wait 15 x status || return 1
 	# first verdicts in: 10.2.0.1 up, 10.2.0.2 down

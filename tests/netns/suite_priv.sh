@@ -46,8 +46,8 @@ EOF
 setup() {
 	local i
 	lab_need setpriv || return 1
-	# nobody runs xlbd: it reads its config, saves runtime changes next
-	# to it and creates its API socket in $LAB_TMP; it owns its pins
+	# nobody runs xlbd: it reads its config, saves runtime changes to its
+	# state file next to it and creates its API socket in $LAB_TMP; it owns its pins
 	chown "$RUN_UID:$RUN_GID" "$LAB_TMP"
 	chmod 755 "$LAB_TMP"
 	install -d -o "$RUN_UID" -g "$RUN_GID" -m 700 \

@@ -85,7 +85,7 @@ start() {
 	LISTENER=$LAB_LAST_PID
 	lab_wait 10 grep -q LISTENING "$LAB_TMP/$name.msgs" || return 1
 	lab_bg d "$name" env NOTIFY_SOCKET="$NSOCK" "$@" "$XLBD" -c "$CFG" \
-		-p "$PIN" --no-attach
+		-p "$PIN" --state-file "$LAB_TMP/state.json" --no-attach
 	XLBD_PID=$LAB_LAST_PID
 }
 
@@ -202,7 +202,8 @@ test_journal_lines_carry_the_priority() {
 	js=$(stat -c '%d:%i' "$log")
 	# not lab_bg: stderr must be this very file
 	setsid nsenter --net="/run/netns/$LAB_P-d" -- env JOURNAL_STREAM="$js" \
-		"$XLBD" -c "$CFG" -p "$PIN" --no-attach 2>>"$log" >/dev/null &
+		"$XLBD" -c "$CFG" -p "$PIN" --state-file "$LAB_TMP/state.json" \
+		--no-attach 2>>"$log" >/dev/null &
 	XLBD_PID=$!
 	LAB_PIDS+=("$XLBD_PID")
 	lab_wait 15 x status || return 1
@@ -222,7 +223,8 @@ test_plain_lines_when_stderr_is_not_the_journal() {
 	: >"$log"
 	# JOURNAL_STREAM inherited, but stderr is another file
 	setsid nsenter --net="/run/netns/$LAB_P-d" -- env JOURNAL_STREAM=1:1 \
-		"$XLBD" -c "$CFG" -p "$PIN" --no-attach 2>>"$log" >/dev/null &
+		"$XLBD" -c "$CFG" -p "$PIN" --state-file "$LAB_TMP/state.json" \
+		--no-attach 2>>"$log" >/dev/null &
 	XLBD_PID=$!
 	LAB_PIDS+=("$XLBD_PID")
 	lab_wait 15 x status || return 1

@@ -26,6 +26,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 lab_init xlbd
 CFG=$LAB_TMP/xlb.yaml
 SOCK=$LAB_TMP/xlb.sock
+STATE=$LAB_TMP/state.json
 PIN=/sys/fs/bpf/xlb-$LAB_P
 
 x() { nsx pop "$XLBCTL" -s "$SOCK" "$@"; }
@@ -33,7 +34,9 @@ x() { nsx pop "$XLBCTL" -s "$SOCK" "$@"; }
 write_config() {
 	local extra=${1:-}
 	cat >"$CFG" <<EOF
-interfaces:
+# the operator's file: xlbd must keep this comment
+interfaces:  # and this one
+
   - name: eth0
 lb:
   source4: 10.1.0.1
@@ -58,9 +61,12 @@ EOF
 }
 
 start_xlbd() {
-	lab_bg pop "xlbd-$(date +%s%N)" "$XLBD" -c "$CFG" -p "$PIN"
+	local name
+	name=xlbd-$(date +%s%N)
+	lab_bg pop "$name" "$XLBD" -c "$CFG" -p "$PIN" --state-file "$STATE"
 	XLBD_PID=$LAB_LAST_PID
-	XLBD_LOG=$(ls -t "$LAB_TMP"/xlbd-*.log | head -1)
+	# named, not looked up: the new log may not exist yet
+	XLBD_LOG=$LAB_TMP/$name.log
 	lab_wait 15 x status
 }
 
@@ -150,11 +156,14 @@ test_starts_attaches_and_pins() {
 		"$XLBCTL -s $SOCK -j status | grep -q '\"attached\": true'"
 }
 
+# runtime changes go to the state file; the operator's file is never written
 test_cli_changes_are_validated_and_persisted() {
 	local rc
+	cp "$CFG" "$LAB_TMP/cfg.orig"
 	x backend add "$VIP:5300/udp" 10.2.0.4 --weight 50 || return 1
 	check "backend in show" sh -c "$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -q 10.2.0.4" || return 1
-	check "backend in the file" grep -q 10.2.0.4 "$CFG" || return 1
+	check "config file byte-identical, comments kept" cmp "$CFG" "$LAB_TMP/cfg.orig" || return 1
+	check "backend in the state file" grep -q 10.2.0.4 "$STATE" || return 1
 	check "config dump has it" sh -c "$XLBCTL -s $SOCK config dump | grep -q 10.2.0.4" || return 1
 	x backend add "$VIP:5300/udp" 10.2.0.4
 	rc=$?
@@ -167,9 +176,10 @@ test_cli_changes_are_validated_and_persisted() {
 	x vip add 192.0.2.99 --port 80 --proto tcp --ring-size 100
 	rc=$?
 	check "non-prime ring refused as a usage error" test $rc -eq 2 || return 1
-	check "refused change not in the file" sh -c "! grep -q 192.0.2.99 $CFG" || return 1
+	check "refused change not in the state file" sh -c "! grep -q 192.0.2.99 $STATE" || return 1
 	x backend del "$VIP:5300/udp" 10.2.0.4 || return 1
-	check "backend gone from the file" sh -c "! grep -q 10.2.0.4 $CFG"
+	check "no override left: state file removed" test ! -e "$STATE" || return 1
+	check "config file still byte-identical" cmp "$CFG" "$LAB_TMP/cfg.orig"
 }
 
 test_traffic_is_encapsulated_and_counted() {
@@ -236,12 +246,131 @@ test_reload_applies_only_the_difference() {
 	check "running state unchanged" sh -c "$XLBCTL -s $SOCK vip show | grep -q $VIP2"
 }
 
+# the config file as test_reload_applies_only_the_difference left it, valid
+write_config2() {
+	write_config "  - address: $VIP2
+    port: 5300
+    protocol: udp
+    backends:
+      - address: 10.2.0.9${1:-}"
+}
+
 test_runtime_change_survives_restart() {
+	write_config2
+	x reload || return 1
+	cp "$CFG" "$LAB_TMP/cfg.orig"
 	x backend set "$VIP:5300/udp" 10.2.0.2 weight 7 || return 1
 	stop_xlbd || return 1
 	start_xlbd || return 1
 	check "weight 7 after restart" sh -c \
-		"$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -E '^10.2.0.2 +7 '"
+		"$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -E '^10.2.0.2 +7 '" || return 1
+	check "start logs the override" grep -q "override: ~ backend $VIP:5300/udp backend 10.2.0.2: weight 100 -> 7" "$XLBD_LOG" || return 1
+	check "config file byte-identical" cmp "$CFG" "$LAB_TMP/cfg.orig"
+}
+
+test_config_diff_shows_the_override() {
+	local out
+	out=$(x config diff) || return 1
+	lab_log "config diff: $out"
+	check "diff names the backend and the weight" sh -c \
+		"echo '$out' | grep -qx '~ backend $VIP:5300/udp backend 10.2.0.2: weight 100 -> 7'" || return 1
+	check "one change" test "$(echo "$out" | grep -c '^[-+~]')" -eq 1 || return 1
+	check "status counts it" sh -c "$XLBCTL -s $SOCK -j status | grep -q '\"overrides\": 1'" || return 1
+	out=$(x -j config diff) || return 1
+	check "-j: change with old and new weight" sh -c "echo '$out' | $PY -c '
+import json, sys
+c = json.load(sys.stdin)[\"changes\"]
+assert len(c) == 1 and c[0][\"object\"] == \"backend\", c
+assert c[0][\"fields\"][\"weight\"] == [100, 7], c
+'"
+}
+
+test_reload_dry_run_prints_the_plan() {
+	local out before
+	before=$(x -j vip show)
+	write_config # drops VIP2
+	out=$(x reload --dry-run) || return 1
+	lab_log "plan: $out"
+	check "plan: VIP2 removed" sh -c "echo '$out' | grep -qx -- '- vip $VIP2:5300/udp (removed)'" || return 1
+	check "plan: its backend removed" sh -c "echo '$out' | grep -q -- '- backend $VIP2:5300/udp backend 10.2.0.9'" || return 1
+	check "says nothing changed" sh -c "echo '$out' | grep -q 'dry run: nothing changed'" || return 1
+	check "VIP2 still running" sh -c "$XLBCTL -s $SOCK vip show | grep -q $VIP2" || return 1
+	check "override kept" sh -c "$XLBCTL -s $SOCK config diff | grep -q 'weight 100 -> 7'" || return 1
+	write_config2
+	out=$(x reload --dry-run) || return 1
+	check "unchanged file: empty plan" sh -c "echo '$out' | grep -qx 'no change'"
+}
+
+test_reload_after_an_edit_clears_the_override() {
+	local out
+	# the operator changes the overridden backend in the file
+	write_config2
+	sed -i 's/^      - address: 10.2.0.2$/      - address: 10.2.0.2\n        weight: 3/' "$CFG"
+	grep -q 'weight: 3' "$CFG" || return 1
+	out=$(x reload) || return 1
+	lab_log "reload: $out"
+	check "reply: override dropped" sh -c "echo '$out' | grep -q '! backend $VIP:5300/udp backend 10.2.0.2: changed in the configuration file: runtime override dropped'" || return 1
+	check "reply: the plan" sh -c "echo '$out' | grep -q '~ backend $VIP:5300/udp backend 10.2.0.2: weight 7 -> 3'" || return 1
+	check "log says so" grep -q "reload: backend $VIP:5300/udp backend 10.2.0.2: changed in the configuration file: runtime override dropped" "$XLBD_LOG" || return 1
+	check "weight 3 from the file" sh -c \
+		"$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -E '^10.2.0.2 +3 '" || return 1
+	check "no override left" sh -c "$XLBCTL -s $SOCK config diff | grep -q '^none'" || return 1
+	check "state file removed" test ! -e "$STATE"
+}
+
+test_checks_through_xlbctl() {
+	local out rc
+	cp "$CFG" "$LAB_TMP/cfg.orig"
+	x check add web --type tcp --port 5300 --interval-ms 500 --timeout-ms 400 || return 1
+	out=$(x check show web) || return 1
+	check "check shown" sh -c "echo '$out' | grep -q '^check web: tcp, port 5300, interval_ms 500, timeout_ms 400'" || return 1
+	out=$(x check add slow --type tcp --interval-ms 100 --timeout-ms 500 2>&1)
+	rc=$?
+	lab_log "$out"
+	check "timeout > interval refused (1)" test $rc -eq 1 || return 1
+	check "validation message" sh -c "echo '$out' | grep -q timeout" || return 1
+	out=$(x check add h --type tcp --path /x 2>&1)
+	rc=$?
+	lab_log "$out"
+	check "http field on a tcp check refused" sh -c "test $rc -eq 1 && echo '$out' | grep -q path" || return 1
+	x check add web --type tcp
+	check "duplicate refused" test $? -eq 1 || return 1
+	x check add nt --port 1
+	check "missing --type is a usage error" test $? -eq 2 || return 1
+	x check set web --rise 5 || return 1
+	check "set applied" sh -c "$XLBCTL -s $SOCK -j check show web | grep -q '\"rise\": 5'" || return 1
+	x check set web --type http || return 1
+	check "new type, its defaults" sh -c "$XLBCTL -s $SOCK check show web | grep -q 'web: http.*path /'" || return 1
+	x vip set "$VIP2:5300/udp" --health-check web || return 1
+	out=$(x check del web 2>&1)
+	rc=$?
+	lab_log "$out"
+	check "check in use cannot be deleted" sh -c "test $rc -eq 1 && echo '$out' | grep -q 'in use by vip $VIP2:5300/udp'" || return 1
+	check "diff shows the check" sh -c "$XLBCTL -s $SOCK config diff | grep -q '^+ check web'" || return 1
+	x vip set "$VIP2:5300/udp" --health-check "" || return 1
+	x check del web || return 1
+	check "check gone" sh -c "! $XLBCTL -s $SOCK check show | grep -q web" || return 1
+	check "config file byte-identical" cmp "$CFG" "$LAB_TMP/cfg.orig"
+}
+
+test_corrupt_state_file_refuses_start() {
+	local out rc
+	x backend set "$VIP:5300/udp" 10.2.0.1 state drain || return 1
+	stop_xlbd || return 1
+	echo '{"version": 1, "config_file": ' >"$STATE"
+	out=$(timeout 20 nsenter --net=/run/netns/$(nsname pop) "$XLBD" -c "$CFG" -p "$PIN" \
+		--state-file "$STATE" 2>&1)
+	rc=$?
+	lab_log "$out"
+	check "xlbd refuses to start" test $rc -eq 1 || return 1
+	check "the error names the state file" sh -c "echo '$out' | grep -q 'state file: $STATE:'" || return 1
+	check "and the way out" sh -c "echo '$out' | grep -q 'remove it to start from'" || return 1
+	check "data path still attached meanwhile" sh -c \
+		"ip -n $(nsname pop) link show eth0 | grep -q xlb_lb" || return 1
+	rm -f "$STATE"
+	start_xlbd || return 1
+	check "started from the config file alone" sh -c \
+		"$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -E '^10.2.0.1 +[0-9]+ +up'"
 }
 
 test_dp_detach_removes_everything() {
@@ -261,5 +390,10 @@ lab_run_cases test_starts_attaches_and_pins \
 	test_restart_keeps_every_flow \
 	test_reload_applies_only_the_difference \
 	test_runtime_change_survives_restart \
+	test_config_diff_shows_the_override \
+	test_reload_dry_run_prints_the_plan \
+	test_reload_after_an_edit_clears_the_override \
+	test_checks_through_xlbctl \
+	test_corrupt_state_file_refuses_start \
 	test_dp_detach_removes_everything
 exit $LAB_FAILED

@@ -11,8 +11,8 @@
  * nothing is applied: a config either loads whole or not at all.
  *
  * Runtime changes (xlbctl) are made on a copy (xlb_cfg_dup()), validated
- * with xlb_cfg_validate(), then saved atomically with xlb_cfg_save() before
- * they are applied, so the file always holds the running state.
+ * with xlb_cfg_validate(), then recorded in the state file (state.h)
+ * before they are applied: xlbd never writes the configuration file.
  */
 #ifndef XLB_CONFIG_H
 #define XLB_CONFIG_H
@@ -208,7 +208,8 @@ struct xlb_prefix {
  *                (default 5000)
  * @drain_timeout_s: xlbctl pop drain --wait gives up after this (default 60)
  * @drain: enum xlb_bgp_drain: the PoP is being drained (set by xlbctl pop
- *         drain, kept here so a restart or reboot keeps it drained)
+ *         drain, kept in the state file so a restart or reboot keeps it
+ *         drained)
  */
 enum xlb_bgp_drain {
 	XLB_DRAIN_OFF, /* announce what can be served */

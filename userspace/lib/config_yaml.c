@@ -1811,10 +1811,10 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 static const char dump_header[] =
 	"# xlb configuration.\n"
 	"#\n"
-	"# xlbd manages this file: changes made at runtime (xlbctl) are saved\n"
-	"# here, so it always holds the running state, and comments or\n"
-	"# formatting added by hand are not kept. Edit it while xlbd is\n"
-	"# stopped, or use xlbctl. Every key: see xlb.yaml.example.\n";
+	"# The running configuration, as written by xlb_cfg_dump() (xlbctl\n"
+	"# config dump): the configuration file with the runtime overrides\n"
+	"# (xlbctl config diff) folded in. xlbd never writes the configuration\n"
+	"# file itself. Every key: see xlb.yaml.example.\n";
 
 /**
  * xlb_cfg_dump() - see config.h

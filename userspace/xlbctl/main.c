@@ -29,6 +29,7 @@
 #include "config.h"
 #include "log.h"
 #include "maglev.h"
+#include "state.h"
 
 #define EXIT_USAGE 2
 
@@ -1135,12 +1136,6 @@ static int do_status(int argc, char **argv)
 	return 0;
 }
 
-static int do_reload(int argc, char **argv)
-{
-	NO_ARGS();
-	return call_print_done("reload", NULL);
-}
-
 static int do_config_dump(int argc, char **argv)
 {
 	json_t *res = NULL;
@@ -1949,6 +1944,256 @@ static int do_top(int argc, char **argv)
 	return r;
 }
 
+/* --- health checks, config diff, reload plan ------------------------------ */
+
+/* check options: one table, the option's val indexes it */
+#define O_CHECK 3000
+enum ck_kind { CK_STR, CK_UINT, CK_BOOL, CK_LIST };
+
+static const struct {
+	const char *opt, *key;
+	enum ck_kind kind;
+	unsigned long max;
+} ck_fields[] = {
+	{ "type", "type", CK_STR, 0 },
+	{ "port", "port", CK_UINT, 65535 },
+	{ "interval-ms", "interval_ms", CK_UINT, 0xffffffffUL },
+	{ "timeout-ms", "timeout_ms", CK_UINT, 0xffffffffUL },
+	{ "rise", "rise", CK_UINT, 0xffffffffUL },
+	{ "fall", "fall", CK_UINT, 0xffffffffUL },
+	{ "via-vip", "via_vip", CK_BOOL, 0 },
+	{ "method", "method", CK_STR, 0 },
+	{ "path", "path", CK_STR, 0 },
+	{ "host", "host", CK_STR, 0 },
+	{ "sni", "sni", CK_STR, 0 },
+	{ "expect-status", "expect_status", CK_STR, 0 },
+	{ "expect-body", "expect_body", CK_STR, 0 },
+	{ "tls-verify", "tls_verify", CK_BOOL, 0 },
+	{ "payload", "payload", CK_STR, 0 },
+	{ "expect", "expect", CK_STR, 0 },
+	{ "query-name", "query_name", CK_STR, 0 },
+	{ "query-type", "query_type", CK_STR, 0 },
+	{ "command", "command", CK_LIST, 0 },
+	{ "user", "user", CK_STR, 0 },
+	{ "mode", "mode", CK_STR, 0 },
+};
+
+#define N_CK (sizeof(ck_fields) / sizeof(ck_fields[0]))
+
+static int check_opt(int c, const char *v, void *ctx)
+{
+	json_t *args = ctx, *a;
+	unsigned long n;
+	char opt[40], *dup, *tok, *save = NULL;
+	size_t i = (size_t)(c - O_CHECK);
+	int r;
+
+	if (c < O_CHECK || i >= N_CK)
+		return usage_err("bad option");
+	snprintf(opt, sizeof(opt), "--%s", ck_fields[i].opt);
+	switch (ck_fields[i].kind) {
+	case CK_UINT:
+		r = uint_arg(opt, v, ck_fields[i].max, &n);
+		if (!r)
+			json_object_set_new(args, ck_fields[i].key,
+					    json_integer((json_int_t)n));
+		return r;
+	case CK_BOOL:
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return usage_err("%s must be on or off", opt);
+		json_object_set_new(args, ck_fields[i].key,
+				    json_boolean(!strcmp(v, "on")));
+		return 0;
+	case CK_LIST: /* words separated by spaces */
+		a = json_array();
+		dup = strdup(v);
+		for (tok = dup ? strtok_r(dup, " ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ", &save))
+			json_array_append_new(a, json_string(tok));
+		free(dup);
+		json_object_set_new(args, ck_fields[i].key, a);
+		return 0;
+	default:
+		json_object_set_new(args, ck_fields[i].key, json_string(v));
+		return 0;
+	}
+}
+
+static int check_edit(int argc, char **argv, const char *cmd, bool fields)
+{
+	struct option opts[N_CK + 2] = {};
+	json_t *args = json_object();
+	char *pos[1] = { 0 };
+	size_t i;
+	int n, r;
+
+	for (i = 0; fields && i < N_CK; i++) {
+		opts[i].name = ck_fields[i].opt;
+		opts[i].has_arg = required_argument;
+		opts[i].val = O_CHECK + (int)i;
+	}
+	opts[fields ? N_CK : 0].name = "help";
+	opts[fields ? N_CK : 0].val = 'h';
+	r = split_args(argc, argv, opts, check_opt, args, pos, 1, &n);
+	if (!r && n != 1)
+		r = -usage_err("missing NAME");
+	if (r) {
+		json_decref(args);
+		return r == -100 ? 0 : -r;
+	}
+	json_object_set_new(args, "name", json_string(pos[0]));
+	if (!strcmp(cmd, "check.add") && !json_object_get(args, "type")) {
+		json_decref(args);
+		return usage_err("missing --type");
+	}
+	if (!strcmp(cmd, "check.set") && json_object_size(args) < 2) {
+		json_decref(args);
+		return usage_err("nothing to set");
+	}
+	return call_print_done(cmd, args);
+}
+
+static int do_check_add(int argc, char **argv)
+{
+	return check_edit(argc, argv, "check.add", true);
+}
+
+static int do_check_set(int argc, char **argv)
+{
+	return check_edit(argc, argv, "check.set", true);
+}
+
+static int do_check_del(int argc, char **argv)
+{
+	return check_edit(argc, argv, "check.del", false);
+}
+
+static int do_check_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, {}
+	};
+	json_t *res = NULL, *args = json_object(), *c, *v, *u;
+	char *pos[1] = { 0 };
+	const char *k;
+	size_t i, j;
+	int n, r;
+
+	r = split_args(argc, argv, opts, NULL, NULL, pos, 1, &n);
+	if (r) {
+		json_decref(args);
+		return r == -100 ? 0 : -r;
+	}
+	if (n)
+		json_object_set_new(args, "name", json_string(pos[0]));
+	r = call("check.list", args, &res);
+	if (r)
+		return r;
+	if (opt_json) {
+		print_json(res);
+		json_decref(res);
+		return 0;
+	}
+	json_array_foreach (res, i, c) {
+		printf("check %s: %s", jstr(c, "name"), jstr(c, "type"));
+		json_object_foreach (c, k, v) {
+			char *s;
+
+			if (!strcmp(k, "name") || !strcmp(k, "type") ||
+			    !strcmp(k, "used_by"))
+				continue;
+			s = json_is_string(v) ?
+				    strdup(json_string_value(v)) :
+				    json_dumps(v,
+					       JSON_COMPACT | JSON_ENCODE_ANY);
+			printf(", %s %s", k, s ? s : "?");
+			free(s);
+		}
+		printf("\n");
+		json_array_foreach (json_object_get(c, "used_by"), j, u)
+			printf("  used by %s\n", json_string_value(u));
+	}
+	json_decref(res);
+	return 0;
+}
+
+static void print_changes(json_t *changes, const char *none)
+{
+	char line[1024];
+	json_t *c;
+	size_t i;
+
+	if (!json_array_size(changes) && none)
+		printf("%s\n", none);
+	json_array_foreach (changes, i, c) {
+		xlb_diff_line(c, line, sizeof(line));
+		printf("%s\n", line);
+	}
+}
+
+static int do_config_diff(int argc, char **argv)
+{
+	json_t *res = NULL;
+	int r;
+
+	NO_ARGS();
+	r = call("config.diff", NULL, &res);
+	if (r)
+		return r;
+	if (opt_json) {
+		print_json(res);
+	} else {
+		printf("# runtime overrides of %s (kept in %s)\n",
+		       jstr(res, "config"), jstr(res, "state_file"));
+		print_changes(json_object_get(res, "changes"),
+			      "none: the running configuration is the file's");
+	}
+	json_decref(res);
+	return 0;
+}
+
+static int dry_run_opt(int c, const char *v, void *ctx)
+{
+	(void)v;
+	if (c != 'n')
+		return usage_err("bad option");
+	json_object_set_new(ctx, "dry_run", json_true());
+	return 0;
+}
+
+static int do_reload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	json_t *res = NULL, *args = json_object(), *n;
+	char *pos[1];
+	size_t i;
+	int np, r;
+
+	r = split_args(argc, argv, opts, dry_run_opt, args, pos, 0, &np);
+	if (r) {
+		json_decref(args);
+		return r == -100 ? 0 : -r;
+	}
+	r = call("reload", args, &res);
+	if (r)
+		return r;
+	if (opt_json) {
+		print_json(res);
+		json_decref(res);
+		return 0;
+	}
+	print_changes(json_object_get(res, "plan"), "no change");
+	json_array_foreach (json_object_get(res, "overrides_dropped"), i, n)
+		printf("! %s\n", json_string_value(n));
+	printf("%s\n", jstr(res, "done"));
+	json_decref(res);
+	return 0;
+}
+
 /* --- table ---------------------------------------------------------------- */
 
 #define VIPU "VIP [--port P|any] [--proto tcp|udp]"
@@ -1960,7 +2205,7 @@ static const struct cmd cmds[] = {
 	  "[--min-healthy N]\n        [--conn-table on|off] [--hash "
 	  "5tuple|source] [--unserved drop|pass]\n        [--announce on|off] "
 	  "[--health-check NAME]",
-	  "Add a VIP (saved to the configuration file)." },
+	  "Add a VIP (kept in the state file, see config diff)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },
 	{ "vip", "del", do_vip_del, VIPU, "Delete a VIP and its backends." },
@@ -1988,10 +2233,31 @@ static const struct cmd cmds[] = {
 	{ "status", "", do_status, "[--flows]",
 	  "Daemon, data path and interfaces. --flows counts the connection "
 	  "tables." },
-	{ "reload", "", do_reload, "",
-	  "Re-read the configuration file and apply the difference." },
+	{ "reload", "", do_reload, "[--dry-run]",
+	  "Re-read the configuration file, keep the runtime overrides of "
+	  "objects it\ndoes not change, and apply the difference. Prints the "
+	  "plan (+ added,\n- removed, ~ changed) and the overrides dropped "
+	  "(!). --dry-run prints\nthe plan and changes nothing." },
 	{ "config", "dump", do_config_dump, "",
 	  "Print the running configuration as a config file." },
+	{ "config", "diff", do_config_diff, "",
+	  "What the running configuration changes over the configuration "
+	  "file: the\nruntime overrides kept in the state file." },
+	{ "check", "add", do_check_add,
+	  "NAME --type T [--port P] [--interval-ms N] [--timeout-ms N]\n"
+	  "        [--rise N] [--fall N] [--via-vip on|off] [--method M] "
+	  "[--path P]\n        [--host H] [--sni S] [--expect-status "
+	  "200-399,...] [--expect-body S]\n        [--tls-verify on|off] "
+	  "[--payload S] [--expect S] [--query-name N]\n        "
+	  "[--query-type T] [--command 'ARGV...'] [--user U] [--mode "
+	  "connect|syn]",
+	  "Add a health check, validated like the configuration file's." },
+	{ "check", "set", do_check_set, "NAME [options of check add]",
+	  "Change a check. A new --type starts from that type's defaults." },
+	{ "check", "del", do_check_del, "NAME",
+	  "Delete a check no VIP or backend uses." },
+	{ "check", "show", do_check_show, "[NAME]",
+	  "Checks of the running configuration and who uses them." },
 	{ "log", "set", do_log_set, "err|warn|info|debug",
 	  "Set xlbd's log level." },
 	{ "bgp", "show", do_bgp_show, "",

@@ -5,9 +5,10 @@
  * One handler per command, found in a table. Read-only commands answer
  * from the runtime tables and the maps. Commands that change something
  * edit a copy of the running configuration and hand it to core_change(),
- * which validates it, saves it atomically and applies the difference: the
- * file always holds the running state, and a failed change leaves both as
- * they were. docs/api.md documents every command.
+ * which validates it, records it in the state file (lib/state.h) and
+ * applies the difference; a failed change leaves both as they were. The
+ * configuration file is never written. docs/api.md documents every
+ * command.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include "api.h"
 #include "dp_conns.h"
 #include "log.h"
+#include "config_priv.h"
 #include "maglev.h"
+#include "state.h"
 #include "xlbd.h"
 
 #ifndef XLB_VERSION
@@ -299,6 +302,11 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 		      "interfaces", ifs, "vips", (json_int_t)d->n_vips,
 		      "vips_servable", (json_int_t)nserv, "backends",
 		      (json_int_t)nbe);
+	json_object_set_new(
+		o, "state_file",
+		json_string(d->opts.state_file ?: XLB_DEFAULT_STATE_FILE));
+	json_object_set_new(o, "overrides",
+			    json_integer((json_int_t)d->n_overrides));
 	api_reply(r, o, 0, NULL);
 }
 
@@ -968,33 +976,69 @@ static void cmd_backend_del(struct xlbd *d, struct api_req *r, json_t *args)
 	reply_change(d, r, next, what);
 }
 
+/* reload {dry_run}: the plan (what would change) and the overrides the
+ * operator's edits drop; applied unless dry_run */
 static void cmd_reload(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	struct xlb_cfg *next = NULL;
-	ERRBUF;
+	static const char *const keys[] = { "dry_run", NULL };
+	json_t *plan = NULL, *dropped = NULL;
+	bool dry = false;
+	char err[512] = "";
 	int e;
 
-	(void)args;
-	e = xlb_cfg_load(d->cfg->path, &next, err, sizeof(err));
-	if (!e)
-		e = core_apply(d, next, err, sizeof(err));
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_bool(args, "dry_run", &dry, NULL, err,
+				     sizeof(err));
+	e = e ?: core_reload(d, dry, &plan, &dropped, err, sizeof(err));
 	if (e) {
-		pr_err("reload: %s", err);
+		if (!dry)
+			pr_err("reload: %s", err);
+		json_decref(plan);
+		json_decref(dropped);
 		api_reply(r, NULL, e, err);
 		return;
 	}
-	pr_info("reloaded %s", d->cfg->path);
-	api_reply(r, json_pack("{s:s}", "done", "reloaded"), 0, NULL);
+	if (!dry)
+		pr_info("reloaded %s: %zu changes", d->cfg->path,
+			json_array_size(plan));
+	api_reply(r,
+		  json_pack("{s:s,s:b,s:o,s:o}", "done",
+			    dry ? "dry run: nothing changed" : "reloaded",
+			    "dry_run", dry, "plan", plan, "overrides_dropped",
+			    dropped),
+		  0, NULL);
 }
 
+/* config.diff: the runtime overrides, i.e. the config file as loaded
+ * against the running configuration */
+static void cmd_config_diff(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const none[] = { NULL };
+	ERRBUF;
+	int e = xlb_api_check_keys(args, none, err, sizeof(err));
+
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	api_reply(r,
+		  json_pack("{s:s,s:s,s:o}", "config", d->cfg->path,
+			    "state_file",
+			    d->opts.state_file ?: XLB_DEFAULT_STATE_FILE,
+			    "changes", xlb_cfg_diff(d->file_cfg, d->cfg)),
+		  0, NULL);
+}
+
+/* log.set {level}: recorded in the state file like any change */
 static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = { "level", NULL };
+	struct xlb_cfg *next;
 	const char *s;
 	ERRBUF;
 	int e, lvl = 0;
 
-	(void)d;
 	e = xlb_api_check_keys(args, keys, err, sizeof(err));
 	e = e ?: xlb_api_arg_str(args, "level", true, &s, err, sizeof(err));
 	if (!e) {
@@ -1010,10 +1054,465 @@ static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
 		api_reply(r, NULL, e, err);
 		return;
 	}
+	next = xlb_cfg_dup(d->cfg);
+	if (!next) {
+		api_reply(r, NULL, -ENOMEM, "out of memory");
+		return;
+	}
+	snprintf(next->log_level, sizeof(next->log_level), "%s",
+		 xlb_log_level_name(lvl));
+	e = core_change(d, next, err, sizeof(err));
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
 	xlb_log_set_level((enum xlb_log_level)lvl);
 	pr_info("log level %s", xlb_log_level_name(lvl));
 	api_reply(r, json_pack("{s:s}", "level", xlb_log_level_name(lvl)), 0,
 		  NULL);
+}
+
+/* --- health checks -------------------------------------------------------- */
+
+static const char *const check_keys[] = {
+	"name",		 "type",	"port",	      "interval_ms",
+	"timeout_ms",	 "rise",	"fall",	      "via_vip",
+	"method",	 "path",	"host",	      "sni",
+	"expect_status", "expect_body", "tls_verify", "payload",
+	"expect",	 "query_name",	"query_type", "command",
+	"user",		 "mode",	NULL
+};
+
+static int check_type_parse(const char *s)
+{
+	int t;
+
+	for (t = XLB_HC_NONE; t <= XLB_HC_EXEC; t++)
+		if (!strcmp(s, xlb_hc_type_str((enum xlb_hc_type)t)))
+			return t;
+	return -EINVAL;
+}
+
+static int arg_strf(json_t *args, const char *key, char *buf, size_t size,
+		    char *err, size_t errlen)
+{
+	const char *s;
+	int e = xlb_api_arg_str(args, key, false, &s, err, errlen);
+
+	if (e || !s)
+		return e;
+	if (strlen(s) >= size) {
+		snprintf(err, errlen, "argument '%s' is longer than %zu bytes",
+			 key, size - 1);
+		return -EINVAL;
+	}
+	snprintf(buf, size, "%s", s);
+	return 0;
+}
+
+static int arg_u32(json_t *args, const char *key, unsigned long long max,
+		   __u32 *out, char *err, size_t errlen)
+{
+	unsigned long long u;
+	bool present;
+	int e = xlb_api_arg_uint(args, key, false, max, &u, &present, err,
+				 errlen);
+
+	if (!e && present)
+		*out = (__u32)u;
+	return e;
+}
+
+/* "200-399,404" or ["200-399", "404"] */
+static int arg_status(json_t *args, struct xlb_hc_cfg *h, char *err,
+		      size_t errlen)
+{
+	json_t *v = json_object_get(args, "expect_status"), *x;
+	char buf[XLB_STR_MAX * 2], *tok, *save = NULL;
+	unsigned int lo, hi;
+	size_t i, n = 0;
+	int c;
+
+	if (!v)
+		return 0;
+	buf[0] = 0;
+	if (json_is_string(v)) {
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	} else if (json_is_array(v)) {
+		json_array_foreach (v, i, x) {
+			if (!json_is_string(x))
+				break;
+			c = snprintf(buf + strlen(buf),
+				     sizeof(buf) - strlen(buf), "%s%s",
+				     i ? "," : "", json_string_value(x));
+			(void)c;
+		}
+	} else {
+		snprintf(err, errlen,
+			 "argument 'expect_status' must be a "
+			 "string like 200-399,404");
+		return -EINVAL;
+	}
+	for (tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		c = 0;
+		if (n >= XLB_EXPECT_MAX ||
+		    (sscanf(tok, "%u-%u%n", &lo, &hi, &c) != 2 &&
+		     (c = 0, sscanf(tok, "%u%n", &lo, &c) != 1)) ||
+		    (size_t)c != strlen(tok) || lo > 999) {
+			snprintf(err, errlen,
+				 "expect_status: '%.32s' is not a status or "
+				 "a range like 200-399 (at most %d)",
+				 tok, XLB_EXPECT_MAX);
+			return -EINVAL;
+		}
+		if (!strchr(tok, '-'))
+			hi = lo;
+		if (hi < lo || hi > 999) {
+			snprintf(err, errlen,
+				 "expect_status: bad range '%.32s'", tok);
+			return -EINVAL;
+		}
+		h->expect_status[n].lo = (__u16)lo;
+		h->expect_status[n].hi = (__u16)hi;
+		n++;
+	}
+	h->n_expect_status = n;
+	return 0;
+}
+
+static int arg_command(json_t *args, struct xlb_hc_cfg *h, char *err,
+		       size_t errlen)
+{
+	json_t *v = json_object_get(args, "command"), *x;
+	size_t i;
+
+	if (!v)
+		return 0;
+	if (!json_is_array(v) || json_array_size(v) > XLB_ARGV_MAX) {
+		snprintf(err, errlen,
+			 "argument 'command' must be a list of at most %d "
+			 "strings",
+			 XLB_ARGV_MAX);
+		return -EINVAL;
+	}
+	json_array_foreach (v, i, x) {
+		if (!json_is_string(x) ||
+		    strlen(json_string_value(x)) >= XLB_STR_MAX) {
+			snprintf(err, errlen,
+				 "argument 'command': item %zu must be a "
+				 "string shorter than %d bytes",
+				 i, XLB_STR_MAX);
+			return -EINVAL;
+		}
+		snprintf(h->argv[i], sizeof(h->argv[i]), "%s",
+			 json_string_value(x));
+	}
+	h->argc = json_array_size(v);
+	return 0;
+}
+
+/* Apply the check fields present in @args to @h. A new type starts from
+ * that type's defaults (keeping the name and the fields every type has),
+ * so fields of the old type do not linger. */
+static int parse_check(json_t *args, struct xlb_hc_cfg *h, char *err,
+		       size_t errlen)
+{
+	const char *s;
+	bool b, present;
+	int e, t;
+
+	e = xlb_api_arg_str(args, "type", false, &s, err, errlen);
+	if (!e && s) {
+		t = check_type_parse(s);
+		if (t < 0) {
+			snprintf(err, errlen,
+				 "type must be none, tcp, http, https, udp, "
+				 "dns or exec");
+			return -EINVAL;
+		}
+		if ((enum xlb_hc_type)t != h->type) {
+			struct xlb_hc_cfg old = *h;
+
+			xlb_hc_cfg_init(h, (enum xlb_hc_type)t);
+			memcpy(h->name, old.name, sizeof(h->name));
+			h->port = old.port;
+			h->interval_ms = old.interval_ms;
+			h->timeout_ms = old.timeout_ms;
+			h->rise = old.rise;
+			h->fall = old.fall;
+		}
+	}
+	e = e	  ?:
+		    arg_u32(args, "interval_ms", UINT32_MAX, &h->interval_ms,
+			    err, errlen);
+	e = e	  ?:
+		    arg_u32(args, "timeout_ms", UINT32_MAX, &h->timeout_ms, err,
+			    errlen);
+	e = e ?: arg_u32(args, "rise", UINT32_MAX, &h->rise, err, errlen);
+	e = e ?: arg_u32(args, "fall", UINT32_MAX, &h->fall, err, errlen);
+	if (!e && json_object_get(args, "port")) {
+		__u32 port = h->port;
+
+		e = arg_u32(args, "port", 65535, &port, err, errlen);
+		h->port = (__u16)port;
+	}
+	if (!e && json_object_get(args, "query_type")) {
+		e = xlb_api_arg_str(args, "query_type", true, &s, err, errlen);
+		t = e ? 0 : xlb_dns_type_parse(s);
+		if (!e && t < 0) {
+			snprintf(err, errlen,
+				 "query_type: '%.32s' is not a DNS type (A, "
+				 "AAAA, ... or a number)",
+				 s);
+			e = -EINVAL;
+		}
+		if (!e)
+			h->query_type = (__u16)t;
+	}
+	e = e ?: xlb_api_arg_bool(args, "via_vip", &b, &present, err, errlen);
+	if (!e && present)
+		h->via_vip = b;
+	e = e	  ?:
+		    xlb_api_arg_bool(args, "tls_verify", &b, &present, err,
+				     errlen);
+	if (!e && present)
+		h->tls_verify = b;
+	e = e	  ?:
+		    arg_strf(args, "method", h->method, sizeof(h->method), err,
+			     errlen);
+	e = e ?: arg_strf(args, "path", h->path, sizeof(h->path), err, errlen);
+	e = e ?: arg_strf(args, "host", h->host, sizeof(h->host), err, errlen);
+	e = e ?: arg_strf(args, "sni", h->sni, sizeof(h->sni), err, errlen);
+	e = e	  ?:
+		    arg_strf(args, "expect_body", h->expect_body,
+			     sizeof(h->expect_body), err, errlen);
+	e = e	  ?:
+		    arg_strf(args, "payload", h->payload, sizeof(h->payload),
+			     err, errlen);
+	e = e	  ?:
+		    arg_strf(args, "expect", h->expect, sizeof(h->expect), err,
+			     errlen);
+	e = e	  ?:
+		    arg_strf(args, "query_name", h->query_name,
+			     sizeof(h->query_name), err, errlen);
+	e = e ?: arg_strf(args, "user", h->user, sizeof(h->user), err, errlen);
+	e = e ?: arg_status(args, h, err, errlen);
+	e = e ?: arg_command(args, h, err, errlen);
+	e = e ?: xlb_api_arg_str(args, "mode", false, &s, err, errlen);
+	if (!e && s) {
+		if (!strcmp(s, "connect"))
+			h->mode = XLB_HC_TCP_CONNECT;
+		else if (!strcmp(s, "syn"))
+			h->mode = XLB_HC_TCP_SYN;
+		else {
+			snprintf(err, errlen, "mode must be connect or syn");
+			e = -EINVAL;
+		}
+	}
+	return e;
+}
+
+/* Who names check @name: VIPs and backends, as strings. */
+static json_t *check_users(const struct xlb_cfg *c, const char *name)
+{
+	char vs[80], as[XLB_ADDR_STRLEN], buf[160];
+	json_t *a = json_array();
+	size_t i, j;
+
+	for (i = 0; i < c->n_vips; i++) {
+		const struct xlb_vip_cfg *v = &c->vips[i];
+
+		xlb_vip_str(&v->addr, v->port, v->proto, vs, sizeof(vs));
+		if (!strcmp(v->health_check, name)) {
+			snprintf(buf, sizeof(buf), "vip %s", vs);
+			json_array_append_new(a, json_string(buf));
+		}
+		for (j = 0; j < v->n_backends; j++) {
+			if (strcmp(v->backends[j].health_check, name))
+				continue;
+			snprintf(buf, sizeof(buf), "vip %s backend %s", vs,
+				 xlb_addr_str(&v->backends[j].addr, as));
+			json_array_append_new(a, json_string(buf));
+		}
+	}
+	return a;
+}
+
+static void cmd_check_list(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = { "name", NULL };
+	const char *name = NULL;
+	json_t *arr, *o;
+	size_t i;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "name", false, &name, err, sizeof(err));
+	if (!e && name && !xlb_cfg_find_check(d->cfg, name)) {
+		snprintf(err, sizeof(err), "check %.64s: no such check", name);
+		e = -ENOENT;
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < d->cfg->n_checks; i++) {
+		const struct xlb_hc_cfg *h = &d->cfg->checks[i];
+
+		if (name && strcmp(name, h->name))
+			continue;
+		o = xlb_hc_json(h);
+		json_object_set_new(o, "used_by", check_users(d->cfg, h->name));
+		json_array_append_new(arr, o);
+	}
+	api_reply(r, arr, 0, NULL);
+}
+
+static void cmd_check_add(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_hc_cfg h, *nc;
+	struct xlb_cfg *next = NULL;
+	const char *name = NULL, *type = NULL;
+	char what[128];
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, check_keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "name", true, &name, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "type", true, &type, err, sizeof(err));
+	if (!e && strlen(name) >= sizeof(h.name)) {
+		snprintf(err, sizeof(err), "check name longer than %zu bytes",
+			 sizeof(h.name) - 1);
+		e = -EINVAL;
+	}
+	if (!e && xlb_cfg_find_check(d->cfg, name)) {
+		snprintf(err, sizeof(err), "check %s: already exists", name);
+		e = -EEXIST;
+	}
+	if (!e) {
+		xlb_hc_cfg_init(&h, XLB_HC_NONE);
+		snprintf(h.name, sizeof(h.name), "%s", name);
+		h.type = (enum xlb_hc_type) - 1; /* parse_check() sets it */
+		e = parse_check(args, &h, err, sizeof(err));
+	}
+	if (!e) {
+		next = xlb_cfg_dup(d->cfg);
+		nc = next ? realloc(next->checks,
+				    (next->n_checks + 1) * sizeof(*nc)) :
+			    NULL;
+		if (!nc) {
+			snprintf(err, sizeof(err), "out of memory");
+			e = -ENOMEM;
+		} else {
+			next->checks = nc;
+			next->checks[next->n_checks++] = h;
+		}
+	}
+	if (e) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "check %s added", h.name);
+	reply_change(d, r, next, what);
+}
+
+static void cmd_check_set(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	struct xlb_hc_cfg *h = NULL;
+	struct xlb_cfg *next = NULL;
+	const char *name = NULL;
+	char what[128];
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, check_keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "name", true, &name, err, sizeof(err));
+	if (!e && json_object_size(args) < 2) {
+		snprintf(err, sizeof(err), "nothing to set");
+		e = -EINVAL;
+	}
+	if (!e) {
+		next = xlb_cfg_dup(d->cfg);
+		if (!next) {
+			snprintf(err, sizeof(err), "out of memory");
+			e = -ENOMEM;
+		}
+	}
+	if (!e) {
+		h = (struct xlb_hc_cfg *)xlb_cfg_find_check(next, name);
+		if (!h) {
+			snprintf(err, sizeof(err), "check %.64s: no such check",
+				 name);
+			e = -ENOENT;
+		}
+	}
+	e = e ?: parse_check(args, h, err, sizeof(err));
+	if (e) {
+		xlb_cfg_free(next);
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	snprintf(what, sizeof(what), "check %s changed", h->name);
+	reply_change(d, r, next, what);
+}
+
+static void cmd_check_del(struct xlbd *d, struct api_req *r, json_t *args)
+{
+	static const char *const keys[] = { "name", NULL };
+	const struct xlb_hc_cfg *h = NULL;
+	struct xlb_cfg *next = NULL;
+	const char *name = NULL;
+	json_t *users = NULL;
+	char what[128];
+	size_t i;
+	ERRBUF;
+	int e;
+
+	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = e ?: xlb_api_arg_str(args, "name", true, &name, err, sizeof(err));
+	if (!e) {
+		h = xlb_cfg_find_check(d->cfg, name);
+		if (!h) {
+			snprintf(err, sizeof(err), "check %.64s: no such check",
+				 name);
+			e = -ENOENT;
+		}
+	}
+	if (!e) {
+		users = check_users(d->cfg, name);
+		if (json_array_size(users)) {
+			snprintf(err, sizeof(err),
+				 "check %s: in use by %s%s: change those "
+				 "first",
+				 name,
+				 json_string_value(json_array_get(users, 0)),
+				 json_array_size(users) > 1 ? " and others" :
+							      "");
+			e = -EBUSY;
+		}
+		json_decref(users);
+	}
+	if (!e) {
+		next = xlb_cfg_dup(d->cfg);
+		if (!next) {
+			snprintf(err, sizeof(err), "out of memory");
+			e = -ENOMEM;
+		}
+	}
+	if (e) {
+		api_reply(r, NULL, e, err);
+		return;
+	}
+	i = (size_t)(h - d->cfg->checks);
+	memmove(&next->checks[i], &next->checks[i + 1],
+		(next->n_checks - i - 1) * sizeof(*next->checks));
+	next->n_checks--;
+	snprintf(what, sizeof(what), "check %s deleted", name);
+	reply_change(d, r, next, what);
 }
 
 /* --- BGP ------------------------------------------------------------------ */
@@ -1031,8 +1530,8 @@ static void cmd_bgp_show(struct xlbd *d, struct api_req *r, json_t *args)
 	api_reply(r, bgp_show(d), 0, NULL);
 }
 
-/* pop.drain {withdraw: bool} / pop.undrain: bgp.drain, saved like any
- * change, so a drained PoP stays drained across restarts */
+/* pop.drain {withdraw: bool} / pop.undrain: bgp.drain, kept in the state
+ * file like any change, so a drained PoP stays drained across restarts */
 static void set_drain(struct xlbd *d, struct api_req *r, json_t *args,
 		      bool undrain)
 {
@@ -1114,6 +1613,11 @@ static const struct command commands[] = {
 	{ "flow", cmd_flow },
 	{ "reload", cmd_reload },
 	{ "config.dump", cmd_config_dump },
+	{ "config.diff", cmd_config_diff },
+	{ "check.list", cmd_check_list },
+	{ "check.add", cmd_check_add },
+	{ "check.set", cmd_check_set },
+	{ "check.del", cmd_check_del },
 	{ "log.set", cmd_log_set },
 	{ "dp.detach", cmd_dp_detach },
 	{ "bgp.show", cmd_bgp_show },

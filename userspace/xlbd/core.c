@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "maglev.h"
+#include "state.h"
 #include "xlbd.h"
 
 const char *be_state_str(__u8 s)
@@ -776,6 +777,46 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- runtime changes and the state file --------------------------------- */
+
+static const char *state_path(const struct xlbd *d)
+{
+	return d->opts.state_file ?: XLB_DEFAULT_STATE_FILE;
+}
+
+static int state_save(struct xlbd *d, const struct xlb_cfg *base,
+		      const struct xlb_cfg *run, char *err, size_t errlen)
+{
+	int r = xlb_state_save(state_path(d), d->cfg_file, base, run);
+
+	if (r)
+		snprintf(err, errlen, "saving the state file %s: %s",
+			 state_path(d), strerror(-r));
+	return r;
+}
+
+/* the override count status reports, kept here so status stays cheap */
+static void count_overrides(struct xlbd *d)
+{
+	json_t *diff;
+
+	if (!d->file_cfg || xlb_cfg_equal(d->file_cfg, d->cfg)) {
+		d->n_overrides = 0;
+		return;
+	}
+	diff = xlb_cfg_diff(d->file_cfg, d->cfg);
+	d->n_overrides = json_array_size(diff);
+	json_decref(diff);
+}
+
+static void set_log_level(struct xlbd *d)
+{
+	int l = xlb_log_level_parse(d->cfg->log_level);
+
+	if (!d->opts.log_level_set && l >= 0)
+		xlb_log_set_level((enum xlb_log_level)l);
+}
+
 int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 {
 	struct xlb_cfg *old_copy = NULL;
@@ -792,27 +833,155 @@ int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (next->path[0]) {
-		r = xlb_cfg_save(next, next->path);
-		if (r) {
-			snprintf(err, errlen, "saving %s: %s", next->path,
-				 strerror(-r));
+	/* the operator's file is never written: the change is recorded as
+	 * an override in the state file, before it is applied */
+	if (d->file_cfg) {
+		r = state_save(d, d->file_cfg, next, err, errlen);
+		if (r)
 			goto fail;
-		}
 		saved = true;
 	}
 	r = core_apply(d, next, err, errlen); /* takes @next */
 	next = NULL;
 	if (r) {
-		if (saved && xlb_cfg_save(old_copy, old_copy->path))
-			pr_err("could not restore %s", old_copy->path);
+		if (saved && state_save(d, d->file_cfg, old_copy, NULL, 0))
+			pr_err("could not restore the state file %s",
+			       state_path(d));
 		goto out;
 	}
+	set_log_level(d);
+	count_overrides(d);
 	goto out;
 fail:
 	xlb_cfg_free(next);
 out:
 	xlb_cfg_free(old_copy);
+	return r;
+}
+
+static void log_diff(const char *what, json_t *diff)
+{
+	char line[1024];
+	json_t *c;
+	size_t i;
+
+	json_array_foreach (diff, i, c) {
+		xlb_diff_line(c, line, sizeof(line));
+		pr_info("%s: %s", what, line);
+	}
+}
+
+int core_state_start(struct xlbd *d, struct xlb_cfg **cfg, char *err,
+		     size_t errlen)
+{
+	struct xlb_cfg *base = NULL, *run = NULL, *m = NULL;
+	const char *sp = state_path(d);
+	json_t *notes = json_array(), *diff, *n;
+	char e[512];
+	size_t i;
+	int r;
+
+	r = xlb_state_load(sp, d->cfg_file, &base, &run, e, sizeof(e));
+	if (r == -ENOENT) {
+		/* no runtime override */
+		d->file_cfg = xlb_cfg_dup(*cfg);
+		r = d->file_cfg ? 0 : -ENOMEM;
+		if (r)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!r)
+		r = xlb_state_merge(base, run, *cfg, &m, notes);
+	if (!r)
+		r = xlb_cfg_validate(m, e, sizeof(e));
+	if (r) {
+		snprintf(err, errlen,
+			 "state file: %s; xlbd does not start without its "
+			 "runtime changes: fix the file, or remove it to start "
+			 "from %s alone",
+			 r == -ENOMEM ? "out of memory" : e, d->cfg_file);
+		goto out;
+	}
+	json_array_foreach (notes, i, n)
+		pr_warn("state file %s: %s", sp, json_string_value(n));
+	diff = xlb_cfg_diff(*cfg, m);
+	d->n_overrides = json_array_size(diff);
+	pr_info("state file %s: %zu runtime overrides over %s", sp,
+		json_array_size(diff), d->cfg_file);
+	log_diff("override", diff);
+	json_decref(diff);
+	d->file_cfg = *cfg;
+	*cfg = m;
+	m = NULL;
+	/* record the file as now loaded (and the dropped overrides) */
+	if (state_save(d, d->file_cfg, *cfg, e, sizeof(e)))
+		pr_warn("%s", e);
+out:
+	xlb_cfg_free(base);
+	xlb_cfg_free(run);
+	xlb_cfg_free(m);
+	json_decref(notes);
+	return r;
+}
+
+int core_reload(struct xlbd *d, bool dry_run, json_t **plan, json_t **dropped,
+		char *err, size_t errlen)
+{
+	struct xlb_cfg *file = NULL, *m = NULL, *old_run = NULL;
+	char e[512];
+	json_t *n;
+	size_t i;
+	int r;
+
+	*plan = NULL;
+	*dropped = json_array();
+	r = xlb_cfg_load(d->cfg->path, &file, err, errlen);
+	if (r)
+		goto out;
+	r = xlb_state_merge(d->file_cfg, d->cfg, file, &m, *dropped);
+	if (r) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r = xlb_cfg_validate(m, e, sizeof(e));
+	if (r) {
+		snprintf(err, errlen,
+			 "%s with the runtime overrides (xlbctl config diff): "
+			 "%s",
+			 d->cfg->path, e);
+		goto out;
+	}
+	*plan = xlb_cfg_diff(d->cfg, m);
+	if (dry_run)
+		goto out;
+	old_run = xlb_cfg_dup(d->cfg);
+	if (!old_run) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r = state_save(d, file, m, err, errlen);
+	if (r)
+		goto out;
+	r = core_apply(d, m, err, errlen); /* takes @m */
+	m = NULL;
+	if (r) {
+		if (state_save(d, d->file_cfg, old_run, e, sizeof(e)))
+			pr_err("%s", e);
+		goto out;
+	}
+	xlb_cfg_free(d->file_cfg);
+	d->file_cfg = file;
+	file = NULL;
+	set_log_level(d);
+	count_overrides(d);
+	log_diff("reload", *plan);
+	json_array_foreach (*dropped, i, n)
+		pr_warn("reload: %s", json_string_value(n));
+out:
+	xlb_cfg_free(file);
+	xlb_cfg_free(m);
+	xlb_cfg_free(old_run);
 	return r;
 }
 

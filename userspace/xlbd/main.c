@@ -28,6 +28,7 @@
 
 #include "attach.h"
 #include "log.h"
+#include "state.h"
 #include "xlbd.h"
 
 static struct xlbd xlbd;
@@ -59,13 +60,16 @@ static void usage(FILE *f)
 		"(ms); journald\n"
 		"                        adds its own, so the unit does not "
 		"use it\n"
+		"      --state-file FILE runtime changes, kept over the "
+		"configuration file\n"
+		"                        (default %s)\n"
 		"      --no-attach       manage the maps only, attach nothing\n"
 		"      --cleanup         detach the program from the "
 		"configured interfaces,\n"
 		"                        remove the pinned maps, and exit\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         version\n",
-		XLB_DEFAULT_CONFIG, XLB_PIN_DIR);
+		XLB_DEFAULT_CONFIG, XLB_PIN_DIR, XLB_DEFAULT_STATE_FILE);
 }
 
 void xlbd_stop(struct xlbd *d)
@@ -82,18 +86,18 @@ void xlbd_stop(struct xlbd *d)
 
 void xlbd_reload(struct xlbd *d)
 {
+	json_t *plan = NULL, *dropped = NULL;
 	char err[512];
-	struct xlb_cfg *next = NULL;
 	int r;
 
-	r = xlb_cfg_load(d->cfg->path, &next, err, sizeof(err));
-	if (!r)
-		r = core_apply(d, next, err, sizeof(err));
-	if (r) {
+	r = core_reload(d, false, &plan, &dropped, err, sizeof(err));
+	if (r)
 		pr_err("reload: %s (running configuration unchanged)", err);
-		return;
-	}
-	pr_info("reloaded %s", d->cfg->path);
+	else
+		pr_info("reloaded %s: %zu changes", d->cfg->path,
+			json_array_size(plan));
+	json_decref(plan);
+	json_decref(dropped);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -302,6 +306,7 @@ int main(int argc, char **argv)
 		{ "no-attach", no_argument, NULL, 'N' },
 		{ "timestamps", no_argument, NULL, 'T' },
 		{ "cleanup", no_argument, NULL, 'X' },
+		{ "state-file", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -329,6 +334,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			d->opts.socket = optarg;
+			break;
+		case 'S':
+			d->opts.state_file = optarg;
 			break;
 		case 'l':
 			level = xlb_log_level_parse(optarg);
@@ -367,8 +375,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (level >= 0)
+	if (level >= 0) {
 		xlb_log_set_level(level);
+		d->opts.log_level_set = true;
+	}
 
 	if (cleanup) {
 		if (!access(d->opts.pin_dir, F_OK) &&
@@ -391,6 +401,15 @@ int main(int argc, char **argv)
 		printf("%s: ok (%zu VIPs)\n", d->opts.config, cfg->n_vips);
 		xlb_cfg_free(cfg);
 		return 0;
+	}
+	if (!realpath(d->opts.config, d->cfg_file))
+		snprintf(d->cfg_file, sizeof(d->cfg_file), "%s",
+			 d->opts.config);
+	r = core_state_start(d, &cfg, err, sizeof(err));
+	if (r) {
+		xlb_cfg_free(cfg);
+		fprintf(stderr, "xlbd: %s\n", err);
+		return 1;
 	}
 	if (level < 0 && cfg->log_level[0])
 		xlb_log_set_level(xlb_log_level_parse(cfg->log_level) >= 0 ?
@@ -507,6 +526,7 @@ out:
 	core_free(d);
 	xlb_dp_close(d->dp);
 	xlb_cfg_free(d->cfg);
+	xlb_cfg_free(d->file_cfg);
 	xlb_cfg_free(cfg);
 	free(d->ifaces);
 	if (lock_fd >= 0)

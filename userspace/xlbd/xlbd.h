@@ -121,6 +121,8 @@ struct xlbd_opts {
 	const char *config;
 	const char *pin_dir;
 	const char *socket; /* overrides the config's api.socket */
+	const char *state_file; /* runtime overrides (lib/state.h) */
+	bool log_level_set; /* -l given: the config's log.level is not used */
 	bool no_attach; /* maps only (tests) */
 };
 
@@ -128,6 +130,9 @@ struct xlbd {
 	uv_loop_t *loop;
 	struct xlbd_opts opts;
 	struct xlb_cfg *cfg;
+	struct xlb_cfg *file_cfg; /* the config file as last loaded (base) */
+	char cfg_file[PATH_MAX]; /* its absolute path, as in the state file */
+	size_t n_overrides; /* runtime overrides of file_cfg (status) */
 	struct xlb_dp *dp;
 	__u64 start_ms;
 
@@ -181,8 +186,29 @@ const char *core_be_out_reason(const struct be_rt *b);
 /** core_healthy() - backends of @v usable for new flows */
 size_t core_healthy(const struct vip_rt *v);
 void core_update_servable(struct xlbd *d);
-/** core_change() - apply a runtime change: validate, save, apply */
+/**
+ * core_change() - apply a runtime change: validate, record it in the state
+ * file, apply; on failure the state file and the data path stay as they were
+ */
 int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen);
+/**
+ * core_state_start() - at start: the state file's overrides over @cfg
+ * @cfg: the config file as loaded; replaced by the merged configuration
+ *       (the file's copy is kept in d->file_cfg)
+ *
+ * Return: 0, or a negative errno with @err (corrupt state file, or
+ * overrides that no longer validate): xlbd then refuses to start.
+ */
+int core_state_start(struct xlbd *d, struct xlb_cfg **cfg, char *err,
+		     size_t errlen);
+/**
+ * core_reload() - re-read the config file, keep the runtime overrides the
+ * operator did not change in it, and apply the result (unless @dry_run)
+ * @plan: set to xlb_cfg_diff() of the running config to the new one
+ * @dropped: set to the overrides dropped (strings)
+ */
+int core_reload(struct xlbd *d, bool dry_run, json_t **plan, json_t **dropped,
+		char *err, size_t errlen);
 const char *be_state_str(__u8 s);
 
 /* hc.c: health checks of backends */
