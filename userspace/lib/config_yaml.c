@@ -694,24 +694,38 @@ static int cv_str(struct xlb_cfg_err *e, const char *label, const char *s,
 	return 0;
 }
 
-/* Decimal only: "010" is ten, not eight, and "0x10" is a typo. */
+/*
+ * Decimal, or hexadecimal with a 0x prefix (hash_seed: 0x5eed): "010" is
+ * still ten, not eight.
+ */
 static int cv_uint(struct xlb_cfg_err *e, const char *label, const char *s,
 		   unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
+	unsigned int base = 10, d;
 	const char *p = s;
 
+	if ((p[0] == '0') && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
 	if (!*p)
 		return xlb_cfg_fail(e, "%s: '%.64s' is not a number", label, s);
 	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned int)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned int)(*p - 'A' + 10);
+		else
 			return xlb_cfg_fail(e, "%s: '%.64s' is not a number",
 					    label, s);
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > max)
+		if (d > max || v > (max - d) / base)
 			return xlb_cfg_fail(
 				e, "%s: %.64s is out of range (0..%llu)", label,
 				s, max);
+		v = v * base + d;
 	}
 	*out = v;
 	return 0;
