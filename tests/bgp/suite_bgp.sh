@@ -217,6 +217,72 @@ sys.exit(1 if any(p.get("peer", {}).get("peerId") == "10.101.1.2"
                   for p in d.get("paths", [])) else 0)'
 }
 
+# pop withdraw: no graceful phase, pop1's routes go at once; undrain
+# brings them back
+test_pop_withdraw_then_undrain() {
+	local t0 ms
+	check "start: via pop1" lab_wait 15 via_pop 1 "$VIP4" || return 1
+	t0=$(lab_ms)
+	check "xlbctl pop withdraw" xpop 1 pop withdraw || return 1
+	check "the router has pop1's route no more" \
+		lab_wait 5 no_path_from_pop1 || {
+		rt_entry_json | head -c 2000
+		xpop 1 pop undrain
+		return 1
+	}
+	ms=$(($(lab_ms) - t0))
+	lab_log "pop withdraw -> pop1's path gone at the router: $ms ms"
+	check "traffic via pop2" lab_wait 5 via_pop 2 "$VIP4" || return 1
+	check "withdrawn is saved in the config" \
+		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.yaml" || return 1
+	check "HTTP through pop2" http_ok "$VIP4" 12000 || return 1
+	check "xlbctl pop undrain" xpop 1 pop undrain || return 1
+	check "undrained: back to pop1" lab_wait 15 via_pop 1 "$VIP4"
+}
+
+# pop1_path_len - AS path length of the router's path from pop1
+pop1_path_len() {
+	rt_entry_json | "$LAB_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for p in d.get("paths", []):
+    if p.get("peer", {}).get("peerId") == "10.101.1.2":
+        print(p.get("aspath", {}).get("length"))
+        break'
+}
+
+pop1_path_len_is() { [ "$(pop1_path_len)" = "$1" ]; }
+
+# bgp.prepend: 3 in pop1's config makes its path 4 long; pop2 (prepended
+# twice by the lab, 3 long) is then the nearer PoP; 0 again undoes it
+test_prepend_lengthens_the_path() {
+	local f=$LAB_TMP/pop1.yaml
+	check "start: via pop1, path of 1" lab_wait 15 pop1_path_len_is 1 ||
+		return 1
+	cp "$f" "$f.noprepend"
+	sed -i 's/^bgp:$/bgp:\n  prepend: 3/' "$f"
+	check "prepend in the config" grep -q '^  prepend: 3' "$f" || return 1
+	check "xlbctl reload" xpop 1 reload >/dev/null || return 1
+	check "router sees pop1's path 4 long" \
+		lab_wait 10 pop1_path_len_is 4 || {
+		rt_entry_json | head -c 2000
+		cp "$f.noprepend" "$f"
+		xpop 1 reload
+		return 1
+	}
+	rt_entry_json | "$LAB_PY" -c '
+import json, sys
+for p in json.load(sys.stdin).get("paths", []):
+    print("# path from", p.get("peer", {}).get("peerId"), ":",
+          p.get("aspath", {}).get("string"))'
+	check "BIRD's XLB_PREPEND verified" lab_wait 5 bird_synced 1 || return 1
+	check "router prefers pop2 now" lab_wait 10 via_pop 2 "$VIP4" || return 1
+	cp "$f.noprepend" "$f"
+	check "xlbctl reload" xpop 1 reload >/dev/null || return 1
+	check "path of 1 again" lab_wait 10 pop1_path_len_is 1 || return 1
+	check "back to pop1" lab_wait 15 via_pop 1 "$VIP4"
+}
+
 test_allowed_range_guard() {
 	local f=$LAB_TMP/outside.yaml out
 	# xlbd refuses a VIP outside bgp.allowed
@@ -341,6 +407,8 @@ lab_run_cases test_announced_when_servable_v4_and_v6 \
 	test_nearest_pop_fails_traffic_moves_and_returns \
 	test_restart_of_xlbd_withdraws_nothing \
 	test_drain_tags_graceful_shutdown_then_withdraws \
+	test_pop_withdraw_then_undrain \
+	test_prepend_lengthens_the_path \
 	test_allowed_range_guard \
 	test_bird_dies_router_drops_pop_within_bfd_time \
 	test_ecmp_live_connection_survives_a_path_switch

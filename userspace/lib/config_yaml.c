@@ -114,6 +114,7 @@ struct y_bgp {
 	char *hold_down_ms;
 	char *drain_timeout_s;
 	char *drain;
+	char *prepend;
 };
 
 struct y_backend {
@@ -247,6 +248,7 @@ static const cyaml_schema_field_t bgp_fields[] = {
 	STR("hold_down_ms", OPT, struct y_bgp, hold_down_ms),
 	STR("drain_timeout_s", OPT, struct y_bgp, drain_timeout_s),
 	STR("drain", OPT, struct y_bgp, drain),
+	STR("prepend", OPT, struct y_bgp, prepend),
 	CYAML_FIELD_END,
 };
 
@@ -1189,6 +1191,14 @@ static int cv_bgp(const struct y_bgp *y, struct xlb_cfg *c,
 		if (!err)
 			g->drain = (__u8)t;
 	}
+	if (!err && y->prepend) {
+		unsigned long long p = 0;
+
+		AT("bgp/prepend");
+		err = cv_uint(e, "bgp.prepend", y->prepend, XLB_PREPEND_MAX,
+			      &p);
+		g->prepend = (__u8)p;
+	}
 	return err;
 }
 
@@ -1700,6 +1710,8 @@ static void dump_bgp(struct pool *pl, const struct xlb_bgp_cfg *g,
 		y->drain = pool_str(pl, "graceful");
 	else if (g->drain == XLB_DRAIN_WITHDRAWN)
 		y->drain = pool_str(pl, "withdrawn");
+	if (g->prepend)
+		y->prepend = pool_fmt(pl, "%u", g->prepend);
 }
 
 static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
