@@ -200,5 +200,16 @@ upgrade-variant:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/upgrade \
 		BPF_EXTRA=-DXLB_TTL=63 $(BUILD)/upgrade/xlbd
 
+# --- the lab left running (docs/netns.md) ------------------------------------
+# make lab [LAB_CONFIG=your-xlb.yaml] [LAB_POPS=N] [LAB_BACKENDS=M]: client,
+# router, PoP(s) and backends in namespaces, running until make lab-down.
+.PHONY: lab lab-down
+lab: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) LAB_CONFIG='$(LAB_CONFIG)' tests/netns/xlb-lab.sh up
+
+lab-down:
+	$(Q)BUILD=$(BUILD) tests/netns/xlb-lab.sh down
+
 clean:
 	$(Q)rm -rf $(BUILD)

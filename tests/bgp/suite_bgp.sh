@@ -141,7 +141,17 @@ no_gap_while() {
 		rt_has_route "$VIP4" || gaps=$((gaps + 1))
 		sleep 0.02
 	done
-	wait "$pid" || return 1
+	wait "$pid"
+	local rc=$?
+	# CMD ran in a subshell: the xlbd it started is not in this shell's
+	# LAB_PIDS, and cleanup would run "xlbd --cleanup" while it still holds
+	# the pins (they leaked): adopt it
+	if [ -s "$LAB_TMP/restarted.pid" ]; then
+		LAB_XLBD_PID_1=$(cat "$LAB_TMP/restarted.pid")
+		LAB_PIDS+=("$LAB_XLBD_PID_1")
+		rm -f "$LAB_TMP/restarted.pid"
+	fi
+	[ "$rc" = 0 ] || return 1
 	# and a while after the restart, while xlbd decides again
 	for _ in $(seq 100); do
 		rt_has_route "$VIP4" || gaps=$((gaps + 1))
@@ -153,6 +163,7 @@ no_gap_while() {
 
 restart_pop1() {
 	lab_pop_stop 1 && lab_pop_start 1 >/dev/null
+	echo "$LAB_XLBD_PID_1" >"$LAB_TMP/restarted.pid"
 }
 
 test_restart_of_xlbd_withdraws_nothing() {
