@@ -200,16 +200,22 @@ upgrade-variant:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/upgrade \
 		BPF_EXTRA=-DXLB_TTL=63 $(BUILD)/upgrade/xlbd
 
-# --- the lab left running (docs/netns.md) ------------------------------------
+# --- the lab left running (docs/netns.md), charts of the benchmarks ---------
 # make lab [LAB_CONFIG=your-xlb.yaml] [LAB_POPS=N] [LAB_BACKENDS=M]: client,
 # router, PoP(s) and backends in namespaces, running until make lab-down.
-.PHONY: lab lab-down
+# make bench-plot [BENCH_LOG=file]: PNG charts under docs/charts of the BENCH
+# lines tests/bench/run.sh appended to $(BUILD)/bench.log (or of file).
+.PHONY: lab lab-down bench-plot
 lab: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) LAB_CONFIG='$(LAB_CONFIG)' tests/netns/xlb-lab.sh up
 
 lab-down:
 	$(Q)BUILD=$(BUILD) tests/netns/xlb-lab.sh down
+
+bench-plot:
+	$(Q)tests/bench/plot.py --out docs/charts \
+		$(or $(BENCH_LOG),$(BUILD)/bench.log)
 
 clean:
 	$(Q)rm -rf $(BUILD)
