@@ -294,6 +294,46 @@ for p in json.load(sys.stdin).get("paths", []):
 	check "back to pop1" lab_wait 15 via_pop 1 "$VIP4"
 }
 
+nobird_failures() {
+	nsx pop1 "$LAB_XLBCTL" -s "$LAB_TMP/nobird.sock" -j bgp show |
+		"$LAB_PY" -c 'import json,sys; print(json.load(sys.stdin).get("bird_failures", 0))'
+}
+
+nobird_failed_3() { [ "$(nobird_failures)" -ge 3 ]; }
+
+# xlbd started before BIRD: one error line that names the socket once, not
+# one per retry; neighbours being resolved are not warnings. A second xlbd
+# in pop1 with its own socket and pins, --no-attach (pop1's own keeps the
+# interface), and a BIRD socket nobody listens on.
+test_xlbd_before_bird_logs_one_line() {
+	local f=$LAB_TMP/nobird.yaml log pin=/sys/fs/bpf/xlb-$LAB_P-nobird
+	local ctl=$LAB_TMP/nobird.ctl n
+	bgp_pop_config 1 "$f" "1 2 3" "    health_check: web" "$BGP_CHECKS" ||
+		return 1
+	sed -i -e "s|$LAB_TMP/pop1.sock|$LAB_TMP/nobird.sock|" \
+		-e "s|bird_socket: .*|bird_socket: $ctl|" \
+		-e "s|include_file: .*|include_file: $LAB_TMP/nobird-vips.conf|" \
+		"$f"
+	lab_defer rm -rf "$pin"
+	lab_bg pop1 nobird "$LAB_XLBD" -c "$f" -p "$pin" --no-attach
+	local pid=$LAB_LAST_PID
+	log=$LAB_TMP/nobird.log
+	check "three failed attempts to reach BIRD" lab_wait 20 nobird_failed_3
+	local rc=$? fails
+	fails=$(nobird_failures)
+	lab_stop "$pid"
+	rm -rf "$pin"
+	[ $rc = 0 ] || { tail -5 "$log"; return 1; }
+	grep 'bgp: BIRD' "$log" | sed 's/^/# /'
+	n=$(grep -c 'err: bgp:' "$log")
+	check "one error line for $fails failures (got $n)" \
+		test "$n" = 1 || return 1
+	check "the socket named once in it" \
+		test "$(grep 'err: bgp:' "$log" | grep -o "$ctl" | wc -l)" = 1 ||
+		return 1
+	check "no neighbour warning" sh -c "! grep -q 'warn:.*next hop' $log"
+}
+
 test_allowed_range_guard() {
 	local f=$LAB_TMP/outside.yaml out
 	# xlbd refuses a VIP outside bgp.allowed
@@ -420,6 +460,7 @@ lab_run_cases test_announced_when_servable_v4_and_v6 \
 	test_drain_tags_graceful_shutdown_then_withdraws \
 	test_pop_withdraw_then_undrain \
 	test_prepend_lengthens_the_path \
+	test_xlbd_before_bird_logs_one_line \
 	test_allowed_range_guard \
 	test_bird_dies_router_drops_pop_within_bfd_time \
 	test_ecmp_live_connection_survives_a_path_switch
