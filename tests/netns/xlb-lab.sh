@@ -250,7 +250,9 @@ cmd_up() {
 }
 
 cmd_info() {
-	local i s=""
+	local i s="" down=""
+	[ "$LAB_STATE_DIR" = /run/xlb-lab ] ||
+		down="LAB_STATE_DIR=$LAB_STATE_DIR "
 	[ "$LAB_NPOPS" -gt 1 ] && s=" (pop2..pop$LAB_NPOPS alike)"
 	cat <<EOF
 xlb lab up: prefix $LAB_P, state $LAB_STATE, files and logs in $LAB_TMP
@@ -273,7 +275,7 @@ EOF
 	fi
 	cat <<EOF
   logs         $LAB_TMP/xlbd-pop1-*.log, $LAB_TMP/srv-be*.log
-  take it down make lab-down   (or $0 down)
+  take it down ${down}make lab-down   (or ${down}$0 down)
 EOF
 }
 
