@@ -242,5 +242,22 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	$(Q)BUILD=$(BUILD) FUZZ_S=$(FUZZ_S) tests/fuzz/suite_fuzz.sh
 
+# --- the lab left running (docs/netns.md), charts of the benchmarks ---------
+# make lab [LAB_CONFIG=your-xlb.yaml] [LAB_POPS=N] [LAB_BACKENDS=M]: client,
+# router, PoP(s) and backends in namespaces, running until make lab-down.
+# make bench-plot [BENCH_LOG=file]: PNG charts under docs/charts of the BENCH
+# lines tests/bench/run.sh appended to $(BUILD)/bench.log (or of file).
+.PHONY: lab lab-down bench-plot
+lab: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) LAB_CONFIG='$(LAB_CONFIG)' tests/netns/xlb-lab.sh up
+
+lab-down:
+	$(Q)BUILD=$(BUILD) tests/netns/xlb-lab.sh down
+
+bench-plot:
+	$(Q)tests/bench/plot.py --out docs/charts \
+		$(or $(BENCH_LOG),$(BUILD)/bench.log)
+
 clean:
 	$(Q)rm -rf $(BUILD)

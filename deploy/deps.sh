@@ -27,6 +27,10 @@ clang-format clang-tidy cppcheck libclang-rt-14-dev
 PKGS="$PKGS python3-prometheus-client"
 # make deb and its test: dpkg-buildpackage, dh, lintian
 PKGS="$PKGS debhelper dpkg-dev lintian"
+# make lab with LAB_CONFIG reads the operator's YAML (tests/netns/xlb-lab.sh)
+PKGS="$PKGS python3-yaml"
+# make bench-plot draws the charts (tests/bench/plot.py)
+PKGS="$PKGS python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

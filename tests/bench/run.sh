@@ -9,6 +9,8 @@
 # Usage: tests/bench/run.sh [NAME...]   (default: every build/tests/bench/bench_*
 #        and tests/bench/bench_*.sh; NAME is bench_x, x or bench_x.sh)
 #   BUILD=build   where the binaries are
+#   BENCH_LOG=FILE  where the output is also appended, after a "# run DATE"
+#                 line (default $BUILD/bench.log; make bench-plot reads it)
 set -u
 
 cd "$(dirname "$0")/../.."
@@ -19,6 +21,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+
+LOG=${BENCH_LOG:-$BUILD/bench.log}
+mkdir -p "$(dirname "$LOG")"
+echo "# run $(date -u +%Y-%m-%dT%H:%M:%SZ) $*" >>"$LOG"
 
 rc=0
 ran=0
@@ -35,8 +41,9 @@ for b in "$BUILD"/tests/bench/bench_* tests/bench/bench_*.sh; do
 		done
 		[ "$want" = 1 ] || continue
 	fi
-	echo "# == $n"
-	if ! "$b"; then
+	echo "# == $n" | tee -a "$LOG"
+	"$b" | tee -a "$LOG"
+	if [ "${PIPESTATUS[0]}" != 0 ]; then
 		echo "# $n failed" >&2
 		rc=1
 	fi

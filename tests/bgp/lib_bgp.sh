@@ -104,9 +104,9 @@ rt_vtysh() {
 # bgp_pop_bird_start N [EXTRA_FILTER_LINES]
 bgp_pop_bird_start() {
 	local n=$1 extra=${2:-} f=$LAB_TMP/bird-pop$1.conf
-	[ -e "$LAB_TMP/bird-vips-pop$n.conf" ] ||
-		printf 'define XLB_DRAIN = 0;\ndefine XLB_VIPS4 = [ 0.0.0.0/32 ];\ndefine XLB_VIPS6 = [ ::/128 ];\nprotocol static xlb_vips4 {\n\tipv4;\n}\nprotocol static xlb_vips6 {\n\tipv6;\n}\n' \
-			>"$LAB_TMP/bird-vips-pop$n.conf"
+	# the file BIRD needs before xlbd runs (kept if xlbd wrote one)
+	"$LAB_XLBCTL" bgp init --file "$LAB_TMP/bird-vips-pop$n.conf" \
+		>/dev/null || return 1
 	sed -e "s|/run/xlb/bird-vips.conf|$LAB_TMP/bird-vips-pop$n.conf|" \
 		-e "s|^log syslog all;|log \"$LAB_TMP/bird-pop$n.log\" all;|" \
 		-e "s|router id 10.101.1.2;|router id 10.101.$n.2;|" \

@@ -141,7 +141,17 @@ no_gap_while() {
 		rt_has_route "$VIP4" || gaps=$((gaps + 1))
 		sleep 0.02
 	done
-	wait "$pid" || return 1
+	wait "$pid"
+	local rc=$?
+	# CMD ran in a subshell: the xlbd it started is not in this shell's
+	# LAB_PIDS, and cleanup would run "xlbd --cleanup" while it still holds
+	# the pins (they leaked): adopt it
+	if [ -s "$LAB_TMP/restarted.pid" ]; then
+		LAB_XLBD_PID_1=$(cat "$LAB_TMP/restarted.pid")
+		LAB_PIDS+=("$LAB_XLBD_PID_1")
+		rm -f "$LAB_TMP/restarted.pid"
+	fi
+	[ "$rc" = 0 ] || return 1
 	# and a while after the restart, while xlbd decides again
 	for _ in $(seq 100); do
 		rt_has_route "$VIP4" || gaps=$((gaps + 1))
@@ -153,6 +163,7 @@ no_gap_while() {
 
 restart_pop1() {
 	lab_pop_stop 1 && lab_pop_start 1 >/dev/null
+	echo "$LAB_XLBD_PID_1" >"$LAB_TMP/restarted.pid"
 }
 
 test_restart_of_xlbd_withdraws_nothing() {
@@ -221,6 +232,112 @@ import json, sys
 d = json.load(sys.stdin)
 sys.exit(1 if any(p.get("peer", {}).get("peerId") == "10.101.1.2"
                   for p in d.get("paths", [])) else 0)'
+}
+
+# pop withdraw: no graceful phase, pop1's routes go at once; undrain
+# brings them back
+test_pop_withdraw_then_undrain() {
+	local t0 ms
+	check "start: via pop1" lab_wait 15 via_pop 1 "$VIP4" || return 1
+	t0=$(lab_ms)
+	check "xlbctl pop withdraw" xpop 1 pop withdraw || return 1
+	check "the router has pop1's route no more" \
+		lab_wait 5 no_path_from_pop1 || {
+		rt_entry_json | head -c 2000
+		xpop 1 pop undrain
+		return 1
+	}
+	ms=$(($(lab_ms) - t0))
+	lab_log "pop withdraw -> pop1's path gone at the router: $ms ms"
+	check "traffic via pop2" lab_wait 5 via_pop 2 "$VIP4" || return 1
+	check "withdrawn is saved in the config" \
+		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.yaml" || return 1
+	check "HTTP through pop2" http_ok "$VIP4" 12000 || return 1
+	check "xlbctl pop undrain" xpop 1 pop undrain || return 1
+	check "undrained: back to pop1" lab_wait 15 via_pop 1 "$VIP4"
+}
+
+# pop1_path_len - AS path length of the router's path from pop1
+pop1_path_len() {
+	rt_entry_json | "$LAB_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for p in d.get("paths", []):
+    if p.get("peer", {}).get("peerId") == "10.101.1.2":
+        print(p.get("aspath", {}).get("length"))
+        break'
+}
+
+pop1_path_len_is() { [ "$(pop1_path_len)" = "$1" ]; }
+
+# bgp.prepend: 3 in pop1's config makes its path 4 long; pop2 (prepended
+# twice by the lab, 3 long) is then the nearer PoP; 0 again undoes it
+test_prepend_lengthens_the_path() {
+	local f=$LAB_TMP/pop1.yaml
+	check "start: via pop1, path of 1" lab_wait 15 pop1_path_len_is 1 ||
+		return 1
+	cp "$f" "$f.noprepend"
+	sed -i 's/^bgp:$/bgp:\n  prepend: 3/' "$f"
+	check "prepend in the config" grep -q '^  prepend: 3' "$f" || return 1
+	check "xlbctl reload" xpop 1 reload >/dev/null || return 1
+	check "router sees pop1's path 4 long" \
+		lab_wait 10 pop1_path_len_is 4 || {
+		rt_entry_json | head -c 2000
+		cp "$f.noprepend" "$f"
+		xpop 1 reload
+		return 1
+	}
+	rt_entry_json | "$LAB_PY" -c '
+import json, sys
+for p in json.load(sys.stdin).get("paths", []):
+    print("# path from", p.get("peer", {}).get("peerId"), ":",
+          p.get("aspath", {}).get("string"))'
+	check "BIRD's XLB_PREPEND verified" lab_wait 5 bird_synced 1 || return 1
+	check "router prefers pop2 now" lab_wait 10 via_pop 2 "$VIP4" || return 1
+	cp "$f.noprepend" "$f"
+	check "xlbctl reload" xpop 1 reload >/dev/null || return 1
+	check "path of 1 again" lab_wait 10 pop1_path_len_is 1 || return 1
+	check "back to pop1" lab_wait 15 via_pop 1 "$VIP4"
+}
+
+nobird_failures() {
+	nsx pop1 "$LAB_XLBCTL" -s "$LAB_TMP/nobird.sock" -j bgp show |
+		"$LAB_PY" -c 'import json,sys; print(json.load(sys.stdin).get("bird_failures", 0))'
+}
+
+nobird_failed_3() { [ "$(nobird_failures)" -ge 3 ]; }
+
+# xlbd started before BIRD: one error line that names the socket once, not
+# one per retry; neighbours being resolved are not warnings. A second xlbd
+# in pop1 with its own socket and pins, --no-attach (pop1's own keeps the
+# interface), and a BIRD socket nobody listens on.
+test_xlbd_before_bird_logs_one_line() {
+	local f=$LAB_TMP/nobird.yaml log pin=/sys/fs/bpf/xlb-$LAB_P-nobird
+	local ctl=$LAB_TMP/nobird.ctl n
+	bgp_pop_config 1 "$f" "1 2 3" "    health_check: web" "$BGP_CHECKS" ||
+		return 1
+	sed -i -e "s|$LAB_TMP/pop1.sock|$LAB_TMP/nobird.sock|" \
+		-e "s|bird_socket: .*|bird_socket: $ctl|" \
+		-e "s|include_file: .*|include_file: $LAB_TMP/nobird-vips.conf|" \
+		"$f"
+	lab_defer rm -rf "$pin"
+	lab_bg pop1 nobird "$LAB_XLBD" -c "$f" -p "$pin" --no-attach
+	local pid=$LAB_LAST_PID
+	log=$LAB_TMP/nobird.log
+	check "three failed attempts to reach BIRD" lab_wait 20 nobird_failed_3
+	local rc=$? fails
+	fails=$(nobird_failures)
+	lab_stop "$pid"
+	rm -rf "$pin"
+	[ $rc = 0 ] || { tail -5 "$log"; return 1; }
+	grep 'bgp: BIRD' "$log" | sed 's/^/# /'
+	n=$(grep -c 'err: bgp:' "$log")
+	check "one error line for $fails failures (got $n)" \
+		test "$n" = 1 || return 1
+	check "the socket named once in it" \
+		test "$(grep 'err: bgp:' "$log" | grep -o "$ctl" | wc -l)" = 1 ||
+		return 1
+	check "no neighbour warning" sh -c "! grep -q 'warn:.*next hop' $log"
 }
 
 test_allowed_range_guard() {
@@ -347,6 +464,9 @@ lab_run_cases test_announced_when_servable_v4_and_v6 \
 	test_nearest_pop_fails_traffic_moves_and_returns \
 	test_restart_of_xlbd_withdraws_nothing \
 	test_drain_tags_graceful_shutdown_then_withdraws \
+	test_pop_withdraw_then_undrain \
+	test_prepend_lengthens_the_path \
+	test_xlbd_before_bird_logs_one_line \
 	test_allowed_range_guard \
 	test_bird_dies_router_drops_pop_within_bfd_time \
 	test_ecmp_live_connection_survives_a_path_switch

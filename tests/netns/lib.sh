@@ -16,6 +16,10 @@
 #
 # Case functions return 0 (pass), 1 (fail) or 77 (skip: the machine lacks
 # something); lab_run_cases prints "ok - ", "not ok - " or "ok - ... # SKIP".
+#
+# LAB_PERSIST=1 (set before lab_init): no trap, the lab outlives the script;
+# the caller records LAB_P, LAB_TMP, LAB_NS, LAB_PIDS and LAB_CLEANUP_CMDS
+# and calls lab_cleanup later with them (tests/netns/xlb-lab.sh, make lab).
 
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -27,13 +31,16 @@ LAB_PIDS=()
 LAB_CLEANUP_CMDS=()
 LAB_FAILED=0
 
-# lab_init SUITE - unique prefix, temp dir, cleanup trap, bpffs
+# lab_init SUITE - unique prefix, temp dir, cleanup trap (none with
+# LAB_PERSIST=1), bpffs
 lab_init() {
 	local suite=$1
 	LAB_P="x${suite:0:6}$$"
 	LAB_TMP=$(mktemp -d "/tmp/xlb-$suite-XXXXXX")
-	trap lab_cleanup EXIT
-	trap 'lab_cleanup; exit 130' INT TERM
+	if [ "${LAB_PERSIST:-0}" != 1 ]; then
+		trap lab_cleanup EXIT
+		trap 'lab_cleanup; exit 130' INT TERM
+	fi
 	mount | grep -q ' /sys/fs/bpf type bpf' ||
 		mount -t bpf bpf /sys/fs/bpf
 	lab_log "prefix $LAB_P, temp $LAB_TMP"

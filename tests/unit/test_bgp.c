@@ -115,7 +115,7 @@ static void test_render_and_parse_back(void **state)
 	int n;
 
 	(void)state;
-	n = xlb_ann_render(v, 4, false, buf, sizeof(buf));
+	n = xlb_ann_render(v, 4, false, 0, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_non_null(strstr(buf, "define XLB_DRAIN = 0;\n"));
 	assert_non_null(strstr(
@@ -133,17 +133,93 @@ static void test_render_and_parse_back(void **state)
 	assert_true(xlb_addr_eq(&got[0], &v[0].addr));
 	assert_true(xlb_addr_eq(&got[1], &v[3].addr));
 
-	n = xlb_ann_render(v, 4, true, buf, sizeof(buf));
+	n = xlb_ann_render(v, 4, true, 0, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal(xlb_ann_parse(buf, got, 8, &drain), 2);
 	assert_true(drain);
 	/* nothing: only the placeholders */
-	n = xlb_ann_render(NULL, 0, false, buf, sizeof(buf));
+	n = xlb_ann_render(NULL, 0, false, 0, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_non_null(strstr(buf, "define XLB_VIPS4 = [ 0.0.0.0/32 ];"));
 	assert_int_equal(xlb_ann_parse(buf, got, 8, &drain), 0);
 	/* too small a buffer */
-	assert_int_equal(xlb_ann_render(v, 4, false, buf, 64), -ENOSPC);
+	assert_int_equal(xlb_ann_render(v, 4, false, 0, buf, 64), -ENOSPC);
+}
+
+/* bgp.prepend: XLB_PREPEND, read back by xlbd's check of what BIRD loaded */
+static void test_render_prepend(void **state)
+{
+	struct xlb_ann_vip v[] = { { A("192.0.2.10"), true } };
+	struct xlb_addr got[2];
+	char buf[1024];
+	bool drain;
+
+	(void)state;
+	assert_true(xlb_ann_render(v, 1, false, 3, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "define XLB_DRAIN = 0;\n"
+				    "define XLB_PREPEND = 3;\n"));
+	assert_int_equal(xlb_ann_prepend(buf), 3);
+	assert_int_equal(xlb_ann_parse(buf, got, 2, &drain), 1);
+	assert_true(xlb_ann_render(v, 1, true, 0, buf, sizeof(buf)) > 0);
+	assert_int_equal(xlb_ann_prepend(buf), 0);
+	assert_true(xlb_ann_render(v, 1, false, 8, buf, sizeof(buf)) > 0);
+	assert_int_equal(xlb_ann_prepend(buf), 8);
+	/* a file from before bgp.prepend, and garbage */
+	assert_int_equal(xlb_ann_prepend("define XLB_DRAIN = 0;\n"), -ENOENT);
+	assert_int_equal(xlb_ann_prepend("define XLB_PREPEND = x;"), -EPROTO);
+	assert_int_equal(xlb_ann_prepend("define XLB_PREPEND = 2"), -EPROTO);
+}
+
+/*
+ * The file BIRD needs before xlbd ever ran (xlbctl bgp init) is the
+ * renderer's with no VIP, and the one systemd-tmpfiles creates at boot
+ * (deploy/xlb-tmpfiles.conf, C escapes) is the same text.
+ */
+static void test_empty_file_matches_tmpfiles(void **state)
+{
+	const char *src = getenv("XLB_SRCDIR");
+	char path[512], line[4096], want[2048], got[2048];
+	size_t k = 0;
+	const char *p;
+	bool found = false;
+	FILE *f;
+
+	(void)state;
+	assert_true(xlb_ann_render(NULL, 0, false, 0, want, sizeof(want)) > 0);
+	snprintf(path, sizeof(path), "%s/deploy/xlb-tmpfiles.conf",
+		 src && *src ? src : ".");
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "f /run/xlb/bird-vips.conf ", 26))
+			continue;
+		found = true;
+		/* the argument: after the sixth field */
+		p = line;
+		for (int i = 0; i < 6; i++) {
+			p = strchr(p, ' ');
+			assert_non_null(p);
+			p++;
+		}
+		for (; *p && *p != '\n' && k + 1 < sizeof(got); p++) {
+			if (*p == '\\' && p[1] == 'n') {
+				got[k++] = '\n';
+				p++;
+			} else if (*p == '\\' && p[1] == 't') {
+				got[k++] = '\t';
+				p++;
+			} else if (*p == '\\' && p[1] == 's') {
+				got[k++] = ' ';
+				p++;
+			} else {
+				got[k++] = *p;
+			}
+		}
+		got[k] = '\0';
+	}
+	fclose(f);
+	assert_true(found);
+	assert_string_equal(got, want);
 }
 
 static void test_parse_refuses_other_files(void **state)
@@ -364,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_flapping_restarts_the_hold_down),
 		cmocka_unit_test(test_hold_down_zero),
 		cmocka_unit_test(test_render_and_parse_back),
+		cmocka_unit_test(test_render_prepend),
+		cmocka_unit_test(test_empty_file_matches_tmpfiles),
 		cmocka_unit_test(test_parse_refuses_other_files),
 		cmocka_unit_test(test_write_is_atomic_and_makes_the_dir),
 		cmocka_unit_test(test_reply_parsing),

@@ -459,8 +459,13 @@ static const struct bad {
 	  "t.yaml:8:15: protocol: 'sctp' is not one of tcp, udp" },
 	{ VIP "      - address: 10.0.1.1\n        weight: 1e3\n",
 	  "t.yaml:10:17: weight: '1e3' is not a number" },
-	{ VIP "      - address: 10.0.1.1\n        weight: 0x10\n",
-	  "t.yaml:10:17: weight: '0x10' is not a number" },
+	{ VIP "      - address: 10.0.1.1\n        weight: 0x1g\n",
+	  "t.yaml:10:17: weight: '0x1g' is not a number" },
+	{ VIP "      - address: 10.0.1.1\n        weight: 0x\n",
+	  "t.yaml:10:17: weight: '0x' is not a number" },
+	{ "interfaces:\n  - name: eth1\nlb:\n  hash_seed: 0x100000000\n",
+	  "t.yaml:4:14: lb.hash_seed: 0x100000000 is out of range "
+	  "(0..4294967295)" },
 	{ VIP "      - address: 10.0.1.1\n        weight: -1\n",
 	  "t.yaml:10:17: weight: '-1' is not a number" },
 	{ VIP "      - address: 10.0.1.1\n        weight: 2000000\n",
@@ -1117,6 +1122,33 @@ static void test_names(void **state)
 	assert_string_equal(xlb_fwd_str(7), "?");
 }
 
+/* Integers may be written in hexadecimal with 0x (hash_seed: 0x5eed). */
+static void test_hex(void **state)
+{
+	struct xlb_cfg *c;
+
+	(void)state;
+	c = parse_ok("interfaces:\n  - name: eth0\nlb:\n  hash_seed: 0x5eed\n"
+		     "  source4: 10.0.0.1\n"
+		     "  tables: {max_vips: 0X10, ring_max: 1021}\n"
+		     "vips:\n  - address: 192.0.2.10\n    port: 80\n"
+		     "    backends:\n      - address: 10.0.1.1\n"
+		     "        weight: 0xFF\n");
+	assert_int_equal(c->hash_seed, 0x5eed);
+	assert_int_equal(c->sizes.max_vips, 16);
+	assert_int_equal(c->vips[0].port, 80);
+	assert_int_equal(c->vips[0].backends[0].weight, 255);
+	xlb_cfg_free(c);
+	c = parse_ok("interfaces:\n  - name: eth0\nlb:\n"
+		     "  hash_seed: 0xffffffff\n");
+	assert_int_equal(c->hash_seed, 0xffffffffu);
+	xlb_cfg_free(c);
+	/* a leading zero is still decimal */
+	c = parse_ok("interfaces:\n  - name: eth0\nlb:\n  hash_seed: 010\n");
+	assert_int_equal(c->hash_seed, 10);
+	xlb_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1132,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_edit),
 		cmocka_unit_test(test_dump_error),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_tables_memory),
 		cmocka_unit_test(test_vip_tables),
 		cmocka_unit_test(test_validate_addresses),

@@ -104,8 +104,8 @@ static int render_family(const struct xlb_ann_vip *v, size_t n, int fam,
 	return err;
 }
 
-int xlb_ann_render(const struct xlb_ann_vip *v, size_t n, bool drain, char *buf,
-		   size_t len)
+int xlb_ann_render(const struct xlb_ann_vip *v, size_t n, bool drain,
+		   unsigned int prepend, char *buf, size_t len)
 {
 	size_t off = 0;
 	int err;
@@ -114,8 +114,9 @@ int xlb_ann_render(const struct xlb_ann_vip *v, size_t n, bool drain, char *buf,
 		  "# Written by xlbd: which VIPs this PoP announces. Do not "
 		  "edit;\n# see bgp/README.md for the format.\n"
 		  "define XLB_DRAIN = %d;\n"
+		  "define XLB_PREPEND = %u;\n"
 		  "define XLB_VIPS4 = [ 0.0.0.0/32",
-		  drain ? 1 : 0);
+		  drain ? 1 : 0, prepend);
 	err = err ?: render_family(v, n, XLB_AF_INET, true, buf, len, &off);
 	err = err ?: put(buf, len, &off, " ];\ndefine XLB_VIPS6 = [ ::/128");
 	err = err ?: render_family(v, n, XLB_AF_INET6, true, buf, len, &off);
@@ -188,6 +189,21 @@ int xlb_ann_parse(const char *text, struct xlb_addr *out, size_t max,
 	err = parse_set(text, "XLB_VIPS4", out, max, &n);
 	err = err ?: parse_set(text, "XLB_VIPS6", out, max, &n);
 	return err ? err : (int)n;
+}
+
+int xlb_ann_prepend(const char *text)
+{
+	const char *p = strstr(text, "define XLB_PREPEND = ");
+	unsigned int v = 0;
+
+	if (!p)
+		return -ENOENT;
+	p += strlen("define XLB_PREPEND = ");
+	if (*p < '0' || *p > '9')
+		return -EPROTO;
+	for (; *p >= '0' && *p <= '9' && v < 1000; p++)
+		v = v * 10 + (unsigned int)(*p - '0');
+	return *p == ';' ? (int)v : -EPROTO;
 }
 
 int xlb_ann_write(const char *path, const char *text, char *err, size_t errlen)

@@ -16,6 +16,7 @@
  * export filter:
  *
  *   define XLB_DRAIN = 0;          # 1: GRACEFUL_SHUTDOWN and prepend
+ *   define XLB_PREPEND = 0;        # prepend the AS path N more times
  *   define XLB_VIPS4 = [ 0.0.0.0/32, 192.0.2.10/32 ];
  *   define XLB_VIPS6 = [ ::/128 ];
  *   protocol static xlb_vips4 { ipv4; route 192.0.2.10/32 blackhole; }
@@ -24,6 +25,9 @@
  * 0.0.0.0/32 and ::/128 are always in the sets (BIRD has no empty set
  * literal) and are never routes nor inside an allowed range. The static
  * protocols hold every VIP that may be announced; the sets say which are.
+ * With no VIP at all (xlb_ann_render(NULL, 0, false, 0, ...)) it is the
+ * file BIRD needs before xlbd first runs: xlbctl bgp init writes it, and
+ * deploy/xlb-tmpfiles.conf holds the same text (a unit test compares).
  */
 #ifndef XLB_ANNOUNCE_H
 #define XLB_ANNOUNCE_H
@@ -75,12 +79,21 @@ struct xlb_ann_vip {
  * @v: every VIP address that may be announced (duplicates are written once)
  * @n: entries
  * @drain: XLB_DRAIN (1: GRACEFUL_SHUTDOWN community and prepend)
+ * @prepend: XLB_PREPEND (bgp.prepend, 0..8)
  * @buf: output, @len bytes
  *
  * Return: length written, or -ENOSPC.
  */
-int xlb_ann_render(const struct xlb_ann_vip *v, size_t n, bool drain, char *buf,
-		   size_t len);
+int xlb_ann_render(const struct xlb_ann_vip *v, size_t n, bool drain,
+		   unsigned int prepend, char *buf, size_t len);
+
+/**
+ * xlb_ann_prepend() - XLB_PREPEND of a file's text
+ *
+ * Return: its value, or -ENOENT if the file has none (written by an xlbd
+ * older than bgp.prepend), -EPROTO if it is not a number.
+ */
+int xlb_ann_prepend(const char *text);
 
 /**
  * xlb_ann_parse() - read back what a file (ours) announces

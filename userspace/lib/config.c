@@ -367,7 +367,7 @@ static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
 		return a->enabled == b->enabled;
 	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
 	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s) &&
-	      SAME(drain)))
+	      SAME(drain) && SAME(prepend)))
 		return false;
 	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
 		if (!addr_same(&a->allowed[i].addr, &b->allowed[i].addr) ||

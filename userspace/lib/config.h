@@ -210,6 +210,9 @@ struct xlb_prefix {
  * @drain: enum xlb_bgp_drain: the PoP is being drained (set by xlbctl pop
  *         drain, kept in the state file so a restart or reboot keeps it
  *         drained)
+ * @prepend: XLB_PREPEND in the include file: bird.conf's export filter
+ *           prepends the AS path this many more times (0..XLB_PREPEND_MAX)
+ *           on every route, drained or not: a backup PoP
  */
 enum xlb_bgp_drain {
 	XLB_DRAIN_OFF, /* announce what can be served */
@@ -226,7 +229,10 @@ struct xlb_bgp_cfg {
 	__u32 hold_down_ms;
 	__u32 drain_timeout_s;
 	__u8 drain;
+	__u8 prepend;
 };
+
+#define XLB_PREPEND_MAX 8
 
 /**
  * struct xlb_cfg - the whole configuration

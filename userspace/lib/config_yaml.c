@@ -124,6 +124,7 @@ struct y_bgp {
 	char *hold_down_ms;
 	char *drain_timeout_s;
 	char *drain;
+	char *prepend;
 };
 
 struct y_backend {
@@ -262,6 +263,7 @@ static const cyaml_schema_field_t bgp_fields[] = {
 	STR("hold_down_ms", OPT, struct y_bgp, hold_down_ms),
 	STR("drain_timeout_s", OPT, struct y_bgp, drain_timeout_s),
 	STR("drain", OPT, struct y_bgp, drain),
+	STR("prepend", OPT, struct y_bgp, prepend),
 	CYAML_FIELD_END,
 };
 
@@ -724,24 +726,38 @@ static int cv_str(struct xlb_cfg_err *e, const char *label, const char *s,
 	return 0;
 }
 
-/* Decimal only: "010" is ten, not eight, and "0x10" is a typo. */
+/*
+ * Decimal, or hexadecimal with a 0x prefix (hash_seed: 0x5eed): "010" is
+ * still ten, not eight.
+ */
 static int cv_uint(struct xlb_cfg_err *e, const char *label, const char *s,
 		   unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
+	unsigned int base = 10, d;
 	const char *p = s;
 
+	if ((p[0] == '0') && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
 	if (!*p)
 		return xlb_cfg_fail(e, "%s: '%.64s' is not a number", label, s);
 	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned int)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned int)(*p - 'A' + 10);
+		else
 			return xlb_cfg_fail(e, "%s: '%.64s' is not a number",
 					    label, s);
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > max)
+		if (d > max || v > (max - d) / base)
 			return xlb_cfg_fail(
 				e, "%s: %.64s is out of range (0..%llu)", label,
 				s, max);
+		v = v * base + d;
 	}
 	*out = v;
 	return 0;
@@ -1224,6 +1240,14 @@ static int cv_bgp(const struct y_bgp *y, struct xlb_cfg *c,
 		err = cv_enum(e, "bgp.drain", y->drain, drains, &t);
 		if (!err)
 			g->drain = (__u8)t;
+	}
+	if (!err && y->prepend) {
+		unsigned long long p = 0;
+
+		AT("bgp/prepend");
+		err = cv_uint(e, "bgp.prepend", y->prepend, XLB_PREPEND_MAX,
+			      &p);
+		g->prepend = (__u8)p;
 	}
 	return err;
 }
@@ -1754,6 +1778,8 @@ static void dump_bgp(struct pool *pl, const struct xlb_bgp_cfg *g,
 		y->drain = pool_str(pl, "graceful");
 	else if (g->drain == XLB_DRAIN_WITHDRAWN)
 		y->drain = pool_str(pl, "withdrawn");
+	if (g->prepend)
+		y->prepend = pool_fmt(pl, "%u", g->prepend);
 }
 
 static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "api.h"
 #include "backend_host_cmd.h"
 #include "bird.h"
@@ -2194,6 +2195,73 @@ static int do_reload(int argc, char **argv)
 	return 0;
 }
 
+/* the same as bgp.drain: withdrawn, at once, with no graceful phase */
+static int do_pop_withdraw(int argc, char **argv)
+{
+	NO_ARGS();
+	return call_print_done("pop.drain",
+			       json_pack("{s:b}", "withdraw", true));
+}
+
+struct bgp_init_opts {
+	const char *file;
+	bool force;
+};
+
+static int bgp_init_opt(int opt, const char *val, void *ctx)
+{
+	struct bgp_init_opts *o = ctx;
+
+	if (opt == 'f')
+		o->file = val;
+	else
+		o->force = true;
+	return 0;
+}
+
+/*
+ * The include file BIRD needs before xlbd has run: xlbd's own text with no
+ * VIP (announce.c), so it stays in one place. Runs locally, needs no xlbd.
+ * An existing file is kept: it may be xlbd's, announcing VIPs.
+ */
+static int do_bgp_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct bgp_init_opts o = { .file = "/run/xlb/bird-vips.conf" };
+	char text[1024], err[512];
+	int r;
+
+	r = parse_opts(argc, argv, opts, bgp_init_opt, &o);
+	if (r == -100)
+		return 0;
+	if (r < 0)
+		return -r;
+	if (r < argc)
+		return usage_err("unexpected argument '%s'", argv[r]);
+	if (!o.force && access(o.file, F_OK) == 0) {
+		if (!opt_json)
+			printf("%s exists: kept (--force replaces it and "
+			       "withdraws every VIP at BIRD's next configure)\n",
+			       o.file);
+		return 0;
+	}
+	r = xlb_ann_render(NULL, 0, false, 0, text, sizeof(text));
+	if (r < 0 || xlb_ann_write(o.file, text, err, sizeof(err))) {
+		fprintf(stderr, "xlbctl: bgp init: %s\n",
+			r < 0 ? "render failed" : err);
+		return 1;
+	}
+	if (!opt_json)
+		printf("%s written: announces nothing until xlbd decides\n",
+		       o.file);
+	return 0;
+}
+
 /* --- table ---------------------------------------------------------------- */
 
 #define VIPU "VIP [--port P|any] [--proto tcp|udp]"
@@ -2263,6 +2331,10 @@ static const struct cmd cmds[] = {
 	{ "bgp", "show", do_bgp_show, "",
 	  "What xlbd announces through BIRD (servable, decided, announced, "
 	  "hold-down),\nwhether BIRD has it, and BIRD's sessions." },
+	{ "bgp", "init", do_bgp_init, "[--file PATH] [--force]",
+	  "Write the BIRD include file that announces nothing (default\n"
+	  "/run/xlb/bird-vips.conf), so BIRD can start before xlbd. Runs "
+	  "locally;\nan existing file is kept unless --force." },
 	{ "pop", "drain", do_pop_drain,
 	  "[--wait] [--timeout S] [--threshold PPS]",
 	  "Drain this PoP: every VIP route gets the GRACEFUL_SHUTDOWN community "
@@ -2272,6 +2344,10 @@ static const struct cmd cmds[] = {
 	  "every VIP. Kept across restarts." },
 	{ "pop", "undrain", do_pop_undrain, "",
 	  "Announce again what this PoP can serve." },
+	{ "pop", "withdraw", do_pop_withdraw, "",
+	  "Withdraw every VIP of this PoP now, with no graceful phase "
+	  "(bgp.drain:\nwithdrawn). Kept across restarts; pop undrain "
+	  "announces again." },
 	{ "show", "", do_show, "",
 	  "Everything in one view: status, every VIP with its backends "
 	  "(health, next hop,\nwhy a backend is out, connections), and what "

@@ -23,9 +23,13 @@
  *   configuration file, so a drained PoP stays drained across restarts.
  * - BIRD is asked on libuv's thread pool, never on the loop. "configure"
  *   must answer 0003 (or 0004/0018/0019), then "eval XLB_VIPS4", "eval
- *   XLB_VIPS6" and "eval XLB_DRAIN" must give back exactly what was written
- *   (BIRD really loaded this file). Any failure is logged as an error and
- *   retried with backoff (1 s doubling to 30 s) until BIRD takes it.
+ *   XLB_VIPS6", "eval XLB_DRAIN" and "eval XLB_PREPEND" must give back
+ *   exactly what was written (BIRD really loaded this file). A failure is
+ *   logged as an error once (again only when the error changes) and
+ *   retried with backoff (1 s doubling to 30 s) until BIRD takes it; a BIRD
+ *   that is not running yet when xlbd starts is one line in the log.
+ * - bgp.prepend: XLB_PREPEND, the AS path prepended N more times on every
+ *   route (a backup PoP), applied by bird.conf's export filter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,7 +110,8 @@ static int verify(const char *sock, const char *text, char *err, size_t errlen)
 	static const char *const names[] = { "XLB_VIPS4", "XLB_VIPS6" };
 	struct xlb_addr *want = NULL, *got = NULL;
 	struct xlb_bird_reply *r = NULL;
-	int nw, ng, n = 0, i, ret = -ENOMEM;
+	int nw, ng, n = 0, i, prepend, ret = -ENOMEM;
+	char num[16];
 	bool drain;
 
 	want = calloc(BGP_PREV_MAX, sizeof(*want));
@@ -163,6 +168,23 @@ static int verify(const char *sock, const char *text, char *err, size_t errlen)
 		ret = -EPROTO;
 		snprintf(err, errlen, "BIRD's XLB_DRAIN is '%.20s', not %d",
 			 r->text, drain);
+		goto out;
+	}
+	prepend = xlb_ann_prepend(text);
+	if (prepend < 0)
+		goto out; /* not ours to check (cannot happen: we wrote it) */
+	ret = xlb_bird_cmd(sock, "eval XLB_PREPEND", BGP_BIRD_MS, r, err,
+			   errlen);
+	if (ret)
+		goto out;
+	snprintf(num, sizeof(num), "%d", prepend);
+	if (r->code != 23 || strcmp(r->text, num)) {
+		ret = -EPROTO;
+		snprintf(err, errlen,
+			 "BIRD's XLB_PREPEND is '%.40s', not %d (does "
+			 "bird.conf's filter know bgp.prepend? "
+			 "bgp/bird.conf.example)",
+			 r->text, prepend);
 	}
 out:
 	free(r);
@@ -213,6 +235,27 @@ static void timer_closed(uv_handle_t *h)
 	bgp_free(b);
 }
 
+/*
+ * One line per distinct failure: the first, and one each time the error
+ * changes; the retries in between are debug lines. The socket is named
+ * once (bird.c's connect errors start with it already).
+ */
+static void log_failure(const struct bgp *b, __u64 delay)
+{
+	size_t sl = strlen(b->w_sock);
+	const char *e = b->w_err;
+
+	if (!strncmp(e, b->w_sock, sl) && e[sl] == ':' && e[sl + 1] == ' ')
+		e += sl + 2;
+	if (b->fails == 1 || strcmp(b->last_err, b->w_err))
+		pr_err("bgp: BIRD at %s: %s; VIP announcements are not what "
+		       "xlbd decided; retrying until BIRD takes them",
+		       b->w_sock, e);
+	else
+		pr_debug("bgp: BIRD at %s: %s (attempt %u, next in %llu ms)",
+			 b->w_sock, e, b->fails, (unsigned long long)delay);
+}
+
 static void after_cb(uv_work_t *w, int status)
 {
 	struct bgp *b = w->data;
@@ -243,10 +286,8 @@ static void after_cb(uv_work_t *w, int status)
 		delay = BGP_RETRY_MIN << (b->fails < 6 ? b->fails - 1 : 5);
 		if (delay > BGP_RETRY_MAX)
 			delay = BGP_RETRY_MAX;
+		log_failure(b, delay);
 		snprintf(b->last_err, sizeof(b->last_err), "%s", b->w_err);
-		pr_err("bgp: %s: %s; VIP announcements are not what xlbd "
-		       "decided; retrying in %llu ms",
-		       b->w_sock, b->w_err, (unsigned long long)delay);
 		uv_timer_start(&b->timer, retry_cb, delay, 0);
 		b->again = false;
 		return;
@@ -362,8 +403,8 @@ void bgp_update(struct xlbd *d)
 			v->ann.announced && g->drain != XLB_DRAIN_WITHDRAWN;
 		n++;
 	}
-	len = xlb_ann_render(av, n, g->drain == XLB_DRAIN_GRACEFUL, text,
-			     BGP_TEXT_MAX);
+	len = xlb_ann_render(av, n, g->drain == XLB_DRAIN_GRACEFUL, g->prepend,
+			     text, BGP_TEXT_MAX);
 	if (len < 0) {
 		pr_err("bgp: the VIP list does not fit in %d bytes",
 		       BGP_TEXT_MAX);
@@ -489,13 +530,13 @@ json_t *bgp_show(struct xlbd *d)
 						     g->hold_down_ms - now)));
 		json_array_append_new(arr, e);
 	}
-	o = json_pack("{s:b,s:s,s:s,s:s,s:I,s:o,s:b,s:b,s:I}", "enabled", true,
-		      "bird_socket", g->bird_socket, "include_file",
+	o = json_pack("{s:b,s:s,s:s,s:s,s:I,s:o,s:b,s:b,s:I,s:I}", "enabled",
+		      true, "bird_socket", g->bird_socket, "include_file",
 		      g->include_file, "drain",
 		      drains[g->drain < 3 ? g->drain : 0], "hold_down_ms",
 		      (json_int_t)g->hold_down_ms, "vips", arr, "bird_synced",
 		      b->synced, "bird_busy", b->busy, "bird_failures",
-		      (json_int_t)b->fails);
+		      (json_int_t)b->fails, "prepend", (json_int_t)g->prepend);
 	json_object_set_new(o, "drain_timeout_s",
 			    json_integer((json_int_t)g->drain_timeout_s));
 	if (b->last_ok_ms)

@@ -50,14 +50,21 @@ void nh_resolve_be(struct xlbd *d, struct be_rt *b)
 				b->vip->name, xlb_addr_str(&b->cfg.addr, as),
 				xlb_addr_str(&r.gw, gs), xlb_mac_str(r.mac, ms),
 				r.ifname);
-		else
-			pr_warn("vip %s: backend %s: next hop %s%s%s: %s%s",
+		else if (r.state == XLB_NH_INCOMPLETE)
+			/* the normal first step after a start: not a
+			 * problem until the probe fails */
+			pr_info("vip %s: backend %s: next hop %s%s%s: %s "
+				"(probing)",
 				b->vip->name, xlb_addr_str(&b->cfg.addr, as),
 				r.gw.family ? xlb_addr_str(&r.gw, gs) : "-",
 				r.ifname[0] ? " on " : "", r.ifname,
-				xlb_nh_state_str(r.state),
-				r.state == XLB_NH_INCOMPLETE ? " (probing)" :
-							       "");
+				xlb_nh_state_str(r.state));
+		else
+			pr_warn("vip %s: backend %s: next hop %s%s%s: %s",
+				b->vip->name, xlb_addr_str(&b->cfg.addr, as),
+				r.gw.family ? xlb_addr_str(&r.gw, gs) : "-",
+				r.ifname[0] ? " on " : "", r.ifname,
+				xlb_nh_state_str(r.state));
 		b->nh_logged = (int)r.state;
 	}
 	b->nh = r;
