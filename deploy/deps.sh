@@ -27,6 +27,8 @@ clang-format clang-tidy cppcheck libclang-rt-14-dev
 PKGS="$PKGS python3-prometheus-client"
 # make deb and its test: dpkg-buildpackage, dh, lintian
 PKGS="$PKGS debhelper dpkg-dev lintian"
+# bench_veth.sh draws docs/veth-pps.png with it (BENCH_PLOT=1)
+PKGS="$PKGS python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

@@ -16,6 +16,10 @@
  *	XLB_DEFAULT_RING_SIZE slots shared out in turn), attaches xlb_lb to IF
  *	in native mode and exits: what xlbd would have set up for that VIP.
  *
+ * veth_bench stats IF
+ *	Prints the non-zero global counters (xlb_stats_v2, summed over CPUs)
+ *	of the xlb program attached to IF on one line: "tx N conn_hit N ...".
+ *
  * All run in the caller's network namespace (nsenter first).
  */
 #include <arpa/inet.h>
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -197,6 +202,77 @@ static int cmd_xlb(int argc, char **argv)
 	return err;
 }
 
+/* The map named @name among those of program @prog_fd, as a new fd */
+static int prog_map(int prog_fd, const char *name)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), ids[64], i;
+
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	for (i = 0; i < info.nr_map_ids && i < 64; i++) {
+		struct bpf_map_info mi = { 0 };
+		__u32 ml = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &ml) &&
+		    !strcmp(mi.name, name))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+static int cmd_stats(char **argv)
+{
+	int ifindex = ifindex_of(argv[0]), ncpu, prog, map, err, c, k;
+	struct xlb_global_stats *v;
+	__u32 id = 0, key = 0;
+
+	if (ifindex < 0)
+		return ifindex;
+	err = bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id);
+	if (err || !id) {
+		fprintf(stderr, "veth_bench: no XDP program on %s\n", argv[0]);
+		return err ?: -ENOENT;
+	}
+	prog = bpf_prog_get_fd_by_id(id);
+	if (prog < 0)
+		return -errno;
+	map = prog_map(prog, "xlb_stats_v2");
+	close(prog);
+	if (map < 0) {
+		fprintf(stderr, "veth_bench: no xlb_stats_v2 map: %s\n",
+			strerror(-map));
+		return map;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
+	if (!v || bpf_map_lookup_elem(map, &key, v)) {
+		err = v ? -errno : -ENOMEM;
+		free(v);
+		close(map);
+		return err;
+	}
+	for (k = 0; k < XLB_C_MAX; k++) {
+		unsigned long long sum = 0;
+
+		for (c = 0; c < ncpu; c++)
+			sum += v[c].c[k];
+		if (sum)
+			printf("%s %llu ", xlb_counter_name((unsigned int)k),
+			       sum);
+	}
+	printf("\n");
+	free(v);
+	close(map);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int err = -EINVAL;
@@ -204,11 +280,14 @@ int main(int argc, char **argv)
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "attach"))
 		err = cmd_attach(argc - 2, argv + 2);
+	else if (argc == 3 && !strcmp(argv[1], "stats"))
+		err = cmd_stats(argv + 2);
 	else if (argc >= 6 && !strcmp(argv[1], "xlb"))
 		err = cmd_xlb(argc - 2, argv + 2);
 	else
 		fprintf(stderr,
 			"usage: veth_bench attach IF OBJ PROG [FLOWS]\n"
-			"       veth_bench xlb IF NHMAC SRC4 BACKEND...\n");
+			"       veth_bench xlb IF NHMAC SRC4 BACKEND...\n"
+			"       veth_bench stats IF\n");
 	return err ? 1 : 0;
 }
