@@ -245,6 +245,11 @@ one() {
 	CPU[$v,$n]+="$ns "
 }
 
+# The floor is the variant most sensitive to the generator's speed: when
+# other work takes the generator's CPU, the PoP's thread goes idle between
+# small batches and pays a wake-up for a few packets, which doubles its ns
+# per packet (seen: 95-130 ns or 245-345 ns in the same run). The minimum
+# over rounds, printed with each variant's rounds, is the least disturbed.
 median() {
 	printf '%s\n' "$@" | sort -g |
 		awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
@@ -269,6 +274,9 @@ for n in $FLOWS; do
 		[ -n "${PPS[$v,$n]:-}" ] || continue
 		p=$(median ${PPS[$v,$n]})
 		c=$(median ${CPU[$v,$n]})
+		# shellcheck disable=SC2086
+		echo "# $v $l ns/pkt per round: $(echo ${CPU[$v,$n]}) (min" \
+			"$(printf '%s\n' ${CPU[$v,$n]} | sort -g | head -1))"
 		echo "BENCH veth_pps_${v}_$l $p pps"
 		echo "BENCH veth_cpu_ns_${v}_$l $c ns"
 		echo "$v $n $p" >>"$LAB_TMP/plot.dat"
