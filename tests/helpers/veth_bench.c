@@ -17,7 +17,7 @@
  *	in native mode and exits: what xlbd would have set up for that VIP.
  *
  * veth_bench stats IF
- *	Prints the non-zero global counters (xlb_stats_v2, summed over CPUs)
+ *	Prints the non-zero global counters (XLB_MAP_STATS, summed over CPUs)
  *	of the xlb program attached to IF on one line: "tx N conn_hit N ...".
  *
  * All run in the caller's network namespace (nsenter first).
@@ -243,10 +243,10 @@ static int cmd_stats(char **argv)
 	prog = bpf_prog_get_fd_by_id(id);
 	if (prog < 0)
 		return -errno;
-	map = prog_map(prog, "xlb_stats_v2");
+	map = prog_map(prog, XLB_MAP_STATS);
 	close(prog);
 	if (map < 0) {
-		fprintf(stderr, "veth_bench: no xlb_stats_v2 map: %s\n",
+		fprintf(stderr, "veth_bench: no %s map: %s\n", XLB_MAP_STATS,
 			strerror(-map));
 		return map;
 	}
