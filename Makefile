@@ -8,6 +8,7 @@
 #   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka)
 #   tests/bpf/test_*.c     -> build/tests/bpf/test_*    (other .c shared)
 #   tests/bench/bench_*.c  -> build/tests/bench/bench_*
+#   tests/bench/*.bpf.c    -> build/tests/bench/*.bpf.o  (bench_veth.sh)
 #   tests/helpers/*.c      -> build/tests/helpers/*     (test servers, tools)
 #   tests/fuzz/fuzz_*.c    -> build/fuzz/fuzz_*          (clang, libFuzzer)
 #
@@ -80,7 +81,9 @@ BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 BPFT_COMMON := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(BENCH_SRCS))
-BENCH_COMMON := $(filter-out $(BENCH_SRCS),$(wildcard tests/bench/*.c))
+BENCH_COMMON := $(filter-out $(BENCH_SRCS) %.bpf.c,$(wildcard tests/bench/*.c))
+BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BUILD)/tests/bench/%.bpf.o,\
+	$(wildcard tests/bench/*.bpf.c))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 
@@ -95,7 +98,7 @@ all: bpf userspace tests
 
 bpf: $(BPF_OBJS) $(SKELS)
 userspace: $(BINS)
-tests: $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(HELPER_BINS)
+tests: $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(HELPER_BINS) $(BENCH_BPF)
 
 # --- BPF ---------------------------------------------------------------------
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
@@ -147,6 +150,13 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# BPF programs of the benchmarks (the veth pipeline's generator, sink and
+# floor programs), not part of the product
+$(BUILD)/tests/bench/%.bpf.o: tests/bench/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD):
 	$(Q)mkdir -p $@

@@ -29,7 +29,8 @@ PKGS="$PKGS python3-prometheus-client"
 PKGS="$PKGS debhelper dpkg-dev lintian"
 # make lab with LAB_CONFIG reads the operator's YAML (tests/netns/xlb-lab.sh)
 PKGS="$PKGS python3-yaml"
-# make bench-plot draws the charts (tests/bench/plot.py)
+# make bench-plot draws the charts (tests/bench/plot.py), and
+# bench_veth.sh draws docs/veth-pps.png with it (BENCH_PLOT=1)
 PKGS="$PKGS python3-matplotlib"
 
 missing=""
