@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v[i].addr = got[i];
 		v[i].announced = true;
 	}
-	if (xlb_ann_render(v, (size_t)n, drain, buf, sizeof(buf)) < 0)
+	if (xlb_ann_render(v, (size_t)n, drain, 0, buf, sizeof(buf)) < 0)
 		fail("render failed");
 	n2 = xlb_ann_parse(buf, again, MAX, &drain2);
 	qsort(again, n2 > 0 ? (size_t)n2 : 0, sizeof(*again), cmp);
