@@ -485,6 +485,10 @@ static const struct bad {
 	  "t.yaml:2:11: interface 'eth/1': not a valid interface name" },
 	{ "interfaces:\n  - name: eth1\n  - name: eth1\n",
 	  "t.yaml:3:11: interface eth1: listed twice" },
+	{ "interfaces:\n  - name: eth1\nnotify:\n  command: hook.sh\n",
+	  "t.yaml:4:12: notify.command: an absolute path is required" },
+	{ "interfaces:\n  - name: eth1\nnotify:\n  user: x\n",
+	  "t.yaml:4:3: notify: missing key 'command'" },
 	{ "interfaces: []\nvips:\n  - address: 192.0.2.10\n    port: 80\n",
 	  "t.yaml:1:13: interfaces: at least one is required when VIPs are "
 	  "configured" },

@@ -395,6 +395,7 @@ bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
 	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
 	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
 	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
+	      SAME_STR(notify_command) && SAME_STR(notify_user) &&
 	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
 	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
 		return false;
@@ -847,6 +848,16 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 		return xlb_cfg_fail(
 			e,
 			"metrics.listen: expected ADDRESS:PORT, e.g. 127.0.0.1:9110 or [::1]:9110");
+	xlb_cfg_at(e, false, "notify/command");
+	if (!TERMINATED(c->notify_command) ||
+	    (c->notify_command[0] && c->notify_command[0] != '/'))
+		return xlb_cfg_fail(e, "notify.command: an absolute path "
+				       "is required");
+	xlb_cfg_at(e, false, "notify/user");
+	if (!TERMINATED(c->notify_user) ||
+	    (c->notify_user[0] &&
+	     (!xlb_name_ok(c->notify_user) || c->notify_user[0] == '-')))
+		return xlb_cfg_fail(e, "notify.user: not a valid user name");
 	xlb_cfg_at(e, false, "log/level");
 	if (!TERMINATED(c->log_level) ||
 	    (strcmp(c->log_level, "err") && strcmp(c->log_level, "warn") &&

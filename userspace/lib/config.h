@@ -248,6 +248,10 @@ struct xlb_bgp_cfg {
  * @api_socket: Unix socket path (default XLB_DEFAULT_SOCKET)
  * @api_group: group allowed to use the socket besides root ("" = root only)
  * @metrics_listen: "ADDR:PORT" of the Prometheus endpoint ("" = off)
+ * @notify_command: absolute path of the notify hook run on backend up/down
+ *                  and VIP announce/withdraw ("" = none; xlbd/hooks.c)
+ * @notify_user: the user it runs as (as exec checks: default nobody when
+ *               xlbd may switch users, else xlbd's own)
  * @log_level: "err", "warn", "info" or "debug" (default info)
  * @checks: owned array of named checks
  * @n_checks: entries
@@ -272,6 +276,8 @@ struct xlb_cfg {
 	char api_socket[XLB_SOCK_PATH_MAX];
 	char api_group[XLB_NAME_MAX];
 	char metrics_listen[XLB_NAME_MAX];
+	char notify_command[XLB_STR_MAX];
+	char notify_user[XLB_NAME_MAX];
 	char log_level[16];
 	struct xlb_hc_cfg *checks;
 	size_t n_checks;

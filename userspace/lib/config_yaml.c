@@ -85,6 +85,11 @@ struct y_metrics {
 	char *listen;
 };
 
+struct y_notify {
+	char *command;
+	char *user;
+};
+
 struct y_log {
 	char *level;
 };
@@ -157,6 +162,7 @@ struct y_root {
 	struct y_lb *lb;
 	struct y_api *api;
 	struct y_metrics *metrics;
+	struct y_notify *notify;
 	struct y_log *log;
 	struct y_check *health_checks;
 	unsigned int health_checks_count;
@@ -211,6 +217,11 @@ static const cyaml_schema_field_t api_fields[] = {
 	STR("socket", OPT, struct y_api, socket),
 	STR("group", OPT, struct y_api, group),
 	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t notify_fields[] = {
+	STR("command", REQ, struct y_notify, command),
+	STR("user", OPT, struct y_notify, user), CYAML_FIELD_END
 };
 
 static const cyaml_schema_field_t metrics_fields[] = {
@@ -307,6 +318,8 @@ static const cyaml_schema_field_t root_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("api", OPT, struct y_root, api, api_fields),
 	CYAML_FIELD_MAPPING_PTR("metrics", OPT, struct y_root, metrics,
 				metrics_fields),
+	CYAML_FIELD_MAPPING_PTR("notify", OPT, struct y_root, notify,
+				notify_fields),
 	CYAML_FIELD_MAPPING_PTR("log", OPT, struct y_root, log, log_fields),
 	LIST("health_checks", OPT, struct y_root, health_checks, &check_entry),
 	CYAML_FIELD_MAPPING_PTR("bgp", OPT, struct y_root, bgp, bgp_fields),
@@ -986,6 +999,16 @@ static int cv_small(const struct y_root *y, struct xlb_cfg *c,
 		AT("metrics/listen");
 		err = cv_str(e, "metrics.listen", y->metrics->listen,
 			     c->metrics_listen, sizeof(c->metrics_listen));
+	}
+	if (!err && y->notify && y->notify->command) {
+		AT("notify/command");
+		err = cv_str(e, "notify.command", y->notify->command,
+			     c->notify_command, sizeof(c->notify_command));
+	}
+	if (!err && y->notify && y->notify->user) {
+		AT("notify/user");
+		err = cv_str(e, "notify.user", y->notify->user, c->notify_user,
+			     sizeof(c->notify_user));
 	}
 	if (!err && y->log && y->log->level) {
 		AT("log/level");
@@ -1828,6 +1851,13 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 		y->metrics = pool_zalloc(pl, 1, sizeof(*y->metrics));
 		if (y->metrics)
 			y->metrics->listen = pool_str(pl, c->metrics_listen);
+	}
+	if (c->notify_command[0]) {
+		y->notify = pool_zalloc(pl, 1, sizeof(*y->notify));
+		if (y->notify) {
+			y->notify->command = pool_str(pl, c->notify_command);
+			y->notify->user = pool_opt(pl, c->notify_user);
+		}
 	}
 	y->log = pool_zalloc(pl, 1, sizeof(*y->log));
 	if (y->log)

@@ -267,4 +267,15 @@ void xlb_hc_stats(const struct xlb_hc *hc, struct xlb_hc_stats *st);
 /** xlb_hc_type_name() - "tcp", "http", ... as written in the config */
 const char *xlb_hc_type_name(enum xlb_hc_type t);
 
+/**
+ * xlb_exec_user() - who a program xlbd starts runs as (exec checks, the
+ * notify hook): fills @po's uid and gid for @user ("" = nobody) when xlbd
+ * may switch users (CAP_SETUID, CAP_SETGID); otherwise the program runs as
+ * xlbd's own user, and naming another one is an error
+ *
+ * Return: 0 (set, or left alone), or -errno with @why.
+ */
+int xlb_exec_user(const char *user, uv_process_options_t *po, char *why,
+		  size_t len);
+
 #endif /* XLB_HEALTH_H */

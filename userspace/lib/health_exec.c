@@ -88,12 +88,8 @@ static bool can_switch_user(void)
 	return (data[0].effective & need) == need;
 }
 
-/*
- * Fill @po's uid and gid for the check's @user. Returns 0 (set or, when
- * the child stays as xlbd's own user, left alone) or -errno with @why.
- */
-static int exec_user(const char *user, uv_process_options_t *po, char *why,
-		     size_t len)
+int xlb_exec_user(const char *user, uv_process_options_t *po, char *why,
+		  size_t len)
 {
 	struct passwd pw, *res = NULL;
 	bool can = can_switch_user();
@@ -204,7 +200,7 @@ static void exec_start(struct hc_run *r)
 	po.stdio_count = 3;
 	po.flags = UV_PROCESS_DETACHED;
 	po.exit_cb = exec_exit_cb;
-	if (exec_user(cfg->user, &po, why, sizeof(why))) {
+	if (xlb_exec_user(cfg->user, &po, why, sizeof(why))) {
 		close(fds[1]);
 		hc_run_done(r, false, "exec: %s", why);
 		goto out;

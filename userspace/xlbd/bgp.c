@@ -394,10 +394,17 @@ void bgp_update(struct xlbd *d)
 		}
 		v->ann_decided = vip_decided(d, v);
 		if (v->ann_decided && xlb_ann_step(&v->ann, v->servable, now,
-						   g->hold_down_ms, &recheck))
+						   g->hold_down_ms, &recheck)) {
 			pr_info("bgp: vip %s: %s", v->name,
 				v->ann.announced ? "announce" :
 						   "withdraw (not servable)");
+			hooks_event(d,
+				    v->ann.announced ? "vip_announce" :
+						       "vip_withdraw",
+				    v, NULL,
+				    v->ann.announced ? "servable" :
+						       "not servable");
+		}
 		av[n].addr = v->cfg.addr;
 		av[n].announced =
 			v->ann.announced && g->drain != XLB_DRAIN_WITHDRAWN;

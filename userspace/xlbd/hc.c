@@ -94,6 +94,9 @@ static void on_change(struct xlb_hc_probe *p, const struct xlb_hc_change *c,
 	b->health_up = c->to == XLB_HC_UP;
 	if (c->first)
 		b->health_pending = false;
+	if (c->from != c->to)
+		hooks_event(d, b->health_up ? "backend_up" : "backend_down",
+			    b->vip, b, c->reason);
 	b->vip->hc_dirty = true;
 	if (!d->health->flush_on) {
 		uv_prepare_start(d->health->flush, flush_cb);

@@ -227,6 +227,10 @@ bool hc_probe_status(const struct be_rt *b, struct xlb_hc_status *st);
 /** hc_engine_stats() - engine-wide counters; false without an engine */
 bool hc_engine_stats(struct xlbd *d, struct xlb_hc_stats *st);
 
+/* hooks.c: the notify hook (notify.command) */
+void hooks_event(struct xlbd *d, const char *event, const struct vip_rt *v,
+		 const struct be_rt *b, const char *reason);
+
 /* bgp.c: announcing VIPs through BIRD */
 /** bgp_update() - re-decide announcements; starts with the bgp section */
 void bgp_update(struct xlbd *d);
