@@ -250,8 +250,8 @@ test_pop_withdraw_then_undrain() {
 	ms=$(($(lab_ms) - t0))
 	lab_log "pop withdraw -> pop1's path gone at the router: $ms ms"
 	check "traffic via pop2" lab_wait 5 via_pop 2 "$VIP4" || return 1
-	check "withdrawn is saved in the config" \
-		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.yaml" || return 1
+	check "withdrawn is saved in the state file" \
+		grep -q 'drain: withdrawn' "$LAB_TMP/pop1.state.json" || return 1
 	check "HTTP through pop2" http_ok "$VIP4" 12000 || return 1
 	check "xlbctl pop undrain" xpop 1 pop undrain || return 1
 	check "undrained: back to pop1" lab_wait 15 via_pop 1 "$VIP4"
