@@ -146,8 +146,11 @@ test_restart_and_upgrade_without_cap_sys_admin() {
 	mine=$(hold_field a backend)
 	other=$(printf 'be1\nbe2\nbe3\n' | grep -v "^$mine$" | head -1)
 	xpop 1 backend del "$VIP4:7/tcp" "$(be4 "${other#be}")" || return 1
-	check "runtime change saved by xlbd (as uid $RUN_UID)" \
-		test "$(stat -c %u "$LAB_TMP/pop1.yaml")" = $RUN_UID || return 1
+	check "runtime change saved by xlbd (as uid $RUN_UID) in its state file" \
+		test "$(stat -c %u "$LAB_TMP/pop1.state.json")" = $RUN_UID ||
+		return 1
+	check "the config file left as the operator wrote it" \
+		test "$(stat -c %u "$LAB_TMP/pop1.yaml")" = 0 || return 1
 	check "alive after removing $other" hold_alive a || return 1
 	lab_pop_stop 1 || return 1
 	lab_pop_start 1 || return 1
