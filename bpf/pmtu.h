@@ -87,35 +87,6 @@ XLB_INLINE __u16 fold64(__u64 sum)
 	return csum_fold((__u32)sum);
 }
 
-/* IPv6 and ICMPv6 "packet too big" after the L2 header, quoting @q bytes
- * of the packet (already in place behind them). */
-XLB_INLINE int put_pkt_too_big(void *data, void *end, __u32 l2_len,
-			       const struct xlb_pkt *p, __u32 q, __u32 mtu)
-{
-	struct ipv6hdr *o6 = data + xlb_bound(l2_len, 0x1f);
-	struct icmphdr *icmp = (void *)(o6 + 1);
-	__u32 *w = (__u32 *)o6, plen = sizeof(*icmp) + q;
-	__u64 sum;
-
-	if ((void *)(icmp + 1) > end)
-		return -1;
-	w[0] = bpf_htonl(6u << 28);
-	w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | XLB_TTL);
-	__builtin_memcpy(&o6->saddr, p->dst, 16);
-	__builtin_memcpy(&o6->daddr, p->src, 16);
-	icmp->type = ICMPV6_PKT_TOOBIG;
-	icmp->code = 0;
-	icmp->checksum = 0;
-	icmp->rest = bpf_htonl(mtu);
-	/* pseudo-header: addresses, upper-layer length, next header */
-	sum = (__u64)p->src[0] + p->src[1] + p->src[2] + p->src[3] + p->dst[0] +
-	      p->dst[1] + p->dst[2] + p->dst[3] + bpf_htonl(plen) +
-	      bpf_htonl(IPPROTO_ICMPV6);
-	sum += sum_words((__u32 *)icmp, end);
-	icmp->checksum = fold64(sum);
-	return 0;
-}
-
 /**
  * icmp_too_big() - turn the packet into the ICMP error answering it
  * @ctx: XDP context
@@ -138,8 +109,10 @@ XLB_INLINE int icmp_too_big(struct xdp_md *ctx, const struct xlb_pkt *p,
 	struct l2_save l2 = {};
 	struct ethhdr *eth = data;
 	struct icmphdr *icmp;
+	struct ipv6hdr *o6;
 	struct iphdr *o4;
 	__u8 peer[ETH_ALEN];
+	__u64 sum;
 	int v4 = p->family == XLB_AF_INET;
 
 	if ((void *)(eth + 1) > end ||
@@ -151,9 +124,9 @@ XLB_INLINE int icmp_too_big(struct xdp_md *ctx, const struct xlb_pkt *p,
 	q = p->l4_off - p->l3_off + 8;
 	if (q > XLB_QUOTE_MAX)
 		q = XLB_QUOTE_MAX;
-	newlen = l2_len + ohl + sizeof(struct icmphdr) + q;
+	newlen = l2_len + ohl + sizeof(*icmp) + q;
 
-	if (bpf_xdp_adjust_head(ctx, -(int)(ohl + sizeof(struct icmphdr))))
+	if (bpf_xdp_adjust_head(ctx, -(int)(ohl + sizeof(*icmp))))
 		return -1;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
@@ -167,22 +140,47 @@ XLB_INLINE int icmp_too_big(struct xdp_md *ctx, const struct xlb_pkt *p,
 		     v4 ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6)))
 		return -1;
 
-	if (!v4)
-		return put_pkt_too_big(data, end, l2_len, p, q, mtu);
-	o4 = data + xlb_bound(l2_len, 0x1f);
-	icmp = (void *)(o4 + 1);
+	if (v4) {
+		o4 = data + xlb_bound(l2_len, 0x1f);
+		icmp = (void *)(o4 + 1);
+		if ((void *)(icmp + 1) > end)
+			return -1;
+		/* precedence "internet control", as Linux sends its own */
+		w0 = bpf_htonl(0x45c00000 | (ohl + sizeof(*icmp) + q));
+		w1 = 0;
+		w2 = bpf_htonl((__u32)XLB_TTL << 24 | IPPROTO_ICMP << 16);
+		xlb_outer4_put(o4, w0, w1, w2, p->dst[0], p->src[0]);
+		icmp->type = ICMP_DEST_UNREACH;
+		icmp->code = 4; /* fragmentation needed and DF set */
+		icmp->checksum = 0;
+		icmp->rest = bpf_htonl(mtu & 0xffff);
+		icmp->checksum = fold64(sum_words((__u32 *)icmp, end));
+		return 0;
+	}
+
+	o6 = data + xlb_bound(l2_len, 0x1f);
+	icmp = (void *)(o6 + 1);
 	if ((void *)(icmp + 1) > end)
 		return -1;
-	/* precedence "internet control", as Linux sends its own */
-	w0 = bpf_htonl(0x45c00000 | (ohl + sizeof(*icmp) + q));
-	w1 = 0;
-	w2 = bpf_htonl((__u32)XLB_TTL << 24 | IPPROTO_ICMP << 16);
-	xlb_outer4_put(o4, w0, w1, w2, p->dst[0], p->src[0]);
-	icmp->type = ICMP_DEST_UNREACH;
-	icmp->code = 4; /* fragmentation needed and DF set */
-	icmp->checksum = 0;
-	icmp->rest = bpf_htonl(mtu & 0xffff);
-	icmp->checksum = fold64(sum_words((__u32 *)icmp, end));
+	{
+		__u32 *w = (__u32 *)o6;
+		__u32 plen = sizeof(*icmp) + q;
+
+		w[0] = bpf_htonl(6u << 28);
+		w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | XLB_TTL);
+		__builtin_memcpy(&o6->saddr, p->dst, 16);
+		__builtin_memcpy(&o6->daddr, p->src, 16);
+		icmp->type = ICMPV6_PKT_TOOBIG;
+		icmp->code = 0;
+		icmp->checksum = 0;
+		icmp->rest = bpf_htonl(mtu);
+		/* pseudo-header: addresses, upper-layer length, next header */
+		sum = (__u64)p->src[0] + p->src[1] + p->src[2] + p->src[3] +
+		      p->dst[0] + p->dst[1] + p->dst[2] + p->dst[3] +
+		      bpf_htonl(plen) + bpf_htonl(IPPROTO_ICMPV6);
+		sum += sum_words((__u32 *)icmp, end);
+		icmp->checksum = fold64(sum);
+	}
 	return 0;
 }
 
