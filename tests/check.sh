@@ -19,7 +19,7 @@ fail=0
 mapfile -t CFILES < <(git ls-files '*.c' '*.h' 2>/dev/null ||
 	find bpf maps userspace tests -name '*.[ch]')
 mapfile -t USER_C < <(printf '%s\n' "${CFILES[@]}" |
-	grep -E '^(userspace|tests)/.*\.c$')
+	grep -E '^(userspace|tests)/.*\.c$' | grep -v '\.bpf\.c$')
 
 result() {
 	if [ "$2" -eq 0 ]; then

@@ -112,7 +112,7 @@ int xlb_conn_clock_estimate(__u16 *now, unsigned int *hz)
 
 int xlb_conn_clock(__u16 *now, unsigned int *hz)
 {
-	__u64 j;
+	__u64 j = 0;
 
 	if (!clock_timer_list(&j, hz)) {
 		*now = (__u16)(j >> XLB_CONN_SEEN_SHIFT);

@@ -1984,7 +1984,7 @@ static const struct {
 static int check_opt(int c, const char *v, void *ctx)
 {
 	json_t *args = ctx, *a;
-	unsigned long n;
+	unsigned long n = 0;
 	char opt[40], *dup, *tok, *save = NULL;
 	size_t i = (size_t)(c - O_CHECK);
 	int r;
