@@ -122,6 +122,33 @@ XLB_INLINE int balance(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 	return balance_sel(ctx, p, len, record, &sel, 0);
 }
 
+/*
+ * A fragment (first or later) has no ports to look a VIP up with. The
+ * address's marker says whether fragments there are balanced, and names the
+ * VIP (its protocol and port, maps/xlb_maps.h XLB_VIP_F_FRAG_BALANCE). That
+ * VIP hashes (source, destination, protocol) only, so every fragment of a
+ * datagram, and every packet of that client to the VIP, meets the same
+ * backend. Fragments are not recorded in the connection table: they go
+ * through the ring, which is what a new unfragmented packet also does.
+ */
+XLB_INLINE int handle_frag(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
+			   struct xlb_sel *sel)
+{
+	struct xlb_vip *marker = xlb_lookup_vip_addr(p);
+	__u32 key;
+
+	if (!marker)
+		return xlb_pass();
+	key = marker->ring_size;
+	if (!(marker->flags & XLB_VIP_F_FRAG_BALANCE) || key >> 16 != p->proto)
+		return xlb_drop(marker->id, XLB_C_DROP_FRAGMENT);
+	p->sport = 0;
+	p->dport = bpf_htons(key & 0xffff);
+	xlb_count(XLB_C_FRAG_BALANCED);
+	/* no connection-table lookup (looked_up), no entry (record 0) */
+	return balance_sel(ctx, p, len, 0, sel, 1);
+}
+
 XLB_INLINE int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len)
 {
 	if (!xlb_lookup_vip_addr(p))
@@ -164,7 +191,7 @@ int xlb_lb(struct xdp_md *ctx)
 		case XLB_P_ICMP:
 			return handle_icmp(ctx, &p, len);
 		case XLB_P_FRAG:
-			return not_balanceable(&p, XLB_C_DROP_FRAGMENT);
+			return handle_frag(ctx, &p, len, &sel);
 		case XLB_P_BAD:
 			return not_balanceable(&p, XLB_C_DROP_MALFORMED);
 		case XLB_P_BAD_L4:
