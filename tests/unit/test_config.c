@@ -630,9 +630,8 @@ static const struct bad {
 	{ BASE "vips:\n  - {address: 192.0.2.10, port: 53, protocol: udp,\n"
 	       "     fragments: balance}\n"
 	       "  - {address: 192.0.2.10, port: 80, fragments: balance}\n",
-	  "t.yaml:8:48: vip 192.0.2.10:80/tcp: fragments: balance, but vip "
-	  "192.0.2.10:53/udp on the same address has it already (one per "
-	  "address)" },
+	  "t.yaml:8:48: vip 192.0.2.10:80/tcp: fragments: balance, and so has "
+	  "vip 192.0.2.10:53/udp on the same address (one per address)" },
 	{ "interfaces:\n  - name: eth1\n    mtu: 1000\n",
 	  "t.yaml:3:10: interface eth1: mtu 1000 is not in 1280..65535" },
 	{ BASE "  icmp_rate: 20000000\n",

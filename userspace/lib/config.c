@@ -1316,7 +1316,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 		    (c->vips[i].flags & XLB_VIP_F_FRAG_BALANCE))
 			return xlb_cfg_fail(
 				e,
-				"%sfragments: balance, but vip %s on the same address has it already (one per address)",
+				"%sfragments: balance, and so has vip %s on the same address (one per address)",
 				who,
 				xlb_vip_str(&c->vips[i].addr, c->vips[i].port,
 					    c->vips[i].proto, other,
