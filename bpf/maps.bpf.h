@@ -77,7 +77,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct xlb_global_stats);
-} xlb_stats_v3 SEC(".maps");
+} xlb_stats_v4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

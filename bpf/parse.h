@@ -37,7 +37,8 @@ struct frag_hdr6 {
 enum xlb_parse_result {
 	XLB_P_L4 = 0, /* TCP or UDP, addresses and ports valid */
 	XLB_P_ICMP, /* ICMP/ICMPv6, addresses valid, icmp_type set */
-	XLB_P_FRAG, /* a fragment: addresses valid, no ports */
+	XLB_P_FRAG, /* a fragment: addresses, proto and l3_len valid, no
+		     * ports (not even for a first fragment) */
 	XLB_P_BAD, /* addresses valid, later header bad or truncated */
 	XLB_P_OTHER, /* not IP, bad IP header: not for us */
 	XLB_P_BAD_L4, /* TCP/UDP header whose length field is impossible:
@@ -116,7 +117,7 @@ XLB_INLINE int parse_ethhdr(struct hdr_cursor *c)
  * parse_ip4() - IPv4 header of any IHL
  * Return: the L4 protocol, -1 if not even the fixed header is there, -2 if
  * the header is present but invalid (addresses are then filled in), -3 for
- * a fragment (addresses filled in).
+ * a fragment (addresses, l3_len and proto filled in).
  */
 XLB_INLINE int parse_ip4(struct hdr_cursor *c, struct xlb_pkt *p)
 {
@@ -142,6 +143,8 @@ XLB_INLINE int parse_ip4(struct hdr_cursor *c, struct xlb_pkt *p)
 	if ((void *)iph + tot > c->end)
 		return -2;
 	p->l3_len = tot;
+	/* a fragment keeps its protocol: fragments: balance hashes on it */
+	p->proto = iph->protocol;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return -3;
 	c->pos = (void *)iph + hlen;
@@ -202,6 +205,9 @@ XLB_INLINE int parse_ip6(struct hdr_cursor *c, struct xlb_pkt *p)
 			fh = c->pos;
 			if ((void *)(fh + 1) > c->end)
 				return -2;
+			/* the header after the fragment header: the L4
+			 * protocol unless another extension header follows */
+			p->proto = fh->nexthdr;
 			if (fh->frag_off & bpf_htons(0xfff9))
 				return -3;
 			nh = fh->nexthdr;

@@ -16,7 +16,7 @@ XLB_INLINE struct xlb_global_stats *xlb_gstats(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&xlb_stats_v3, &zero);
+	return bpf_map_lookup_elem(&xlb_stats_v4, &zero);
 }
 
 XLB_INLINE void xlb_count(__u32 c)

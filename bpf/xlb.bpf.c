@@ -122,6 +122,37 @@ XLB_INLINE int balance(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 	return balance_sel(ctx, p, len, record, &sel, 0);
 }
 
+/*
+ * A fragment (first or later) has no ports to look a VIP up with. The
+ * address's marker says whether fragments there are balanced, and names the
+ * VIP (its protocol and port, maps/xlb_maps.h XLB_VIP_F_FRAG_BALANCE). That
+ * VIP hashes (source, destination, protocol) only, so every fragment of a
+ * datagram, and every packet of that client to the VIP, meets the same
+ * backend. Fragments are not recorded in the connection table, nor looked
+ * up in it: they go through the ring, as a new unfragmented packet does.
+ *
+ * Return: an XDP action, or XLB_FRAG_BALANCE with @p's ports set so that
+ * xlb_lookup_vip() finds that VIP (the caller then balances it: one copy of
+ * balance_sel() in the program, not two).
+ */
+#define XLB_FRAG_BALANCE (-3) /* not an XDP action nor an XLB_FAST_* */
+
+XLB_INLINE int frag_vip(struct xlb_pkt *p)
+{
+	struct xlb_vip *marker = xlb_lookup_vip_addr(p);
+	__u32 key;
+
+	if (!marker)
+		return xlb_pass();
+	key = marker->ring_size;
+	if (!(marker->flags & XLB_VIP_F_FRAG_BALANCE) || key >> 16 != p->proto)
+		return xlb_drop(marker->id, XLB_C_DROP_FRAGMENT);
+	p->sport = 0;
+	p->dport = bpf_htons(key & 0xffff);
+	xlb_count(XLB_C_FRAG_BALANCED);
+	return XLB_FRAG_BALANCE;
+}
+
 XLB_INLINE int handle_icmp(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len)
 {
 	if (!xlb_lookup_vip_addr(p))
@@ -164,7 +195,10 @@ int xlb_lb(struct xdp_md *ctx)
 		case XLB_P_ICMP:
 			return handle_icmp(ctx, &p, len);
 		case XLB_P_FRAG:
-			return not_balanceable(&p, XLB_C_DROP_FRAGMENT);
+			act = frag_vip(&p);
+			if (act != XLB_FRAG_BALANCE)
+				return act;
+			break;
 		case XLB_P_BAD:
 			return not_balanceable(&p, XLB_C_DROP_MALFORMED);
 		case XLB_P_BAD_L4:
@@ -178,10 +212,13 @@ int xlb_lb(struct xdp_md *ctx)
 		return act;
 	}
 
+	/* a fragment (act XLB_FRAG_BALANCE) is neither looked up in the
+	 * connection table nor recorded */
 	return balance_sel(
 		ctx, &p, len,
-		!(p.proto == IPPROTO_TCP && (p.tcp_flags & TCP_FLAG_RST_BIT)),
-		&sel, act == XLB_FAST_MISS);
+		act != XLB_FRAG_BALANCE && !(p.proto == IPPROTO_TCP &&
+					     (p.tcp_flags & TCP_FLAG_RST_BIT)),
+		&sel, act == XLB_FAST_MISS || act == XLB_FRAG_BALANCE);
 }
 
 /* An XDP_PASS program, the baseline of the benchmark and the peer program

@@ -22,7 +22,7 @@
  * xlb_conn4_v3   ARRAY          u32 set -> xlb_conn4_set     conn_max/4
  * xlb_conn6_v3   ARRAY          u32 set -> xlb_conn6_set     conn_max/4
  * xlb_cfg        ARRAY          0 -> xlb_config              1
- * xlb_stats_v3   PERCPU_ARRAY   0 -> xlb_global_stats        1
+ * xlb_stats_v4   PERCPU_ARRAY   0 -> xlb_global_stats        1
  * xlb_vip_stats  PERCPU_ARRAY   vip id -> xlb_vip_stats      max_vips
  * xlb_be_stats   PERCPU_ARRAY   backend id -> xlb_be_stats   max_backends
  * xlb_mtu        ARRAY          ifindex -> u32 MTU           XLB_MTU_SLOTS
@@ -115,7 +115,22 @@ enum xlb_vip_flags {
 	 * the host's stack instead of being dropped (drop_unserved). ICMP
 	 * is handled as always, whatever this says. */
 	XLB_VIP_F_UNSERVED_PASS = 1 << 2,
+	/* "fragments: balance" (docs/datapath.md, Fragments). On a VIP: its
+	 * fragments are balanced, on (source, destination, protocol); the
+	 * VIP also has XLB_VIP_F_SRC_ONLY so its unfragmented packets hash
+	 * the same way. On the marker entry of the address: fragments to
+	 * the address go to that VIP, and the marker's ring_size is then no
+	 * ring size but that VIP's key: protocol << 16 | port (host order),
+	 * see xlb_marker_frag_key(). Fragments of another protocol are
+	 * dropped (drop_fragment). At most one such VIP per address. */
+	XLB_VIP_F_FRAG_BALANCE = 1 << 3,
 };
+
+/* the ring_size of a marker entry with XLB_VIP_F_FRAG_BALANCE */
+static inline __u32 xlb_marker_frag_key(__u8 proto, __u16 port)
+{
+	return (__u32)proto << 16 | port;
+}
 
 /* enum xlb_be_state - xlb_backend.state, as the data path sees it */
 enum xlb_be_state {
@@ -444,6 +459,7 @@ _Static_assert(sizeof(struct xlb_rl_state) == 32, "xlb_rl_state size");
  * counted as TX) or a DROP_* counter: the outcomes come first, PASS to
  * DROP_REDIRECT, the drops last among them; the rest are events counted on
  * the way. The order changed with xlb_stats_v3 (the map was renamed);
+ * frag_balanced was added with xlb_stats_v4;
  * tests/fuzz/fuzz_xdp.c checks this on every frame.
  */
 enum xlb_counter {
@@ -480,6 +496,9 @@ enum xlb_counter {
 	XLB_C_CONN_EVICT, /* a new flow evicted its set's oldest entry */
 	XLB_C_CONN_INSERT_SKIPPED, /* new flow balanced but not recorded:
 				    * over the per-CPU new-entry rate */
+	XLB_C_FRAG_BALANCED, /* a fragment sent to a fragments: balance VIP
+			      * (then also counted as tx, redirect or a
+			      * drop) */
 	XLB_C_MAX,
 };
 
@@ -492,10 +511,10 @@ enum xlb_counter {
 			"drop_too_big", "drop_icmp_ratelimit",                \
 			"drop_redirect", "conn_hit", "conn_miss",             \
 			"conn_stale", "conn_noinsert", "conn_insert_fail",    \
-			"conn_evict", "conn_insert_skipped",                  \
+			"conn_evict", "conn_insert_skipped", "frag_balanced", \
 	}
 
-/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v3[0]) */
+/** struct xlb_global_stats - per-CPU outcome counters (xlb_stats_v4[0]) */
 struct xlb_global_stats {
 	__u64 c[XLB_C_MAX];
 };
@@ -548,8 +567,10 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_STATS_OLD "xlb_stats"
 /* the outcome counters before drop_bad_l4 .. conn_insert_skipped */
 #define XLB_MAP_STATS_OLD2 "xlb_stats_v2"
+/* the outcome counters before frag_balanced */
+#define XLB_MAP_STATS_OLD3 "xlb_stats_v3"
 #define XLB_MAP_CFG	   "xlb_cfg"
-#define XLB_MAP_STATS	   "xlb_stats_v3"
+#define XLB_MAP_STATS	   "xlb_stats_v4"
 #define XLB_MAP_MTU	   "xlb_mtu"
 #define XLB_MAP_LIMITS	   "xlb_limits"
 #define XLB_MAP_RL	   "xlb_rl"

@@ -1193,6 +1193,19 @@ static void b_frag4_later(struct pkt *p)
 	pkt_finish(p);
 }
 
+static void b_frag4_later_tcp(struct pkt *p)
+{
+	struct pkt_ip4_opts o = {
+		.src = CLIENT4, .dst = "192.0.2.10", .id = 6, .frag = 9
+	};
+
+	eth(p);
+	pkt_ip4x(p, &o);
+	pkt_raw(p, IPPROTO_TCP, NULL, 0);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
 static void b_frag6_first(struct pkt *p)
 {
 	eth(p);
@@ -1628,6 +1641,142 @@ static void sc_src_only(struct world *w)
 			other++;
 	}
 	CHECK(w, other > 0, "16 clients all hash to backend %d", be);
+}
+
+/* fragments: balance on VIP @vip (a UDP VIP); the marker names it */
+static void frag_balance_on(struct world *w, int vip)
+{
+	struct xlb_addr a = xaddr(VIPS[vip].addr);
+
+	w->vip[vip].flags = XLB_VIP_F_SRC_ONLY | XLB_VIP_F_FRAG_BALANCE;
+	if (vip_push(w, vip) ||
+	    xlb_dp_vip_marker_set_frag(w->dp, &a, (__u32)vip, 0,
+				       VIPS[vip].proto, VIPS[vip].port))
+		CHECK(w, 0, "setup failed");
+}
+
+/* Fragment @off (bytes; 0 = first, with the UDP header) of datagram @id
+ * from @src to @dst:53, more fragments follow when @more. */
+static void frag_pkt(struct pkt *p, const char *src, const char *dst, __u16 off,
+		     bool more, __u16 id)
+{
+	eth(p);
+	if (strchr(dst, ':')) {
+		pkt_ip6(p, src, dst);
+		pkt_ip6_frag(p, off, more, id);
+	} else {
+		struct pkt_ip4_opts o = {
+			.src = src,
+			.dst = dst,
+			.id = id,
+			.frag = (__u16)((more ? 0x2000 : 0) | off / 8),
+		};
+
+		pkt_ip4x(p, &o);
+	}
+	if (!off)
+		pkt_udp(p, 40001, 53);
+	else
+		pkt_raw(p, IPPROTO_UDP, NULL, 0);
+	pkt_payload_fill(p, 64);
+	pkt_finish(p);
+}
+
+/* Send a fragment; expect it on @be, balanced, not recorded. */
+static void send_frag(struct world *w, int vip, const char *src, __u16 off,
+		      bool more, int be)
+{
+	struct pkt p;
+	struct res r;
+
+	frag_pkt(&p, src, VIPS[vip].addr, off, more, 77);
+	if (xrun(w, &p, &r))
+		return;
+	w->e.g[XLB_C_FRAG_BALANCED]++;
+	want_fwd(w, &p, &r, vip, be, XLB_C_CONN_NOINSERT);
+}
+
+/*
+ * fragments: balance: the first and the later fragments of a datagram, and
+ * the client's unfragmented packets to the VIP, reach one backend, the
+ * ring's choice for (source, destination, protocol); clients spread.
+ */
+static void sc_frag_balance(struct world *w)
+{
+	int i, be, first = -1, spread = 0;
+	struct tflow t = F4U;
+	char src[32];
+
+	frag_balance_on(w, 1);
+	for (i = 0; i < 8; i++) {
+		snprintf(src, sizeof(src), "198.51.100.%d", 10 + i);
+		t.src = src;
+		be = ring_choice(w, 1, &t);
+		CHECK(w, be >= 0, "no ring choice");
+		if (be < 0)
+			return;
+		spread |= first >= 0 && be != first;
+		first = first < 0 ? be : first;
+		send_frag(w, 1, src, 0, true, be);
+		send_frag(w, 1, src, 1480, true, be);
+		send_frag(w, 1, src, 2960, false, be);
+		send_flow(w, 1, &t, 0, be, XLB_C_CONN_MISS);
+	}
+	CHECK(w, spread, "8 clients all on backend %d", first);
+}
+
+static void sc_frag_balance6(struct world *w)
+{
+	struct tflow t = { CLIENT6, "2001:db8::10", 40001, 53, IPPROTO_UDP };
+	int be;
+
+	frag_balance_on(w, 3);
+	be = ring_choice(w, 3, &t);
+	send_frag(w, 3, CLIENT6, 0, true, be);
+	send_frag(w, 3, CLIENT6, 1448, false, be);
+}
+
+/* A TCP fragment to an address whose fragments go to a UDP VIP: dropped,
+ * charged to the VIP the marker names. */
+static void sc_frag_other_proto(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	frag_balance_on(w, 1);
+	b_frag4_later_tcp(&p);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 1, XLB_C_DROP_FRAGMENT);
+}
+
+/* Truncated IPv6 fragment header (4 of its 8 bytes) to a VIP address with
+ * fragments: balance: malformed, charged to the VIP the marker names. */
+static void sc_frag6_truncated(struct world *w)
+{
+	static const __u8 half[4] = { IPPROTO_UDP, 0, 0x05, 0xc9 };
+	struct pkt p;
+	struct res r;
+
+	frag_balance_on(w, 3);
+	eth(&p);
+	pkt_ip6(&p, CLIENT6, "2001:db8::10");
+	pkt_raw(&p, IPPROTO_FRAGMENT, half, sizeof(half));
+	pkt_finish(&p);
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 3, XLB_C_DROP_MALFORMED);
+}
+
+/* An IPv4 fragment whose header says 60 bytes but the frame holds 40. */
+static void sc_frag4_truncated(struct world *w)
+{
+	struct pkt p;
+	struct res r;
+
+	frag_balance_on(w, 1);
+	frag_pkt(&p, CLIENT4, "192.0.2.10", 1480, true, 5);
+	p.len -= 60; /* the payload and 20 bytes of the 20 + 64 claimed */
+	if (!xrun(w, &p, &r))
+		want_drop(w, &r, 1, XLB_C_DROP_MALFORMED);
 }
 
 static void icmp_err_case(struct world *w, int vip, const struct tflow *t,
@@ -2350,6 +2499,18 @@ static const struct tcase cases[] = {
 	     sc_vip_gone),
 	SCEN("VIP without connection table", sc_no_conn),
 	SCEN("source-only hashing keeps a client on one backend", sc_src_only),
+	SCEN("fragments: balance: first and later fragments and the client's "
+	     "packets on one backend",
+	     sc_frag_balance),
+	SCEN("fragments: balance, IPv6: first and later fragment on one backend",
+	     sc_frag_balance6),
+	SCEN("fragments: balance: a TCP fragment to the UDP VIP's address "
+	     "dropped",
+	     sc_frag_other_proto),
+	SCEN("fragments: balance: truncated IPv6 fragment header dropped",
+	     sc_frag6_truncated),
+	SCEN("fragments: balance: truncated IPv4 fragment dropped",
+	     sc_frag4_truncated),
 };
 
 /*

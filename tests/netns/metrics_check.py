@@ -55,6 +55,7 @@ GLOBAL = {
     "icmp_frag_needed": ("xlb_icmp_too_big_sent_total",
                          {"type": "frag_needed"}),
     "icmp_ptb": ("xlb_icmp_too_big_sent_total", {"type": "ptb"}),
+    "frag_balanced": ("xlb_fragments_balanced_total", {}),
 }
 
 

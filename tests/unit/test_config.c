@@ -234,6 +234,7 @@ static const char rich[] =
 	"    conn_table: false\n"
 	"    hash: source\n"
 	"    unserved: pass\n"
+	"    fragments: balance\n"
 	"    health_check: d\n"
 	"    backends:\n"
 	"      - address: 2001:db8::11\n";
@@ -263,6 +264,8 @@ static void test_roundtrip(void **state)
 	assert_int_equal(c->new_flow_rate, 100000);
 	assert_true(c->vips[1].flags & XLB_VIP_F_UNSERVED_PASS);
 	assert_false(c->vips[0].flags & XLB_VIP_F_UNSERVED_PASS);
+	assert_true(c->vips[1].flags & XLB_VIP_F_FRAG_BALANCE);
+	assert_false(c->vips[0].flags & XLB_VIP_F_FRAG_BALANCE);
 	roundtrip(c);
 
 	d = xlb_cfg_dup(c);
@@ -618,6 +621,17 @@ static const struct bad {
 	  "192.0.2.10:80/tcp on the same address says pass" },
 	{ BASE "vips:\n  - {address: 192.0.2.10, port: 80, unserved: maybe}\n",
 	  "t.yaml:6:47: unserved: 'maybe' is not one of drop, pass" },
+	{ BASE "vips:\n  - {address: 192.0.2.10, port: 80, fragments: some}\n",
+	  "t.yaml:6:48: fragments: 'some' is not one of drop, balance" },
+	{ BASE "vips:\n  - {address: 192.0.2.10, port: 53, protocol: udp,\n"
+	       "     fragments: balance, hash: 5tuple}\n",
+	  "t.yaml:7:17: vip 192.0.2.10:53/udp: fragments: balance needs hash: "
+	  "source" },
+	{ BASE "vips:\n  - {address: 192.0.2.10, port: 53, protocol: udp,\n"
+	       "     fragments: balance}\n"
+	       "  - {address: 192.0.2.10, port: 80, fragments: balance}\n",
+	  "t.yaml:8:48: vip 192.0.2.10:80/tcp: fragments: balance, and so has "
+	  "vip 192.0.2.10:53/udp on the same address (one per address)" },
 	{ "interfaces:\n  - name: eth1\n    mtu: 1000\n",
 	  "t.yaml:3:10: interface eth1: mtu 1000 is not in 1280..65535" },
 	{ BASE "  icmp_rate: 20000000\n",

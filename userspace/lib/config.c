@@ -1300,9 +1300,27 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 			"%sring_size %u is larger than lb.tables.ring_max (%u)",
 			who, v->ring_size, c->sizes.ring_max);
 	xlb_cfg_at(e, false, "vips/%zu", vi);
-	if (v->flags &
-	    ~(XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY | XLB_VIP_F_UNSERVED_PASS))
+	if (v->flags & ~(XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY |
+			 XLB_VIP_F_UNSERVED_PASS | XLB_VIP_F_FRAG_BALANCE))
 		return xlb_cfg_fail(e, "%sunknown flags 0x%x", who, v->flags);
+	/* fragments have no ports: they are hashed on (source, destination,
+	 * protocol), so the VIP's other packets must be too, and the
+	 * address's one marker names the one VIP they go to */
+	xlb_cfg_at(e, false, "vips/%zu/fragments", vi);
+	if ((v->flags & XLB_VIP_F_FRAG_BALANCE) &&
+	    !(v->flags & XLB_VIP_F_SRC_ONLY))
+		return xlb_cfg_fail(
+			e, "%sfragments: balance needs hash: source", who);
+	for (i = 0; i < vi && (v->flags & XLB_VIP_F_FRAG_BALANCE); i++)
+		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		    (c->vips[i].flags & XLB_VIP_F_FRAG_BALANCE))
+			return xlb_cfg_fail(
+				e,
+				"%sfragments: balance, and so has vip %s on the same address (one per address)",
+				who,
+				xlb_vip_str(&c->vips[i].addr, c->vips[i].port,
+					    c->vips[i].proto, other,
+					    sizeof(other)));
 	/* one marker per address carries it (bpf/lookup.h) */
 	xlb_cfg_at(e, false, "vips/%zu/unserved", vi);
 	for (i = 0; i < vi; i++)

@@ -157,7 +157,8 @@ struct xlb_backend_cfg {
  * @min_healthy: healthy backends needed to announce (default 1)
  * @flags: XLB_VIP_F_* (from "conn_table: false", "hash: source",
  *         "unserved: pass"; the last is per address: every VIP on one
- *         address must agree)
+ *         address must agree; "fragments: balance": at most one VIP per
+ *         address, with "hash: source")
  * @announce: announce over BGP when servable (default true)
  * @health_check: default check of its backends ("" = none)
  * @backends: owned array

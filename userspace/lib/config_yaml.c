@@ -150,6 +150,7 @@ struct y_vip {
 	char *conn_table;
 	char *hash;
 	char *unserved;
+	char *fragments;
 	char *announce;
 	char *health_check;
 	struct y_backend *backends;
@@ -302,6 +303,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("conn_table", OPT, struct y_vip, conn_table),
 	STR("hash", OPT, struct y_vip, hash),
 	STR("unserved", OPT, struct y_vip, unserved),
+	STR("fragments", OPT, struct y_vip, fragments),
 	STR("announce", OPT, struct y_vip, announce),
 	STR("health_check", OPT, struct y_vip, health_check),
 	LIST("backends", OPT, struct y_vip, backends, &backend_entry),
@@ -1368,6 +1370,21 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 		if (x)
 			v->flags |= XLB_VIP_F_UNSERVED_PASS;
 	}
+	if (y->fragments) {
+		static const char *const frags[] = { "drop", "balance", NULL };
+
+		AT("vips/%u/fragments", vi);
+		err = cv_enum(e, "fragments", y->fragments, frags, &x);
+		if (err)
+			return err;
+		/* balance implies hash: source unless hash says otherwise
+		 * (which validation then refuses) */
+		if (x) {
+			v->flags |= XLB_VIP_F_FRAG_BALANCE;
+			if (!y->hash)
+				v->flags |= XLB_VIP_F_SRC_ONLY;
+		}
+	}
 	if (y->announce) {
 		AT("vips/%u/announce", vi);
 		err = cv_bool(e, "announce", y->announce, &v->announce);
@@ -1762,6 +1779,8 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 			   v->flags & XLB_VIP_F_SRC_ONLY ? "source" : "5tuple");
 	y->unserved = pool_str(pl, v->flags & XLB_VIP_F_UNSERVED_PASS ? "pass" :
 									"drop");
+	y->fragments = pool_str(
+		pl, v->flags & XLB_VIP_F_FRAG_BALANCE ? "balance" : "drop");
 	y->announce = dump_bool(pl, v->announce);
 	y->health_check = pool_opt(pl, v->health_check);
 	if (!v->n_backends)

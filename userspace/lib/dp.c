@@ -192,7 +192,8 @@ static void unpin_old_maps(const char *dir)
 {
 	static const char *const old[] = { XLB_MAP_CONN4_OLD, XLB_MAP_CONN6_OLD,
 					   XLB_MAP_STATS_OLD,
-					   XLB_MAP_STATS_OLD2 };
+					   XLB_MAP_STATS_OLD2,
+					   XLB_MAP_STATS_OLD3 };
 	char p[PATH_MAX];
 	size_t i;
 
@@ -662,6 +663,26 @@ int xlb_dp_vip_marker_set_flags(struct xlb_dp *dp, const struct xlb_addr *a,
 	return xlb_dp_vip_set(dp, a, 0, proto, &v);
 }
 
+int xlb_dp_vip_marker_set_frag(struct xlb_dp *dp, const struct xlb_addr *a,
+			       __u32 vip_id, __u16 flags, __u8 proto,
+			       __u16 port)
+{
+	struct xlb_vip v = { .id = vip_id,
+			     .ring_size = xlb_marker_frag_key(proto, port),
+			     .flags = flags | XLB_VIP_F_FRAG_BALANCE };
+	__u8 mp = a->family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	struct xlb_vip6_key key;
+	int fd, err;
+
+	/* not xlb_dp_vip_set(): ring_size holds a key, not a ring size */
+	if (vip_id >= dp->sz.max_vips)
+		return -ERANGE;
+	err = vip_key(dp, a, 0, mp, &key, &fd);
+	if (err)
+		return err;
+	return ret_errno(bpf_map_update_elem(fd, &key, &v, BPF_ANY));
+}
+
 int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
 			  __u32 vip_id)
 {
@@ -843,7 +864,7 @@ static int percpu_clear(struct xlb_dp *dp, int fd, __u32 key, size_t vsize)
 
 int xlb_dp_stats_global(struct xlb_dp *dp, struct xlb_global_stats *out)
 {
-	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats_v3), 0, out->c,
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_stats_v4), 0, out->c,
 			  XLB_C_MAX);
 }
 

@@ -159,6 +159,14 @@ int xlb_dp_vip_marker_set(struct xlb_dp *dp, const struct xlb_addr *a,
  */
 int xlb_dp_vip_marker_set_flags(struct xlb_dp *dp, const struct xlb_addr *a,
 				__u32 vip_id, __u16 flags);
+/**
+ * xlb_dp_vip_marker_set_frag() - xlb_dp_vip_marker_set_flags() for an
+ * address whose fragments go to VIP @vip_id, (@a, @port, @proto): sets
+ * XLB_VIP_F_FRAG_BALANCE and the VIP's key in the marker (maps/xlb_maps.h)
+ */
+int xlb_dp_vip_marker_set_frag(struct xlb_dp *dp, const struct xlb_addr *a,
+			       __u32 vip_id, __u16 flags, __u8 proto,
+			       __u16 port);
 int xlb_dp_vip_marker_del(struct xlb_dp *dp, const struct xlb_addr *a);
 
 /* Rings (xlb_ring) */

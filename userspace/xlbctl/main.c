@@ -285,6 +285,7 @@ enum {
 	O_NOCONN,
 	O_HASH,
 	O_UNSERVED,
+	O_FRAGS,
 	O_NOANN,
 	O_HC,
 	O_WEIGHT,
@@ -457,6 +458,11 @@ static int vip_opt(int c, const char *v, void *ctx)
 			return usage_err("--unserved must be drop or pass");
 		json_object_set_new(o->args, "unserved", json_string(v));
 		return 0;
+	case O_FRAGS:
+		if (strcmp(v, "drop") && strcmp(v, "balance"))
+			return usage_err("--fragments must be drop or balance");
+		json_object_set_new(o->args, "fragments", json_string(v));
+		return 0;
 	case O_NOANN:
 		json_object_set_new(o->args, "announce",
 				    json_boolean(v && !strcmp(v, "on")));
@@ -477,6 +483,7 @@ static const struct option vip_add_opts[] = {
 	{ "conn-table", required_argument, NULL, O_NOCONN },
 	{ "hash", required_argument, NULL, O_HASH },
 	{ "unserved", required_argument, NULL, O_UNSERVED },
+	{ "fragments", required_argument, NULL, O_FRAGS },
 	{ "announce", required_argument, NULL, O_NOANN },
 	{ "health-check", required_argument, NULL, O_HC },
 	{}
@@ -2268,11 +2275,10 @@ static int do_bgp_init(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "vip", "add", do_vip_add,
-	  VIPU
-	  "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
-	  "[--min-healthy N]\n        [--conn-table on|off] [--hash "
-	  "5tuple|source] [--unserved drop|pass]\n        [--announce on|off] "
-	  "[--health-check NAME]",
+	  VIPU "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
+	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
+	       "5tuple|source] [--unserved drop|pass]\n        [--fragments "
+	       "drop|balance] [--announce on|off] [--health-check NAME]",
 	  "Add a VIP (kept in the state file, see config diff)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },

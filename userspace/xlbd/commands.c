@@ -201,6 +201,10 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
 						"pass" :
 						"drop"));
+	json_object_set_new(o, "fragments",
+			    json_string(v->cfg.flags & XLB_VIP_F_FRAG_BALANCE ?
+						"balance" :
+						"drop"));
 	if (v->cfg.name[0])
 		json_object_set_new(o, "name", json_string(v->cfg.name));
 	if (v->cfg.health_check[0])
@@ -651,6 +655,20 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 			return -EINVAL;
 		}
 	}
+	e = e ?: xlb_api_arg_str(args, "fragments", false, &s, err, errlen);
+	if (!e && s) {
+		vc->flags &= ~XLB_VIP_F_FRAG_BALANCE;
+		if (!strcmp(s, "balance")) {
+			vc->flags |= XLB_VIP_F_FRAG_BALANCE;
+			/* implies hash: source unless hash is given */
+			if (!json_object_get(args, "hash"))
+				vc->flags |= XLB_VIP_F_SRC_ONLY;
+		} else if (strcmp(s, "drop")) {
+			snprintf(err, errlen,
+				 "fragments must be drop or balance");
+			return -EINVAL;
+		}
+	}
 	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err, errlen);
 	if (!e && present)
 		vc->announce = b;
@@ -690,9 +708,10 @@ static void unserved_per_address(struct xlb_cfg *c,
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",   "port",	     "protocol",   "name", "forwarding",
-		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
-		"announce",  "health_check", NULL
+		"address",	"port",	     "protocol",    "name",
+		"forwarding",	"ring_size", "min_healthy", "conn_table",
+		"hash",		"unserved",  "fragments",   "announce",
+		"health_check", NULL
 	};
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
@@ -766,9 +785,10 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = {
-		"address",   "port",	     "protocol",   "name", "forwarding",
-		"ring_size", "min_healthy",  "conn_table", "hash", "unserved",
-		"announce",  "health_check", NULL
+		"address",	"port",	     "protocol",    "name",
+		"forwarding",	"ring_size", "min_healthy", "conn_table",
+		"hash",		"unserved",  "fragments",   "announce",
+		"health_check", NULL
 	};
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;

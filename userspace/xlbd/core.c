@@ -440,7 +440,9 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 	 * says what becomes of traffic no VIP there serves (validation made
 	 * every VIP of the address agree on "unserved") */
 	for (i = 0; i < d->n_vips; i++) {
+		const struct vip_rt *frag = NULL;
 		bool first = true;
+		__u16 flags;
 
 		for (j = 0; j < i; j++)
 			if (xlb_addr_eq(&d->vips[j]->cfg.addr,
@@ -448,9 +450,22 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 				first = false;
 		if (!first)
 			continue;
-		err = xlb_dp_vip_marker_set_flags(
-			d->dp, &d->vips[i]->cfg.addr, d->vips[i]->id,
-			d->vips[i]->cfg.flags & XLB_VIP_F_UNSERVED_PASS);
+		/* fragments: balance: the marker names that VIP instead
+		 * (validation allows one per address) */
+		for (j = i; j < d->n_vips && !frag; j++)
+			if (xlb_addr_eq(&d->vips[j]->cfg.addr,
+					&d->vips[i]->cfg.addr) &&
+			    (d->vips[j]->cfg.flags & XLB_VIP_F_FRAG_BALANCE))
+				frag = d->vips[j];
+		flags = d->vips[i]->cfg.flags & XLB_VIP_F_UNSERVED_PASS;
+		if (frag)
+			err = xlb_dp_vip_marker_set_frag(
+				d->dp, &frag->cfg.addr, frag->id, flags,
+				frag->cfg.proto, frag->cfg.port);
+		else
+			err = xlb_dp_vip_marker_set_flags(
+				d->dp, &d->vips[i]->cfg.addr, d->vips[i]->id,
+				flags);
 		if (err)
 			return err;
 	}

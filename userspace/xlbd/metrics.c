@@ -225,6 +225,7 @@ enum gfam {
 	G_NOREC,
 	G_EVICT,
 	G_TOO_BIG,
+	G_FRAG,
 	G_MAX
 };
 
@@ -264,6 +265,10 @@ static const struct {
 			"fragmentation needed), ptb (IPv6, ICMPv6 packet too "
 			"big).",
 			"type" },
+	[G_FRAG] = { "xlb_fragments_balanced_total",
+		     "Fragments sent to a VIP with fragments: balance "
+		     "(also counted by their outcome).",
+		     NULL },
 	[G_EVICT] = { "xlb_conn_table_evictions_total",
 		      "Entries evicted because their set was full (a new "
 		      "flow took the oldest entry's place).",
@@ -300,6 +305,8 @@ static enum gfam gfam_of(unsigned int c, const char **label)
 		return G_NOREC;
 	case XLB_C_CONN_EVICT:
 		return G_EVICT;
+	case XLB_C_FRAG_BALANCED:
+		return G_FRAG;
 	default:
 		/* every other counter is a drop_* */
 		*label = n + strlen("drop_");
