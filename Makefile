@@ -2,9 +2,9 @@
 #
 # xlb build. Sources are found by wildcard, so adding a file needs no edit:
 #   bpf/*.bpf.c            -> build/NAME.bpf.o + build/NAME.skel.h
-#   userspace/lib/*.c      -> build/libxlb.a
+#   userspace/lib/*.c, userspace/lib/*/*.c -> build/libxlb.a
 #   userspace/xlbd/*.c     -> build/xlbd
-#   userspace/xlbctl/*.c   -> build/xlbctl
+#   userspace/xlbctl/*.c, userspace/backend-host/*.c -> build/xlbctl
 #   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka)
 #   tests/bpf/test_*.c     -> build/tests/bpf/test_*    (other .c shared)
 #   tests/bench/bench_*.c  -> build/tests/bench/bench_*
@@ -49,9 +49,14 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -mcpu=v3 \
 	-I/usr/include/$(MULTIARCH) -I. $(BPF_EXTRA)
 
+# One -I per part of the library (and the backend-host tool), so that
+# #include "dp.h" works from anywhere (tests/check.sh has the same list)
+LIB_INC := -Iuserspace/lib -Iuserspace/lib/dp -Iuserspace/lib/config \
+	-Iuserspace/lib/health -Iuserspace/lib/bgp -Iuserspace/backend-host
+
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-Wno-missing-field-initializers -fno-strict-aliasing \
-	-I. -Iuserspace/lib -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
+	-I. $(LIB_INC) -I$(BUILD) $(PKG_CFLAGS) -MMD -MP
 LDLIBS := $(PKG_LIBS) -lelf -lz -lm -lpthread
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -65,12 +70,12 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h maps/*.h)
 
-LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_SRCS := $(wildcard userspace/lib/*.c userspace/lib/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxlb.a
 
 XLBD_SRCS := $(wildcard userspace/xlbd/*.c)
-XLBCTL_SRCS := $(wildcard userspace/xlbctl/*.c)
+XLBCTL_SRCS := $(wildcard userspace/xlbctl/*.c userspace/backend-host/*.c)
 BINS := $(if $(XLBD_SRCS),$(BUILD)/xlbd) $(if $(XLBCTL_SRCS),$(BUILD)/xlbctl)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -39,10 +39,13 @@ result "clang-format ($(echo "$out" | grep -c 'warning:') findings)" $rc
 
 # cppcheck
 PKG_INC=$(pkg-config --cflags-only-I libnl-route-3.0 2>/dev/null)
+# the library's parts, as LIB_INC in the Makefile
+LIB_INC="-Iuserspace/lib -Iuserspace/lib/dp -Iuserspace/lib/config
+	-Iuserspace/lib/health -Iuserspace/lib/bgp -Iuserspace/backend-host"
 out=$(cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	--enable=warning,portability --std=c11 \
 	--suppress=missingIncludeSystem --suppress=unknownMacro \
-	-D__linux__ -I. -Iuserspace/lib -I"$BUILD" $PKG_INC \
+	-D__linux__ -I. $LIB_INC -I"$BUILD" $PKG_INC \
 	userspace tests/unit tests/bpf tests/bench tests/helpers 2>&1)
 rc=$?
 [ $rc -ne 0 ] && echo "$out" | head -40
@@ -56,7 +59,7 @@ CHECKS+='-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,'
 CHECKS+='-bugprone-branch-clone,-bugprone-implicit-widening-of-multiplication-result,'
 CHECKS+='-bugprone-suspicious-string-compare,-bugprone-signal-handler,'
 CHECKS+='-clang-analyzer-deadcode.DeadStores'
-CFLAGS="-std=c11 -D_GNU_SOURCE -I. -Iuserspace/lib -isystem $BUILD $PKG_INC \
+CFLAGS="-std=c11 -D_GNU_SOURCE -I. $LIB_INC -isystem $BUILD $PKG_INC \
 	$(pkg-config --cflags libbpf libxdp libcurl libuv libcyaml jansson \
 	libmicrohttpd 2>/dev/null)"
 out=""

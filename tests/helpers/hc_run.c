@@ -3,8 +3,8 @@
  * DOC: hc_run - run the health-check engine and print what it does
  *
  * Test driver of tests/health/suite_health.sh. Runs the engine of
- * userspace/lib/health.c on a libuv loop for the given checks for a number
- * of seconds and prints one JSON object per line: every result, every
+ * userspace/lib/health/health.c on a libuv loop for the given checks for a
+ * number of seconds and prints one JSON object per line: every result, every
  * state change, and at the end each probe's status and the engine's
  * counters.
  *

@@ -10,7 +10,7 @@
  *	tests/bench/veth_gen.bpf.c: how many flows to cycle through).
  *
  * veth_bench xlb IF NHMAC SRC4 BACKEND...
- *	Loads xlb.bpf.o through the library (userspace/lib/dp.c) with private
+ *	Loads xlb.bpf.o through the library (userspace/lib/dp/dp.c) with private
  *	maps of the default sizes, configures the VIP 192.0.2.10 UDP 5300 over
  *	the BACKENDs (IPv4, next hop NHMAC, LB source SRC4, a ring of
  *	XLB_DEFAULT_RING_SIZE slots shared out in turn), attaches xlb_lb to IF

@@ -9,8 +9,8 @@
  *   xlbctl [-j] backend-host show [--pin-dir D] [-j]
  *
  * Runs locally (no xlbd involved); the work is in
- * userspace/lib/backend_host.c. Exit status as the rest of xlbctl: 0 done,
- * 1 failed, 2 usage error.
+ * userspace/backend-host/backend_host.c. Exit status as the rest of xlbctl:
+ * 0 done, 1 failed, 2 usage error.
  */
 #include <getopt.h>
 #include <stdarg.h>

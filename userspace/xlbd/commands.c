@@ -5,7 +5,7 @@
  * One handler per command, found in a table. Read-only commands answer
  * from the runtime tables and the maps. Commands that change something
  * edit a copy of the running configuration and hand it to core_change(),
- * which validates it, records it in the state file (lib/state.h) and
+ * which validates it, records it in the state file (lib/config/state.h) and
  * applies the difference; a failed change leaves both as they were. The
  * configuration file is never written. docs/api.md documents every
  * command.

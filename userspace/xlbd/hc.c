@@ -2,9 +2,9 @@
 /**
  * DOC: health checks of backends
  *
- * One probe of the engine (userspace/lib/health.h) per backend membership
- * whose VIP or itself names a check. A backend without a check is up. A
- * new backend with a check starts down and pending; a backend re-adopted
+ * One probe of the engine (userspace/lib/health/health.h) per backend
+ * membership whose VIP or itself names a check. A backend without a check is
+ * up. A new backend with a check starts down and pending; a backend re-adopted
  * after a restart starts in the state the data path had, so a restart
  * never takes a backend down. A state change is written to the data path
  * in the same turn of the loop (core_sync_vip()): its VIP's ring is

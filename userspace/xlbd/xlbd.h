@@ -121,7 +121,7 @@ struct xlbd_opts {
 	const char *config;
 	const char *pin_dir;
 	const char *socket; /* overrides the config's api.socket */
-	const char *state_file; /* runtime overrides (lib/state.h) */
+	const char *state_file; /* runtime overrides (lib/config/state.h) */
 	bool log_level_set; /* -l given: the config's log.level is not used */
 	bool no_attach; /* maps only (tests) */
 };
