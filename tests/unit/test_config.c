@@ -128,7 +128,8 @@ static void test_example(void **state)
 	addr(&a, "2001:db8:100::53");
 	v = xlb_cfg_find_vip(c, &a, 0, IPPROTO_UDP);
 	assert_non_null(v);
-	assert_int_equal(v->flags, XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY);
+	assert_int_equal(v->flags, XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY |
+					   XLB_VIP_F_FRAG_BALANCE);
 	xlb_cfg_free(c);
 }
 
