@@ -177,8 +177,8 @@ int xlb_dp_conn_per_backend(struct xlb_dp *dp, unsigned int active_s,
 			    struct xlb_conn_tally *out)
 {
 	unsigned long long units;
-	unsigned int hz;
-	__u16 now;
+	unsigned int hz = 0;
+	__u16 now = 0;
 	int r;
 
 	r = xlb_conn_clock(&now, &hz);
