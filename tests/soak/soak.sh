@@ -19,6 +19,8 @@
 #                  program: outer TTL 63), then by build/xlbd again
 #   bird_restart   BIRD in pop1 killed, then started again
 #   bgp_reset      the router resets its BGP session to pop1
+#   bgp_reset_all  the router resets every session (make soak only: the
+#                  VIP has no route until they are back)
 #   reload_vip     pop1's config gains a VIP the load does not use
 #                  (xlbctl reload), then loses it again
 #   conn_flood     70000 new UDP flows (distinct source ports and
@@ -36,7 +38,8 @@
 # SOAK_CLEAN (of which clean, default 5), SOAK_HOLD (how long a fault
 # lasts, default 4), SOAK_RATE (HTTP requests per second, default 50),
 # SOAK_UDP_RATE (datagrams per second, default 50), SOAK_ROUNDS (times the
-# fault list is run, default 1), SOAK_FAULTS (names, default all).
+# fault list is run, default 1), SOAK_FAULTS (names, default all;
+# suite_soak.sh leaves out bgp_reset_all).
 . "$(dirname "$0")/../netns/lib.sh"
 . "$(dirname "$0")/../netns/lab.sh"
 . "$(dirname "$0")/../bgp/lib_bgp.sh"
@@ -48,7 +51,7 @@ SOAK_RATE=${SOAK_RATE:-50}
 SOAK_UDP_RATE=${SOAK_UDP_RATE:-50}
 SOAK_ROUNDS=${SOAK_ROUNDS:-1}
 SOAK_FAULTS=${SOAK_FAULTS:-backend_kill link_down xlbd_kill xlbd_upgrade \
-bird_restart bgp_reset reload_vip conn_flood}
+bird_restart bgp_reset bgp_reset_all reload_vip conn_flood}
 SOAK_TIMEOUT=2
 # slack between "xlbctl shows the backend out" and the ring the data path
 # uses: the poll runs every 0.1 s, and a request started just before the
@@ -202,8 +205,11 @@ fault_xlbd_kill() {
 	local pid=$LAB_XLBD_PID_1
 	check "pid $pid is xlbd" grep -q xlbd "/proc/$pid/comm" || return 1
 	F_T0=$(now)
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null
+	# (the shell's "Killed" notice is no diagnostic)
+	{
+		kill -KILL "$pid"
+		wait "$pid"
+	} 2>/dev/null
 	sleep "$SOAK_HOLD"
 	lab_pop_start 1 || return 1
 	lab_wait 15 pop1_whole || return 1
@@ -258,6 +264,19 @@ fault_bgp_reset() {
 	F_T0=$(now)
 	rt_vtysh "clear ip bgp 10.101.1.2" >/dev/null || return 1
 	moved_to_pop2
+	lab_wait 30 pop1_whole || return 1
+	F_T1=$(now)
+}
+
+# every session of the router at once (make soak only): both PoPs' routes
+# go until the sessions are back, and requests meanwhile find no route
+fault_bgp_reset_all() {
+	F_T0=$(now)
+	rt_vtysh "clear ip bgp *" >/dev/null || return 1
+	if lab_wait 10 rt_no_route "$VIP4"; then
+		lab_log "  no route at the router $(awk "BEGIN{printf \"%.2f\", \
+$(now) - $F_T0}") s after the reset"
+	fi
 	lab_wait 30 pop1_whole || return 1
 	F_T1=$(now)
 }
