@@ -6,7 +6,8 @@ run      from the client: HTTP GETs to VIP:80 at --rate per second, a new
          connection each (kernel-chosen source port), each bounded by
          --timeout; and a UDP stream to VIP:5300 at --udp-rate datagrams
          per second over --udp-flows source ports, answers matched by
-         sequence number. Every second (by the time a request started or a
+         sequence number. With several --vip (an IPv4 and an IPv6 one),
+         the rates are shared out between them. Every second (by the time a request started or a
          datagram was sent) gets one JSON line in --out once nothing of it
          can still complete:
            {"t": 1700000000, "ok": 50, "fail": 0, "reset": 0,
@@ -25,6 +26,7 @@ Every wait is bounded; nothing here retries forever.
 """
 import argparse
 import errno
+import itertools
 import json
 import os
 import select
@@ -124,9 +126,9 @@ def http_once(vip, port, timeout):
         s.close()
 
 
-def http_worker(books, a, t0):
+def http_worker(books, a, vip, t0):
     try:
-        http_once(a.vip, a.port, a.timeout)
+        http_once(vip, a.port, a.timeout)
         books.http(t0, "ok")
     except socket.timeout as e:
         books.http(t0, "timeout", str(e))
@@ -136,8 +138,8 @@ def http_worker(books, a, t0):
         books.http(t0, kind, str(e))
 
 
-def http_loop(books, a, stop):
-    period = 1.0 / a.rate
+def http_loop(books, a, vip, stop):
+    period = len(a.vip) / a.rate
     nxt = time.time()
     while not stop.is_set():
         now = time.time()
@@ -148,32 +150,34 @@ def http_loop(books, a, stop):
         # rather than burst
         if now - nxt > 1.0:
             nxt = now
-        threading.Thread(target=http_worker, args=(books, a, now),
+        threading.Thread(target=http_worker, args=(books, a, vip, now),
                          daemon=True).start()
         nxt += period
 
 
-def udp_loop(books, a, stop):
-    fam = family_of(a.vip)
+SEQ = itertools.count(1)
+
+
+def udp_loop(books, a, vip, stop):
+    fam = family_of(vip)
     socks = []
     for _ in range(a.udp_flows):
         s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 0))
         s.setblocking(False)
         socks.append(s)
-    period = 1.0 / a.udp_rate
+    period = len(a.vip) / a.udp_rate
     nxt = time.time()
-    seq = 0
     while not stop.is_set():
         now = time.time()
         if now >= nxt:
             if now - nxt > 1.0:
                 nxt = now
-            seq += 1
+            seq = next(SEQ)
             try:
                 books.udp_sent(seq, now)
                 socks[seq % len(socks)].sendto(b"%d" % seq,
-                                               (a.vip, a.udp_port))
+                                               (vip, a.udp_port))
             except OSError:
                 pass  # counted as sent, so it shows as lost
             nxt += period
@@ -195,11 +199,15 @@ def udp_loop(books, a, stop):
 def run(a):
     books = Books(a.out, a.fail_log, a.timeout + 1.5)
     stop = threading.Event()
-    threads = [threading.Thread(target=http_loop, args=(books, a, stop),
-                                daemon=True)]
-    if a.udp_rate > 0:
-        threads.append(threading.Thread(target=udp_loop,
-                                        args=(books, a, stop), daemon=True))
+    threads = []
+    for vip in a.vip:
+        threads.append(threading.Thread(target=http_loop,
+                                        args=(books, a, vip, stop),
+                                        daemon=True))
+        if a.udp_rate > 0:
+            threads.append(threading.Thread(target=udp_loop,
+                                            args=(books, a, vip, stop),
+                                            daemon=True))
     for t in threads:
         t.start()
     end = time.time() + a.duration
@@ -288,7 +296,7 @@ def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("run")
-    r.add_argument("--vip", required=True)
+    r.add_argument("--vip", action="append", required=True)
     r.add_argument("--port", type=int, default=80)
     r.add_argument("--rate", type=float, default=50)
     r.add_argument("--timeout", type=float, default=2.0)

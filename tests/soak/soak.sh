@@ -37,7 +37,9 @@
 # Environment: SOAK_S (settle seconds after each fault, default 12),
 # SOAK_CLEAN (of which clean, default 5), SOAK_HOLD (how long a fault
 # lasts, default 4), SOAK_RATE (HTTP requests per second, default 50),
-# SOAK_UDP_RATE (datagrams per second, default 50), SOAK_ROUNDS (times the
+# SOAK_UDP_RATE (datagrams per second, default 50), SOAK_V6 (1: the rates
+# are shared between 192.0.2.10 and 2001:db8::10; 0: IPv4 only; default
+# 1), SOAK_ROUNDS (times the
 # fault list is run, default 1), SOAK_FAULTS (names, default all;
 # suite_soak.sh leaves out bgp_reset_all).
 . "$(dirname "$0")/../netns/lib.sh"
@@ -52,6 +54,7 @@ SOAK_UDP_RATE=${SOAK_UDP_RATE:-50}
 SOAK_ROUNDS=${SOAK_ROUNDS:-1}
 SOAK_FAULTS=${SOAK_FAULTS:-backend_kill link_down xlbd_kill xlbd_upgrade \
 bird_restart bgp_reset bgp_reset_all reload_vip conn_flood}
+SOAK_V6=${SOAK_V6:-1}
 SOAK_TIMEOUT=2
 # slack between "xlbctl shows the backend out" and the ring the data path
 # uses: the poll runs every 0.1 s, and a request started just before the
@@ -72,6 +75,12 @@ setup() {
 	lab_topology 2 3 || return 1
 	# the client closes second, but keep its ports reusable anyway
 	nsx cl sysctl -qw net.ipv4.tcp_tw_reuse=1
+	# link_down puts rt's b2 down: keep its IPv6 address (the kernel
+	# drops them on down by default, and be2 would stay unreachable)
+	nsx rt sysctl -qw net.ipv6.conf.b2.keep_addr_on_down=1
+	# the client's neighbours at rt resolved before the load counts
+	nsx cl ping -c1 -W1 10.100.0.1 >/dev/null
+	nsx cl ping -c1 -W1 fd00:100::1 >/dev/null
 	for i in 1 2 3; do
 		lab_backend_up "$i" || return 1
 	done
@@ -120,7 +129,9 @@ via_pop() {
 }
 
 load_start() {
-	lab_bg cl load "$LAB_PY" "$LOAD" run --vip "$VIP4" \
+	local v6=()
+	[ "$SOAK_V6" = 1 ] && v6=(--vip "$VIP6")
+	lab_bg cl load "$LAB_PY" "$LOAD" run --vip "$VIP4" "${v6[@]}" \
 		--rate "$SOAK_RATE" --udp-rate "$SOAK_UDP_RATE" \
 		--timeout "$SOAK_TIMEOUT" --out "$LOAD_OUT" \
 		--fail-log "$LOAD_FAILS" --stop "$LAB_TMP/load.stop" \
@@ -158,8 +169,12 @@ window() {
 # fig JSON KEY
 fig() { json_get "$1" "$2"; }
 
+# be_usable ADDR - the backend of VIP4:80 (VIP6:80 for an IPv6 ADDR) is
+# in pop1's ring
 be_usable() {
-	xpop 1 -j backend show "$VIP4" --port 80 --proto tcp | "$LAB_PY" -c '
+	local vip=$VIP4
+	case $1 in *:*) vip=$VIP6 ;; esac
+	xpop 1 -j backend show "$vip" --port 80 --proto tcp | "$LAB_PY" -c '
 import json, sys
 d = json.load(sys.stdin)
 bes = d.get("backends", d) if isinstance(d, dict) else d
@@ -168,10 +183,19 @@ sys.exit(0 if b.get("usable") else 1)' "$1"
 }
 be_out() { ! be_usable "$1"; }
 
+# be_all N usable|out - backend N of both families (of VIP4 only without
+# SOAK_V6)
+be_all() {
+	local f=be_usable
+	[ "$2" = out ] && f=be_out
+	"$f" "$(be4 "$1")" || return 1
+	[ "$SOAK_V6" = 1 ] || return 0
+	"$f" "$(be6 "$1")"
+}
+
 pop1_whole() {
-	xpop 1 status >/dev/null && via_pop 1 "$VIP4" &&
-		be_usable "$(be4 1)" && be_usable "$(be4 2)" &&
-		be_usable "$(be4 3)"
+	xpop 1 status >/dev/null && via_pop 1 "$VIP4" && via_pop 1 "$VIP6" &&
+		be_all 1 usable && be_all 2 usable && be_all 3 usable
 }
 
 # --- the faults: each sets F_T0 (fault in) and F_T1 (repaired: the lab
@@ -180,7 +204,7 @@ pop1_whole() {
 fault_backend_kill() {
 	F_T0=$(now)
 	lab_backend_kill 1
-	lab_wait 10 be_out "$(be4 1)" || {
+	lab_wait 10 be_all 1 out || {
 		lab_log "be1 never taken out"
 		return 1
 	}
@@ -194,7 +218,7 @@ fault_backend_kill() {
 fault_link_down() {
 	F_T0=$(now)
 	ip -n "$(nsname rt)" link set dev b2 down
-	lab_wait 10 be_out "$(be4 2)"
+	lab_wait 10 be_all 2 out
 	sleep "$SOAK_HOLD"
 	ip -n "$(nsname rt)" link set dev b2 up
 	lab_wait 15 pop1_whole || return 1
@@ -436,7 +460,10 @@ load_start || {
 	echo "not ok - the load started"
 	exit 1
 }
-lab_log "load: $SOAK_RATE HTTP requests/s, $SOAK_UDP_RATE datagrams/s;" \
+# its first seconds are not counted: every flow's first packets
+sleep 2
+lab_log "load: $SOAK_RATE HTTP requests/s, $SOAK_UDP_RATE datagrams/s" \
+	"(IPv6 too: $SOAK_V6);" \
 	"settle $SOAK_S s (last $SOAK_CLEAN clean), faults last $SOAK_HOLD s"
 CASES=(test_baseline_no_failure)
 for r in $(seq "$SOAK_ROUNDS"); do
