@@ -276,3 +276,14 @@ bench-plot:
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# --- soak under faults (issue 15, docs/soak.md) ------------------------------
+# make soak: the lab with traffic while faults come in turn (a backend
+# killed, a link down, xlbd killed and upgraded, BIRD restarted, a BGP
+# reset, a reload, the connection table filled); SOAK_S, SOAK_ROUNDS...
+# (tests/soak/soak.sh). make test runs a short one (suite_soak.sh).
+.PHONY: soak
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory upgrade-variant
+	$(Q)BUILD=$(BUILD) tests/soak/soak.sh
