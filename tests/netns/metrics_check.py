@@ -204,6 +204,21 @@ def compare(sm, before, after, exp):
                b["weight"])
             eq("%s ring slots" % lab,
                sm.get("xlb_backend_ring_slots", **lab), b["slots"])
+            # connections: a cached walk, so between the CLI's counts
+            # taken before and after the scrape (their sum only grows)
+            if "conns" in b and b["address"] in bes_before and \
+                    "conns" in bes_before[b["address"]]:
+                tot = lambda x: x["conns"]["active"] + x["conns"]["inactive"]
+                ga = sm.get("xlb_backend_connections", state="active",
+                            **lab)
+                gi = sm.get("xlb_backend_connections", state="inactive",
+                            **lab)
+                a0, a1 = tot(bes_before[b["address"]]), tot(b)
+                if ga is None or gi is None:
+                    errs.append("%s: no xlb_backend_connections" % lab)
+                else:
+                    between("%s connections" % lab, ga + gi, min(a0, a1),
+                            max(a0, a1))
             for s in ("up", "drain", "down"):
                 eq("%s admin %s" % (lab, s),
                    sm.get("xlb_backend_admin_state", state=s, **lab),

@@ -26,6 +26,7 @@ SOCK=$LAB_TMP/xlb.sock
 PIN=/sys/fs/bpf/xlb-$LAB_P
 OUT=$LAB_TMP/out/events
 HOOK=$LAB_TMP/hook.sh
+VHOOK=$LAB_TMP/vip-hook.sh
 
 setup() {
 	lab_ns pop || return 1
@@ -43,6 +44,10 @@ setup() {
 echo "$1 vip=$XLB_VIP name=${XLB_VIP_NAME:-} backend=${XLB_BACKEND:-} uid=$(id -u) reason=$XLB_REASON" >>"$(dirname "$0")/out/events"
 SH
 	chmod 755 "$HOOK"
+	# the VIP's own hook, besides the global one
+	printf '#!/bin/sh\necho "$1 $XLB_VIP" >>"$(dirname "$0")/out/vip-events"\n' \
+		>"$VHOOK"
+	chmod 755 "$VHOOK"
 	cat >"$CFG" <<YAML
 interfaces:
   - name: e0
@@ -70,6 +75,7 @@ vips:
     address: 192.0.2.10
     port: 80
     health_check: t
+    notify: $VHOOK
     backends:
       - address: 10.9.0.2
 YAML
@@ -94,6 +100,9 @@ test_vip_announced_runs_the_hook() {
 		return 1
 	check "as nobody, not root" grep -q "^vip_announce .* uid=65534 " \
 		"$OUT" || return 1
+	check "the VIP's own hook too" lab_wait 5 grep -q \
+		"^vip_announce 192.0.2.10:80/tcp" "$LAB_TMP/out/vip-events" ||
+		return 1
 	sed 's/^/# /' "$OUT"
 }
 

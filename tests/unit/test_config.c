@@ -491,6 +491,10 @@ static const struct bad {
 	  "t.yaml:3:11: interface eth1: listed twice" },
 	{ "interfaces:\n  - name: eth1\nnotify:\n  command: hook.sh\n",
 	  "t.yaml:4:12: notify.command: an absolute path is required" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 80\n"
+	       "    notify: hook.sh\n",
+	  "t.yaml:8:13: vip 192.0.2.10:80/tcp: notify: an absolute path is "
+	  "required" },
 	{ "interfaces:\n  - name: eth1\nnotify:\n  user: x\n",
 	  "t.yaml:4:3: notify: missing key 'command'" },
 	{ "interfaces: []\nvips:\n  - address: 192.0.2.10\n    port: 80\n",

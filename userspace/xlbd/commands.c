@@ -107,7 +107,7 @@ static struct {
 	bool ok;
 } conn_cache;
 
-static const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
+const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
 {
 	__u32 n = xlb_dp_sizes(d->dp)->max_backends;
 	__u64 now = xlbd_now_ms();

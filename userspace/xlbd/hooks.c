@@ -2,8 +2,9 @@
 /**
  * DOC: the notify hook, for alerting
  *
- * With `notify: {command: /path}` in the configuration, xlbd runs that
- * program on every state change an operator alerts on, as keepalived runs
+ * With `notify: {command: /path}` in the configuration (and/or a VIP's own
+ * `notify: /path`, run for that VIP's events), xlbd runs that program on
+ * every state change an operator alerts on, as keepalived runs
  * its notify scripts: a backend going up or down (its checks' verdict),
  * and a VIP announced or withdrawn. The event is the first argument and is
  * in the environment with its details:
@@ -82,28 +83,20 @@ static void on_timeout(uv_timer_t *t)
 	uv_process_kill(&r->proc, SIGKILL);
 }
 
-/*
- * hooks_event() - run the notify hook for one event (no-op without one)
- * @event: "backend_up", "backend_down", "vip_announce", "vip_withdraw"
- * @v: the VIP
- * @b: the backend, NULL for a VIP event
- * @reason: one line, or NULL
- */
-void hooks_event(struct xlbd *d, const char *event, const struct vip_rt *v,
-		 const struct be_rt *b, const char *reason)
+/* Start @cmd for one event; never waits for it. */
+static void hook_run(struct xlbd *d, const char *cmd, const char *event,
+		     const struct vip_rt *v, const struct be_rt *b,
+		     const char *reason)
 {
 	char e_ev[48], e_vip[128], e_name[96], e_be[80], e_why[400];
 	char why[256], as[XLB_ADDR_STRLEN];
 	uv_process_options_t po = {};
 	uv_stdio_container_t stdio[3];
-	const char *cmd = d->cfg ? d->cfg->notify_command : "";
 	char *args[3], **env = NULL;
 	struct hook_run *r = NULL;
 	size_t n = 0, i;
 	int err;
 
-	if (!cmd[0] || d->stopping)
-		return;
 	if (hooks_running >= HOOK_MAX) {
 		pr_warn("notify %s %s: %u hooks still running, event dropped",
 			event, v->name, hooks_running);
@@ -182,4 +175,23 @@ fail_nomem:
 out:
 	free(r);
 	free(env);
+}
+
+/**
+ * hooks_event() - run the notify hooks for one event: notify.command and
+ * the VIP's own notify (no-op without either)
+ * @event: "backend_up", "backend_down", "vip_announce", "vip_withdraw"
+ * @v: the VIP
+ * @b: the backend, NULL for a VIP event
+ * @reason: one line, or NULL
+ */
+void hooks_event(struct xlbd *d, const char *event, const struct vip_rt *v,
+		 const struct be_rt *b, const char *reason)
+{
+	if (!d->cfg || d->stopping)
+		return;
+	if (d->cfg->notify_command[0])
+		hook_run(d, d->cfg->notify_command, event, v, b, reason);
+	if (v->cfg.notify[0] && strcmp(v->cfg.notify, d->cfg->notify_command))
+		hook_run(d, v->cfg.notify, event, v, b, reason);
 }

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
+#include "dp_conns.h"
 #include "health.h"
 #include "log.h"
 #include "xlbd.h"
@@ -351,6 +352,8 @@ struct be_row {
 	bool probed;
 	struct xlb_hc_status st;
 	__u32 slots; /* ring slots pointing at it, as the data path reads */
+	bool has_conns; /* the connection-table walk gave its counts */
+	__u64 active, inactive;
 };
 
 #define VL	     "{vip=\"%s\"}"
@@ -472,6 +475,22 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 	FOR_BE(r)
 	sb_printf(b, "xlb_backend_new_flows_total" BL " %llu\n", r->v->name,
 		  r->addr, U(r->s.new_flows));
+	fam(b, "xlb_backend_connections", "gauge",
+	    "Entries of the connection tables that point at the backend, "
+	    "approximate (a walk of the tables every few seconds): active = "
+	    "seen in the last 60 s, inactive = older (ipvsadm's "
+	    "ActiveConn/InActConn; xlbctl backend show ACTIVE/INACT).");
+	FOR_BE(r)
+	if (r->has_conns) {
+		sb_printf(b,
+			  "xlb_backend_connections{vip=\"%s\",backend=\"%s\","
+			  "state=\"active\"} %llu\n",
+			  r->v->name, r->addr, U(r->active));
+		sb_printf(b,
+			  "xlb_backend_connections{vip=\"%s\",backend=\"%s\","
+			  "state=\"inactive\"} %llu\n",
+			  r->v->name, r->addr, U(r->inactive));
+	}
 	fam(b, "xlb_backend_weight", "gauge", "Configured weight.");
 	FOR_BE(r)
 	sb_printf(b, "xlb_backend_weight" BL " %llu\n", r->v->name, r->addr,
@@ -749,6 +768,7 @@ void metrics_refresh(struct xlbd *d)
 	struct xlb_global_stats g = {};
 	struct vip_row *vr = NULL;
 	struct be_row *br = NULL;
+	const struct xlb_conn_tally *ct;
 	struct sbuf b = {};
 	size_t i, j, nv = d->n_vips, nb = 0;
 	json_t *bg = NULL;
@@ -782,6 +802,12 @@ void metrics_refresh(struct xlbd *d)
 			xlb_addr_str(&v->bes[j]->cfg.addr, br[nb].addr);
 			xlb_dp_stats_backend(d->dp, v->bes[j]->id, &br[nb].s);
 			br[nb].probed = hc_probe_status(v->bes[j], &br[nb].st);
+			ct = conn_tally(d, v->bes[j]->id);
+			br[nb].has_conns = ct != NULL;
+			if (ct) {
+				br[nb].active = ct->active;
+				br[nb].inactive = ct->inactive;
+			}
 		}
 		ring_slots(d, v, br + nb - v->n_bes, ring, cnt);
 	}

@@ -268,6 +268,10 @@ struct api_req;
 void api_reply(struct api_req *r, json_t *result, int err, const char *msg);
 
 /* commands.c */
+struct xlb_conn_tally;
+/** conn_tally() - connections of backend id @id (approximate, cached a
+ * few seconds: dp_conns.h), NULL if unknown */
+const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id);
 /** commands_dispatch() - run a command; it answers with api_reply() */
 void commands_dispatch(struct xlbd *d, struct api_req *r, const char *cmd,
 		       json_t *args);

@@ -345,7 +345,7 @@ static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
 	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
 	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
 	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
-	      SAME_STR(health_check) && SAME(n_backends)))
+	      SAME_STR(health_check) && SAME_STR(notify) && SAME(n_backends)))
 		return false;
 	for (i = 0; i < a->n_backends; i++) {
 		x = &a->backends[i];
@@ -1268,6 +1268,10 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 				    vi + 1);
 	xlb_vip_str(&v->addr, v->port, v->proto, vs, sizeof(vs));
 	snprintf(who, sizeof(who), "vip %s: ", vs);
+	xlb_cfg_at(e, false, "vips/%zu/notify", vi);
+	if (!TERMINATED(v->notify) || (v->notify[0] && v->notify[0] != '/'))
+		return xlb_cfg_fail(e, "%snotify: an absolute path is required",
+				    who);
 	xlb_cfg_at(e, false, "vips/%zu/address", vi);
 	if (addr_unusable(&v->addr))
 		return xlb_cfg_fail(e, "%saddress is %s", who,

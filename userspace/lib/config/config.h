@@ -161,6 +161,8 @@ struct xlb_backend_cfg {
  *         address, with "hash: source")
  * @announce: announce over BGP when servable (default true)
  * @health_check: default check of its backends ("" = none)
+ * @notify: this VIP's own notify hook, run besides notify.command for its
+ *          events ("" = none)
  * @backends: owned array
  * @n_backends: entries
  */
@@ -175,6 +177,7 @@ struct xlb_vip_cfg {
 	__u16 flags;
 	bool announce;
 	char health_check[XLB_NAME_MAX];
+	char notify[XLB_STR_MAX];
 	struct xlb_backend_cfg *backends;
 	size_t n_backends;
 };

@@ -153,6 +153,7 @@ struct y_vip {
 	char *fragments;
 	char *announce;
 	char *health_check;
+	char *notify;
 	struct y_backend *backends;
 	unsigned int backends_count;
 };
@@ -306,6 +307,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("fragments", OPT, struct y_vip, fragments),
 	STR("announce", OPT, struct y_vip, announce),
 	STR("health_check", OPT, struct y_vip, health_check),
+	STR("notify", OPT, struct y_vip, notify),
 	LIST("backends", OPT, struct y_vip, backends, &backend_entry),
 	CYAML_FIELD_END,
 };
@@ -1396,6 +1398,11 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 		err = cv_str(e, "health_check", y->health_check,
 			     v->health_check, sizeof(v->health_check));
 	}
+	if (!err && y->notify) {
+		AT("vips/%u/notify", vi);
+		err = cv_str(e, "notify", y->notify, v->notify,
+			     sizeof(v->notify));
+	}
 	return err;
 }
 
@@ -1783,6 +1790,7 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 		pl, v->flags & XLB_VIP_F_FRAG_BALANCE ? "balance" : "drop");
 	y->announce = dump_bool(pl, v->announce);
 	y->health_check = pool_opt(pl, v->health_check);
+	y->notify = pool_opt(pl, v->notify);
 	if (!v->n_backends)
 		return;
 	y->backends = pool_zalloc(pl, v->n_backends, sizeof(*y->backends));
