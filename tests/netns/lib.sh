@@ -245,3 +245,15 @@ check() {
 	lab_log "FAILED: $desc ($*)"
 	return 1
 }
+
+# lab_xlb_binaries - PY, XLBD and XLBCTL for a suite: the ASan+UBSan builds
+# (build/san) when make san has made them, with the sanitizers' options
+lab_xlb_binaries() {
+	PY=/usr/bin/python3
+	XLBD=$BUILD/xlbd
+	XLBCTL=$BUILD/xlbctl
+	[ -x "$BUILD/san/xlbd" ] && XLBD=$BUILD/san/xlbd
+	[ -x "$BUILD/san/xlbctl" ] && XLBCTL=$BUILD/san/xlbctl
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+}

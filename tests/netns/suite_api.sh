@@ -15,13 +15,7 @@
 # end. The socket directory is made traversable so that they can reach it.
 . "$(dirname "$0")/lib.sh"
 
-PY=/usr/bin/python3
-XLBD=$BUILD/xlbd
-XLBCTL=$BUILD/xlbctl
-[ -x "$BUILD/san/xlbd" ] && XLBD=$BUILD/san/xlbd
-[ -x "$BUILD/san/xlbctl" ] && XLBCTL=$BUILD/san/xlbctl
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+lab_xlb_binaries # PY, XLBD, XLBCTL (ASan+UBSan builds when made)
 
 # Bound on xlbd's RSS growth while a client pipelines 2000 config.dump
 # requests and reads nothing. Each answer is ~230 KB: without a bound

@@ -11,13 +11,7 @@
 # what to announce (and says so to the hook); telling BIRD just fails.
 . "$(dirname "$0")/lib.sh"
 
-PY=/usr/bin/python3
-XLBD=$BUILD/xlbd
-XLBCTL=$BUILD/xlbctl
-[ -x "$BUILD/san/xlbd" ] && XLBD=$BUILD/san/xlbd
-[ -x "$BUILD/san/xlbctl" ] && XLBCTL=$BUILD/san/xlbctl
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+lab_xlb_binaries # PY, XLBD, XLBCTL (ASan+UBSan builds when made)
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 lab_init hooks

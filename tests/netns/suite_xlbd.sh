@@ -14,14 +14,7 @@
 
 VIP=192.0.2.10
 VIP2=192.0.2.20
-PY=/usr/bin/python3
-XLBD=$BUILD/xlbd
-XLBCTL=$BUILD/xlbctl
-# ASan/UBSan builds of the daemon and CLI when make san has run
-[ -x "$BUILD/san/xlbd" ] && XLBD=$BUILD/san/xlbd
-[ -x "$BUILD/san/xlbctl" ] && XLBCTL=$BUILD/san/xlbctl
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+lab_xlb_binaries # PY, XLBD, XLBCTL (ASan+UBSan builds when made)
 
 lab_init xlbd
 CFG=$LAB_TMP/xlb.yaml
