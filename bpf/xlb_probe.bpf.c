@@ -18,7 +18,7 @@
  * and the check would vouch for the wrong one.
  *
  * It reads the balancer's own maps (xlb_backends, xlb_cfg): userspace
- * hands it their fds (bpf_map__reuse_fd(), see userspace/lib/probe.c), so
+ * hands it their fds (bpf_map__reuse_fd(), see userspace/lib/dp/probe.c), so
  * the two programs can never disagree about a backend.
  */
 #include "common.h"

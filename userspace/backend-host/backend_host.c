@@ -1463,6 +1463,32 @@ out:
 
 /* --- teardown ---------------------------------------------------------------*/
 
+/*
+ * record_open() - lock the record of @pin_dir, with room to read it
+ * @spath: receives the record's path (@n bytes)
+ * @st: receives a zeroed state the caller frees
+ *
+ * Return: the lock (for lock_drop()), or -errno with nothing held.
+ */
+static int record_open(const char *pin_dir, char *spath, size_t n,
+		       struct xlb_bh_state **st)
+{
+	int lock, err;
+
+	err = xlb_bh_state_path(pin_dir, spath, n);
+	if (err)
+		return err;
+	*st = calloc(1, sizeof(**st));
+	if (!*st)
+		return -ENOMEM;
+	lock = lock_take(spath);
+	if (lock < 0) {
+		free(*st);
+		*st = NULL;
+	}
+	return lock;
+}
+
 int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 {
 	char spath[512];
@@ -1475,17 +1501,9 @@ int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 	if (nothing)
 		*nothing = false;
 	pin_dir = pin_dir_or_default(pin_dir);
-	err = xlb_bh_state_path(pin_dir, spath, sizeof(spath));
-	if (err)
-		return err;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	lock = lock_take(spath);
-	if (lock < 0) {
-		free(st);
+	lock = record_open(pin_dir, spath, sizeof(spath), &st);
+	if (lock < 0)
 		return lock;
-	}
 	err = state_read(spath, st);
 	if (err == -ENOENT) {
 		/* No record: remove our own pins and program, nothing else. */
@@ -1547,17 +1565,9 @@ int xlb_bh_forget(const char *pin_dir)
 	int lock, err;
 
 	pin_dir = pin_dir_or_default(pin_dir);
-	err = xlb_bh_state_path(pin_dir, spath, sizeof(spath));
-	if (err)
-		return err;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	lock = lock_take(spath);
-	if (lock < 0) {
-		free(st);
+	lock = record_open(pin_dir, spath, sizeof(spath), &st);
+	if (lock < 0)
 		return lock;
-	}
 	err = state_read(spath, st);
 	if (err == -ENOENT) {
 		pr_err("backend-host: %s has no record to forget", pin_dir);
