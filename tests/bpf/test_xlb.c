@@ -2228,8 +2228,8 @@ static __u16 gue_sport_of(struct world *w, const struct pkt *in)
 
 	pkt_parse(in->data, in->len, &pi);
 	l4 = in->data + pi.l4_off;
-	f.src.family = f.dst.family = pi.family == 4 ? XLB_AF_INET :
-						       XLB_AF_INET6;
+	f.src.family = f.dst.family =
+		pi.family == 4 ? XLB_AF_INET : XLB_AF_INET6;
 	memcpy(f.src.a, pi.src, pi.family == 4 ? 4 : 16);
 	memcpy(f.dst.a, pi.dst, pi.family == 4 ? 4 : 16);
 	f.sport = (__u16)(l4[0] << 8 | l4[1]);
@@ -2258,8 +2258,7 @@ static void gue_frame(struct world *w, const struct pkt *in, int be,
 	pkt_parse(in->data, in->len, &pi);
 	l4 = in->data + pi.l4_off;
 	pkt_init(want);
-	pkt_eth(want,
-		b->flags & XLB_BE_F_NH_VALID ? b->nh_mac : w->cfg.nh_mac,
+	pkt_eth(want, b->flags & XLB_BE_F_NH_VALID ? b->nh_mac : w->cfg.nh_mac,
 		(b->flags & XLB_BE_F_NH_VALID) && b->ifindex ? b->src_mac :
 							       MAC_LB);
 	for (i = 0; i < pi.nvlan; i++)
@@ -2274,12 +2273,13 @@ static void gue_frame(struct world *w, const struct pkt *in, int be,
 
 		pkt_ip4x(want, &o);
 	} else {
-		csrc3 = pi.family == 6 ? (__u32)pi.src[12] << 24 |
-						 (__u32)pi.src[13] << 16 |
-						 (__u32)pi.src[14] << 8 | pi.src[15] :
-					 0;
-		fl = ((__u32)(l4[0] << 8 | l4[1]) ^ (__u32)(l4[2] << 8 | l4[3]) ^
-		      csrc3) &
+		csrc3 = pi.family == 6 ?
+				(__u32)pi.src[12] << 24 |
+					(__u32)pi.src[13] << 16 |
+					(__u32)pi.src[14] << 8 | pi.src[15] :
+				0;
+		fl = ((__u32)(l4[0] << 8 | l4[1]) ^
+		      (__u32)(l4[2] << 8 | l4[3]) ^ csrc3) &
 		     0xfffff;
 		struct pkt_ip6_opts o = {
 			.src = SRC6,
@@ -2300,9 +2300,8 @@ static void gue_frame(struct world *w, const struct pkt *in, int be,
 }
 
 /* @in went to backend @be of VIP @vip in GUE to @dport; its frame is @r. */
-static void want_gue(struct world *w, const struct pkt *in,
-		     const struct res *r, int vip, int be, __u16 dport,
-		     int event)
+static void want_gue(struct world *w, const struct pkt *in, const struct res *r,
+		     int vip, int be, __u16 dport, int event)
 {
 	static struct pkt want;
 
@@ -2449,15 +2448,14 @@ static void sc_gue_sport(struct world *w)
 		want_gue(w, &p, &r, 0, ring_choice(w, 0, &t),
 			 XLB_GUE_DEFAULT_PORT, XLB_C_CONN_MISS);
 		s = gue_out_sport(&r);
-		CHECK(w, s >= 49152, "flow %d: source port %u not ephemeral",
-		      i, s);
+		CHECK(w, s >= 49152, "flow %d: source port %u not ephemeral", i,
+		      s);
 		for (j = 0; j < i && seen[j] != s; j++)
 			;
 		distinct += j == i;
 		seen[i] = s;
 	}
-	CHECK(w, distinct > 16, "32 flows, %d distinct source ports",
-	      distinct);
+	CHECK(w, distinct > 16, "32 flows, %d distinct source ports", distinct);
 	t.sport = 50000;
 	flow_pkt(&p, &t, PKT_ACK);
 	if (xrun(w, &p, &r))
@@ -2465,8 +2463,8 @@ static void sc_gue_sport(struct world *w)
 	want_gue(w, &p, &r, 0, ring_choice(w, 0, &t), XLB_GUE_DEFAULT_PORT,
 		 XLB_C_CONN_HIT);
 	first = gue_out_sport(&r);
-	CHECK(w, first == seen[0], "one flow, source ports %u then %u",
-	      seen[0], first);
+	CHECK(w, first == seen[0], "one flow, source ports %u then %u", seen[0],
+	      first);
 }
 
 /* Path MTU with GUE: 28 bytes over IPv4 (1600 -> 1572), 48 over IPv6. A

@@ -345,7 +345,7 @@ static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
 	size_t i;
 
 	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
-	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
+	      SAME(proto) && SAME(fwd) && SAME(gue_port) && SAME(ring_size) &&
 	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
 	      SAME_STR(health_check) && SAME_STR(notify) && SAME(n_backends)))
 		return false;
