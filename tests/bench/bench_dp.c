@@ -18,6 +18,8 @@
  *   and again (everything warm in the cache).
  * - established_v4_full: the same with 1500-byte packets, which the fast
  *   path checks against the path MTU (smaller ones it does not).
+ * - established_v4_gue: established_v4 with the VIP forwarding by GUE
+ *   (the general path, and the GUE source port's hash).
  * - new_flow: a new 5-tuple every packet, connection table far from full.
  * - new_flow_evict: a new 5-tuple every packet, table full (small conn_max),
  *   so every insert evicts.
@@ -475,6 +477,45 @@ static int c_est4_full(struct bench *b, struct result *res)
 	return err;
 }
 
+/* VIP 0 of @dp forwards by @fwd (its backends' gue_port stays 0: 6080). */
+static int vip0_fwd(struct xlb_dp *dp, __u8 fwd)
+{
+	struct xlb_addr vip;
+	struct xlb_vip e;
+	int err;
+
+	err = xlb_addr_parse("192.0.2.10", &vip);
+	err = err ?: xlb_dp_vip_get(dp, &vip, 80, IPPROTO_TCP, &e);
+	if (err)
+		return err;
+	e.fwd = fwd;
+	return xlb_dp_vip_set(dp, &vip, 80, IPPROTO_TCP, &e);
+}
+
+/*
+ * established_v4 with the VIP forwarding by GUE (bpf/gue.h): a flow of its
+ * own (an entry made while the VIP was IPIP would keep IPIP), which the
+ * fast path leaves to the general path, plus the source port's hash.
+ */
+static int c_est4_gue(struct bench *b, struct result *res)
+{
+	struct frame f;
+	int err;
+
+	frame_init(&f, 0);
+	frame_flow(&f, 0x7fff0);
+	err = vip0_fwd(b->dp, XLB_FWD_GUE);
+	if (!err && b->dp_b)
+		err = vip0_fwd(b->dp_b, XLB_FWD_GUE);
+	err = err   ?:
+		      rounds(b, "established_v4_gue", xlb_dp_prog_fd(b->dp),
+			     prog_b(b), &f, NULL, N_FIXED, res);
+	vip0_fwd(b->dp, XLB_FWD_IPIP);
+	if (b->dp_b)
+		vip0_fwd(b->dp_b, XLB_FWD_IPIP);
+	return err;
+}
+
 static int c_est4(struct bench *b, struct result *res)
 {
 	return established(b, 0, res);
@@ -584,6 +625,7 @@ static const struct {
 	{ "established_v4", c_est4 },
 	{ "established_v6", c_est6 },
 	{ "established_v4_full", c_est4_full },
+	{ "established_v4_gue", c_est4_gue },
 	{ "new_flow", c_new_flow },
 	{ "new_flow_evict", c_new_flow_evict },
 	{ "new_flow_flood", c_new_flow_flood },
