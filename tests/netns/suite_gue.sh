@@ -122,10 +122,18 @@ test_capture_udp_6080_source_ports_vary() {
 		[ "$(awk '$1 < 49152 || $1 > 65535' <<<"$ports" | wc -l)" -eq 0 ]
 }
 
+# bh_gue_port N PORT - backend N takes GUE on PORT (setup run again)
+bh_gue_port() {
+	nsx "be$1" "$XC" backend-host setup --iface eth0 \
+		--pin-dir "/sys/fs/bpf/xlb-$LAB_P-be$1" \
+		--vip "$VIP4" --vip "$VIP6" --gue-port "$2"
+}
+
 # A VIP switched to another GUE port at run time (xlbctl vip set): the
-# backends, still on 6080, no longer take it; back on 6080 they do.
+# backends, still on 6080, do not take it; set up with --gue-port 7000
+# they do; everything back on 6080 at the end.
 test_gue_port_follows_vip_set() {
-	local out
+	local out j
 	check "vip set --gue-port 7000" xpop 1 vip set "$VIP4" --port 80 \
 		--proto tcp --gue-port 7000 || return 1
 	out=$(xpop 1 vip show "$VIP4" --port 80 --proto tcp)
@@ -133,6 +141,13 @@ test_gue_port_follows_vip_set() {
 	out=$(nsx cl "$LAB_PY" "$LAB_TRAFFIC" http --vip "$VIP4" --n 3 \
 		--sport-base 37000 --max-errors 3 --timeout 1 --deadline 30)
 	check "nothing answered on 7000" [ "$(jq_ "$out" 'j["errors"]')" = 3 ] || return 1
+	check "be1 --gue-port 7000" bh_gue_port 1 7000 || return 1
+	check "be2 --gue-port 7000" bh_gue_port 2 7000 || return 1
+	j=$(nsx be1 "$XC" -j backend-host show --pin-dir "/sys/fs/bpf/xlb-$LAB_P-be1")
+	check "backend-host show: gue_port 7000" [ "$(jq_ "$j" 'j["gue_port"]')" = 7000 ] || return 1
+	path http "$VIP4" decap_ipip 39000 || return 1
+	check "be1 --gue-port 6080" bh_gue_port 1 6080 || return 1
+	check "be2 --gue-port 6080" bh_gue_port 2 6080 || return 1
 	check "vip set --gue-port 6080" xpop 1 vip set "$VIP4" --port 80 \
 		--proto tcp --gue-port 6080 || return 1
 	path http "$VIP4" decap_ipip 38000
