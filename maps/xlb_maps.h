@@ -98,8 +98,32 @@ enum xlb_fwd {
 	XLB_FWD_IPIP = 0,
 	/* L2 direct server return: rewrite MACs only; backend on-link */
 	XLB_FWD_L2 = 1,
+	/* GUE (draft-ietf-intarea-gue variant 1): outer IP by backend
+	 * family, UDP to xlb_backend.gue_port from a source port of the flow
+	 * hash (xlb_gue_sport()), the inner IP packet right after the UDP
+	 * header (bpf/gue.h) */
+	XLB_FWD_GUE = 2,
 	XLB_FWD_MAX,
 };
+
+/*
+ * GUE (XLB_FWD_GUE). Default UDP destination port: 6080, the port Katran
+ * uses for GUE, so a backend set up for one serves the other. The source
+ * port comes from the flow hash (xlb_flow_hash() with the same seed and
+ * ports as the ring, whatever the VIP's hash option), kept in the dynamic
+ * range 49152..65535 (RFC 6335): one flow always has one source port, and
+ * different flows spread over the backend NIC's RSS queues. Overhead on
+ * top of IPIP: 8 bytes of UDP (variant 1 has no GUE header).
+ */
+#define XLB_GUE_DEFAULT_PORT 6080
+#define XLB_GUE_SPORT_MIN    49152
+#define XLB_GUE_SPORT_MASK   0x3fff
+
+/* xlb_gue_sport() - the GUE source port (host order) of a flow hash */
+static inline __u16 xlb_gue_sport(__u64 hash)
+{
+	return (__u16)(XLB_GUE_SPORT_MIN | ((__u32)hash & XLB_GUE_SPORT_MASK));
+}
 
 /* enum xlb_vip_flags - xlb_vip.flags */
 enum xlb_vip_flags {
@@ -254,6 +278,9 @@ static inline __u32 xlb_ring_index(__u32 id, __u32 copy, __u32 ring_max,
  * @pad0: zero
  * @nh_mac: next-hop MAC toward @addr on @ifindex
  * @src_mac: MAC of @ifindex, the outer source MAC
+ * @gue_port: UDP destination port (network order) of a membership of an
+ *            XLB_FWD_GUE VIP (the VIP's gue_port); 0 otherwise, and 0
+ *            read by the program means XLB_GUE_DEFAULT_PORT
  * @pad1: zero
  */
 struct xlb_backend {
@@ -267,7 +294,8 @@ struct xlb_backend {
 	__u8 pad0;
 	__u8 nh_mac[6];
 	__u8 src_mac[6];
-	__u8 pad1[4];
+	__be16 gue_port;
+	__u8 pad1[2];
 };
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend size");
 

@@ -409,6 +409,12 @@ static void test_load_missing(void **state)
 	     "    port: 80\n"            \
 	     "    backends:\n"
 
+/* A VIP without backends, its options to follow */
+#define VIP_GUE                          \
+	BASE "vips:\n"                   \
+	     "  - address: 192.0.2.10\n" \
+	     "    port: 80\n"
+
 static const struct bad {
 	const char *yaml;
 	const char *err;
@@ -556,6 +562,12 @@ static const struct bad {
 	       "      - address: 2001:db8::5\n",
 	  "t.yaml:11:18: vip 192.0.2.10:80/tcp: backend 2001:db8::5: l2 "
 	  "forwarding needs an IPv4 backend, like the VIP" },
+	{ VIP_GUE "    forwarding: gre\n",
+	  "t.yaml:8:17: forwarding: 'gre' is not one of ipip, l2, gue" },
+	{ VIP_GUE "    forwarding: gue\n    gue_port: 0\n",
+	  "t.yaml:9:15: gue_port: 0 is out of range (1..65535)" },
+	{ VIP_GUE "    forwarding: gue\n    gue_port: 65536\n",
+	  "t.yaml:9:15: gue_port: 65536 is out of range (0..65535)" },
 	{ "interfaces: [{name: eth1}]\n"
 	  "vips:\n  - address: 192.0.2.10\n    port: 80\n"
 	  "    backends: [{address: 10.0.1.1}]\n",
@@ -1172,11 +1184,35 @@ static void test_hex(void **state)
 	xlb_cfg_free(c);
 }
 
+/* forwarding: gue with its port: parsed, dumped and parsed back, and a
+ * change of gue_port alone is a change (a reload must apply it). */
+static void test_gue(void **state)
+{
+	struct xlb_cfg *c, *d;
+
+	(void)state;
+	c = parse_ok(VIP_GUE "    forwarding: gue\n    gue_port: 7000\n");
+	assert_int_equal(c->vips[0].fwd, XLB_FWD_GUE);
+	assert_int_equal(c->vips[0].gue_port, 7000);
+	roundtrip(c);
+	d = xlb_cfg_dup(c);
+	assert_non_null(d);
+	assert_true(xlb_cfg_equal(c, d));
+	d->vips[0].gue_port = 6080;
+	assert_false(xlb_cfg_equal(c, d));
+	xlb_cfg_free(d);
+	xlb_cfg_free(c);
+	c = parse_ok(VIP_GUE "    forwarding: gue\n");
+	assert_int_equal(c->vips[0].gue_port, XLB_GUE_DEFAULT_PORT);
+	xlb_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_is_inert),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_gue),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_save),

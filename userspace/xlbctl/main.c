@@ -280,6 +280,7 @@ enum {
 	O_PROTO,
 	O_NAME,
 	O_FWD,
+	O_GUEPORT,
 	O_RING,
 	O_MINH,
 	O_NOCONN,
@@ -426,10 +427,20 @@ static int vip_opt(int c, const char *v, void *ctx)
 		json_object_set_new(o->args, "name", json_string(v));
 		return 0;
 	case O_FWD:
-		if (strcmp(v, "ipip") && strcmp(v, "l2"))
-			return usage_err("--forwarding must be ipip or l2");
+		if (strcmp(v, "ipip") && strcmp(v, "l2") && strcmp(v, "gue"))
+			return usage_err(
+				"--forwarding must be ipip, l2 or gue");
 		json_object_set_new(o->args, "forwarding", json_string(v));
 		return 0;
+	case O_GUEPORT:
+		r = uint_arg("--gue-port", v, 65535, &n);
+		if (!r && !n)
+			return usage_err("--gue-port: 0 is out of range "
+					 "(1..65535)");
+		if (!r)
+			json_object_set_new(o->args, "gue_port",
+					    json_integer(n));
+		return r;
 	case O_RING:
 		r = uint_arg("--ring-size", v, XLB_MAX_RING_SIZE, &n);
 		if (!r && n && !xlb_is_prime((__u32)n))
@@ -478,6 +489,7 @@ static const struct option vip_add_opts[] = {
 	COMMON_VIP_OPTS,
 	{ "name", required_argument, NULL, O_NAME },
 	{ "forwarding", required_argument, NULL, O_FWD },
+	{ "gue-port", required_argument, NULL, O_GUEPORT },
 	{ "ring-size", required_argument, NULL, O_RING },
 	{ "min-healthy", required_argument, NULL, O_MINH },
 	{ "conn-table", required_argument, NULL, O_NOCONN },
@@ -645,10 +657,20 @@ static void print_backends(json_t *arr)
 	}
 }
 
+/* The forwarding of VIP @v as shown: "gue:PORT" for GUE. */
+static const char *fwd_str(json_t *v, char fwd[32])
+{
+	if (!json_object_get(v, "gue_port"))
+		return jstr(v, "forwarding");
+	snprintf(fwd, 32, "%s:%lld", jstr(v, "forwarding"),
+		 jint(v, "gue_port"));
+	return fwd;
+}
+
 static int do_vip_show(int argc, char **argv)
 {
 	struct vip_opts o = { .args = json_object() };
-	char *pos[1] = { 0 }, name[96];
+	char *pos[1] = { 0 }, name[96], fwd[32];
 	json_t *res = NULL, *v;
 	size_t i;
 	int n, r;
@@ -674,7 +696,7 @@ static int do_vip_show(int argc, char **argv)
 	       "BACKENDS", "HEALTHY", "SERVABLE", "ID", "RING", "NAME");
 	json_array_foreach (res, i, v) {
 		printf("%-32s %-5s %8lld %8lld %-9s %5lld %8lld  %s\n",
-		       vip_name(v, name, sizeof(name)), jstr(v, "forwarding"),
+		       vip_name(v, name, sizeof(name)), fwd_str(v, fwd),
 		       jint(v, "backends"), jint(v, "healthy"),
 		       json_is_true(json_object_get(v, "servable")) ? "yes" :
 								      "no",
@@ -1465,14 +1487,14 @@ static int fetch_vips_full(json_t **out)
 
 static void print_vip_line(json_t *v)
 {
-	char name[96];
+	char name[96], fwd[32];
 
 	printf("\nvip %s%s%s%s: %s, %lld of %lld backends healthy, %s, "
 	       "ring %lld\n",
 	       vip_name(v, name, sizeof(name)),
 	       json_object_get(v, "name") ? " (" : "",
 	       json_object_get(v, "name") ? jstr(v, "name") : "",
-	       json_object_get(v, "name") ? ")" : "", jstr(v, "forwarding"),
+	       json_object_get(v, "name") ? ")" : "", fwd_str(v, fwd),
 	       jint(v, "healthy"), jint(v, "backends"),
 	       json_is_true(json_object_get(v, "servable")) ? "servable" :
 							      "NOT servable",
@@ -2275,10 +2297,11 @@ static int do_bgp_init(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "vip", "add", do_vip_add,
-	  VIPU "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
-	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
-	       "5tuple|source] [--unserved drop|pass]\n        [--fragments "
-	       "drop|balance] [--announce on|off] [--health-check NAME]",
+	  VIPU
+	  "\n        [--name N] [--forwarding ipip|l2|gue] [--gue-port N]"
+	  "\n        [--ring-size N] [--min-healthy N]\n        [--conn-table on|off] [--hash "
+	  "5tuple|source] [--unserved drop|pass]\n        [--fragments "
+	  "drop|balance] [--announce on|off] [--health-check NAME]",
 	  "Add a VIP (kept in the state file, see config diff)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },

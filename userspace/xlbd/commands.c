@@ -197,6 +197,9 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
 		"announce", v->cfg.announce, "servable", v->servable, "healthy",
 		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
+	if (o && v->cfg.fwd == XLB_FWD_GUE)
+		json_object_set_new(o, "gue_port",
+				    json_integer((json_int_t)v->cfg.gue_port));
 	json_object_set_new(o, "unserved",
 			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
 						"pass" :
@@ -611,10 +614,24 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 			vc->fwd = XLB_FWD_IPIP;
 		else if (!strcmp(s, "l2"))
 			vc->fwd = XLB_FWD_L2;
+		else if (!strcmp(s, "gue"))
+			vc->fwd = XLB_FWD_GUE;
 		else {
-			snprintf(err, errlen, "forwarding must be ipip or l2");
+			snprintf(err, errlen,
+				 "forwarding must be ipip, l2 or gue");
 			return -EINVAL;
 		}
+	}
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "gue_port", false, 65535, &u,
+				     &present, err, errlen);
+	if (!e && present) {
+		if (!u) {
+			snprintf(err, errlen,
+				 "gue_port: 0 is out of range (1..65535)");
+			return -EINVAL;
+		}
+		vc->gue_port = (__u16)u;
 	}
 	e = e	  ?:
 		    xlb_api_arg_uint(args, "ring_size", false,
@@ -711,7 +728,7 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 		"address",	"port",	     "protocol",    "name",
 		"forwarding",	"ring_size", "min_healthy", "conn_table",
 		"hash",		"unserved",  "fragments",   "announce",
-		"health_check", NULL
+		"health_check", "gue_port",  NULL
 	};
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
@@ -788,7 +805,7 @@ static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 		"address",	"port",	     "protocol",    "name",
 		"forwarding",	"ring_size", "min_healthy", "conn_table",
 		"hash",		"unserved",  "fragments",   "announce",
-		"health_check", NULL
+		"health_check", "gue_port",  NULL
 	};
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;

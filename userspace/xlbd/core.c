@@ -205,6 +205,8 @@ static int be_write(struct xlbd *d, struct be_rt *b, __u8 state)
 	e.vip_id = b->vip->id;
 	e.gen = b->gen;
 	e.state = state;
+	if (b->vip->cfg.fwd == XLB_FWD_GUE)
+		e.gue_port = htons(b->vip->cfg.gue_port);
 	if (b->nh.state == XLB_NH_OK) {
 		e.flags = XLB_BE_F_NH_VALID;
 		e.ifindex = b->nh.ifindex;

@@ -44,6 +44,7 @@ static const char *const admin_names[] = {
 static const char *const fwd_names[] = {
 	[XLB_FWD_IPIP] = "ipip",
 	[XLB_FWD_L2] = "l2",
+	[XLB_FWD_GUE] = "gue",
 };
 
 static const struct {
@@ -180,6 +181,7 @@ void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c)
 	memset(v, 0, sizeof(*v));
 	v->proto = IPPROTO_TCP;
 	v->fwd = XLB_FWD_IPIP;
+	v->gue_port = XLB_GUE_DEFAULT_PORT;
 	v->ring_size = XLB_DEFAULT_RING_SIZE;
 	/* a smaller table is prime too, so it is a valid ring size */
 	if (c && c->sizes.ring_max && c->sizes.ring_max < v->ring_size)
@@ -343,7 +345,7 @@ static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
 	size_t i;
 
 	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
-	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
+	      SAME(proto) && SAME(fwd) && SAME(gue_port) && SAME(ring_size) &&
 	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
 	      SAME_STR(health_check) && SAME_STR(notify) && SAME(n_backends)))
 		return false;
@@ -1294,6 +1296,10 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	xlb_cfg_at(e, false, "vips/%zu/forwarding", vi);
 	if (v->fwd >= XLB_FWD_MAX)
 		return xlb_cfg_fail(e, "%sinvalid forwarding", who);
+	xlb_cfg_at(e, false, "vips/%zu/gue_port", vi);
+	if (v->fwd == XLB_FWD_GUE && !v->gue_port)
+		return xlb_cfg_fail(
+			e, "%sgue_port: 0 is out of range (1..65535)", who);
 	xlb_cfg_at(e, false, "vips/%zu/ring_size", vi);
 	if (!xlb_is_prime(v->ring_size))
 		return xlb_cfg_fail(e, "%sring_size %u is not a prime", who,

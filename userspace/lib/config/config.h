@@ -152,6 +152,8 @@ struct xlb_backend_cfg {
  * @port: host order; 0 = every port ("any")
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @fwd: enum xlb_fwd
+ * @gue_port: UDP destination port of GUE forwarding, host order (default
+ *            XLB_GUE_DEFAULT_PORT; meaningful with XLB_FWD_GUE only)
  * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537,
  *             or sizes.ring_max if that is smaller)
  * @min_healthy: healthy backends needed to announce (default 1)
@@ -175,6 +177,7 @@ struct xlb_vip_cfg {
 	__u32 ring_size;
 	__u32 min_healthy;
 	__u16 flags;
+	__u16 gue_port;
 	bool announce;
 	char health_check[XLB_NAME_MAX];
 	char notify[XLB_STR_MAX];

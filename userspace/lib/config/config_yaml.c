@@ -145,6 +145,7 @@ struct y_vip {
 	char *port;
 	char *protocol;
 	char *forwarding;
+	char *gue_port;
 	char *ring_size;
 	char *min_healthy;
 	char *conn_table;
@@ -299,6 +300,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("port", REQ, struct y_vip, port),
 	STR("protocol", OPT, struct y_vip, protocol),
 	STR("forwarding", OPT, struct y_vip, forwarding),
+	STR("gue_port", OPT, struct y_vip, gue_port),
 	STR("ring_size", OPT, struct y_vip, ring_size),
 	STR("min_healthy", OPT, struct y_vip, min_healthy),
 	STR("conn_table", OPT, struct y_vip, conn_table),
@@ -1315,7 +1317,7 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 		       unsigned int vi, struct xlb_cfg_err *e)
 {
 	static const char *const protos[] = { "tcp", "udp", NULL };
-	static const char *const fwds[] = { "ipip", "l2", NULL };
+	static const char *const fwds[] = { "ipip", "l2", "gue", NULL };
 	static const char *const hashes[] = { "5tuple", "source", NULL };
 	bool b = true;
 	int err = 0, x;
@@ -1332,7 +1334,19 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 		err = cv_enum(e, "forwarding", y->forwarding, fwds, &x);
 		if (err)
 			return err;
-		v->fwd = x ? XLB_FWD_L2 : XLB_FWD_IPIP;
+		v->fwd = x == 2 ? XLB_FWD_GUE : x ? XLB_FWD_L2 : XLB_FWD_IPIP;
+	}
+	if (y->gue_port) {
+		unsigned long long port = 0;
+
+		AT("vips/%u/gue_port", vi);
+		err = cv_uint(e, "gue_port", y->gue_port, 65535, &port);
+		if (err)
+			return err;
+		if (!port)
+			return xlb_cfg_fail(
+				e, "gue_port: 0 is out of range (1..65535)");
+		v->gue_port = (__u16)port;
 	}
 	if (y->ring_size) {
 		AT("vips/%u/ring_size", vi);
@@ -1779,6 +1793,8 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 	y->port = v->port ? pool_fmt(pl, "%u", v->port) : pool_str(pl, "any");
 	y->protocol = pool_str(pl, v->proto == IPPROTO_UDP ? "udp" : "tcp");
 	y->forwarding = pool_str(pl, xlb_fwd_str(v->fwd));
+	if (v->fwd == XLB_FWD_GUE)
+		y->gue_port = pool_fmt(pl, "%u", v->gue_port);
 	y->ring_size = pool_fmt(pl, "%u", v->ring_size);
 	y->min_healthy = pool_fmt(pl, "%u", v->min_healthy);
 	y->conn_table = dump_bool(pl, !(v->flags & XLB_VIP_F_NO_CONN));
