@@ -25,6 +25,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "ratelimit.h"
+#include "chance.h"
 
 /**
  * struct xlb_sel - the backend of a packet
@@ -310,6 +311,14 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
 	s->be = ring_pick(p, vip, seed, &s->id);
+	if (xlb_chance_wanted(p, s->c)) {
+		/* a moved connection older than the ring (bpf/chance.h) */
+		struct xlb_backend *prev =
+			xlb_second_chance(vip, flow_hash(p, vip, seed), &s->id);
+
+		if (prev)
+			s->be = prev;
+	}
 	if (!s->be)
 		return;
 	s->new_flow = 1;
