@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 
@@ -292,6 +293,8 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 			(json_int_t)sz->ring_max, "conn_max",
 			(json_int_t)sz->conn_max, "attached", d->dp_attached);
 	json_object_set_new(dpj, "healthy", json_boolean(d->dp_ok));
+	json_object_set_new(dpj, "second_chance_s",
+			    json_integer((json_int_t)d->cfg->second_chance));
 	if (!d->dp_ok)
 		json_object_set_new(dpj, "error", json_string(d->dp_err));
 	if (flows && !xlb_dp_conn_count(d->dp, &n4, &n6)) {
@@ -367,6 +370,28 @@ static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
 	api_reply(r, arr, 0, NULL);
 }
 
+/* a VIP's second-chance counters (bpf/chance.h) and its window left */
+static void second_chance_json(struct xlbd *d, const struct vip_rt *v,
+			       json_t *o)
+{
+	struct xlb_chance_stats cs = {};
+	struct xlb_ring_prev rp = {};
+	struct timespec ts;
+	__u64 now;
+
+	xlb_dp_stats_chance(d->dp, v->id, &cs);
+	xlb_dp_ring_prev_get(d->dp, v->id, &rp);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	json_object_set_new(
+		o, "second_chance",
+		json_pack("{s:I,s:I,s:I}", "hits", (json_int_t)cs.hits, "moved",
+			  (json_int_t)cs.moved, "window_left_ms",
+			  (json_int_t)(rp.until_ns > now ?
+					       (rp.until_ns - now) / 1000000 :
+					       0)));
+}
+
 static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 {
 	struct xlb_vip_stats s = {};
@@ -391,12 +416,14 @@ static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 		      (json_int_t)s.packets, "bytes", (json_int_t)s.bytes,
 		      "new_flows", (json_int_t)s.new_flows, "drops",
 		      (json_int_t)s.drops, "backends", bes);
+	second_chance_json(d, v, o);
 	return o;
 }
 
 static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	struct xlb_global_stats g = {};
+	__u64 sc_hits = 0, sc_moved = 0;
 	json_t *o, *gj, *vs;
 	struct vip_rt *v;
 	size_t i;
@@ -427,7 +454,18 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 	for (i = 0; i < XLB_C_MAX; i++)
 		json_object_set_new(gj, xlb_counter_name(i),
 				    json_integer((json_int_t)g.c[i]));
-	o = json_pack("{s:o,s:o}", "global", gj, "vips", vs);
+	/* second chance: per VIP in xlb_chance_stats, summed here */
+	for (i = 0; i < d->n_vips; i++) {
+		struct xlb_chance_stats cs = {};
+
+		if (!xlb_dp_stats_chance(d->dp, d->vips[i]->id, &cs)) {
+			sc_hits += cs.hits;
+			sc_moved += cs.moved;
+		}
+	}
+	o = json_pack("{s:o,s:o,s:{s:I,s:I}}", "global", gj, "vips", vs,
+		      "second_chance", "hits", (json_int_t)sc_hits, "moved",
+		      (json_int_t)sc_moved);
 	api_reply(r, o, 0, NULL);
 }
 
