@@ -61,34 +61,49 @@ XLB_INLINE int xlb_chance_wanted(const struct xlb_pkt *p,
 }
 
 /**
- * xlb_second_chance() - the previous ring's backend, within the window
+ * xlb_chance_window() - the VIP's previous ring, if its window is open
  * @vip: the packet's VIP
- * @hash: the flow's hash (the one the current ring was read with)
- * @id: in: the current ring's backend id (or XLB_BACKEND_NONE); out: the
- *      previous ring's, when that is returned
  *
- * For packets xlb_chance_wanted() accepted.
- * Return: the previous ring's backend (up or draining, of this VIP) when
- * the VIP has a previous ring and its window is open; else NULL (use the
- * current ring's).
+ * Return: its xlb_ring_prev entry, or NULL (no previous ring, the window
+ * is over, or the entry does not fit the VIP).
  */
-XLB_INLINE struct xlb_backend *xlb_second_chance(const struct xlb_vip *vip,
-						 __u64 hash, __u32 *id)
+XLB_INLINE struct xlb_ring_prev *xlb_chance_window(const struct xlb_vip *vip)
 {
-	struct xlb_chance_stats *st;
-	struct xlb_ring_block *blk;
 	struct xlb_ring_prev *rp;
-	struct xlb_backend *be;
-	__u32 key = vip->id, idx, blkno, pid;
+	__u32 key = vip->id;
 
 	rp = bpf_map_lookup_elem(&xlb_ring_prev, &key);
 	if (!rp || !rp->until_ns || bpf_ktime_get_ns() >= rp->until_ns)
 		return NULL;
-	/* an entry written for the copy now active would be a ring being
+	/* an entry naming the active copy would name a ring being
 	 * rewritten: userspace never leaves one, but do not trust it */
 	if ((rp->copy & 1) == (vip->active & 1) || !rp->ring_size ||
 	    rp->ring_size > ring_max)
 		return NULL;
+	return rp;
+}
+
+/**
+ * xlb_second_chance() - the previous ring's backend of a flow
+ * @vip: the packet's VIP
+ * @rp: from xlb_chance_window()
+ * @hash: the flow's hash (the one the current ring was read with)
+ * @id: in: the current ring's backend id (or XLB_BACKEND_NONE); out: the
+ *      previous ring's, when that is returned
+ *
+ * For packets xlb_chance_wanted() accepted, within the window. Counted.
+ * Return: the previous ring's backend when it is up or draining and of
+ * this VIP; else NULL (use the current ring's).
+ */
+XLB_INLINE struct xlb_backend *xlb_second_chance(const struct xlb_vip *vip,
+						 const struct xlb_ring_prev *rp,
+						 __u64 hash, __u32 *id)
+{
+	struct xlb_chance_stats *st;
+	struct xlb_ring_block *blk;
+	struct xlb_backend *be;
+	__u32 key = vip->id, idx, blkno, pid;
+
 	idx = xlb_ring_index(vip->id, rp->copy & 1, ring_max,
 			     xlb_hash_slot(hash, rp->ring_size));
 	blkno = idx / XLB_RING_BLOCK_SLOTS;
