@@ -188,7 +188,7 @@ test_backend_added_with_a_rehash_resilient_nexthop_group() {
 # the case before). SO_SECOND_CHANCE=0 runs this case with it off, to see
 # it fail.
 test_second_chance_keeps_moved_connections() {
-	local v base=36000 rc=0
+	local v base=36000 rc=0 out
 	so_second_chance "${SO_SECOND_CHANCE:-}" || return 1
 	for v in "$VIP4" "$VIP6"; do
 		so_rehash_broken "$v" 300 "$base" "1 2 3" "1 2" || {
@@ -212,6 +212,15 @@ test_second_chance_keeps_moved_connections() {
 		[ $rc = 0 ] || break
 		base=$((base + 300))
 	done
+	# be4's removal (the undo) just opened a window: xlbctl flow shows
+	# what a moved connection would take
+	[ $rc = 0 ] && {
+		out=$(xpop 1 -j flow "$VIP4:7/tcp" 10.1.0.2 40000) &&
+			lab_log "xlbctl flow inside the window: $out" &&
+			check "xlbctl flow names the previous ring's backend" \
+				test "$(json_get "$out" second_chance_left_ms)" \
+				-gt 0 || rc=1
+	}
 	so_second_chance "" || rc=1
 	return $rc
 }

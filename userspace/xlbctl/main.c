@@ -1048,6 +1048,12 @@ static int do_flow(int argc, char **argv)
 		       json_is_true(json_object_get(res, "in_conn_table")) ?
 			       jstr(res, "conn_backend") :
 			       "");
+		if (json_object_get(res, "second_chance_left_ms"))
+			printf("  second chance: a packet without SYN would "
+			       "take the previous ring -> %s (window %.1fs "
+			       "left)\n",
+			       jstr(res, "prev_ring_backend"),
+			       jint(res, "second_chance_left_ms") / 1000.0);
 	}
 	json_decref(res);
 	return 0;

@@ -25,6 +25,7 @@
 #include "maglev.h"
 #include "state.h"
 #include "xlbd.h"
+#include "maps/xlb_hash.h"
 
 #ifndef XLB_VERSION
 #define XLB_VERSION "0.1.0"
@@ -484,6 +485,38 @@ static struct be_rt *be_by_id(struct vip_rt *v, __u32 id)
  * data path finds it: (address, dport, protocol), then the port-less
  * (address, any, protocol); "port" names the VIP explicitly instead.
  */
+/*
+ * Inside a second-chance window (bpf/chance.h), a TCP packet of this flow
+ * without SYN, the flow having no entry, would take the previous ring:
+ * say which backend that is and how long the window lasts.
+ */
+static void flow_second_chance(struct xlbd *d, struct vip_rt *v,
+			       const struct xlb_flow *f, json_t *o)
+{
+	struct xlb_ring_prev rp = {};
+	struct be_rt *pb;
+	struct timespec ts;
+	__u32 pid;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	if (xlb_dp_ring_prev_get(d->dp, v->id, &rp) || rp.until_ns <= now ||
+	    !rp.ring_size || rp.ring_size > xlb_dp_sizes(d->dp)->ring_max ||
+	    xlb_dp_ring_slot(d->dp, v->id, rp.copy,
+			     xlb_hash_slot(xlb_flow_hash(d->cfg->hash_seed, f,
+							 v->cfg.flags),
+					   rp.ring_size),
+			     &pid))
+		return;
+	pb = pid == XLB_BACKEND_NONE ? NULL : be_by_id(v, pid);
+	json_object_set_new(o, "prev_ring_backend",
+			    pb ? addr_json(&pb->cfg.addr) : json_null());
+	json_object_set_new(
+		o, "second_chance_left_ms",
+		json_integer((json_int_t)((rp.until_ns - now) / 1000000)));
+}
+
 static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = { "address", "port",	"protocol",
@@ -586,6 +619,8 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 			    rb ? addr_json(&rb->cfg.addr) : json_null());
 	json_object_set_new(o, "conn_backend",
 			    cb ? addr_json(&cb->cfg.addr) : json_null());
+	if (f.proto == IPPROTO_TCP && !in_conn)
+		flow_second_chance(d, v, &f, o);
 	if (conn_usable) {
 		json_object_set_new(o, "backend", addr_json(&cb->cfg.addr));
 		json_object_set_new(o, "from", json_string("conn_table"));
