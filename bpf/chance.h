@@ -65,13 +65,17 @@ XLB_INLINE int xlb_chance_wanted(const struct xlb_pkt *p,
  * @vip: the packet's VIP
  *
  * Return: its xlb_ring_prev entry, or NULL (no previous ring, the window
- * is over, or the entry does not fit the VIP).
+ * is over, or the entry does not fit the VIP). Never for a VIP without a
+ * connection table: there every packet misses, and a connection opened
+ * after the change would have all but its SYN sent to the previous ring.
  */
 XLB_INLINE struct xlb_ring_prev *xlb_chance_window(const struct xlb_vip *vip)
 {
 	struct xlb_ring_prev *rp;
 	__u32 key = vip->id;
 
+	if (vip->flags & XLB_VIP_F_NO_CONN)
+		return NULL;
 	rp = bpf_map_lookup_elem(&xlb_ring_prev, &key);
 	if (!rp || !rp->until_ns || bpf_ktime_get_ns() >= rp->until_ns)
 		return NULL;

@@ -1546,6 +1546,29 @@ static void sc_chance_twice(struct world *w)
 	chance_want(w, 0, 1, 1);
 }
 
+/*
+ * A VIP without a connection table: every packet misses, so a connection
+ * opened after the change (SYN on the new ring) would have its next
+ * packets sent to the previous ring on every host. Second chance never
+ * applies there.
+ */
+static void sc_chance_no_conn(struct world *w)
+{
+	struct tflow t = F4T;
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	w->vip[0].flags = XLB_VIP_F_NO_CONN;
+	vip_push(w, 0);
+	port_where(w, 0, &t, 1, true);
+	ring_without(w, 0, 1);
+	nbe = ring_choice(w, 0, &t);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the flow");
+	send_flow(w, 0, &t, PKT_SYN, nbe, XLB_C_CONN_NOINSERT);
+	send_flow(w, 0, &t, PKT_ACK, nbe, XLB_C_CONN_NOINSERT);
+	chance_want(w, 0, 0, 0);
+}
+
 /* The previous ring's backend was removed (not usable): the new ring; a
  * stale entry (the flow was here) also takes the new ring. */
 static void sc_chance_gone(struct world *w)
@@ -2656,6 +2679,8 @@ static const struct tcase cases[] = {
 	SCEN("second chance: two changes in the window, the previous ring is "
 	     "the one last replaced",
 	     sc_chance_twice),
+	SCEN("second chance: never on a VIP without connection table",
+	     sc_chance_no_conn),
 	SCEN("second chance: previous backend removed, or a stale entry: the "
 	     "new ring",
 	     sc_chance_gone),
