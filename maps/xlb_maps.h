@@ -579,6 +579,54 @@ struct xlb_be_stats {
 };
 _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 
+/*
+ * Second chance (bpf/chance.h, docs/scaling.md): for a window after a ring
+ * change, a TCP packet without SYN that finds no connection entry (a
+ * connection that the router moved from another balancer host, which held
+ * its entry) is sent to its backend on the PREVIOUS ring: such a
+ * connection most likely predates the change. SYNs, and every packet
+ * after the window, use the current ring.
+ *
+ * xlb_ring_prev[vip id] says which ring copy is the previous one and until
+ * when it may be read. Userspace (xlb_dp_ring_publish()) keeps the copy
+ * intact for the window: before it rewrites a VIP's inactive copy it sets
+ * @until_ns to 0 (the program stops reading that copy), writes the copy,
+ * flips xlb_vip.active, and only then writes the new entry naming the copy
+ * just replaced. A second change within the window thus restarts the
+ * window, and "previous" becomes the ring the second change replaced.
+ */
+
+/**
+ * struct xlb_ring_prev - the previous ring of a VIP (xlb_ring_prev[vip id])
+ * @until_ns: CLOCK_MONOTONIC (bpf_ktime_get_ns()) time until which the
+ *            previous copy may be read; 0: no previous ring
+ * @ring_size: slots of the previous copy
+ * @copy: the previous copy (the one not active), 0 or 1
+ * @pad: zero
+ */
+struct xlb_ring_prev {
+	__u64 until_ns;
+	__u32 ring_size;
+	__u8 copy;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_ring_prev) == 16, "xlb_ring_prev size");
+
+/**
+ * struct xlb_chance_stats - per-CPU per-VIP second-chance counters
+ *                           (xlb_chance_stats[vip id])
+ * @hits: packets sent to the previous ring's backend (a non-SYN TCP miss
+ *        inside the window whose previous-ring backend is still usable)
+ * @moved: those of @hits whose backend on the current ring differs: the
+ *         packets the previous ring changed (a connection kept, or, for one
+ *         opened after the change, sent elsewhere: docs/scaling.md)
+ */
+struct xlb_chance_stats {
+	__u64 hits;
+	__u64 moved;
+};
+_Static_assert(sizeof(struct xlb_chance_stats) == 16, "xlb_chance_stats size");
+
 /* Map names, for pin paths and for tools that find maps by name. */
 #define XLB_PIN_DIR	 "/sys/fs/bpf/xlb"
 #define XLB_MAP_VIP4	 "xlb_vip4"
@@ -604,6 +652,10 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_RL	   "xlb_rl"
 #define XLB_MAP_VIP_STATS  "xlb_vip_stats"
 #define XLB_MAP_BE_STATS   "xlb_be_stats"
+
+/* second chance (bpf/chance.h) */
+#define XLB_MAP_RING_PREV    "xlb_ring_prev"
+#define XLB_MAP_CHANCE_STATS "xlb_chance_stats"
 
 /*
  * Approximate memory of each map, in bytes, for documentation and for the

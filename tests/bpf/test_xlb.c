@@ -1411,6 +1411,187 @@ static void sc_sticky(struct world *w)
 	want_conn(w, &nf, nbe);
 }
 
+/* --- second chance (bpf/chance.h) --- */
+
+static void chance_want(struct world *w, int vip, __u64 hits, __u64 moved)
+{
+	struct xlb_chance_stats cs = {};
+	int err = xlb_dp_stats_chance(w->dp, (__u32)vip, &cs);
+
+	CHECK(w, !err && cs.hits == hits && cs.moved == moved,
+	      "VIP %d second chance: %llu hits, %llu moved; want %llu, %llu",
+	      vip, (unsigned long long)cs.hits, (unsigned long long)cs.moved,
+	      (unsigned long long)hits, (unsigned long long)moved);
+}
+
+/* Publish VIP @vip's ring without backend @be, which stays up (a weight
+ * change, or another backend added: the ring changes, @be is usable). */
+static void ring_without(struct world *w, int vip, int be)
+{
+	w->be[be].state = XLB_BE_REMOVED;
+	ring_rebuild(w, vip);
+	w->be[be].state = XLB_BE_UP;
+}
+
+/*
+ * Flow @old and a SYN flow both on backend @be of VIP @vip's ring; the ring
+ * changes so that @be has no slot. @old's next packet (ACK, no entry here:
+ * a connection moved from another host) takes the previous ring's backend
+ * @be and is recorded; the SYN takes the new ring's.
+ */
+static void chance_moved_and_syn(struct world *w, int vip, struct tflow old,
+				 int be)
+{
+	struct tflow syn;
+	int nbe;
+
+	port_where(w, vip, &old, be, true);
+	syn = old;
+	syn.sport = (__u16)(old.sport + 1);
+	port_where(w, vip, &syn, be, true);
+	ring_without(w, vip, be);
+	nbe = ring_choice(w, vip, &old);
+	CHECK(w, nbe >= 0 && nbe != be, "ring did not move the old flow");
+	send_flow(w, vip, &old, PKT_ACK, be, XLB_C_CONN_MISS);
+	want_conn(w, &old, be);
+	send_flow(w, vip, &old, PKT_ACK, be, XLB_C_CONN_HIT);
+	nbe = ring_choice(w, vip, &syn);
+	CHECK(w, nbe >= 0 && nbe != be, "ring did not move the SYN flow");
+	send_flow(w, vip, &syn, PKT_SYN, nbe, XLB_C_CONN_MISS);
+	want_conn(w, &syn, nbe);
+	chance_want(w, vip, 1, 1);
+}
+
+static void sc_chance(struct world *w)
+{
+	xlb_dp_second_chance_set(w->dp, 60);
+	chance_moved_and_syn(w, 0, F4T, 1);
+	chance_moved_and_syn(w, 2, F6T, 7);
+}
+
+/* The same ring change with the feature off (the library's default): the
+ * moved connection takes the new ring, and no window is opened. */
+static void sc_chance_off(struct world *w)
+{
+	struct tflow old = F4T;
+	struct xlb_ring_prev rp = { .until_ns = 1 };
+	int nbe;
+
+	port_where(w, 0, &old, 1, true);
+	ring_without(w, 0, 1);
+	nbe = ring_choice(w, 0, &old);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the old flow");
+	send_flow(w, 0, &old, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	want_conn(w, &old, nbe);
+	CHECK(w, !xlb_dp_ring_prev_get(w->dp, 0, &rp) && !rp.until_ns,
+	      "a previous ring with the feature off");
+	chance_want(w, 0, 0, 0);
+}
+
+/* After the window (its end moved to the past): the new ring. */
+static void sc_chance_expired(struct world *w)
+{
+	struct tflow old = F4T;
+	struct xlb_ring_prev rp = {};
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	port_where(w, 0, &old, 1, true);
+	ring_without(w, 0, 1);
+	CHECK(w,
+	      !xlb_dp_ring_prev_get(w->dp, 0, &rp) && rp.until_ns &&
+		      rp.copy != (w->vip[0].active & 1) && rp.ring_size == RING,
+	      "previous ring: until %llu copy %u size %u (active %u)",
+	      (unsigned long long)rp.until_ns, rp.copy, rp.ring_size,
+	      w->vip[0].active);
+	rp.until_ns = 1;
+	if (xlb_dp_ring_prev_set(w->dp, 0, &rp))
+		CHECK(w, 0, "setup failed");
+	nbe = ring_choice(w, 0, &old);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the old flow");
+	send_flow(w, 0, &old, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	chance_want(w, 0, 0, 0);
+}
+
+/*
+ * Two changes within the window: the window restarts and the previous ring
+ * is the one the second change replaced (never a copy being rewritten).
+ * R0 = {0,1,2,3}, R1 without 1, R2 without 1 and 2; a flow on 2 in R1
+ * takes 2, which R2 no longer has.
+ */
+static void sc_chance_twice(struct world *w)
+{
+	struct tflow t = F4T;
+	struct xlb_ring_prev r1 = {}, r2 = {};
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	ring_without(w, 0, 1);
+	xlb_dp_ring_prev_get(w->dp, 0, &r1);
+	port_where(w, 0, &t, 2, true);
+	w->be[1].state = XLB_BE_REMOVED;
+	ring_without(w, 0, 2);
+	w->be[1].state = XLB_BE_UP;
+	xlb_dp_ring_prev_get(w->dp, 0, &r2);
+	CHECK(w,
+	      r2.until_ns >= r1.until_ns && r2.copy != r1.copy &&
+		      r2.copy != (w->vip[0].active & 1),
+	      "second change: previous copy %u (first %u, active %u), until "
+	      "%llu (first %llu)",
+	      r2.copy, r1.copy, w->vip[0].active,
+	      (unsigned long long)r2.until_ns, (unsigned long long)r1.until_ns);
+	nbe = ring_choice(w, 0, &t);
+	CHECK(w, nbe >= 0 && nbe != 2 && nbe != 1, "R2 choice %d", nbe);
+	send_flow(w, 0, &t, PKT_ACK, 2, XLB_C_CONN_MISS);
+	chance_want(w, 0, 1, 1);
+}
+
+/*
+ * A VIP without a connection table: every packet misses, so a connection
+ * opened after the change (SYN on the new ring) would have its next
+ * packets sent to the previous ring on every host. Second chance never
+ * applies there.
+ */
+static void sc_chance_no_conn(struct world *w)
+{
+	struct tflow t = F4T;
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	w->vip[0].flags = XLB_VIP_F_NO_CONN;
+	vip_push(w, 0);
+	port_where(w, 0, &t, 1, true);
+	ring_without(w, 0, 1);
+	nbe = ring_choice(w, 0, &t);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the flow");
+	send_flow(w, 0, &t, PKT_SYN, nbe, XLB_C_CONN_NOINSERT);
+	send_flow(w, 0, &t, PKT_ACK, nbe, XLB_C_CONN_NOINSERT);
+	chance_want(w, 0, 0, 0);
+}
+
+/* The previous ring's backend was removed (not usable): the new ring; a
+ * stale entry (the flow was here) also takes the new ring. */
+static void sc_chance_gone(struct world *w)
+{
+	struct tflow t = F6T, s;
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	port_where(w, 2, &t, 7, true);
+	s = t;
+	s.sport = (__u16)(t.sport + 1);
+	port_where(w, 2, &s, 7, true);
+	send_flow(w, 2, &s, PKT_SYN, 7, XLB_C_CONN_MISS);
+	w->be[7].state = XLB_BE_REMOVED;
+	be_push(w, 7);
+	ring_rebuild(w, 2);
+	nbe = ring_choice(w, 2, &t);
+	send_flow(w, 2, &t, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	nbe = ring_choice(w, 2, &s);
+	send_flow(w, 2, &s, PKT_ACK, nbe, XLB_C_CONN_STALE);
+	chance_want(w, 2, 0, 0);
+}
+
 /* A removed backend's flows are re-hashed and the entry repointed. */
 static void sc_removed(struct world *w)
 {
@@ -2833,6 +3014,21 @@ static const struct tcase cases[] = {
 	     sc_new_flow_entry),
 	SCEN("flow sticks after a ring change, new flow follows the ring",
 	     sc_sticky),
+	SCEN("second chance: a moved connection (ACK, no entry) within the "
+	     "window takes the previous ring's backend, a SYN the new ring's",
+	     sc_chance),
+	SCEN("second chance off: a moved connection takes the new ring",
+	     sc_chance_off),
+	SCEN("second chance: after the window, the new ring",
+	     sc_chance_expired),
+	SCEN("second chance: two changes in the window, the previous ring is "
+	     "the one last replaced",
+	     sc_chance_twice),
+	SCEN("second chance: never on a VIP without connection table",
+	     sc_chance_no_conn),
+	SCEN("second chance: previous backend removed, or a stale entry: the "
+	     "new ring",
+	     sc_chance_gone),
 	SCEN("removed backend's flows are re-hashed", sc_removed),
 	SCEN("same address in two VIPs: removal moves only one VIP's flows",
 	     sc_membership),

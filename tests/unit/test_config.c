@@ -164,6 +164,7 @@ static const char rich[] =
 	"  hash_seed: 4294967295\n"
 	"  icmp_rate: 7\n"
 	"  new_flow_rate: 100000\n"
+	"  second_chance: 0\n"
 	"  tables: {max_vips: 8, max_backends: 100, ring_max: 1021, "
 	"conn_max: 1000}\n"
 	"api: {socket: /tmp/x.sock, group: xlb-ops}\n"
@@ -263,6 +264,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(c->ifaces[0].mtu, 0);
 	assert_int_equal(c->icmp_rate, 7);
 	assert_int_equal(c->new_flow_rate, 100000);
+	assert_int_equal(c->second_chance, 0);
 	assert_true(c->vips[1].flags & XLB_VIP_F_UNSERVED_PASS);
 	assert_false(c->vips[0].flags & XLB_VIP_F_UNSERVED_PASS);
 	assert_true(c->vips[1].flags & XLB_VIP_F_FRAG_BALANCE);
@@ -653,6 +655,9 @@ static const struct bad {
 	  "t.yaml:3:10: interface eth1: mtu 1000 is not in 1280..65535" },
 	{ BASE "  icmp_rate: 20000000\n",
 	  "t.yaml:5:14: lb.icmp_rate: 20000000 is more than 10000000" },
+	{ BASE "  second_chance: 3601\n",
+	  "t.yaml:5:18: lb.second_chance: 3601 seconds is more than 3600 (0 "
+	  "turns it off)" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",
@@ -1052,6 +1057,12 @@ static void test_tables_memory(void **state)
 	xlb_cfg_free(c);
 	c = parse_ok(BASE);
 	assert_int_equal(c->max_memory_percent, XLB_DEFAULT_MAX_MEM_PERCENT);
+	/* lb.second_chance: on by default, 0 (off) and others round-trip */
+	assert_int_equal(c->second_chance, XLB_DEFAULT_SECOND_CHANCE);
+	xlb_cfg_free(c);
+	c = parse_ok(BASE "  second_chance: 5\n");
+	assert_int_equal(c->second_chance, 5);
+	roundtrip(c);
 	xlb_cfg_free(c);
 }
 

@@ -903,7 +903,7 @@ static int stats_opt(int c, const char *val, void *ctx)
 
 static void print_stats(json_t *res, json_t *prev, double dt)
 {
-	json_t *g = json_object_get(res, "global"), *v, *b, *pv, *pb;
+	json_t *g = json_object_get(res, "global"), *v, *b, *pv, *pb, *sc;
 	char name[96];
 	const char *k;
 	size_t i, j;
@@ -923,6 +923,13 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			       (jint(v, "packets") - jint(pv, "packets")) / dt,
 			       (nf - jint(pv, "new_flows")) / dt);
 		printf("\n");
+		sc = json_object_get(v, "second_chance");
+		if (jint(sc, "hits") || jint(sc, "window_left_ms"))
+			printf("  second chance: %lld packets to the previous "
+			       "ring (%lld to another backend), window %.1fs "
+			       "left\n",
+			       jint(sc, "hits"), jint(sc, "moved"),
+			       jint(sc, "window_left_ms") / 1000.0);
 		json_array_foreach (json_object_get(v, "backends"), j, b) {
 			long long bnf = jint(b, "new_flows");
 
@@ -947,6 +954,11 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			printf(" %s=%lld", k, (long long)json_integer_value(c));
 	}
 	printf("\n");
+	sc = json_object_get(res, "second_chance");
+	if (jint(sc, "hits"))
+		printf("second chance: %lld packets to the previous ring (%lld "
+		       "to another backend)\n",
+		       jint(sc, "hits"), jint(sc, "moved"));
 }
 
 static int do_stats(int argc, char **argv)
@@ -1058,6 +1070,12 @@ static int do_flow(int argc, char **argv)
 		       json_is_true(json_object_get(res, "in_conn_table")) ?
 			       jstr(res, "conn_backend") :
 			       "");
+		if (json_object_get(res, "second_chance_left_ms"))
+			printf("  second chance: a packet without SYN would "
+			       "take the previous ring -> %s (window %.1fs "
+			       "left)\n",
+			       jstr(res, "prev_ring_backend"),
+			       jint(res, "second_chance_left_ms") / 1000.0);
 	}
 	json_decref(res);
 	return 0;
@@ -1107,6 +1125,15 @@ static void print_status(json_t *res)
 	if (json_is_false(json_object_get(dpj, "healthy")))
 		printf("data path UNHEALTHY (every VIP withdrawn): %s\n",
 		       jstr(dpj, "error"));
+	if (json_object_get(dpj, "second_chance_s")) {
+		long long sc = jint(dpj, "second_chance_s");
+
+		if (sc)
+			printf("second chance: %llds after a ring change\n",
+			       sc);
+		else
+			printf("second chance: off\n");
+	}
 	if (json_object_get(dpj, "flows_ipv4"))
 		printf("flows: %lld IPv4, %lld IPv6\n", jint(dpj, "flows_ipv4"),
 		       jint(dpj, "flows_ipv6"));

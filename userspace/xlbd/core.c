@@ -505,6 +505,8 @@ static int set_global(struct xlbd *d, const struct xlb_cfg *c)
 		g.flags |= XLB_CFG_F_SRC6_VALID;
 	}
 	g.hash_seed = c->hash_seed;
+	/* applies to the rings published from here on (bpf/chance.h) */
+	xlb_dp_second_chance_set(d->dp, c->second_chance);
 	return xlb_dp_config_set(d->dp, &g);
 }
 

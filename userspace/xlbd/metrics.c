@@ -339,6 +339,7 @@ static void write_global(struct sbuf *b, const struct xlb_global_stats *g)
 struct vip_row {
 	const struct vip_rt *v;
 	struct xlb_vip_stats s;
+	struct xlb_chance_stats cs; /* second chance, bpf/chance.h */
 	int announced; /* -1: not announced through BGP */
 	int decided;
 	long long hold_ms; /* hold-down left, -1: none */
@@ -407,6 +408,18 @@ static void write_vips(struct sbuf *b, struct vip_row *vr, size_t nv,
 	FOR_VIP(r)
 	sb_printf(b, "xlb_vip_drops_total" VL " %llu\n", r->v->name,
 		  U(r->s.drops));
+	fam(b, "xlb_vip_second_chance_total", "counter",
+	    "TCP packets without SYN and without a connection entry sent to "
+	    "the previous ring's backend, within lb.second_chance of a ring "
+	    "change.");
+	FOR_VIP(r)
+	sb_printf(b, "xlb_vip_second_chance_total" VL " %llu\n", r->v->name,
+		  U(r->cs.hits));
+	fam(b, "xlb_vip_second_chance_moved_total", "counter",
+	    "Those of them whose backend on the current ring is another one.");
+	FOR_VIP(r)
+	sb_printf(b, "xlb_vip_second_chance_moved_total" VL " %llu\n",
+		  r->v->name, U(r->cs.moved));
 	fam(b, "xlb_vip_servable", "gauge",
 	    "1 when the VIP can be served: data path attached, first checks "
 	    "done, at least min_healthy backends up.");
@@ -796,6 +809,7 @@ void metrics_refresh(struct xlbd *d)
 		vr[i].announced = -1;
 		vr[i].hold_ms = -1;
 		xlb_dp_stats_vip(d->dp, v->id, &vr[i].s);
+		xlb_dp_stats_chance(d->dp, v->id, &vr[i].cs);
 		for (j = 0; j < v->n_bes; j++, nb++) {
 			br[nb].v = v;
 			br[nb].be = v->bes[j];

@@ -228,6 +228,7 @@ struct xlb_cfg *xlb_cfg_new(void)
 	c->sizes.ring_max = XLB_DEFAULT_RING_SIZE;
 	c->sizes.conn_max = XLB_DEFAULT_CONN_MAX;
 	c->max_memory_percent = XLB_DEFAULT_MAX_MEM_PERCENT;
+	c->second_chance = XLB_DEFAULT_SECOND_CHANCE;
 	strcpy(c->api_socket, XLB_DEFAULT_SOCKET);
 	strcpy(c->log_level, "info");
 	return c;
@@ -399,7 +400,8 @@ bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
 	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
 	      SAME_STR(notify_command) && SAME_STR(notify_user) &&
 	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
-	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
+	      SAME(second_chance) && SAME(n_checks) && SAME(n_vips) &&
+	      bgp_equal(&a->bgp, &b->bgp)))
 		return false;
 	for (i = 0; i < a->n_ifaces; i++)
 		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
@@ -814,6 +816,12 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 	if (c->new_flow_rate > XLB_MAX_RATE)
 		return xlb_cfg_fail(e, "lb.new_flow_rate: %u is more than %u",
 				    c->new_flow_rate, XLB_MAX_RATE);
+	xlb_cfg_at(e, false, "lb/second_chance");
+	if (c->second_chance > XLB_MAX_SECOND_CHANCE)
+		return xlb_cfg_fail(e,
+				    "lb.second_chance: %u seconds is more than "
+				    "%u (0 turns it off)",
+				    c->second_chance, XLB_MAX_SECOND_CHANCE);
 	xlb_cfg_at(e, false, "lb/source4");
 	if (c->src4.family != XLB_AF_NONE &&
 	    (c->src4.family != XLB_AF_INET ||

@@ -40,6 +40,9 @@
 #define XLB_MAX_WEIGHT	   1000000
 /* share of RAM the maps may take (lb.tables.max_memory_percent) */
 #define XLB_DEFAULT_MAX_MEM_PERCENT 25
+/* lb.second_chance: default window and the largest (docs/scaling.md) */
+#define XLB_DEFAULT_SECOND_CHANCE 60
+#define XLB_MAX_SECOND_CHANCE	  3600
 
 enum xlb_hc_type {
 	XLB_HC_NONE = 0, /* no check: the backend counts as healthy */
@@ -270,6 +273,10 @@ struct xlb_bgp_cfg {
  * @new_flow_rate: new connection entries per second per CPU above which
  *                 new flows are no longer recorded (lb.new_flow_rate;
  *                 0: no limit)
+ * @second_chance: seconds after a ring change during which a TCP packet
+ *                 without SYN and without a connection entry takes the
+ *                 previous ring's backend (lb.second_chance, bpf/chance.h;
+ *                 0: off; default XLB_DEFAULT_SECOND_CHANCE)
  */
 struct xlb_cfg {
 	char path[PATH_MAX];
@@ -293,6 +300,7 @@ struct xlb_cfg {
 	struct xlb_bgp_cfg bgp;
 	__u32 icmp_rate;
 	__u32 new_flow_rate;
+	__u32 second_chance;
 };
 
 /**

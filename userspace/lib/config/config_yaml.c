@@ -74,6 +74,7 @@ struct y_lb {
 	struct y_tables *tables;
 	char *icmp_rate;
 	char *new_flow_rate;
+	char *second_chance;
 };
 
 struct y_api {
@@ -213,6 +214,7 @@ static const cyaml_schema_field_t lb_fields[] = {
 				tables_fields),
 	STR("icmp_rate", OPT, struct y_lb, icmp_rate),
 	STR("new_flow_rate", OPT, struct y_lb, new_flow_rate),
+	STR("second_chance", OPT, struct y_lb, second_chance),
 	CYAML_FIELD_END,
 };
 
@@ -956,6 +958,11 @@ static int cv_lb(const struct y_lb *y, struct xlb_cfg *c, struct xlb_cfg_err *e)
 		AT("lb/new_flow_rate");
 		err = cv_u32(e, "lb.new_flow_rate", y->new_flow_rate,
 			     &c->new_flow_rate);
+	}
+	if (!err && y->second_chance) {
+		AT("lb/second_chance");
+		err = cv_u32(e, "lb.second_chance", y->second_chance,
+			     &c->second_chance);
 	}
 	if (err || !t)
 		return err;
@@ -1876,6 +1883,9 @@ static void dump_top(struct pool *pl, const struct xlb_cfg *c, struct y_root *y)
 		if (c->new_flow_rate)
 			y->lb->new_flow_rate =
 				pool_fmt(pl, "%u", c->new_flow_rate);
+		if (c->second_chance != XLB_DEFAULT_SECOND_CHANCE)
+			y->lb->second_chance =
+				pool_fmt(pl, "%u", c->second_chance);
 		y->lb->tables = t;
 		t->max_vips = pool_fmt(pl, "%u", c->sizes.max_vips);
 		t->max_backends = pool_fmt(pl, "%u", c->sizes.max_backends);
