@@ -451,6 +451,18 @@ out:
 
 /* -- start, stop, show ---------------------------------------------------- */
 
+static void on_servable(void *ctx)
+{
+	bgp_update(ctx);
+}
+
+int bgp_init(struct xlbd *d)
+{
+	struct core_module m = { .servable = on_servable, .ctx = d };
+
+	return core_register(d, &m);
+}
+
 static int bgp_start(struct xlbd *d)
 {
 	const struct xlb_bgp_cfg *g = &d->cfg->bgp;

@@ -33,14 +33,6 @@
 
 static struct xlbd xlbd;
 
-__u64 xlbd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -114,7 +106,7 @@ static void on_tick(uv_timer_t *t)
 {
 	struct xlbd *d = t->data;
 
-	ifaces_verify(d);
+	core_dp_verify(d);
 	metrics_refresh(d);
 }
 
@@ -437,8 +429,12 @@ int main(int argc, char **argv)
 		goto out;
 	fresh = !xlb_dp_adopted(d->dp);
 	log_maps_origin(d);
-	d->dp_ok = true; /* until ifaces_verify() says otherwise */
+	d->dp_ok = true; /* until core_dp_verify() says otherwise */
+	d->dp_ops = &xlb_dp_ops_real;
+	d->dp_ctx = d;
 	r = core_init(d);
+	if (!r)
+		r = bgp_init(d);
 	if (r)
 		goto out;
 	r = nh_start(d);

@@ -801,7 +801,8 @@ void metrics_refresh(struct xlbd *d)
 			br[nb].be = v->bes[j];
 			xlb_addr_str(&v->bes[j]->cfg.addr, br[nb].addr);
 			xlb_dp_stats_backend(d->dp, v->bes[j]->id, &br[nb].s);
-			br[nb].probed = hc_probe_status(v->bes[j], &br[nb].st);
+			br[nb].probed =
+				hc_probe_status(d, v->bes[j], &br[nb].st);
 			ct = conn_tally(d, v->bes[j]->id);
 			br[nb].has_conns = ct != NULL;
 			if (ct) {
