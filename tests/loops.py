@@ -79,7 +79,9 @@ def main(dirs):
                 edges[m].setdefault(t, set()).add('#include ' + inc)
         if f.endswith('.c'):
             body = strip(text[f])
-            for name in set(re.findall(r'\b([A-Za-z_]\w*)\s*\(', body)):
+            # a call, not a member of the same name (d->ops->fn())
+            for name in set(re.findall(r'(?<![\w.>])([A-Za-z_]\w*)\s*\(',
+                                       body)):
                 t = defined.get(name)
                 if t and t != m and m in mod:
                     edges[m].setdefault(t, set()).add(name)

@@ -64,19 +64,7 @@ static void usage(FILE *f)
 		XLB_DEFAULT_CONFIG, XLB_PIN_DIR, XLB_DEFAULT_STATE_FILE);
 }
 
-void xlbd_stop(struct xlbd *d)
-{
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	notify_stopping();
-	pr_info("stopping%s", d->detach_on_exit ?
-				      " (detaching and unpinning)" :
-				      "; the data path keeps forwarding");
-	uv_stop(d->loop);
-}
-
-void xlbd_reload(struct xlbd *d)
+static void xlbd_reload(struct xlbd *d)
 {
 	json_t *plan = NULL, *dropped = NULL;
 	char err[512];
@@ -462,7 +450,7 @@ int main(int argc, char **argv)
 	if (xlb_dp_adopted(d->dp))
 		nh_resync_all(d);
 
-	r = api_start(d, err, sizeof(err));
+	r = api_start(d, commands_dispatch, err, sizeof(err));
 	if (r) {
 		pr_err("%s", err);
 		goto out;

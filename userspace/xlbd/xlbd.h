@@ -157,10 +157,15 @@ void nh_close(struct xlbd *d);
 void nh_resolve_be(struct xlbd *d, struct be_rt *b);
 
 /* api_server.c */
-int api_start(struct xlbd *d, char *err, size_t errlen);
+struct api_req;
+typedef void (*api_dispatch_fn)(struct xlbd *d, struct api_req *r,
+				const char *cmd, json_t *args);
+/** api_start() - the socket; each request goes to @dispatch (main passes
+ * commands_dispatch(), which answers with api_reply()) */
+int api_start(struct xlbd *d, api_dispatch_fn dispatch, char *err,
+	      size_t errlen);
 void api_stop(struct xlbd *d);
 
-struct api_req;
 /** api_reply() - answer a request (now or later); steals @result */
 void api_reply(struct api_req *r, json_t *result, int err, const char *msg);
 
@@ -180,10 +185,7 @@ void metrics_stop(struct xlbd *d);
 
 /* notify.c: systemd's Type=notify (READY, WATCHDOG, STATUS) */
 void notify_start(struct xlbd *d);
-void notify_stopping(void);
-
-/* main.c */
-void xlbd_reload(struct xlbd *d);
+/** xlbd_stop() - stop the loop (STOPPING=1 to systemd first) */
 void xlbd_stop(struct xlbd *d);
 
 #endif /* XLBD_H */
