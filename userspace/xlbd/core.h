@@ -34,23 +34,6 @@
 
 struct xlbd;
 
-/* Check latency histogram (hc.c): bucket upper bounds in microseconds,
- * fixed so every xlbd exports the same le="" labels. */
-#define HC_LAT_BUCKETS 14
-extern const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS];
-
-/**
- * struct hc_lat - latency of every check result of one backend
- * @bucket: results per bucket (not cumulative); the last one is +Inf
- * @count: results
- * @sum_us: their latencies added up
- */
-struct hc_lat {
-	__u64 bucket[HC_LAT_BUCKETS + 1];
-	__u64 count;
-	__u64 sum_us;
-};
-
 /**
  * struct be_rt - one backend membership as applied
  * @cfg: its configuration (copy)
@@ -62,7 +45,10 @@ struct hc_lat {
  * @dp_state: state last written to the map (enum xlb_be_state)
  * @nh: next hop last resolved
  * @nh_logged: state of @nh last logged (to log changes once)
- * @lat: check latencies since this membership was created (metrics)
+ *
+ * What the modules keep of a backend beyond the core's inputs (@health_up,
+ * @health_pending, @nh) is theirs: hc.c keeps probes and latencies by
+ * backend id.
  */
 struct be_rt {
 	struct xlb_backend_cfg cfg;
@@ -74,7 +60,6 @@ struct be_rt {
 	__u8 dp_state;
 	struct xlb_nh_result nh;
 	int nh_logged;
-	struct hc_lat lat;
 };
 
 /**

@@ -44,6 +44,7 @@ struct hc_be {
 	struct health *h;
 	struct be_rt *b;
 	struct xlb_hc_probe *probe; /* NULL when it has no check */
+	struct hc_lat lat; /* since the membership was created (metrics) */
 };
 
 struct health {
@@ -140,7 +141,7 @@ const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS] = {
 static void on_result(struct xlb_hc_probe *p, const struct xlb_hc_result *r,
 		      void *user)
 {
-	struct hc_lat *l = &((struct hc_be *)user)->b->lat;
+	struct hc_lat *l = &((struct hc_be *)user)->lat;
 	unsigned int i = 0;
 
 	(void)p;
@@ -153,6 +154,17 @@ static void on_result(struct xlb_hc_probe *p, const struct xlb_hc_result *r,
 
 static void hc_attach(void *ctx, struct be_rt *b);
 static void hc_detach(void *ctx, struct be_rt *b);
+
+/* a new membership: its latencies start from zero */
+static void hc_new(void *ctx, struct be_rt *b)
+{
+	struct hc_be *s = slot(ctx, b);
+
+	if (!s)
+		return;
+	memset(&s->lat, 0, sizeof(s->lat));
+	s->b = b;
+}
 
 static void health_free(struct health *h)
 {
@@ -169,7 +181,8 @@ int hc_start(struct xlbd *d, const struct xlb_cfg *cfg)
 	const struct xlb_dp_sizes *sz = d->dp_ops->sizes(d->dp_ctx);
 	struct xlb_hc_opts o = { .on_change = on_change,
 				 .on_result = on_result };
-	struct core_module m = { .be_applied = hc_attach,
+	struct core_module m = { .be_new = hc_new,
+				 .be_applied = hc_attach,
 				 .be_forget = hc_detach };
 	struct health *h;
 	int err;
@@ -353,13 +366,14 @@ static struct xlb_hc_probe *probe_of(const struct xlbd *d,
 }
 
 bool hc_probe_status(const struct xlbd *d, const struct be_rt *b,
-		     struct xlb_hc_status *st)
+		     struct xlb_hc_status *st, struct hc_lat *lat)
 {
 	struct xlb_hc_probe *p = probe_of(d, b);
 
 	if (!p)
 		return false;
 	xlb_hc_probe_status(p, st);
+	*lat = slot(d->health, b)->lat;
 	return true;
 }
 

@@ -104,6 +104,23 @@ struct xlbd {
 	bool detach_on_exit;
 };
 
+/* Check latency histogram: bucket upper bounds in microseconds,
+ * fixed so every xlbd exports the same le="" labels. */
+#define HC_LAT_BUCKETS 14
+extern const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS];
+
+/**
+ * struct hc_lat - latency of every check result of one backend
+ * @bucket: results per bucket (not cumulative); the last one is +Inf
+ * @count: results
+ * @sum_us: their latencies added up
+ */
+struct hc_lat {
+	__u64 bucket[HC_LAT_BUCKETS + 1];
+	__u64 count;
+	__u64 sum_us;
+};
+
 /* hc.c: health checks of backends */
 /** hc_start() - the check engine; registers with the core (a probe per
  * backend that names a check) */
@@ -113,9 +130,10 @@ void hc_stop(struct xlbd *d);
 json_t *hc_status(struct xlbd *d, const struct be_rt *b);
 struct xlb_hc_status;
 struct xlb_hc_stats;
-/** hc_probe_status() - @b's check state; false when it has no probe */
+/** hc_probe_status() - @b's check state, and the latencies of its results
+ * since this membership was created; false when it has no probe */
 bool hc_probe_status(const struct xlbd *d, const struct be_rt *b,
-		     struct xlb_hc_status *st);
+		     struct xlb_hc_status *st, struct hc_lat *lat);
 /** hc_engine_stats() - engine-wide counters; false without an engine */
 bool hc_engine_stats(struct xlbd *d, struct xlb_hc_stats *st);
 
