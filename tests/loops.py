@@ -11,6 +11,10 @@ connected set of modules) with the edges that make it, one per line:
 
     loop: core hc        core -> hc (hc_attach, hc_detach) ...
 
+Left today (issue 16): config.c <-> config_yaml.c, which the field-table
+rewrite of the configuration code (one engine for load, dump and checks)
+takes apart.
+
 Usage: tests/loops.py [DIR...]   (default: userspace)
 Exit status: 0, whatever it finds (it reports; the report is the check).
 """
