@@ -73,14 +73,24 @@ void core_unregister(struct xlbd *d, const void *ctx)
 	}
 }
 
-#define TELL(d, hook, ...)                                            \
-	do {                                                          \
-		size_t i_;                                            \
-		for (i_ = 0; i_ < (d)->n_mods; i_++)                  \
-			if ((d)->mods[i_].hook)                       \
-				(d)->mods[i_].hook((d)->mods[i_].ctx, \
-						   __VA_ARGS__);      \
-	} while (0)
+enum be_event { BE_NEW, BE_APPLIED, BE_FORGET };
+
+/* tell the modules, in the order they registered, of @ev on @b */
+static void tell_be(struct xlbd *d, enum be_event ev, struct be_rt *b)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_mods; i++) {
+		const struct core_module *m = &d->mods[i];
+		void (*fn)(void *ctx, struct be_rt *b) =
+			ev == BE_NEW	 ? m->be_new :
+			ev == BE_APPLIED ? m->be_applied :
+					   m->be_forget;
+
+		if (fn)
+			fn(m->ctx, b);
+	}
+}
 
 static void tell_servable(struct xlbd *d)
 {
@@ -480,7 +490,7 @@ static void be_release(struct xlbd *d, struct be_rt *b)
 {
 	if (b->dp_state != XLB_BE_REMOVED)
 		be_write(d, b, XLB_BE_REMOVED);
-	TELL(d, be_forget, b);
+	tell_be(d, BE_FORGET, b);
 	d->be_used[b->id] = 0;
 	be_free(b);
 }
@@ -750,7 +760,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 
 			b->cfg = *bc;
 			if (recheck)
-				TELL(d, be_forget, b);
+				tell_be(d, BE_FORGET, b);
 			continue;
 		}
 		b = be_new(d, v, bc);
@@ -764,7 +774,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 			free(b);
 			goto out;
 		}
-		TELL(d, be_new, b);
+		tell_be(d, BE_NEW, b);
 		if (!created)
 			pr_info("vip %s: backend %s added", v->name,
 				xlb_addr_str(&bc->addr,
@@ -772,7 +782,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 	}
 	/* probes for backends that need one (new, or check changed) */
 	for (i = 0; i < v->n_bes; i++)
-		TELL(d, be_applied, v->bes[i]);
+		tell_be(d, BE_APPLIED, v->bes[i]);
 
 	err = core_sync_vip(d, v);
 	if (!err && created)
