@@ -90,6 +90,32 @@ b2 = '''	for (i = 0; i < n_gone; i++)
 	err = core_sync_vip(d, v);
 	if (!err && created)'''
 muts['gone-backends-released-before-ring'] = (a2, b2)
+a3 = '''	for (i = 0; i < v->n_bes; i++)
+		be_release(d, v->bes[i]);
+	v->n_bes = 0;
+	for (i = 0; i < d->n_mods; i++)
+		if (d->mods[i].vip_gone)
+			d->mods[i].vip_gone(d->mods[i].ctx, v);'''
+b3 = '''	for (i = 0; i < d->n_mods; i++)
+		if (d->mods[i].vip_gone)
+			d->mods[i].vip_gone(d->mods[i].ctx, v);
+	for (i = 0; i < v->n_bes; i++)
+		be_release(d, v->bes[i]);
+	v->n_bes = 0;'''
+muts['modules-told-before-backends-removed'] = (a3, b3)
+a4 = '''	err = d->dp_ops->vip_del(d->dp_ctx, &v->cfg.addr, v->cfg.port,
+				 v->cfg.proto);
+	if (err && err != -ENOENT)
+		pr_warn("vip %s: delete: %s", v->name, strerror(-err));
+	for (i = 0; i < v->n_bes; i++)
+		be_release(d, v->bes[i]);'''
+b4 = '''	for (i = 0; i < v->n_bes; i++)
+		be_release(d, v->bes[i]);
+	err = d->dp_ops->vip_del(d->dp_ctx, &v->cfg.addr, v->cfg.port,
+				 v->cfg.proto);
+	if (err && err != -ENOENT)
+		pr_warn("vip %s: delete: %s", v->name, strerror(-err));'''
+muts['backends-removed-before-vip-entry'] = (a4, b4)
 
 
 def run():

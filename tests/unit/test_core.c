@@ -466,6 +466,12 @@ static void m_be_forget(void *ctx, struct be_rt *b)
 	flog("mod forget %u", b->id);
 }
 
+static void m_vip_gone(void *ctx, struct vip_rt *v)
+{
+	(void)ctx;
+	flog("mod vip-gone %u", v->id);
+}
+
 static void m_servable(void *ctx)
 {
 	struct xlbd *d = ctx;
@@ -528,6 +534,7 @@ static int setup(void **state)
 {
 	struct core_module m = { .be_new = m_be_new,
 				 .be_forget = m_be_forget,
+				 .vip_gone = m_vip_gone,
 				 .servable = m_servable };
 	struct t *t = calloc(1, sizeof(*t));
 	char err[512];
@@ -683,6 +690,36 @@ static void backend_down_after_ring(void **state)
 	assert_true(ring < be);
 }
 
+/* A VIP that goes: its entry is deleted first (no packet reaches its
+ * ring), then its backends are marked removed, then the modules (BGP) are
+ * told, so a VIP id is never reused with another VIP's state. */
+static void vip_removed_then_modules_told(void **state)
+{
+	struct t *t = *state;
+	char err[512] = "", what[32];
+	long del, be, gone;
+	__u32 vid, id;
+
+	assert_int_equal(
+		core_change(&t->d, parse(two_vips_yaml), err, sizeof(err)), 0);
+	vid = t->d.vips[1]->id;
+	id = be_id(&t->d, "192.0.2.2", 53, IPPROTO_UDP, "10.0.0.4");
+	F.n_log = 0;
+	assert_int_equal(core_change(&t->d, parse(two_yaml), err, sizeof(err)),
+			 0);
+	snprintf(what, sizeof(what), "vip-del %u", vid);
+	del = log_find(what, 0);
+	snprintf(what, sizeof(what), "be %u removed", id);
+	be = log_find(what, 0);
+	snprintf(what, sizeof(what), "mod vip-gone %u", vid);
+	gone = log_find(what, 0);
+	if (del < 0 || be < del || gone < be)
+		log_print();
+	assert_true(del >= 0);
+	assert_true(del < be);
+	assert_true(be < gone);
+}
+
 /*
  * Each data-path step of a change, failing in turn, leaves the maps as
  * they were and the running configuration unchanged.
@@ -835,6 +872,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(backend_down_after_ring, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(vip_removed_then_modules_told,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(failing_step_rolls_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(state_saved_after_apply, setup,

@@ -521,6 +521,9 @@ static void vip_remove(struct xlbd *d, struct vip_rt *v)
 	for (i = 0; i < v->n_bes; i++)
 		be_release(d, v->bes[i]);
 	v->n_bes = 0;
+	for (i = 0; i < d->n_mods; i++)
+		if (d->mods[i].vip_gone)
+			d->mods[i].vip_gone(d->mods[i].ctx, v);
 	d->vip_used[v->id] = 0;
 	pr_info("vip %s: removed", v->name);
 	vip_free(v);

@@ -79,9 +79,6 @@ struct vip_rt {
 	struct be_rt **bes;
 	size_t n_bes;
 	bool servable;
-	struct xlb_ann ann; /* BGP announcement (bgp.c) */
-	bool ann_init; /* ann has its start state */
-	bool ann_decided; /* decided once in this run (bgp.c vip_decided()) */
 	char name[80];
 };
 
@@ -144,6 +141,8 @@ extern const struct xlb_dp_ops xlb_dp_ops_real;
  *              changed (health checks give it a probe here, or update it)
  * @be_forget: drop what you keep for @b: it is about to be freed, or its
  *             check changed (a probe is detached here)
+ * @vip_gone: @v was removed from the data path and is about to be freed
+ *            (BGP forgets its announcement state here)
  * @servable: servability of the VIPs was recomputed (BGP decides here)
  * @ctx: the module's own, passed back
  *
@@ -153,6 +152,7 @@ struct core_module {
 	void (*be_new)(void *ctx, struct be_rt *b);
 	void (*be_applied)(void *ctx, struct be_rt *b);
 	void (*be_forget)(void *ctx, struct be_rt *b);
+	void (*vip_gone)(void *ctx, struct vip_rt *v);
 	void (*servable)(void *ctx);
 	void *ctx;
 };

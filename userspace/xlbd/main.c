@@ -507,6 +507,7 @@ out:
 		uv_loop_close(d->loop);
 	}
 	nh_close(d);
+	bgp_close(d);
 	core_free(d);
 	xlb_dp_close(d->dp);
 	xlb_cfg_free(d->cfg);

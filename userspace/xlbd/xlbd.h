@@ -94,7 +94,8 @@ struct xlbd {
 	bool nh_started;
 
 	struct health *health;
-	struct bgp *bgp;
+	struct bgp *bgp; /* BIRD, while bgp.enabled */
+	struct bgp_vips *bgp_vips; /* announcement state by VIP id (bgp.c) */
 
 	void *api;
 	void *metrics;
@@ -143,8 +144,10 @@ void hooks_event(struct xlbd *d, const char *event, const struct vip_rt *v,
 
 /* bgp.c: announcing VIPs through BIRD */
 /** bgp_init() - register with the core: announcements are re-decided each
- * time servability is */
+ * time servability is; the VIPs' announcement state lives until
+ * bgp_close(), across bgp.enabled switched off and on */
 int bgp_init(struct xlbd *d);
+void bgp_close(struct xlbd *d);
 /** bgp_update() - re-decide announcements; starts with the bgp section */
 void bgp_update(struct xlbd *d);
 /** bgp_stop() - stop talking to BIRD; the include file stays */
