@@ -3,8 +3,9 @@
  * DOC: xlbd internals
  *
  * xlbd is one libuv loop. The running configuration (struct xlb_cfg) is the
- * desired state; the runtime tables below (struct vip_rt, struct be_rt) are
- * what has been written to the data path, with the ids allocated for it.
+ * desired state; the runtime tables (struct vip_rt, struct be_rt in
+ * core.h) are what has been written to the data path, with the ids
+ * allocated for it.
  *
  * core.c      runtime tables, id allocation, applying a config diff, rings
  *             (core.h: its interfaces to the data path and to the modules)
@@ -17,7 +18,7 @@
  * api_server.c the Unix socket, framing, peer credentials
  * commands.c  the API commands
  * metrics.c   Prometheus endpoint (libmicrohttpd)
- * notify.c    systemd notifications (ready, watchdog, status)
+ * notify.c    systemd notifications (ready, watchdog, status), stop
  * main.c      options, start-up, signals
  *
  * Everything but main.c is built into build/libxlbd_core.a.
