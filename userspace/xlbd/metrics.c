@@ -352,6 +352,7 @@ struct be_row {
 	struct xlb_be_stats s;
 	bool probed;
 	struct xlb_hc_status st;
+	struct hc_lat lat; /* when probed */
 	__u32 slots; /* ring slots pointing at it, as the data path reads */
 	bool has_conns; /* the connection-table walk gave its counts */
 	__u64 active, inactive;
@@ -587,7 +588,7 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 	{
 		cum = 0;
 		for (i = 0; i <= HC_LAT_BUCKETS; i++) {
-			cum += r->be->lat.bucket[i];
+			cum += r->lat.bucket[i];
 			if (i < HC_LAT_BUCKETS)
 				sb_printf(b,
 					  "xlb_backend_check_duration_seconds_"
@@ -606,8 +607,8 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 			  "xlb_backend_check_duration_seconds_sum" BL " %.6f\n"
 			  "xlb_backend_check_duration_seconds_count" BL
 			  " %llu\n",
-			  r->v->name, r->addr, r->be->lat.sum_us / 1e6,
-			  r->v->name, r->addr, U(r->be->lat.count));
+			  r->v->name, r->addr, r->lat.sum_us / 1e6, r->v->name,
+			  r->addr, U(r->lat.count));
 	}
 }
 
@@ -815,7 +816,8 @@ void metrics_refresh(struct xlbd *d)
 			br[nb].be = v->bes[j];
 			xlb_addr_str(&v->bes[j]->cfg.addr, br[nb].addr);
 			xlb_dp_stats_backend(d->dp, v->bes[j]->id, &br[nb].s);
-			br[nb].probed = hc_probe_status(v->bes[j], &br[nb].st);
+			br[nb].probed = hc_probe_status(
+				d, v->bes[j], &br[nb].st, &br[nb].lat);
 			ct = conn_tally(d, v->bes[j]->id);
 			br[nb].has_conns = ct != NULL;
 			if (ct) {

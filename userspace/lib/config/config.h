@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "dp.h"
+#include "file.h" /* xlb_file_read(), xlb_file_replace() */
 
 #define XLB_NAME_MAX	  64
 #define XLB_STR_MAX	  256
@@ -346,22 +347,6 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
  */
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
 
-/**
- * xlb_file_replace() - replace @path by @text atomically: a temporary file
- * in the same directory with @mode, fsync, rename over @path, fsync of the
- * directory. Return: 0 or a negative errno; on failure @path is untouched.
- */
-int xlb_file_replace(const char *path, const char *text, mode_t mode);
-
-/**
- * xlb_file_read() - the whole of @path, at most @max bytes
- * @buf: set to a malloc'd copy with a NUL after it (free() it)
- * @len: set to its length without the NUL
- *
- * Return: 0, -EFBIG if the file holds more than @max bytes, -EIO on a read
- * error, or the negative errno of opening it.
- */
-int xlb_file_read(const char *path, size_t max, char **buf, size_t *len);
 
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 /* Elements with their defaults, for building configs in memory. */

@@ -30,8 +30,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "config.h"
 #include "dp.h"
+#include "file.h"
 #include "log.h"
 #include "xlb.skel.h"
 #include "maps/xlb_hash.h"
