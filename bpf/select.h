@@ -309,7 +309,8 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
-	s->be = ring_pick(p, vip, seed, &s->id);
+	if (!s->be) /* else chosen by its QUIC connection ID (quic.h) */
+		s->be = ring_pick(p, vip, seed, &s->id);
 	if (!s->be)
 		return;
 	s->new_flow = 1;

@@ -124,6 +124,10 @@ enum xlb_vip_flags {
 	 * see xlb_marker_frag_key(). Fragments of another protocol are
 	 * dropped (drop_fragment). At most one such VIP per address. */
 	XLB_VIP_F_FRAG_BALANCE = 1 << 3,
+	/* UDP only: route QUIC packets without a connection-table entry
+	 * on the server id in their destination connection ID
+	 * (maps/xlb_quic.h, bpf/quic.h) */
+	XLB_VIP_F_QUIC = 1 << 4,
 };
 
 /* the ring_size of a marker entry with XLB_VIP_F_FRAG_BALANCE */
