@@ -181,6 +181,16 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v);
 struct vip_rt *core_find_vip(struct xlbd *d, const struct xlb_addr *a,
 			     __u16 port, __u8 proto);
 struct be_rt *core_find_be(struct vip_rt *v, const struct xlb_addr *a);
+/* QUIC connection-ID routing maps of a VIP (quic.c) */
+int quic_sync_vip(struct xlbd *d, struct vip_rt *v);
+void quic_forget_vip(struct xlbd *d, struct vip_rt *v);
+/* quic_* counters into the stats' global object @g (a jansson json_t) */
+void quic_stats_json(struct xlbd *d, void *g);
+/* xlb_quic_packets_total into the metrics text: one line per counter,
+ * written with @put(arg, line) */
+void quic_metrics(struct xlbd *d, void (*put)(void *arg, const char *line),
+		  void *arg);
+
 /** core_be_out_reason() - why @b takes no new flows, NULL if it does */
 const char *core_be_out_reason(const struct be_rt *b);
 /** core_healthy() - backends of @v usable for new flows */
