@@ -131,6 +131,12 @@ static void test_example(void **state)
 	assert_non_null(v);
 	assert_int_equal(v->flags, XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY |
 					   XLB_VIP_F_FRAG_BALANCE);
+	addr(&a, "192.0.2.10");
+	v = xlb_cfg_find_vip(c, &a, 443, IPPROTO_UDP);
+	assert_non_null(v);
+	assert_int_equal(v->quic_id_len, 2);
+	assert_int_equal(v->quic_id_offset, 1);
+	assert_int_equal(v->backends[1].quic_id, 0x0102);
 	xlb_cfg_free(c);
 }
 
