@@ -46,8 +46,12 @@ struct {
 	__type(value, struct xlb_quic_vip);
 } xlb_quic_vips SEC(".maps");
 
+/* Not preallocated: sized for every backend (lb.tables.max_backends, up
+ * to 1M: 72 MiB preallocated), it holds only those with a quic_id, and
+ * only userspace adds to it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
 	__type(key, struct xlb_quic_key);
 	__type(value, struct xlb_quic_be);

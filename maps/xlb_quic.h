@@ -15,9 +15,12 @@
  * name           type           key -> value                 entries
  * ============== ============== ============================ ==============
  * xlb_quic_vips  ARRAY          vip id -> xlb_quic_vip       max_vips
- * xlb_quic_ids   HASH           xlb_quic_key -> xlb_quic_be  max_backends
+ * xlb_quic_ids   HASH (*)       xlb_quic_key -> xlb_quic_be  max_backends
  * xlb_quic_stats PERCPU_ARRAY   0 -> xlb_quic_stats          1
  * ============== ============== ============================ ==============
+ *
+ * (*) BPF_F_NO_PREALLOC: memory only for the ids configured (about 72
+ * bytes each), not for max_backends entries.
  *
  * xlb_quic_ids holds one entry per backend with a configured id, whatever
  * its state: the program checks the backend's state itself, so a backend
