@@ -220,6 +220,37 @@ test_metrics_match_the_stats() {
 	check "some were routed" test "$(stat quic_routed)" -gt 0
 }
 
+# ids_in_map - entries of the pinned xlb_quic_ids
+ids_in_map() {
+	bpftool -j map dump pinned "/sys/fs/bpf/xlb-$LAB_P-pop1/xlb_quic_ids" |
+		"$LAB_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+test_restart_keeps_the_ids() {
+	local out
+	# be1's id was changed to 0xabcd through the API above: the state
+	# file keeps it, and the re-adopted maps are rewritten from it
+	lab_pop_stop 1
+	lab_pop_start 1 || return 1
+	out=$(xpop 1 backend show "$VIP4" --port 5300 --proto udp)
+	check "be1's id after the restart" \
+		grep -qE "$(be4 1) +0xabcd " <<<"$out" || return 1
+	out=$(qsend --vip "$VIP4" --src 10.100.0.2 --sport-base 41800 \
+		--n 6 --sid 0xabcd)
+	check "and it still steers" only_from "$out" be1
+}
+
+test_map_follows_the_config() {
+	check "six ids (three per VIP)" test "$(ids_in_map)" = 6 || return 1
+	xpop 1 backend set "$VIP6" --port 5300 --proto udp "$(be6 3)" \
+		quic_id none || return 1
+	check "one fewer once be3 has none on the IPv6 VIP" \
+		test "$(ids_in_map)" = 5 || return 1
+	xpop 1 vip del "$VIP6" --port 5300 --proto udp || return 1
+	check "the IPv4 VIP's three once the IPv6 VIP is gone" \
+		test "$(ids_in_map)" = 3
+}
+
 setup || exit 1
 lab_run_cases test_migrating_client_keeps_its_backend_ipv4 \
 	test_migrating_client_keeps_its_backend_ipv6 \
@@ -227,5 +258,7 @@ lab_run_cases test_migrating_client_keeps_its_backend_ipv4 \
 	test_unknown_id_goes_through_the_ring \
 	test_down_backend_takes_nothing_through_its_id \
 	test_ids_in_show_dump_and_errors \
-	test_metrics_match_the_stats
+	test_metrics_match_the_stats \
+	test_restart_keeps_the_ids \
+	test_map_follows_the_config
 exit $LAB_FAILED
