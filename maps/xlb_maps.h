@@ -30,6 +30,8 @@
  * xlb_rl         PERCPU_ARRAY   0 -> xlb_rl_state            1
  * ============== ============== ============================ ==============
  *
+ * QUIC connection-ID routing has maps of its own: maps/xlb_quic.h.
+ *
  * The sizes (max_vips, max_backends, ring_max, conn_max) are chosen when the
  * program is loaded, not compiled in; see xlb_mem_*() below for the memory
  * each one costs. The defaults below cost about 121 MiB on a 2-CPU host
