@@ -91,7 +91,7 @@ XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 l4 = p->l4_off, off = qv->offset, len = qv->len;
+	__u32 l4 = p->l4_off, off = qv->offset, len = qv->len, cr = qv->cr;
 	__u8 *q, *s;
 	__u64 v = 0;
 	__u32 i;
@@ -113,6 +113,11 @@ XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
 		s = q + 6;
 	} else {
 		s = q + 1;
+	}
+	/* QUIC-LB's config rotation: the first octet's top 3 bits */
+	if (cr & XLB_QUIC_CR_CHECK) {
+		if ((void *)(s + 1) > end || s[0] >> 5 != (cr & 7))
+			return -1;
 	}
 	s += xlb_bound(off, 31);
 	/* One check for 8 bytes, whatever the id's length: a real QUIC

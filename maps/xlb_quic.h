@@ -40,16 +40,26 @@
 #define XLB_QUIC_ID_MAX_LEN	8
 #define XLB_QUIC_DEFAULT_OFFSET 1 /* QUIC-LB: right after the first octet */
 
+/* xlb_quic_vip.cr: check the config-rotation bits (with the value in the
+ * low 3 bits) */
+#define XLB_QUIC_CR_CHECK 0x80
+/* QUIC-LB: config rotation 0b111 marks a connection ID as unroutable */
+#define XLB_QUIC_CR_UNROUTABLE 7
+
 /**
  * struct xlb_quic_vip - where a VIP's server ids are (xlb_quic_vips[vip id])
  * @offset: first byte of the server id in the DCID, 0..19
  * @len: bytes of the server id, 1..8; 0: the VIP does not route on it
+ * @cr: 0, or XLB_QUIC_CR_CHECK | the config rotation (0..6) the DCID's
+ *      first octet must carry in its top 3 bits (QUIC-LB); a DCID with
+ *      others has no id here
  * @pad: zero
  */
 struct xlb_quic_vip {
 	__u8 offset;
 	__u8 len;
-	__u8 pad[2];
+	__u8 cr;
+	__u8 pad;
 };
 _Static_assert(sizeof(struct xlb_quic_vip) == 4, "xlb_quic_vip size");
 

@@ -186,15 +186,19 @@ struct qflow {
 	int vip;
 };
 
-/* a DCID of @len bytes: first octet 0x00, the id of @sid at 1..2, then
- * a fixed pattern */
+/* the first octet of the DCIDs built (QUIC-LB: config rotation in the
+ * top 3 bits) */
+static __u8 first_octet;
+
+/* a DCID of @len bytes: first_octet, the id of @sid at 1..2, then a fixed
+ * pattern */
 static void dcid(__u8 *d, size_t len, __u32 sid)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		d[i] = (__u8)(0x30 + i);
-	d[0] = 0x00;
+	d[0] = first_octet;
 	if (len >= 3) {
 		d[1] = (__u8)(sid >> 8);
 		d[2] = (__u8)sid;
@@ -603,6 +607,33 @@ static void c_ranges(struct world *w)
 	want_qc(w, 2, 0, 0, 0);
 }
 
+/* With a config rotation to check, the first octet's top 3 bits must
+ * carry it: 2 (0x40) does, 0 and 7 (QUIC-LB's unroutable) do not. */
+static void c_config_rotation(struct world *w)
+{
+	struct xlb_quic_vip qv = { .offset = 1,
+				   .len = 2,
+				   .cr = XLB_QUIC_CR_CHECK | 2 };
+	static const __u8 firsts[] = { 0x40, 0x5f, 0x00, 0xe0 };
+	struct qflow f = { "198.51.100.15", 0, 0 };
+	struct pkt p;
+	size_t i;
+	__u32 act;
+	int b;
+
+	CHECK(w, !xlb_dp_quic_vip_set(w->dp, 0, &qv), "vip");
+	for (i = 0; i < 4; i++) {
+		first_octet = firsts[i];
+		f.sport = port_not(w, f.src, 0, (__u16)(47000 + 100 * i), 2);
+		quic_short(&p, &f, SID(2), 0);
+		b = xsend(w, &p, &act);
+		want_be(w, b, act, i < 2 ? 2 : ring_choice(w, &f),
+			i < 2 ? "config rotation 2" : "another rotation");
+	}
+	first_octet = 0;
+	want_qc(w, 2, 0, 0, 2);
+}
+
 /* xlbd's prune: ids of one VIP that it no longer wants go, others stay */
 static bool keep_odd(void *arg, __u64 sid, const struct xlb_quic_be *b)
 {
@@ -652,6 +683,8 @@ static const struct {
 	{ "id naming another VIP's backend: the ring", c_foreign },
 	{ "a UDP VIP without the option ignores DCIDs", c_plain_vip },
 	{ "8-byte id at offset 0, 1-byte id at offset 19", c_ranges },
+	{ "config rotation checked: only DCIDs carrying it are routed",
+	  c_config_rotation },
 	{ "prune keeps what xlbd wants and only that VIP's", c_prune },
 };
 

@@ -3,7 +3,7 @@
 """quic_send.py - QUIC-shaped UDP datagrams, one per source, and who answered
 
 Each datagram is a QUIC short header (first byte 0x41) whose destination
-connection ID is: one octet 0x00, the server id (--sid, --sid-len bytes,
+connection ID is: one octet (--first-octet, 0x00), the server id (--sid, --sid-len bytes,
 big-endian), then a fixed pattern up to 8 bytes, followed by a packet
 number and 24 bytes standing for the protected payload. The lab's UDP
 echo answers "NAME ...": the first word of each answer is counted. With
@@ -18,13 +18,13 @@ import socket
 import sys
 
 
-def dcid(sid, sid_len):
-    d = bytes([0]) + sid.to_bytes(sid_len, "big")
+def dcid(sid, sid_len, first):
+    d = bytes([first]) + sid.to_bytes(sid_len, "big")
     return d + bytes(range(0x30, 0x30 + 8 - len(d)))
 
 
 def datagram(a):
-    d = dcid(a.sid, a.sid_len)
+    d = dcid(a.sid, a.sid_len, a.first_octet)
     if a.long:
         return (bytes([0xc3]) + (1).to_bytes(4, "big") + bytes([len(d)]) +
                 d + bytes([0, 0]) + bytes(1200))
@@ -41,6 +41,9 @@ def main():
     p.add_argument("--n", type=int, default=8)
     p.add_argument("--sid", type=lambda s: int(s, 0), required=True)
     p.add_argument("--sid-len", type=int, default=2)
+    p.add_argument("--first-octet", type=lambda s: int(s, 0), default=0,
+                   help="the DCID's first octet (QUIC-LB: config rotation "
+                   "in its top 3 bits)")
     p.add_argument("--long", action="store_true")
     p.add_argument("--timeout", type=float, default=2)
     p.add_argument("--max-errors", type=int, default=0)

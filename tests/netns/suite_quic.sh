@@ -220,6 +220,31 @@ test_metrics_match_the_stats() {
 	check "some were routed" test "$(stat quic_routed)" -gt 0
 }
 
+test_config_rotation_is_checked() {
+	local out n0
+	xpop 1 vip set "$VIP4" --port 5300 --proto udp \
+		--quic-config-rotation 2 || return 1
+	out=$(qsend --vip "$VIP4" --src 10.100.0.3 --sport-base 41900 \
+		--n 6 --sid 0x0102 --first-octet 0x40)
+	check "rotation 2 (0x40): be2" only_from "$out" be2 || return 1
+	n0=$(stat quic_no_id)
+	out=$(qsend --vip "$VIP4" --src 10.100.0.3 --sport-base 42000 \
+		--n 12 --sid 0x0102 --first-octet 0x00)
+	lab_log "rotation 0 with be2's id: $out"
+	check "rotation 0: not read, the ring" "$LAB_PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+sys.exit(0 if d["errors"] == 0 and len(d["counts"]) > 1 else 1)' "$out" ||
+		return 1
+	check "quic_no_id counted them" \
+		test "$(stat quic_no_id)" -ge $((n0 + 12)) || return 1
+	xpop 1 vip set "$VIP4" --port 5300 --proto udp \
+		--quic-config-rotation none || return 1
+	out=$(qsend --vip "$VIP4" --src 10.100.0.3 --sport-base 42100 \
+		--n 4 --sid 0x0102 --first-octet 0x00)
+	check "no check again: be2" only_from "$out" be2
+}
+
 # ids_in_map - entries of the pinned xlb_quic_ids
 ids_in_map() {
 	bpftool -j map dump pinned "/sys/fs/bpf/xlb-$LAB_P-pop1/xlb_quic_ids" |
@@ -259,6 +284,7 @@ lab_run_cases test_migrating_client_keeps_its_backend_ipv4 \
 	test_down_backend_takes_nothing_through_its_id \
 	test_ids_in_show_dump_and_errors \
 	test_metrics_match_the_stats \
+	test_config_rotation_is_checked \
 	test_restart_keeps_the_ids \
 	test_map_follows_the_config
 exit $LAB_FAILED

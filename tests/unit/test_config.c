@@ -1228,6 +1228,20 @@ static const struct bad bad_quic[] = {
 	  "t.yaml:11:21: vip 192.0.2.10:443/udp: quic_id_length and "
 	  "fragments: balance do not go together (a fragment has no "
 	  "connection ID)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_config_rotation: 1\n",
+	  "t.yaml:9:27: vip 192.0.2.10:443/udp: quic_config_rotation needs "
+	  "quic_id_length" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 2\n"
+	       "    quic_config_rotation: 7\n",
+	  "t.yaml:10:27: vip 192.0.2.10:443/udp: quic_config_rotation 7 is "
+	  "out of range (0..6; 7 marks unroutable connection IDs)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 2\n"
+	       "    quic_id_offset: 0\n    quic_config_rotation: 1\n",
+	  "t.yaml:11:27: vip 192.0.2.10:443/udp: quic_config_rotation is in "
+	  "the first octet: quic_id_offset must be at least 1" },
 };
 
 static void test_quic(void **state)
@@ -1285,7 +1299,21 @@ static void test_quic(void **state)
 			  "        quic_id: 0xffffffffffffffff\n");
 	assert_int_equal(c->vips[0].quic_id_offset, 12);
 	assert_true(c->vips[0].backends[0].quic_id == ~0ull);
+	assert_false(c->vips[0].has_quic_cr);
 	roundtrip(c);
+	xlb_cfg_free(c);
+
+	/* config rotation 0 is a value, not "none" */
+	c = parse_ok(QVIP "      - address: 10.0.1.1\n        quic_id: 1\n");
+	d = parse_ok(BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+			  "    protocol: udp\n    quic_id_length: 2\n"
+			  "    quic_config_rotation: 0\n    backends:\n"
+			  "      - address: 10.0.1.1\n        quic_id: 1\n");
+	assert_true(d->vips[0].has_quic_cr);
+	assert_int_equal(d->vips[0].quic_cr, 0);
+	assert_false(xlb_cfg_equal(c, d));
+	roundtrip(d);
+	xlb_cfg_free(d);
 	xlb_cfg_free(c);
 }
 

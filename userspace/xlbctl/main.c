@@ -292,6 +292,7 @@ enum {
 	O_QUIC_LEN,
 	O_QUIC_OFF,
 	O_QUIC_ID,
+	O_QUIC_CR,
 	O_WEIGHT,
 	O_STATE,
 	O_WATCH,
@@ -480,6 +481,17 @@ static int vip_opt(int c, const char *v, void *ctx)
 			json_object_set_new(o->args, "quic_id_length",
 					    json_integer(n));
 		return r;
+	case O_QUIC_CR:
+		if (!strcmp(v, "none")) {
+			json_object_set_new(o->args, "quic_config_rotation",
+					    json_null());
+			return 0;
+		}
+		r = uint_arg("--quic-config-rotation", v, 6, &n);
+		if (!r)
+			json_object_set_new(o->args, "quic_config_rotation",
+					    json_integer(n));
+		return r;
 	case O_QUIC_OFF:
 		r = uint_arg("--quic-id-offset", v, XLB_QUIC_CID_MAX - 1, &n);
 		if (!r)
@@ -504,6 +516,7 @@ static const struct option vip_add_opts[] = {
 	{ "health-check", required_argument, NULL, O_HC },
 	{ "quic-id-length", required_argument, NULL, O_QUIC_LEN },
 	{ "quic-id-offset", required_argument, NULL, O_QUIC_OFF },
+	{ "quic-config-rotation", required_argument, NULL, O_QUIC_CR },
 	{}
 };
 
@@ -2344,7 +2357,8 @@ static const struct cmd cmds[] = {
 	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
 	       "5tuple|source] [--unserved drop|pass]\n        [--fragments "
 	       "drop|balance] [--announce on|off] [--health-check NAME]\n"
-	       "        [--quic-id-length 0..8] [--quic-id-offset 0..19]",
+	       "        [--quic-id-length 0..8] [--quic-id-offset 0..19] "
+	       "[--quic-config-rotation 0..6|none]",
 	  "Add a VIP (kept in the state file, see config diff). "
 	  "--quic-id-length routes\nQUIC packets on the server id in their "
 	  "connection ID (UDP; docs/datapath.md)." },

@@ -226,6 +226,9 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 		json_object_set_new(o, "quic_id_offset",
 				    json_integer(v->cfg.quic_id_offset));
 	}
+	if (v->cfg.has_quic_cr)
+		json_object_set_new(o, "quic_config_rotation",
+				    json_integer(v->cfg.quic_cr));
 	if (!full)
 		return o;
 	arr = json_array();
@@ -703,6 +706,19 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 				     &present, err, errlen);
 	if (!e && present)
 		vc->quic_id_offset = (__u8)u;
+	/* null: no check */
+	if (!e && json_is_null(json_object_get(args, "quic_config_rotation"))) {
+		vc->has_quic_cr = false;
+		vc->quic_cr = 0;
+		return 0;
+	}
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "quic_config_rotation", false, 255,
+				     &u, &present, err, errlen);
+	if (!e && present) {
+		vc->has_quic_cr = true;
+		vc->quic_cr = (__u8)u;
+	}
 	return e;
 }
 
@@ -735,14 +751,23 @@ static void unserved_per_address(struct xlb_cfg *c,
 
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = { "address",	      "port",
-					    "protocol",	      "name",
-					    "forwarding",     "ring_size",
-					    "min_healthy",    "conn_table",
-					    "hash",	      "unserved",
-					    "fragments",      "announce",
-					    "health_check",   "quic_id_length",
-					    "quic_id_offset", NULL };
+	static const char *const keys[] = { "address",
+					    "port",
+					    "protocol",
+					    "name",
+					    "forwarding",
+					    "ring_size",
+					    "min_healthy",
+					    "conn_table",
+					    "hash",
+					    "unserved",
+					    "fragments",
+					    "announce",
+					    "health_check",
+					    "quic_id_length",
+					    "quic_id_offset",
+					    "quic_config_rotation",
+					    NULL };
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
 	char what[128];
@@ -814,14 +839,23 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = { "address",	      "port",
-					    "protocol",	      "name",
-					    "forwarding",     "ring_size",
-					    "min_healthy",    "conn_table",
-					    "hash",	      "unserved",
-					    "fragments",      "announce",
-					    "health_check",   "quic_id_length",
-					    "quic_id_offset", NULL };
+	static const char *const keys[] = { "address",
+					    "port",
+					    "protocol",
+					    "name",
+					    "forwarding",
+					    "ring_size",
+					    "min_healthy",
+					    "conn_table",
+					    "hash",
+					    "unserved",
+					    "fragments",
+					    "announce",
+					    "health_check",
+					    "quic_id_length",
+					    "quic_id_offset",
+					    "quic_config_rotation",
+					    NULL };
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;
 	char what[128];

@@ -47,6 +47,8 @@ int quic_sync_vip(struct xlbd *d, struct vip_rt *v)
 	struct xlb_quic_vip qv = {
 		.offset = v->cfg.quic_id_offset,
 		.len = v->cfg.quic_id_len,
+		.cr = v->cfg.has_quic_cr ? XLB_QUIC_CR_CHECK | v->cfg.quic_cr :
+					   0,
 	};
 	size_t i;
 	int err;

@@ -348,7 +348,8 @@ static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
 	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
 	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
 	      SAME_STR(health_check) && SAME_STR(notify) && SAME(quic_id_len) &&
-	      SAME(quic_id_offset) && SAME(n_backends)))
+	      SAME(quic_id_offset) && SAME(has_quic_cr) && SAME(quic_cr) &&
+	      SAME(n_backends)))
 		return false;
 	for (i = 0; i < a->n_backends; i++) {
 		x = &a->backends[i];
@@ -1245,6 +1246,25 @@ static int check_quic_vip(const struct xlb_vip_cfg *v, size_t vi,
 				    "%squic_id_length %u is out of range "
 				    "(1..%u, or 0 for none)",
 				    who, v->quic_id_len, XLB_QUIC_ID_MAX_LEN);
+	xlb_cfg_at(e, false, "vips/%zu/quic_config_rotation", vi);
+	if (v->has_quic_cr && !v->quic_id_len)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation needs "
+				    "quic_id_length",
+				    who);
+	if (v->has_quic_cr && v->quic_cr >= XLB_QUIC_CR_UNROUTABLE)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation %u is out of "
+				    "range (0..6; 7 marks unroutable "
+				    "connection IDs)",
+				    who, v->quic_cr);
+	if (v->has_quic_cr && !v->quic_id_offset)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation is in the "
+				    "first octet: quic_id_offset must be "
+				    "at least 1",
+				    who);
+	xlb_cfg_at(e, false, "vips/%zu/quic_id_length", vi);
 	if (!v->quic_id_len) {
 		xlb_cfg_at(e, false, "vips/%zu/quic_id_offset", vi);
 		if (v->quic_id_offset != XLB_QUIC_DEFAULT_OFFSET)

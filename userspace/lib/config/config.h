@@ -173,6 +173,9 @@ struct xlb_backend_cfg {
  *               id in the DCID, 1..XLB_QUIC_ID_MAX_LEN; 0 = off
  * @quic_id_offset: first byte of the server id in the DCID (default 1,
  *                  QUIC-LB's plaintext layout); offset + length <= 20
+ * @has_quic_cr: the DCID's first octet must carry config rotation
+ *               @quic_cr (quic_config_rotation:)
+ * @quic_cr: 0..6, QUIC-LB's config-rotation bits (top 3 of the octet)
  * @backends: owned array
  * @n_backends: entries
  */
@@ -190,6 +193,8 @@ struct xlb_vip_cfg {
 	char notify[XLB_STR_MAX];
 	__u8 quic_id_len;
 	__u8 quic_id_offset;
+	bool has_quic_cr;
+	__u8 quic_cr;
 	struct xlb_backend_cfg *backends;
 	size_t n_backends;
 };

@@ -158,6 +158,7 @@ struct y_vip {
 	char *notify;
 	char *quic_id_length;
 	char *quic_id_offset;
+	char *quic_config_rotation;
 	struct y_backend *backends;
 	unsigned int backends_count;
 };
@@ -315,6 +316,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("notify", OPT, struct y_vip, notify),
 	STR("quic_id_length", OPT, struct y_vip, quic_id_length),
 	STR("quic_id_offset", OPT, struct y_vip, quic_id_offset),
+	STR("quic_config_rotation", OPT, struct y_vip, quic_config_rotation),
 	LIST("backends", OPT, struct y_vip, backends, &backend_entry),
 	CYAML_FIELD_END,
 };
@@ -1431,6 +1433,13 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 			      XLB_QUIC_CID_MAX - 1, &q);
 		v->quic_id_offset = (__u8)q;
 	}
+	if (!err && y->quic_config_rotation) {
+		AT("vips/%u/quic_config_rotation", vi);
+		err = cv_uint(e, "quic_config_rotation",
+			      y->quic_config_rotation, 255, &q);
+		v->quic_cr = (__u8)q;
+		v->has_quic_cr = !err;
+	}
 	return err;
 }
 
@@ -1823,6 +1832,8 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 		y->quic_id_length = pool_fmt(pl, "%u", v->quic_id_len);
 		y->quic_id_offset = pool_fmt(pl, "%u", v->quic_id_offset);
 	}
+	if (v->has_quic_cr)
+		y->quic_config_rotation = pool_fmt(pl, "%u", v->quic_cr);
 	if (!v->n_backends)
 		return;
 	y->backends = pool_zalloc(pl, v->n_backends, sizeof(*y->backends));

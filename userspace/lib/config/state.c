@@ -106,6 +106,9 @@ static json_t *vip_opts_json(const struct xlb_vip_cfg *v)
 		json_object_set_new(o, "quic_id_offset",
 				    json_integer(v->quic_id_offset));
 	}
+	if (o && v->has_quic_cr)
+		json_object_set_new(o, "quic_config_rotation",
+				    json_integer(v->quic_cr));
 	return o;
 }
 
