@@ -30,6 +30,7 @@
 #include "config.h"
 #include "log.h"
 #include "maglev.h"
+#include "maps/xlb_quic.h"
 #include "state.h"
 
 #define EXIT_USAGE 2
@@ -289,6 +290,10 @@ enum {
 	O_FRAGS,
 	O_NOANN,
 	O_HC,
+	O_QUIC_LEN,
+	O_QUIC_OFF,
+	O_QUIC_ID,
+	O_QUIC_CR,
 	O_WEIGHT,
 	O_STATE,
 	O_WATCH,
@@ -481,6 +486,29 @@ static int vip_opt(int c, const char *v, void *ctx)
 	case O_HC:
 		json_object_set_new(o->args, "health_check", json_string(v));
 		return 0;
+	case O_QUIC_LEN:
+		r = uint_arg("--quic-id-length", v, XLB_QUIC_ID_MAX_LEN, &n);
+		if (!r)
+			json_object_set_new(o->args, "quic_id_length",
+					    json_integer(n));
+		return r;
+	case O_QUIC_CR:
+		if (!strcmp(v, "none")) {
+			json_object_set_new(o->args, "quic_config_rotation",
+					    json_null());
+			return 0;
+		}
+		r = uint_arg("--quic-config-rotation", v, 6, &n);
+		if (!r)
+			json_object_set_new(o->args, "quic_config_rotation",
+					    json_integer(n));
+		return r;
+	case O_QUIC_OFF:
+		r = uint_arg("--quic-id-offset", v, XLB_QUIC_CID_MAX - 1, &n);
+		if (!r)
+			json_object_set_new(o->args, "quic_id_offset",
+					    json_integer(n));
+		return r;
 	}
 	return usage_err("bad option");
 }
@@ -498,6 +526,9 @@ static const struct option vip_add_opts[] = {
 	{ "fragments", required_argument, NULL, O_FRAGS },
 	{ "announce", required_argument, NULL, O_NOANN },
 	{ "health-check", required_argument, NULL, O_HC },
+	{ "quic-id-length", required_argument, NULL, O_QUIC_LEN },
+	{ "quic-id-offset", required_argument, NULL, O_QUIC_OFF },
+	{ "quic-config-rotation", required_argument, NULL, O_QUIC_CR },
 	{}
 };
 
@@ -617,9 +648,18 @@ static void print_backends(json_t *arr)
 	size_t i;
 	json_t *b;
 
-	printf("%-24s %6s %-6s %-17s %6s %-8s %8s %9s %7s %7s  %-36s %s\n",
-	       "BACKEND", "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH",
-	       "LATENCY", "SINCE", "ACTIVE", "INACT", "NEXT HOP", "LAST CHECK");
+	bool quic = false;
+
+	json_array_foreach (arr, i, b)
+		quic |= json_object_get(b, "quic_id") != NULL;
+	/* the QUIC ID column only where a backend has one */
+	if (quic)
+		printf("%-24s %-18s ", "BACKEND", "QUIC ID");
+	else
+		printf("%-24s ", "BACKEND");
+	printf("%6s %-6s %-17s %6s %-8s %8s %9s %7s %7s  %-36s %s\n", "WEIGHT",
+	       "STATE", "DATAPATH", "SLOTS", "HEALTH", "LATENCY", "SINCE",
+	       "ACTIVE", "INACT", "NEXT HOP", "LAST CHECK");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
@@ -647,9 +687,16 @@ static void print_backends(json_t *arr)
 			 json_object_get(nh, "interface") ?
 				 jstr(nh, "interface") :
 				 "");
-		printf("%-24s %6lld %-6s %-17s %6lld %-8s %8s %9s %7s %7s  %-36s "
+		if (quic)
+			printf("%-24s %-18s ", jstr(b, "address"),
+			       json_object_get(b, "quic_id") ?
+				       jstr(b, "quic_id") :
+				       "-");
+		else
+			printf("%-24s ", jstr(b, "address"));
+		printf("%6lld %-6s %-17s %6lld %-8s %8s %9s %7s %7s  %-36s "
 		       "%s\n",
-		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
+		       jint(b, "weight"), jstr(b, "state"),
 		       dp_col(b, dpb, sizeof(dpb)), jint(b, "slots"),
 		       jstr(h, "state"), lat, since,
 		       conn_col(b, "active", act, sizeof(act)),
@@ -717,6 +764,30 @@ struct be_opts {
 	struct vip_opts v;
 };
 
+/*
+ * A QUIC server id: decimal, or hexadecimal with 0x, up to 64 bits (sent
+ * as a string: JSON integers stop at 2^63); "none" removes it.
+ */
+static int quic_id_arg(const char *s, json_t *args)
+{
+	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *d = hex ? s + 2 : s;
+	char *end;
+
+	if (s && !strcmp(s, "none")) {
+		json_object_set_new(args, "quic_id", json_null());
+		return 0;
+	}
+	errno = 0;
+	if (!d || !*d || *d == '-' || *d == '+' || *d == ' ' ||
+	    (strtoull(d, &end, hex ? 16 : 10), errno || *end))
+		return usage_err("quic id: '%s' is not a number (decimal, "
+				 "0x... or none)",
+				 s ? s : "");
+	json_object_set_new(args, "quic_id", json_string(s));
+	return 0;
+}
+
 static int be_opt(int c, const char *val, void *ctx)
 {
 	struct be_opts *o = ctx;
@@ -739,6 +810,8 @@ static int be_opt(int c, const char *val, void *ctx)
 		json_object_set_new(o->v.args, "health_check",
 				    json_string(val));
 		return 0;
+	case O_QUIC_ID:
+		return quic_id_arg(val, o->v.args);
 	default:
 		return vip_opt(c, val, &o->v);
 	}
@@ -749,6 +822,7 @@ static const struct option be_add_opts[] = {
 	{ "weight", required_argument, NULL, O_WEIGHT },
 	{ "state", required_argument, NULL, O_STATE },
 	{ "health-check", required_argument, NULL, O_HC },
+	{ "quic-id", required_argument, NULL, O_QUIC_ID },
 	{}
 };
 
@@ -816,9 +890,10 @@ static int do_backend_set(int argc, char **argv)
 	if (!r)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (!r && n < 4 && !json_object_get(o.v.args, "weight") &&
-	    !json_object_get(o.v.args, "state"))
-		r = -usage_err("say what to set: weight N or state "
-			       "up|drain|down");
+	    !json_object_get(o.v.args, "state") &&
+	    !json_object_get(o.v.args, "quic_id"))
+		r = -usage_err("say what to set: weight N, state "
+			       "up|drain|down or quic_id ID|none");
 	for (i = 2; !r && i < n; i += 2) {
 		if (i + 1 >= n) {
 			r = -usage_err("'%s' needs a value", pos[i]);
@@ -829,8 +904,11 @@ static int do_backend_set(int argc, char **argv)
 						    json_integer(w));
 		} else if (!strcmp(pos[i], "state")) {
 			r = -be_opt(O_STATE, pos[i + 1], &o);
+		} else if (!strcmp(pos[i], "quic_id")) {
+			r = -quic_id_arg(pos[i + 1], o.v.args);
 		} else {
-			r = -usage_err("unknown setting '%s' (weight, state)",
+			r = -usage_err("unknown setting '%s' (weight, state, "
+				       "quic_id)",
 				       pos[i]);
 		}
 	}
@@ -2328,8 +2406,12 @@ static const struct cmd cmds[] = {
 	  "\n        [--name N] [--forwarding ipip|l2|gue] [--gue-port N]"
 	  "\n        [--ring-size N] [--min-healthy N]\n        [--conn-table on|off] [--hash "
 	  "5tuple|source] [--unserved drop|pass]\n        [--fragments "
-	  "drop|balance] [--announce on|off] [--health-check NAME]",
-	  "Add a VIP (kept in the state file, see config diff)." },
+	  "drop|balance] [--announce on|off] [--health-check NAME]\n"
+	  "        [--quic-id-length 0..8] [--quic-id-offset 0..19] "
+	  "[--quic-config-rotation 0..6|none]",
+	  "Add a VIP (kept in the state file, see config diff). "
+	  "--quic-id-length routes\nQUIC packets on the server id in their "
+	  "connection ID (UDP; docs/datapath.md)." },
 	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
 	  "Change a VIP's options." },
 	{ "vip", "del", do_vip_del, VIPU, "Delete a VIP and its backends." },
@@ -2337,12 +2419,13 @@ static const struct cmd cmds[] = {
 	  "List VIPs, or show one with its backends." },
 	{ "backend", "add", do_backend_add,
 	  VIPU " BACKEND\n        [--weight N] [--state up|drain|down] "
-	       "[--health-check NAME]",
-	  "Add a backend to a VIP." },
+	       "[--health-check NAME] [--quic-id ID]",
+	  "Add a backend to a VIP. --quic-id: the QUIC server id it puts in "
+	  "its\nconnection IDs (decimal or 0x...)." },
 	{ "backend", "del", do_backend_del, VIPU " BACKEND",
 	  "Remove a backend; its flows are re-hashed to the others." },
 	{ "backend", "set", do_backend_set,
-	  VIPU " BACKEND weight N | state up|drain|down",
+	  VIPU " BACKEND weight N | state up|drain|down | quic_id ID|none",
 	  "Change a backend: weight 0 or state drain keeps its flows but "
 	  "sends it no\nnew ones; state down moves its flows too." },
 	{ "backend", "show", do_backend_show, VIPU,

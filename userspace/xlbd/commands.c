@@ -142,10 +142,16 @@ const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
 	return conn_cache.ok && id < n ? &conn_cache.t[id] : NULL;
 }
 
+static const char *quic_id_str(__u64 id, char buf[19])
+{
+	snprintf(buf, 19, "0x%llx", (unsigned long long)id);
+	return buf;
+}
+
 static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 {
 	const struct xlb_conn_tally *ct;
-	char ms[18];
+	char ms[19];
 	json_t *o, *nh;
 
 	nh = json_pack("{s:s}", "state", xlb_nh_state_str(b->nh.state));
@@ -171,6 +177,10 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 	if (b->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(b->cfg.health_check));
+	if (b->cfg.has_quic_id) /* a string: JSON integers stop at 2^63 */
+		json_object_set_new(
+			o, "quic_id",
+			json_string(quic_id_str(b->cfg.quic_id, ms)));
 	ct = conn_tally(d, b->id);
 	if (ct)
 		json_object_set_new(o, "conns",
@@ -215,6 +225,15 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	if (v->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(v->cfg.health_check));
+	if (v->cfg.quic_id_len) {
+		json_object_set_new(o, "quic_id_length",
+				    json_integer(v->cfg.quic_id_len));
+		json_object_set_new(o, "quic_id_offset",
+				    json_integer(v->cfg.quic_id_offset));
+	}
+	if (v->cfg.has_quic_cr)
+		json_object_set_new(o, "quic_config_rotation",
+				    json_integer(v->cfg.quic_cr));
 	if (!full)
 		return o;
 	arr = json_array();
@@ -467,6 +486,7 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 			sc_moved += cs.moved;
 		}
 	}
+	quic_stats_json(d, gj); /* quic.c */
 	o = json_pack("{s:o,s:o,s:{s:I,s:I}}", "global", gj, "vips", vs,
 		      "second_chance", "hits", (json_int_t)sc_hits, "moved",
 		      (json_int_t)sc_moved);
@@ -765,6 +785,30 @@ static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
 	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
 	if (!e && s)
 		snprintf(vc->health_check, sizeof(vc->health_check), "%s", s);
+	/* ranges and combinations: xlb_cfg_validate() */
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "quic_id_length", false, 255, &u,
+				     &present, err, errlen);
+	if (!e && present)
+		vc->quic_id_len = (__u8)u;
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "quic_id_offset", false, 255, &u,
+				     &present, err, errlen);
+	if (!e && present)
+		vc->quic_id_offset = (__u8)u;
+	/* null: no check */
+	if (!e && json_is_null(json_object_get(args, "quic_config_rotation"))) {
+		vc->has_quic_cr = false;
+		vc->quic_cr = 0;
+		return 0;
+	}
+	e = e	  ?:
+		    xlb_api_arg_uint(args, "quic_config_rotation", false, 255,
+				     &u, &present, err, errlen);
+	if (!e && present) {
+		vc->has_quic_cr = true;
+		vc->quic_cr = (__u8)u;
+	}
 	return e;
 }
 
@@ -797,12 +841,24 @@ static void unserved_per_address(struct xlb_cfg *c,
 
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = {
-		"address",	"port",	     "protocol",    "name",
-		"forwarding",	"ring_size", "min_healthy", "conn_table",
-		"hash",		"unserved",  "fragments",   "announce",
-		"health_check", "gue_port",  NULL
-	};
+	static const char *const keys[] = { "address",
+					    "port",
+					    "protocol",
+					    "name",
+					    "forwarding",
+					    "ring_size",
+					    "min_healthy",
+					    "conn_table",
+					    "hash",
+					    "unserved",
+					    "fragments",
+					    "announce",
+					    "health_check",
+					    "gue_port",
+					    "quic_id_length",
+					    "quic_id_offset",
+					    "quic_config_rotation",
+					    NULL };
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
 	char what[128];
@@ -874,12 +930,24 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = {
-		"address",	"port",	     "protocol",    "name",
-		"forwarding",	"ring_size", "min_healthy", "conn_table",
-		"hash",		"unserved",  "fragments",   "announce",
-		"health_check", "gue_port",  NULL
-	};
+	static const char *const keys[] = { "address",
+					    "port",
+					    "protocol",
+					    "name",
+					    "forwarding",
+					    "ring_size",
+					    "min_healthy",
+					    "conn_table",
+					    "hash",
+					    "unserved",
+					    "fragments",
+					    "announce",
+					    "health_check",
+					    "gue_port",
+					    "quic_id_length",
+					    "quic_id_offset",
+					    "quic_config_rotation",
+					    NULL };
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;
 	char what[128];
@@ -924,9 +992,52 @@ static void cmd_vip_del(struct xlbd *d, struct api_req *r, json_t *args)
 	reply_change(d, r, next, what);
 }
 
-static const char *const be_keys[] = { "address",      "port",	 "protocol",
-				       "backend",      "weight", "state",
-				       "health_check", NULL };
+static const char *const be_keys[] = { "address",      "port",	  "protocol",
+				       "backend",      "weight",  "state",
+				       "health_check", "quic_id", NULL };
+
+/*
+ * quic_id: an integer, a string (decimal, or hexadecimal with 0x: the
+ * whole 64-bit range, which a JSON integer cannot hold), or null to remove
+ * the id. Whether it fits the VIP is for xlb_cfg_validate().
+ */
+static int parse_quic_id(json_t *args, struct xlb_backend_cfg *bc, char *err,
+			 size_t errlen)
+{
+	json_t *v = json_object_get(args, "quic_id");
+	unsigned long long q;
+	const char *s;
+	char *end;
+
+	if (!v)
+		return 0;
+	if (json_is_null(v)) {
+		bc->has_quic_id = false;
+		bc->quic_id = 0;
+		return 0;
+	}
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		bc->has_quic_id = true;
+		bc->quic_id = (__u64)json_integer_value(v);
+		return 0;
+	}
+	s = json_string_value(v);
+	if (s && *s && *s != '-' && *s != '+' && *s != ' ') {
+		bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+		errno = 0;
+		q = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
+		if (!errno && !*end && end != (hex ? s + 2 : s)) {
+			bc->has_quic_id = true;
+			bc->quic_id = q;
+			return 0;
+		}
+	}
+	snprintf(err, errlen,
+		 "argument 'quic_id' must be a number (0x... for hex) or "
+		 "null");
+	return -EINVAL;
+}
 
 static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
 			 size_t errlen)
@@ -953,7 +1064,7 @@ static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
 	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
 	if (!e && s)
 		snprintf(bc->health_check, sizeof(bc->health_check), "%s", s);
-	return e;
+	return e ?: parse_quic_id(args, bc, err, errlen);
 }
 
 static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
@@ -1035,10 +1146,11 @@ static void cmd_backend_set(struct xlbd *d, struct api_req *r, json_t *args)
 	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
 	if (!e && !json_object_get(args, "weight") &&
 	    !json_object_get(args, "state") &&
-	    !json_object_get(args, "health_check")) {
+	    !json_object_get(args, "health_check") &&
+	    !json_object_get(args, "quic_id")) {
 		snprintf(err, sizeof(err),
 			 "nothing to set: give weight, "
-			 "state or health_check");
+			 "state, health_check or quic_id");
 		e = -EINVAL;
 	}
 	if (!e)

@@ -37,6 +37,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "maps/xlb_quic.h"
 #include "config_priv.h"
 #include "maps/xlb_maps.h"
 
@@ -138,6 +139,7 @@ struct y_backend {
 	char *weight;
 	char *state;
 	char *health_check;
+	char *quic_id;
 };
 
 struct y_vip {
@@ -156,6 +158,9 @@ struct y_vip {
 	char *announce;
 	char *health_check;
 	char *notify;
+	char *quic_id_length;
+	char *quic_id_offset;
+	char *quic_config_rotation;
 	struct y_backend *backends;
 	unsigned int backends_count;
 };
@@ -288,6 +293,7 @@ static const cyaml_schema_field_t backend_fields[] = {
 	STR("weight", OPT, struct y_backend, weight),
 	STR("state", OPT, struct y_backend, state),
 	STR("health_check", OPT, struct y_backend, health_check),
+	STR("quic_id", OPT, struct y_backend, quic_id),
 	CYAML_FIELD_END,
 };
 
@@ -312,6 +318,9 @@ static const cyaml_schema_field_t vip_fields[] = {
 	STR("announce", OPT, struct y_vip, announce),
 	STR("health_check", OPT, struct y_vip, health_check),
 	STR("notify", OPT, struct y_vip, notify),
+	STR("quic_id_length", OPT, struct y_vip, quic_id_length),
+	STR("quic_id_offset", OPT, struct y_vip, quic_id_offset),
+	STR("quic_config_rotation", OPT, struct y_vip, quic_config_rotation),
 	LIST("backends", OPT, struct y_vip, backends, &backend_entry),
 	CYAML_FIELD_END,
 };
@@ -1317,6 +1326,14 @@ static int cv_backend(const struct y_backend *y, struct xlb_backend_cfg *b,
 		err = cv_str(e, "health_check", y->health_check,
 			     b->health_check, sizeof(b->health_check));
 	}
+	if (!err && y->quic_id) {
+		unsigned long long q = 0;
+
+		AT("vips/%u/backends/%u/quic_id", vi, bi);
+		err = cv_uint(e, "quic_id", y->quic_id, ~0ull, &q);
+		b->quic_id = q;
+		b->has_quic_id = !err;
+	}
 	return err;
 }
 
@@ -1326,6 +1343,7 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	static const char *const fwds[] = { "ipip", "l2", "gue", NULL };
 	static const char *const hashes[] = { "5tuple", "source", NULL };
+	unsigned long long q = 0;
 	bool b = true;
 	int err = 0, x;
 
@@ -1423,6 +1441,25 @@ static int cv_vip_opts(const struct y_vip *y, struct xlb_vip_cfg *v,
 		AT("vips/%u/notify", vi);
 		err = cv_str(e, "notify", y->notify, v->notify,
 			     sizeof(v->notify));
+	}
+	if (!err && y->quic_id_length) {
+		AT("vips/%u/quic_id_length", vi);
+		err = cv_uint(e, "quic_id_length", y->quic_id_length,
+			      XLB_QUIC_ID_MAX_LEN, &q);
+		v->quic_id_len = (__u8)q;
+	}
+	if (!err && y->quic_id_offset) {
+		AT("vips/%u/quic_id_offset", vi);
+		err = cv_uint(e, "quic_id_offset", y->quic_id_offset,
+			      XLB_QUIC_CID_MAX - 1, &q);
+		v->quic_id_offset = (__u8)q;
+	}
+	if (!err && y->quic_config_rotation) {
+		AT("vips/%u/quic_config_rotation", vi);
+		err = cv_uint(e, "quic_config_rotation",
+			      y->quic_config_rotation, 255, &q);
+		v->quic_cr = (__u8)q;
+		v->has_quic_cr = !err;
 	}
 	return err;
 }
@@ -1814,6 +1851,12 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 	y->announce = dump_bool(pl, v->announce);
 	y->health_check = pool_opt(pl, v->health_check);
 	y->notify = pool_opt(pl, v->notify);
+	if (v->quic_id_len) {
+		y->quic_id_length = pool_fmt(pl, "%u", v->quic_id_len);
+		y->quic_id_offset = pool_fmt(pl, "%u", v->quic_id_offset);
+	}
+	if (v->has_quic_cr)
+		y->quic_config_rotation = pool_fmt(pl, "%u", v->quic_cr);
 	if (!v->n_backends)
 		return;
 	y->backends = pool_zalloc(pl, v->n_backends, sizeof(*y->backends));
@@ -1828,6 +1871,9 @@ static void dump_vip(struct pool *pl, const struct xlb_vip_cfg *v,
 		yb->weight = pool_fmt(pl, "%u", b->weight);
 		yb->state = pool_str(pl, xlb_admin_state_str(b->state));
 		yb->health_check = pool_opt(pl, b->health_check);
+		if (b->has_quic_id)
+			yb->quic_id = pool_fmt(pl, "0x%llx",
+					       (unsigned long long)b->quic_id);
 	}
 }
 
