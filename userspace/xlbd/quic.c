@@ -50,19 +50,22 @@ int quic_sync_vip(struct xlbd *d, struct vip_rt *v)
 		.cr = v->cfg.has_quic_cr ? XLB_QUIC_CR_CHECK | v->cfg.quic_cr :
 					   0,
 	};
+	const struct xlb_dp_ops *o = d->dp_ops;
 	size_t i;
 	int err;
 
-	err = xlb_dp_quic_vip_set(d->dp, v->id, &qv);
+	if (!o->quic_vip_set)
+		return v->cfg.quic_id_len ? -EOPNOTSUPP : 0;
+	err = o->quic_vip_set(d->dp_ctx, v->id, &qv);
 	for (i = 0; !err && v->cfg.quic_id_len && i < v->n_bes; i++) {
 		const struct be_rt *b = v->bes[i];
 		struct xlb_quic_be qb = { .backend = b->id, .gen = b->gen };
 
 		if (b->cfg.has_quic_id)
-			err = xlb_dp_quic_id_set(d->dp, v->id, b->cfg.quic_id,
-						 &qb);
+			err = o->quic_id_set(d->dp_ctx, v->id, b->cfg.quic_id,
+					     &qb);
 	}
-	err = err ?: xlb_dp_quic_prune(d->dp, v->id, claimed, v);
+	err = err ?: o->quic_prune(d->dp_ctx, v->id, claimed, v);
 	if (err)
 		pr_err("vip %s: quic ids: %s", v->name, strerror(-err));
 	return err;
@@ -71,11 +74,14 @@ int quic_sync_vip(struct xlbd *d, struct vip_rt *v)
 /** quic_forget_vip() - remove VIP @v's QUIC routing (the VIP is going) */
 void quic_forget_vip(struct xlbd *d, struct vip_rt *v)
 {
+	const struct xlb_dp_ops *o = d->dp_ops;
 	struct xlb_quic_vip qv = {};
 	int err;
 
-	err = xlb_dp_quic_prune(d->dp, v->id, NULL, NULL);
-	err = err ?: xlb_dp_quic_vip_set(d->dp, v->id, &qv);
+	if (!o->quic_prune)
+		return;
+	err = o->quic_prune(d->dp_ctx, v->id, NULL, NULL);
+	err = err ?: o->quic_vip_set(d->dp_ctx, v->id, &qv);
 	if (err)
 		pr_warn("vip %s: quic ids: %s", v->name, strerror(-err));
 }
