@@ -64,9 +64,21 @@ XLB_INLINE __u32 xlb_pmtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32 len)
 	return def;
 }
 
+/*
+ * A 32-bit word that may alias anything. The sum below reads, as words,
+ * the ICMP header just written field by field (its checksum field is a
+ * __sum16): with plain __u32 loads, type-based alias analysis lets clang
+ * move the loads before the 16-bit store of checksum = 0, and the sum then
+ * takes whatever the frame held there. Which inlining shape triggers it
+ * varies (with the answer split into helpers, a frag-needed behind a VLAN
+ * tag came out with a wrong checksum, and before that ICMPv6 packet-too-big
+ * answers a real client refused while a fixture with zeros there passed).
+ */
+typedef __u32 __attribute__((__may_alias__)) xlb_word;
+
 /* One's-complement sum of the 32-bit words from @w to @end (at most 2 +
  * XLB_QUOTE_MAX / 4 of them: the ICMP header and the quote). */
-XLB_INLINE __u64 sum_words(__u32 *w, void *end)
+XLB_INLINE __u64 sum_words(xlb_word *w, void *end)
 {
 	__u64 sum = 0;
 	int i;
@@ -87,6 +99,51 @@ XLB_INLINE __u16 fold64(__u64 sum)
 	return csum_fold((__u32)sum);
 }
 
+/* The outer IPv4 header and ICMP "fragmentation needed" of the answer to
+ * @p (@q bytes quoted, up to @end), the checksum summed last. */
+XLB_INLINE void frag_needed_put(struct iphdr *o4, struct icmphdr *icmp,
+				void *end, const struct xlb_pkt *p, __u32 mtu,
+				__u32 q)
+{
+	__u32 w0, w2;
+
+	/* precedence "internet control", as Linux sends its own */
+	w0 = bpf_htonl(0x45c00000 | (sizeof(*o4) + sizeof(*icmp) + q));
+	w2 = bpf_htonl((__u32)XLB_TTL << 24 | IPPROTO_ICMP << 16);
+	xlb_outer4_put(o4, w0, 0, w2, p->dst[0], p->src[0]);
+	icmp->type = ICMP_DEST_UNREACH;
+	icmp->code = 4; /* fragmentation needed and DF set */
+	icmp->checksum = 0;
+	icmp->rest = bpf_htonl(mtu & 0xffff);
+	icmp->checksum = fold64(sum_words((xlb_word *)icmp, end));
+}
+
+/* The IPv6 header and ICMPv6 "packet too big" of the answer to @p, the
+ * checksum over the pseudo-header and the message, summed last. */
+XLB_INLINE void pkt_too_big_put(struct ipv6hdr *o6, struct icmphdr *icmp,
+				void *end, const struct xlb_pkt *p, __u32 mtu,
+				__u32 q)
+{
+	__u32 *w = (__u32 *)o6;
+	__u32 plen = sizeof(*icmp) + q;
+	__u64 sum;
+
+	w[0] = bpf_htonl(6u << 28);
+	w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | XLB_TTL);
+	__builtin_memcpy(&o6->saddr, p->dst, 16);
+	__builtin_memcpy(&o6->daddr, p->src, 16);
+	icmp->type = ICMPV6_PKT_TOOBIG;
+	icmp->code = 0;
+	icmp->checksum = 0;
+	icmp->rest = bpf_htonl(mtu);
+	/* pseudo-header: addresses, upper-layer length, next header */
+	sum = (__u64)p->src[0] + p->src[1] + p->src[2] + p->src[3] + p->dst[0] +
+	      p->dst[1] + p->dst[2] + p->dst[3] + bpf_htonl(plen) +
+	      bpf_htonl(IPPROTO_ICMPV6);
+	sum += sum_words((xlb_word *)icmp, end);
+	icmp->checksum = fold64(sum);
+}
+
 /**
  * icmp_too_big() - turn the packet into the ICMP error answering it
  * @ctx: XDP context
@@ -105,14 +162,13 @@ XLB_INLINE int icmp_too_big(struct xdp_md *ctx, const struct xlb_pkt *p,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 l2_len = p->l2_len, ohl, q, newlen, w0, w1, w2;
+	__u32 l2_len = p->l2_len, ohl, q, newlen;
 	struct l2_save l2 = {};
 	struct ethhdr *eth = data;
 	struct icmphdr *icmp;
 	struct ipv6hdr *o6;
 	struct iphdr *o4;
 	__u8 peer[ETH_ALEN];
-	__u64 sum;
 	int v4 = p->family == XLB_AF_INET;
 
 	if ((void *)(eth + 1) > end ||
@@ -145,42 +201,14 @@ XLB_INLINE int icmp_too_big(struct xdp_md *ctx, const struct xlb_pkt *p,
 		icmp = (void *)(o4 + 1);
 		if ((void *)(icmp + 1) > end)
 			return -1;
-		/* precedence "internet control", as Linux sends its own */
-		w0 = bpf_htonl(0x45c00000 | (ohl + sizeof(*icmp) + q));
-		w1 = 0;
-		w2 = bpf_htonl((__u32)XLB_TTL << 24 | IPPROTO_ICMP << 16);
-		xlb_outer4_put(o4, w0, w1, w2, p->dst[0], p->src[0]);
-		icmp->type = ICMP_DEST_UNREACH;
-		icmp->code = 4; /* fragmentation needed and DF set */
-		icmp->checksum = 0;
-		icmp->rest = bpf_htonl(mtu & 0xffff);
-		icmp->checksum = fold64(sum_words((__u32 *)icmp, end));
+		frag_needed_put(o4, icmp, end, p, mtu, q);
 		return 0;
 	}
-
 	o6 = data + xlb_bound(l2_len, 0x1f);
 	icmp = (void *)(o6 + 1);
 	if ((void *)(icmp + 1) > end)
 		return -1;
-	{
-		__u32 *w = (__u32 *)o6;
-		__u32 plen = sizeof(*icmp) + q;
-
-		w[0] = bpf_htonl(6u << 28);
-		w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | XLB_TTL);
-		__builtin_memcpy(&o6->saddr, p->dst, 16);
-		__builtin_memcpy(&o6->daddr, p->src, 16);
-		icmp->type = ICMPV6_PKT_TOOBIG;
-		icmp->code = 0;
-		icmp->checksum = 0;
-		icmp->rest = bpf_htonl(mtu);
-		/* pseudo-header: addresses, upper-layer length, next header */
-		sum = (__u64)p->src[0] + p->src[1] + p->src[2] + p->src[3] +
-		      p->dst[0] + p->dst[1] + p->dst[2] + p->dst[3] +
-		      bpf_htonl(plen) + bpf_htonl(IPPROTO_ICMPV6);
-		sum += sum_words((__u32 *)icmp, end);
-		icmp->checksum = fold64(sum);
-	}
+	pkt_too_big_put(o6, icmp, end, p, mtu, q);
 	return 0;
 }
 

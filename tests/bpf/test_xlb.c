@@ -2112,6 +2112,39 @@ static void want_too_big(struct world *w, const struct pkt *in,
 	}
 }
 
+/*
+ * The same from a router whose MAC has no zero bytes: the answer's ICMP
+ * header is written where the frame's source MAC was, so a checksum summed
+ * before its field was cleared (bpf/pmtu.h, xlb_word) shows only with
+ * non-zero bytes there. Real routers' MACs are such.
+ */
+static void sc_pmtu_v6_mac(struct world *w)
+{
+	static const __u8 mac[6] = { 0x52, 0x54, 0xa1, 0xb2, 0xc3, 0xd4 };
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F6T, 1600, true);
+	memcpy(p.data + 6, mac, 6);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1560);
+}
+
+/* And IPv4, untagged. */
+static void sc_pmtu_df_mac(struct world *w)
+{
+	static const __u8 mac[6] = { 0x52, 0x54, 0xa1, 0xb2, 0xc3, 0xd4 };
+	struct pkt p;
+	struct res r;
+
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1600, true);
+	memcpy(p.data + 6, mac, 6);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1580);
+}
+
 /* 1600 bytes of IPv4 with DF, 1620 once encapsulated, on a 1600-byte link:
  * frag-needed with 1580, from the VIP to the client. */
 static void sc_pmtu_df(struct world *w)
@@ -2866,6 +2899,11 @@ static const struct tcase cases[] = {
 	     sc_pmtu_vlan),
 	SCEN("too big once encapsulated, IPv6: ICMPv6 packet too big (1560)",
 	     sc_pmtu_v6),
+	SCEN("packet too big from a router MAC without zero bytes: checksum "
+	     "right",
+	     sc_pmtu_v6_mac),
+	SCEN("frag-needed from a router MAC without zero bytes: checksum right",
+	     sc_pmtu_df_mac),
 	SCEN("too big, IPv4 VIP with IPv6 backends: frag-needed (MTU - 40)",
 	     sc_pmtu_4in6),
 	SCEN("too big, IPv4 without DF: dropped", sc_pmtu_nodf),
