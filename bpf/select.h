@@ -292,6 +292,25 @@ XLB_INLINE struct xlb_backend *ring_pick(const struct xlb_pkt *p,
 	return be;
 }
 
+/*
+ * ring_or_prev() - the ring's backend for @p, or the previous ring's for a
+ * moved connection older than the ring (bpf/chance.h, lb.second_chance)
+ */
+XLB_INLINE void ring_or_prev(const struct xlb_pkt *p, const struct xlb_vip *vip,
+			     __u32 seed, struct xlb_sel *s)
+{
+	struct xlb_ring_prev *rp;
+	struct xlb_backend *prev;
+
+	s->be = ring_pick(p, vip, seed, &s->id);
+	rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
+	if (!rp)
+		return;
+	prev = xlb_second_chance(vip, rp, flow_hash(p, vip, seed), &s->id);
+	if (prev)
+		s->be = prev;
+}
+
 /**
  * xlb_select_new() - pick the backend of a packet without a usable entry
  * @p: the parsed packet (its flow tuple)
@@ -307,22 +326,11 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 	struct xlb_conn4_key k4 = {};
 	struct xlb_conn6_key k6 = {};
 	struct xlb_conn nc = {};
-	struct xlb_ring_prev *rp;
-	struct xlb_backend *prev;
 
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
-	if (!s->be) { /* else chosen by its QUIC connection ID (quic.h) */
-		s->be = ring_pick(p, vip, seed, &s->id);
-		/* a moved connection older than the ring (bpf/chance.h) */
-		rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
-		if (rp) {
-			prev = xlb_second_chance(
-				vip, rp, flow_hash(p, vip, seed), &s->id);
-			if (prev)
-				s->be = prev;
-		}
-	}
+	if (!s->be) /* else chosen by its QUIC connection ID (quic.h) */
+		ring_or_prev(p, vip, seed, s);
 	if (!s->be)
 		return;
 	s->new_flow = 1;
