@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "fields.h"
 #include "maglev.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -44,14 +45,6 @@ static const char *const admin_names[] = {
 static const char *const fwd_names[] = {
 	[XLB_FWD_IPIP] = "ipip",
 	[XLB_FWD_L2] = "l2",
-};
-
-static const struct {
-	const char *name;
-	unsigned int type;
-} dns_types[] = {
-	{ "A", 1 },   { "NS", 2 },   { "CNAME", 5 }, { "SOA", 6 },
-	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
 };
 
 /** xlb_hc_type_str() - "tcp", "http", ... as in the file; "?" if unknown */
@@ -89,35 +82,6 @@ const char *xlb_fwd_str(int fwd)
 	return fwd_names[fwd];
 }
 
-int xlb_dns_type_parse(const char *s)
-{
-	unsigned long v;
-	unsigned int i;
-	char *end;
-
-	for (i = 0; s && i < ARRAY_SIZE(dns_types); i++)
-		if (!strcmp(s, dns_types[i].name))
-			return (int)dns_types[i].type;
-	if (!s || *s < '1' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
-		return -EINVAL;
-	return (int)v;
-}
-
-const char *xlb_dns_type_str(unsigned int t, char *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dns_types); i++)
-		if (dns_types[i].type == t)
-			return dns_types[i].name;
-	snprintf(buf, 8, "%u", t & 0xffff);
-	return buf;
-}
-
 bool xlb_name_ok(const char *s)
 {
 	if (!*s)
@@ -145,91 +109,6 @@ bool xlb_ifname_ok(const char *s)
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
-
-/**
- * xlb_hc_cfg_init() - a check of @type with every default set
- * @h: the check
- * @type: its type
- */
-void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->interval_ms = XLB_DEFAULT_INTERVAL_MS;
-	h->timeout_ms = XLB_DEFAULT_TIMEOUT_MS;
-	h->rise = XLB_DEFAULT_RISE;
-	h->fall = XLB_DEFAULT_FALL;
-	if (type == XLB_HC_HTTP || type == XLB_HC_HTTPS) {
-		strcpy(h->method, "GET");
-		strcpy(h->path, "/");
-		h->expect_status[0].lo = 200;
-		h->expect_status[0].hi = 399;
-		h->n_expect_status = 1;
-	}
-	if (type == XLB_HC_DNS)
-		h->query_type = 1;
-}
-
-/**
- * xlb_vip_cfg_init() - a VIP with every default set and no backends
- * @v: the VIP
- * @c: the config it will join (for the default ring size), or NULL
- */
-void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c)
-{
-	memset(v, 0, sizeof(*v));
-	v->proto = IPPROTO_TCP;
-	v->fwd = XLB_FWD_IPIP;
-	v->ring_size = XLB_DEFAULT_RING_SIZE;
-	/* a smaller table is prime too, so it is a valid ring size */
-	if (c && c->sizes.ring_max && c->sizes.ring_max < v->ring_size)
-		v->ring_size = c->sizes.ring_max;
-	v->min_healthy = 1;
-	v->announce = true;
-}
-
-/** xlb_backend_cfg_init() - a backend with every default set */
-void xlb_backend_cfg_init(struct xlb_backend_cfg *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->weight = XLB_DEFAULT_WEIGHT;
-	b->state = XLB_ADMIN_UP;
-}
-
-/**
- * xlb_bgp_cfg_init() - an enabled BGP section with defaults, no prefixes
- * @g: the section
- */
-void xlb_bgp_cfg_init(struct xlb_bgp_cfg *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->enabled = true;
-	strcpy(g->bird_socket, XLB_DEFAULT_BIRD_SOCKET);
-	strcpy(g->include_file, XLB_DEFAULT_BIRD_INCLUDE);
-	g->hold_down_ms = XLB_DEFAULT_HOLD_DOWN_MS;
-	g->drain_timeout_s = XLB_DEFAULT_DRAIN_S;
-}
-
-/**
- * xlb_cfg_new() - an empty config with the defaults of every section
- *
- * Return: the config (free with xlb_cfg_free()), or NULL without memory.
- */
-struct xlb_cfg *xlb_cfg_new(void)
-{
-	struct xlb_cfg *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->sizes.max_vips = XLB_DEFAULT_MAX_VIPS;
-	c->sizes.max_backends = XLB_DEFAULT_MAX_BACKENDS;
-	c->sizes.ring_max = XLB_DEFAULT_RING_SIZE;
-	c->sizes.conn_max = XLB_DEFAULT_CONN_MAX;
-	c->max_memory_percent = XLB_DEFAULT_MAX_MEM_PERCENT;
-	strcpy(c->api_socket, XLB_DEFAULT_SOCKET);
-	strcpy(c->log_level, "info");
-	return c;
-}
 
 /** xlb_cfg_free() - free @c and every array it owns; NULL is fine */
 void xlb_cfg_free(struct xlb_cfg *c)
@@ -547,26 +426,6 @@ int xlb_vip_del_backend(struct xlb_vip_cfg *v, const struct xlb_addr *a)
 }
 
 /* --- semantic checks ---------------------------------------------------- */
-
-void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->path, sizeof(e->path), fmt, ap);
-	va_end(ap);
-	e->at_key = at_key;
-}
-
-int xlb_cfg_fail(struct xlb_cfg_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* A fixed-size string that lost its terminator cannot be trusted. */
 #define TERMINATED(s) (memchr((s), '\0', sizeof(s)) != NULL)
@@ -1662,22 +1521,5 @@ out:
 	}
 	free(bcopy);
 	free(dcopy);
-	return err;
-}
-
-/**
- * xlb_cfg_save() - see config.h: mode 0640
- */
-int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
-{
-	char *text = NULL;
-	int err;
-
-	if (!c || !path || !*path)
-		return -EINVAL;
-	err = xlb_cfg_dump(c, &text);
-	if (!err)
-		err = xlb_file_replace(path, text, 0640);
-	free(text);
 	return err;
 }

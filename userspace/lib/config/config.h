@@ -3,9 +3,9 @@
  * DOC: configuration
  *
  * The validated configuration of xlbd (/etc/xlb/xlb.yaml). The YAML file is
- * loaded with libcyaml into the loader's own schema structs, checked, and
- * converted into the types below, which are plain data (fixed-size strings,
- * arrays owned by the struct) so they are easy to copy, compare and diff.
+ * read with libyaml and its values parsed, by the field tables of fields.h,
+ * into the types below, which are plain data (fixed-size strings, arrays
+ * owned by the struct) so they are easy to copy, compare and diff.
  *
  * Errors are reported as one line, "FILE:LINE:COL: what is wrong", and
  * nothing is applied: a config either loads whole or not at all.
