@@ -638,9 +638,9 @@ static const struct bad {
 	  "t.yaml:8:48: vip 192.0.2.10:80/tcp: fragments: balance, and so has "
 	  "vip 192.0.2.10:53/udp on the same address (one per address)" },
 	{ "interfaces:\n  - name: eth1\n    mtu: 1000\n",
-	  "t.yaml:3:10: interface eth1: mtu 1000 is not in 1280..65535" },
+	  "t.yaml:3:10: interface eth1: mtu 1000 is out of range (1280..65535)" },
 	{ BASE "  icmp_rate: 20000000\n",
-	  "t.yaml:5:14: lb.icmp_rate: 20000000 is more than 10000000" },
+	  "t.yaml:5:14: lb.icmp_rate: 20000000 is out of range (0..10000000)" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",

@@ -533,36 +533,19 @@ static const char *family_name(int f)
 	return f == XLB_AF_INET6 ? "IPv6" : "IPv4";
 }
 
-static int check_sizes(const struct xlb_dp_sizes *s, struct xlb_cfg_err *e)
+static int check_sizes(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
+	const struct xlb_dp_sizes *s = &c->sizes;
 	unsigned long long ring_slots;
+	int err;
 
-	if (s->max_vips < 1 || s->max_vips > XLB_MAX_VIPS_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/max_vips");
-		return xlb_cfg_fail(
-			e, "lb.tables.max_vips: %u is out of range (1..%u)",
-			s->max_vips, XLB_MAX_VIPS_LIMIT);
-	}
-	if (s->max_backends < 1 || s->max_backends > XLB_MAX_BACKENDS_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/max_backends");
-		return xlb_cfg_fail(
-			e, "lb.tables.max_backends: %u is out of range (1..%u)",
-			s->max_backends, XLB_MAX_BACKENDS_LIMIT);
-	}
+	err = xlb_obj_check_ranges(&xlb_obj_tables, c, NULL, "lb/tables", e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "lb/tables/ring_max");
-	if (s->ring_max > XLB_MAX_RING_SIZE)
-		return xlb_cfg_fail(
-			e, "lb.tables.ring_max: %u is out of range (2..%u)",
-			s->ring_max, XLB_MAX_RING_SIZE);
 	if (!xlb_is_prime(s->ring_max))
 		return xlb_cfg_fail(e, "lb.tables.ring_max: %u is not a prime",
 				    s->ring_max);
-	if (s->conn_max < 1 || s->conn_max > XLB_CONN_MAX_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/conn_max");
-		return xlb_cfg_fail(
-			e, "lb.tables.conn_max: %u is out of range (1..%u)",
-			s->conn_max, XLB_CONN_MAX_LIMIT);
-	}
 	/* the ring map is one array indexed by a 32-bit slot number */
 	ring_slots = (unsigned long long)s->max_vips * 2 *
 		     xlb_ring_stride(s->ring_max);
@@ -631,7 +614,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
 	unsigned long long ram;
 	unsigned int ncpus;
-	char buf[XLB_ADDR_STRLEN];
+	char buf[XLB_ADDR_STRLEN], who[IFNAMSIZ + 16], path[64];
 	size_t i, j;
 	int err;
 
@@ -656,21 +639,16 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 			if (!strcmp(c->ifaces[j].name, n))
 				return xlb_cfg_fail(
 					e, "interface %s: listed twice", n);
-		xlb_cfg_at(e, false, "interfaces/%zu/mtu", i);
-		if (c->ifaces[i].mtu && (c->ifaces[i].mtu < XLB_MTU_MIN ||
-					 c->ifaces[i].mtu > 65535))
-			return xlb_cfg_fail(
-				e, "interface %s: mtu %u is not in %u..65535",
-				n, c->ifaces[i].mtu, XLB_MTU_MIN);
+		snprintf(who, sizeof(who), "interface %s", n);
+		snprintf(path, sizeof(path), "interfaces/%zu", i);
+		err = xlb_obj_check_ranges(&xlb_obj_iface, &c->ifaces[i], who,
+					   path, e);
+		if (err)
+			return err;
 	}
-	xlb_cfg_at(e, false, "lb/icmp_rate");
-	if (c->icmp_rate > XLB_MAX_RATE)
-		return xlb_cfg_fail(e, "lb.icmp_rate: %u is more than %u",
-				    c->icmp_rate, XLB_MAX_RATE);
-	xlb_cfg_at(e, false, "lb/new_flow_rate");
-	if (c->new_flow_rate > XLB_MAX_RATE)
-		return xlb_cfg_fail(e, "lb.new_flow_rate: %u is more than %u",
-				    c->new_flow_rate, XLB_MAX_RATE);
+	err = xlb_obj_check_ranges(&xlb_obj_lb, c, NULL, "lb", e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "lb/source4");
 	if (c->src4.family != XLB_AF_NONE &&
 	    (c->src4.family != XLB_AF_INET ||
@@ -685,7 +663,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 		return xlb_cfg_fail(
 			e, "lb.source6: %s is not a usable IPv6 address",
 			xlb_addr_str(&c->src6, buf));
-	err = check_sizes(&c->sizes, e);
+	err = check_sizes(c, e);
 	if (err)
 		return err;
 	machine_size(&ram, &ncpus);
@@ -726,65 +704,6 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 	return 0;
 }
 
-/* Fields that only some check types use: set on another type is an error */
-static const char *hc_misplaced(const struct xlb_hc_cfg *h)
-{
-	bool http = h->type == XLB_HC_HTTP || h->type == XLB_HC_HTTPS;
-
-	if (!http && (h->method[0] || h->path[0] || h->host[0] ||
-		      h->n_expect_status || h->expect_body[0]))
-		return h->method[0]	  ? "method" :
-		       h->path[0]	  ? "path" :
-		       h->host[0]	  ? "host" :
-		       h->n_expect_status ? "expect_status" :
-					    "expect_body";
-	if (h->type != XLB_HC_HTTPS && (h->sni[0] || h->tls_verify))
-		return h->sni[0] ? "sni" : "tls_verify";
-	if (h->type != XLB_HC_UDP && (h->payload[0] || h->expect[0]))
-		return h->payload[0] ? "payload" : "expect";
-	if (h->type != XLB_HC_DNS && (h->query_name[0] || h->query_type))
-		return h->query_name[0] ? "query_name" : "query_type";
-	if (h->type != XLB_HC_EXEC && h->argc)
-		return "command";
-	if (h->type == XLB_HC_EXEC && h->via_vip)
-		return "via_vip";
-	if (h->type != XLB_HC_TCP && h->mode)
-		return "mode";
-	if (h->type != XLB_HC_EXEC && h->user[0])
-		return "user";
-	return NULL;
-}
-
-/* Which types a field belongs to, for the message about a misplaced one */
-const char *xlb_hc_field_types(const char *field)
-{
-	static const struct {
-		const char *field, *types;
-	} t[] = {
-		{ "method", "http and https" },
-		{ "path", "http and https" },
-		{ "host", "http and https" },
-		{ "expect_status", "http and https" },
-		{ "expect_body", "http and https" },
-		{ "sni", "https" },
-		{ "tls_verify", "https" },
-		{ "payload", "udp" },
-		{ "expect", "udp" },
-		{ "query_name", "dns" },
-		{ "query_type", "dns" },
-		{ "command", "exec" },
-		{ "via_vip", "all but exec" },
-		{ "mode", "tcp" },
-		{ "user", "exec" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(t); i++)
-		if (!strcmp(t[i].field, field))
-			return t[i].types;
-	return NULL;
-}
-
 /* A user name for getpwnam(): "" (the default) or [A-Za-z0-9_.-], not
  * starting with '-' */
 static bool user_name_ok(const char *s)
@@ -807,11 +726,91 @@ static bool http_token_ok(const char *s)
 	return true;
 }
 
+/*
+ * The rules of one check that the health check engine relies on too
+ * (xlb_hc_cfg_validate()); @path is where the check is in the file.
+ */
+static int hc_rules(const struct xlb_hc_cfg *h, const char *path,
+		    struct xlb_cfg_err *e)
+{
+	const char *n = h->name;
+	size_t i;
+
+	xlb_cfg_at(e, false, "%s", path);
+	if (!TERMINATED(h->name) || !TERMINATED(h->method) ||
+	    !TERMINATED(h->path) || !TERMINATED(h->host) ||
+	    !TERMINATED(h->sni) || !TERMINATED(h->expect_body) ||
+	    !TERMINATED(h->payload) || !TERMINATED(h->expect) ||
+	    !TERMINATED(h->query_name) || h->n_expect_status > XLB_EXPECT_MAX ||
+	    h->argc > XLB_ARGV_MAX)
+		return xlb_cfg_fail(e, "health check '%.*s': field overflow",
+				    XLB_NAME_MAX, n);
+	/* a child's packets cannot carry the probe mark: SO_MARK is per
+	 * socket and the child opens its own */
+	xlb_cfg_at(e, true, "%s/via_vip", path);
+	if (h->type == XLB_HC_EXEC && h->via_vip)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': exec checks cannot follow the data path (via_vip): a child process's packets cannot be marked; use a tcp, http(s), udp or dns check",
+			n);
+	xlb_cfg_at(e, false, "%s/mode", path);
+	if (h->mode != XLB_HC_TCP_CONNECT && h->mode != XLB_HC_TCP_SYN)
+		return xlb_cfg_fail(
+			e, "health check '%s': mode must be connect or syn", n);
+	/* the raw socket's SYN cannot carry a per-backend mark */
+	if (h->type == XLB_HC_TCP && h->mode == XLB_HC_TCP_SYN && h->via_vip)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': mode syn cannot follow the data path (via_vip); use mode connect",
+			n);
+	xlb_cfg_at(e, false, "%s", path);
+	if (h->type == XLB_HC_UDP && !h->payload[0])
+		return xlb_cfg_fail(
+			e, "health check '%s': udp checks need payload", n);
+	if (h->type == XLB_HC_DNS && !h->query_name[0])
+		return xlb_cfg_fail(
+			e, "health check '%s': dns checks need query_name", n);
+	if (h->type == XLB_HC_EXEC && (!h->argc || !h->argv[0][0]))
+		return xlb_cfg_fail(
+			e, "health check '%s': exec checks need command", n);
+	for (i = 0; i < h->n_expect_status; i++) {
+		const struct xlb_status_range *r = &h->expect_status[i];
+
+		xlb_cfg_at(e, false, "%s/expect_status/%zu", path, i);
+		if (r->lo < 100 || r->hi > 599 || r->lo > 599 || r->hi < 100)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': status %u-%u is out of range (100..599)",
+				n, r->lo, r->hi);
+		if (r->lo > r->hi)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': status range %u-%u is backwards",
+				n, r->lo, r->hi);
+	}
+	return 0;
+}
+
+/**
+ * xlb_hc_cfg_validate() - see config.h
+ */
+int xlb_hc_cfg_validate(const struct xlb_hc_cfg *h, char *err, size_t errlen)
+{
+	struct xlb_cfg_err e = { 0 };
+	int ret = hc_rules(h, "", &e);
+
+	if (ret && err && errlen)
+		snprintf(err, errlen, "%s", e.msg);
+	return ret;
+}
+
 static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 {
 	const struct xlb_hc_cfg *h = &c->checks[k];
-	const char *f;
+	char who[XLB_NAME_MAX + 32], path[64];
+	const struct xlb_field *f;
 	size_t i;
+	int err;
 
 	xlb_cfg_at(e, false, "health_checks/%zu/name", k);
 	if (!TERMINATED(h->name) || !xlb_name_ok(h->name))
@@ -827,50 +826,30 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 	if (h->type <= XLB_HC_NONE || h->type > XLB_HC_EXEC)
 		return xlb_cfg_fail(e, "health check '%s': invalid type",
 				    h->name);
-	xlb_cfg_at(e, false, "health_checks/%zu/interval_ms", k);
-	if (h->interval_ms < XLB_HC_INTERVAL_MIN ||
-	    h->interval_ms > XLB_HC_INTERVAL_MAX)
-		return xlb_cfg_fail(
-			e,
-			"health check '%s': interval_ms %u is out of range (%u..%u)",
-			h->name, h->interval_ms, XLB_HC_INTERVAL_MIN,
-			XLB_HC_INTERVAL_MAX);
+	snprintf(who, sizeof(who), "health check '%s'", h->name);
+	snprintf(path, sizeof(path), "health_checks/%zu", k);
+	err = xlb_obj_check_ranges(&xlb_obj_check, h, who, path, e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "health_checks/%zu/timeout_ms", k);
-	if (!h->timeout_ms)
-		return xlb_cfg_fail(
-			e, "health check '%s': timeout_ms must be at least 1",
-			h->name);
 	if (h->timeout_ms > h->interval_ms)
 		return xlb_cfg_fail(
 			e,
 			"health check '%s': timeout_ms %u is longer than interval_ms %u",
 			h->name, h->timeout_ms, h->interval_ms);
-	xlb_cfg_at(e, false, "health_checks/%zu/rise", k);
-	if (h->rise < 1 || h->rise > XLB_HC_RISE_FALL_MAX)
-		return xlb_cfg_fail(
-			e, "health check '%s': rise %u is out of range (1..%u)",
-			h->name, h->rise, XLB_HC_RISE_FALL_MAX);
-	xlb_cfg_at(e, false, "health_checks/%zu/fall", k);
-	if (h->fall < 1 || h->fall > XLB_HC_RISE_FALL_MAX)
-		return xlb_cfg_fail(
-			e, "health check '%s': fall %u is out of range (1..%u)",
-			h->name, h->fall, XLB_HC_RISE_FALL_MAX);
-	if (!TERMINATED(h->method) || !TERMINATED(h->path) ||
-	    !TERMINATED(h->host) || !TERMINATED(h->sni) ||
-	    !TERMINATED(h->expect_body) || !TERMINATED(h->payload) ||
-	    !TERMINATED(h->expect) || !TERMINATED(h->query_name) ||
-	    h->n_expect_status > XLB_EXPECT_MAX || h->argc > XLB_ARGV_MAX) {
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		return xlb_cfg_fail(e, "health check '%s': field overflow",
-				    h->name);
-	}
-	f = hc_misplaced(h);
-	if (f) {
-		xlb_cfg_at(e, true, "health_checks/%zu/%s", k, f);
-		return xlb_cfg_fail(
-			e, "health check '%s': %s is only for %s checks",
-			h->name, f, xlb_hc_field_types(f));
-	}
+	err = hc_rules(h, path, e);
+	if (err)
+		return err;
+	for (f = xlb_obj_check.fields; f->key; f++)
+		if (!xlb_field_applies(f, (int)h->type) &&
+		    xlb_field_is_set(f, h)) {
+			xlb_cfg_at(e, true, "%s/%s", path, f->key);
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': %s is only for %s checks",
+				h->name, f->key,
+				xlb_field_hc_types(f, who, sizeof(who)));
+		}
 	switch (h->type) {
 	case XLB_HC_HTTP:
 	case XLB_HC_HTTPS:
@@ -891,52 +870,8 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 			return xlb_cfg_fail(
 				e, "health check '%s': expect_status is empty",
 				h->name);
-		for (i = 0; i < h->n_expect_status; i++) {
-			const struct xlb_status_range *r = &h->expect_status[i];
-
-			xlb_cfg_at(e, false,
-				   "health_checks/%zu/expect_status/%zu", k, i);
-			if (r->lo < 100 || r->hi > 599 || r->lo > 599 ||
-			    r->hi < 100)
-				return xlb_cfg_fail(
-					e,
-					"health check '%s': status %u-%u is out of range (100..599)",
-					h->name, r->lo, r->hi);
-			if (r->lo > r->hi)
-				return xlb_cfg_fail(
-					e,
-					"health check '%s': status range %u-%u is backwards",
-					h->name, r->lo, r->hi);
-		}
-		break;
-	case XLB_HC_TCP:
-		xlb_cfg_at(e, false, "health_checks/%zu/mode", k);
-		if (h->mode != XLB_HC_TCP_CONNECT && h->mode != XLB_HC_TCP_SYN)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': mode must be connect or syn",
-				h->name);
-		/* the raw socket's SYN cannot carry a per-backend mark */
-		if (h->mode == XLB_HC_TCP_SYN && h->via_vip)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': mode syn cannot follow the data path (via_vip); use mode connect",
-				h->name);
-		break;
-	case XLB_HC_UDP:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->payload[0])
-			return xlb_cfg_fail(
-				e, "health check '%s': udp checks need payload",
-				h->name);
 		break;
 	case XLB_HC_DNS:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->query_name[0])
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': dns checks need query_name",
-				h->name);
 		xlb_cfg_at(e, false, "health_checks/%zu/query_type", k);
 		if (!h->query_type)
 			return xlb_cfg_fail(
@@ -945,12 +880,6 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 				h->name);
 		break;
 	case XLB_HC_EXEC:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->argc)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': exec checks need command",
-				h->name);
 		for (i = 0; i < h->argc; i++)
 			if (!TERMINATED(h->argv[i])) {
 				xlb_cfg_at(e, false,
@@ -1019,17 +948,7 @@ static int check_bgp(const struct xlb_bgp_cfg *g, struct xlb_cfg_err *e)
 				e, "bgp.allowed: %s/%u has host bits set",
 				xlb_addr_str(&p->addr, buf), p->len);
 	}
-	xlb_cfg_at(e, false, "bgp/hold_down_ms");
-	if (g->hold_down_ms > XLB_BGP_HOLD_DOWN_MAX)
-		return xlb_cfg_fail(
-			e, "bgp.hold_down_ms: %u is out of range (0..%u)",
-			g->hold_down_ms, XLB_BGP_HOLD_DOWN_MAX);
-	xlb_cfg_at(e, false, "bgp/drain_timeout_s");
-	if (g->drain_timeout_s > XLB_BGP_DRAIN_MAX)
-		return xlb_cfg_fail(
-			e, "bgp.drain_timeout_s: %u is out of range (0..%u)",
-			g->drain_timeout_s, XLB_BGP_DRAIN_MAX);
-	return 0;
+	return xlb_obj_check_ranges(&xlb_obj_bgp, g, NULL, "bgp", e);
 }
 
 /*
@@ -1061,7 +980,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	const struct xlb_backend_cfg *b = &v->backends[bi];
-	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN];
+	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN], path[64];
 	size_t j;
 	int err;
 
@@ -1088,10 +1007,12 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	if (b->addr.family == XLB_AF_INET6 && c->src6.family == XLB_AF_NONE)
 		return xlb_cfg_fail(e, "%san IPv6 backend needs lb.source6",
 				    who);
-	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/weight", vi, bi);
-	if (b->weight > XLB_MAX_WEIGHT)
-		return xlb_cfg_fail(e, "%sweight %u is out of range (0..%u)",
-				    who, b->weight, XLB_MAX_WEIGHT);
+	snprintf(path, sizeof(path), "vips/%zu/backends/%zu", vi, bi);
+	snprintf(who, sizeof(who), "vip %s: backend %s", vs, as);
+	err = xlb_obj_check_ranges(&xlb_obj_backend, b, who, path, e);
+	if (err)
+		return err;
+	snprintf(who, sizeof(who), "vip %s: backend %s: ", vs, as);
 	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/state", vi, bi);
 	if ((unsigned int)b->state > XLB_ADMIN_DOWN)
 		return xlb_cfg_fail(e, "%sinvalid state", who);

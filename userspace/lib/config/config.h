@@ -363,6 +363,14 @@ void xlb_cfg_free(struct xlb_cfg *c);
 /** xlb_cfg_equal() - same content (path ignored) */
 bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b);
 
+/**
+ * xlb_hc_cfg_validate() - the rules of one check that xlb_cfg_validate()
+ * applies and the health check engine relies on (field sizes, tcp mode,
+ * via_vip, status ranges); @err gets one line naming the check.
+ * Return: 0 or -EINVAL.
+ */
+int xlb_hc_cfg_validate(const struct xlb_hc_cfg *h, char *err, size_t errlen);
+
 /* Lookups; NULL when absent. */
 struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,
 				     const struct xlb_addr *a, __u16 port,

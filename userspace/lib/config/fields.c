@@ -809,6 +809,24 @@ bool xlb_field_is_default(const struct xlb_field *f, const void *base)
 	       !strcmp(xlb_field_str(f, base, 0, buf, sizeof(buf)), f->def);
 }
 
+bool xlb_field_is_set(const struct xlb_field *f, const void *base)
+{
+	const char *p = (const char *)base + f->off;
+	size_t i;
+
+	if (f->type == XLB_FT_PREFIX || f->type == XLB_FT_STATUS ||
+	    f->type == XLB_FT_ARGV || f->type == XLB_FT_LIST)
+		return xlb_field_count(f, base);
+	if (f->type == XLB_FT_STR)
+		return *p;
+	if (f->type == XLB_FT_FLAG)
+		return *(const __u16 *)p & f->bit;
+	for (i = 0; i < f->size; i++)
+		if (p[i])
+			return true;
+	return false;
+}
+
 bool xlb_field_applies(const struct xlb_field *f, int type)
 {
 	return !f->hc || type < 0 || (f->hc & (1u << type));

@@ -160,6 +160,9 @@ size_t xlb_field_count(const struct xlb_field *f, const void *base);
 /** xlb_field_is_default() - @f at @base holds its default */
 bool xlb_field_is_default(const struct xlb_field *f, const void *base);
 
+/** xlb_field_is_set() - @f at @base is not zero, empty or off */
+bool xlb_field_is_set(const struct xlb_field *f, const void *base);
+
 /** xlb_field_applies() - @f is a key of checks of @type */
 bool xlb_field_applies(const struct xlb_field *f, int type);
 
