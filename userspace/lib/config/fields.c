@@ -198,7 +198,8 @@ static const struct xlb_field bgp_fields[] = {
 };
 
 static const struct xlb_field backend_fields[] = {
-	{ "address", XLB_FT_ADDR, M(xlb_backend_cfg, addr), XLB_FF_REQ,
+	{ "address", XLB_FT_ADDR, M(xlb_backend_cfg, addr),
+	  XLB_FF_REQ | XLB_FF_NOCLI,
 	  .help = "the backend's address (the tunnel endpoint)" },
 	{ "weight", XLB_FT_UINT, M(xlb_backend_cfg, weight), XLB_FF_RANGE, 0,
 	  XLB_MAX_WEIGHT, .def = "100",
