@@ -28,6 +28,7 @@
 #include "backend_host_cmd.h"
 #include "bird.h"
 #include "config.h"
+#include "fields.h"
 #include "log.h"
 #include "maglev.h"
 #include "state.h"
@@ -58,6 +59,7 @@ struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 	const char *help;
+	const struct xlb_obj *obj; /* its options come from this table */
 };
 
 static const struct cmd *cur;
@@ -80,8 +82,15 @@ static int usage_err(const char *fmt, ...)
 
 static void print_help(const struct cmd *c)
 {
-	printf("usage: xlbctl %s%s%s %s\n\n%s\n", c->object,
-	       c->verb[0] ? " " : "", c->verb, c->usage, c->help);
+	printf("usage: xlbctl %s%s%s %s", c->object, c->verb[0] ? " " : "",
+	       c->verb, c->usage);
+	if (c->obj)
+		xlb_obj_usage(c->obj, stdout);
+	printf("\n\n%s\n", c->help);
+	if (c->obj) {
+		printf("\nOptions:\n");
+		xlb_obj_help(c->obj, stdout, true);
+	}
 }
 
 /* --- talking to xlbd ------------------------------------------------------ */
@@ -249,8 +258,8 @@ static int vip_arg(const char *s, const char *port, const char *proto,
 	return 0;
 }
 
-static int uint_arg(const char *name, const char *s, unsigned long max,
-		    unsigned long *out)
+static int uint_arg(const char *name, const char *s, unsigned long lo,
+		    unsigned long max, unsigned long *out)
 {
 	char *end;
 
@@ -258,8 +267,9 @@ static int uint_arg(const char *name, const char *s, unsigned long max,
 	if (!s || !*s || *s == '-')
 		return usage_err("%s: '%s' is not a number", name, s ? s : "");
 	*out = strtoul(s, &end, 10);
-	if (errno || *end || *out > max)
-		return usage_err("%s must be 0..%lu, not '%s'", name, max, s);
+	if (errno || *end || *out < lo || *out > max)
+		return usage_err("%s must be %lu..%lu, not '%s'", name, lo, max,
+				 s);
 	return 0;
 }
 
@@ -278,18 +288,6 @@ static int addr_arg(const char *name, const char *s, json_t *args,
 enum {
 	O_PORT = 1000,
 	O_PROTO,
-	O_NAME,
-	O_FWD,
-	O_RING,
-	O_MINH,
-	O_NOCONN,
-	O_HASH,
-	O_UNSERVED,
-	O_FRAGS,
-	O_NOANN,
-	O_HC,
-	O_WEIGHT,
-	O_STATE,
 	O_WATCH,
 	O_COUNT,
 	O_IFACE,
@@ -379,12 +377,97 @@ static int split_args(int argc, char **argv, const struct option *opts,
 	return 0;
 }
 
+/* --- options from the config field tables (fields.h) --------------------- */
+
+#define O_FIELD 3000 /* + the field's index in its table */
+
+/*
+ * @extra, then one option per field of @o that xlbctl takes: the key with
+ * '-' for '_' (min_healthy is --min-healthy); @out ends with a zero entry.
+ */
+static const struct option *obj_opts(const struct xlb_obj *o,
+				     const struct option *extra,
+				     struct option *out, size_t max)
+{
+	static char names[256][32];
+	static size_t used;
+	size_t n = 0, i, k;
+
+	for (; extra && extra->name && n + 1 < max; extra++)
+		out[n++] = *extra;
+	for (i = 0; o->fields[i].key && n + 1 < max && used < 256; i++) {
+		if (!xlb_field_is_opt(&o->fields[i]))
+			continue;
+		for (k = 0; o->fields[i].key[k] && k < 31; k++)
+			names[used][k] = o->fields[i].key[k] == '_' ?
+						 '-' :
+						 o->fields[i].key[k];
+		out[n++] = (struct option){ names[used++], required_argument,
+					    NULL, O_FIELD + (int)i };
+	}
+	out[n] = (struct option){ 0 };
+	return out;
+}
+
+/* One option's value into the API argument of the same key */
+static int field_opt(const struct xlb_obj *o, int c, const char *v,
+		     json_t *args)
+{
+	const struct xlb_field *f = &o->fields[c - O_FIELD];
+	char opt[40], names[96], *dup, *tok, *save = NULL;
+	unsigned long n, lo = 0, hi;
+	json_t *a;
+	size_t i;
+	int r;
+
+	snprintf(opt, sizeof(opt), "--%s", f->key);
+	for (i = 2; opt[i]; i++)
+		opt[i] = opt[i] == '_' ? '-' : opt[i];
+	if (f->type == XLB_FT_UINT) {
+		hi = f->size >= 4 ? 0xffffffffUL : (1UL << (8 * f->size)) - 1;
+		if (f->flags & (XLB_FF_RANGE | XLB_FF_LOADRANGE)) {
+			lo = f->flags & XLB_FF_ZERO_OK ? 0 : f->min;
+			hi = f->max;
+		}
+		r = uint_arg(opt, v, lo, hi, &n);
+		if (!r)
+			json_object_set_new(args, f->key,
+					    json_integer((json_int_t)n));
+		return r;
+	}
+	if (!strcmp(xlb_field_word(f, true, names, sizeof(names)), "on|off")) {
+		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "true") &&
+		    strcmp(v, "false"))
+			return usage_err("%s must be on or off", opt);
+		json_object_set_new(
+			args, f->key,
+			json_boolean(!strcmp(v, "on") || !strcmp(v, "true")));
+		return 0;
+	}
+	if (f->type == XLB_FT_ARGV) { /* words separated by spaces */
+		a = json_array();
+		dup = strdup(v);
+		for (tok = dup ? strtok_r(dup, " ", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " ", &save))
+			json_array_append_new(a, json_string(tok));
+		free(dup);
+		json_object_set_new(args, f->key, a);
+		return 0;
+	}
+	for (i = 0; f->names && f->names[i] && strcmp(f->names[i], v); i++)
+		;
+	if (f->names && !f->names[i])
+		return usage_err("%s must be %s", opt, names);
+	json_object_set_new(args, f->key, json_string(v));
+	return 0;
+}
+
 /* --- vip ------------------------------------------------------------------ */
 
 struct vip_opts {
 	const char *port, *proto;
 	json_t *args;
-	bool set;
+	const struct xlb_obj *obj; /* of the O_FIELD options */
 };
 
 /* a Maglev ring has a prime number of slots: name the two nearest */
@@ -422,79 +505,23 @@ static int vip_opt(int c, const char *v, void *ctx)
 	case O_PROTO:
 		o->proto = v;
 		return 0;
-	case O_NAME:
-		json_object_set_new(o->args, "name", json_string(v));
-		return 0;
-	case O_FWD:
-		if (strcmp(v, "ipip") && strcmp(v, "l2"))
-			return usage_err("--forwarding must be ipip or l2");
-		json_object_set_new(o->args, "forwarding", json_string(v));
-		return 0;
-	case O_RING:
-		r = uint_arg("--ring-size", v, XLB_MAX_RING_SIZE, &n);
-		if (!r && n && !xlb_is_prime((__u32)n))
-			return ring_not_prime((__u32)n);
-		if (!r)
-			json_object_set_new(o->args, "ring_size",
-					    json_integer(n));
-		return r;
-	case O_MINH:
-		r = uint_arg("--min-healthy", v, 1000000, &n);
-		if (!r)
-			json_object_set_new(o->args, "min_healthy",
-					    json_integer(n));
-		return r;
-	case O_NOCONN:
-		json_object_set_new(o->args, "conn_table",
-				    json_boolean(v && !strcmp(v, "on")));
-		return 0;
-	case O_HASH:
-		if (strcmp(v, "5tuple") && strcmp(v, "source"))
-			return usage_err("--hash must be 5tuple or source");
-		json_object_set_new(o->args, "hash", json_string(v));
-		return 0;
-	case O_UNSERVED:
-		if (strcmp(v, "drop") && strcmp(v, "pass"))
-			return usage_err("--unserved must be drop or pass");
-		json_object_set_new(o->args, "unserved", json_string(v));
-		return 0;
-	case O_FRAGS:
-		if (strcmp(v, "drop") && strcmp(v, "balance"))
-			return usage_err("--fragments must be drop or balance");
-		json_object_set_new(o->args, "fragments", json_string(v));
-		return 0;
-	case O_NOANN:
-		json_object_set_new(o->args, "announce",
-				    json_boolean(v && !strcmp(v, "on")));
-		return 0;
-	case O_HC:
-		json_object_set_new(o->args, "health_check", json_string(v));
-		return 0;
 	}
-	return usage_err("bad option");
+	if (c < O_FIELD)
+		return usage_err("bad option");
+	r = field_opt(o->obj, c, v, o->args);
+	if (r || strcmp(o->obj->fields[c - O_FIELD].key, "ring_size"))
+		return r;
+	n = (unsigned long)json_integer_value(
+		json_object_get(o->args, "ring_size"));
+	return n && !xlb_is_prime((__u32)n) ? ring_not_prime((__u32)n) : 0;
 }
-
-static const struct option vip_add_opts[] = {
-	COMMON_VIP_OPTS,
-	{ "name", required_argument, NULL, O_NAME },
-	{ "forwarding", required_argument, NULL, O_FWD },
-	{ "ring-size", required_argument, NULL, O_RING },
-	{ "min-healthy", required_argument, NULL, O_MINH },
-	{ "conn-table", required_argument, NULL, O_NOCONN },
-	{ "hash", required_argument, NULL, O_HASH },
-	{ "unserved", required_argument, NULL, O_UNSERVED },
-	{ "fragments", required_argument, NULL, O_FRAGS },
-	{ "announce", required_argument, NULL, O_NOANN },
-	{ "health-check", required_argument, NULL, O_HC },
-	{}
-};
 
 static const struct option vip_key_opts[] = { COMMON_VIP_OPTS, {} };
 
 static int vip_edit(int argc, char **argv, const char *cmd,
 		    const struct option *opts)
 {
-	struct vip_opts o = { .args = json_object() };
+	struct vip_opts o = { .args = json_object(), .obj = &xlb_obj_vip };
 	char *pos[1] = { 0 };
 	int n, r;
 
@@ -513,12 +540,18 @@ static int vip_edit(int argc, char **argv, const char *cmd,
 
 static int do_vip_add(int argc, char **argv)
 {
-	return vip_edit(argc, argv, "vip.add", vip_add_opts);
+	struct option opts[40];
+
+	return vip_edit(argc, argv, "vip.add",
+			obj_opts(&xlb_obj_vip, vip_key_opts, opts, 40));
 }
 
 static int do_vip_set(int argc, char **argv)
 {
-	return vip_edit(argc, argv, "vip.set", vip_add_opts);
+	struct option opts[40];
+
+	return vip_edit(argc, argv, "vip.set",
+			obj_opts(&xlb_obj_vip, vip_key_opts, opts, 40));
 }
 
 static int do_vip_del(int argc, char **argv)
@@ -698,37 +731,11 @@ struct be_opts {
 static int be_opt(int c, const char *val, void *ctx)
 {
 	struct be_opts *o = ctx;
-	unsigned long n;
-	int r;
 
-	switch (c) {
-	case O_WEIGHT:
-		r = uint_arg("--weight", val, XLB_MAX_WEIGHT, &n);
-		if (!r)
-			json_object_set_new(o->v.args, "weight",
-					    json_integer(n));
-		return r;
-	case O_STATE:
-		if (xlb_admin_state_parse(val) < 0)
-			return usage_err("--state must be up, drain or down");
-		json_object_set_new(o->v.args, "state", json_string(val));
-		return 0;
-	case O_HC:
-		json_object_set_new(o->v.args, "health_check",
-				    json_string(val));
-		return 0;
-	default:
-		return vip_opt(c, val, &o->v);
-	}
+	if (c >= O_FIELD)
+		return field_opt(&xlb_obj_backend, c, val, o->v.args);
+	return vip_opt(c, val, &o->v);
 }
-
-static const struct option be_add_opts[] = {
-	COMMON_VIP_OPTS,
-	{ "weight", required_argument, NULL, O_WEIGHT },
-	{ "state", required_argument, NULL, O_STATE },
-	{ "health-check", required_argument, NULL, O_HC },
-	{}
-};
 
 static int be_common(int argc, char **argv, const struct option *opts,
 		     char **pos, int maxpos, int *n, struct be_opts *o)
@@ -747,10 +754,13 @@ static int be_common(int argc, char **argv, const struct option *opts,
 static int do_backend_add(int argc, char **argv)
 {
 	struct be_opts o = {};
+	struct option opts[16];
 	char *pos[2] = { 0 };
 	int n, r;
 
-	r = be_common(argc, argv, be_add_opts, pos, 2, &n, &o);
+	r = be_common(argc, argv,
+		      obj_opts(&xlb_obj_backend, vip_key_opts, opts, 16), pos,
+		      2, &n, &o);
 	if (!r && n != 2)
 		r = -usage_err("missing BACKEND");
 	if (!r)
@@ -783,12 +793,15 @@ static int do_backend_del(int argc, char **argv)
 /* backend set VIP BACKEND weight N | state up|drain|down [...] */
 static int do_backend_set(int argc, char **argv)
 {
+	const struct xlb_field *f;
 	struct be_opts o = {};
+	struct option opts[16];
 	char *pos[8] = { 0 };
-	unsigned long w;
 	int n, r, i;
 
-	r = be_common(argc, argv, be_add_opts, pos, 8, &n, &o);
+	r = be_common(argc, argv,
+		      obj_opts(&xlb_obj_backend, vip_key_opts, opts, 16), pos,
+		      8, &n, &o);
 	if (!r && n < 2)
 		r = -usage_err("missing BACKEND");
 	if (!r)
@@ -800,13 +813,12 @@ static int do_backend_set(int argc, char **argv)
 	for (i = 2; !r && i < n; i += 2) {
 		if (i + 1 >= n) {
 			r = -usage_err("'%s' needs a value", pos[i]);
-		} else if (!strcmp(pos[i], "weight")) {
-			r = -uint_arg("weight", pos[i + 1], XLB_MAX_WEIGHT, &w);
-			if (!r)
-				json_object_set_new(o.v.args, "weight",
-						    json_integer(w));
-		} else if (!strcmp(pos[i], "state")) {
-			r = -be_opt(O_STATE, pos[i + 1], &o);
+		} else if ((f = xlb_field_find(&xlb_obj_backend, pos[i])) &&
+			   xlb_field_is_opt(f)) {
+			r = -field_opt(
+				&xlb_obj_backend,
+				O_FIELD + (int)(f - xlb_obj_backend.fields),
+				pos[i + 1], o.v.args);
 		} else {
 			r = -usage_err("unknown setting '%s' (weight, state)",
 				       pos[i]);
@@ -1004,11 +1016,11 @@ static int do_flow(int argc, char **argv)
 	if (!r)
 		r = -addr_arg("SRC_IP", pos[1], o.args, "src");
 	if (!r)
-		r = -uint_arg("SRC_PORT", pos[2], 65535, &sp);
+		r = -uint_arg("SRC_PORT", pos[2], 0, 65535, &sp);
 	if (!r)
 		json_object_set_new(o.args, "sport", json_integer(sp));
 	if (!r && n == 4) {
-		r = -uint_arg("DST_PORT", pos[3], 65535, &dp);
+		r = -uint_arg("DST_PORT", pos[3], 0, 65535, &dp);
 		if (!r)
 			json_object_set_new(o.args, "dport", json_integer(dp));
 	}
@@ -1954,100 +1966,31 @@ static int do_top(int argc, char **argv)
 
 /* --- health checks, config diff, reload plan ------------------------------ */
 
-/* check options: one table, the option's val indexes it */
-#define O_CHECK 3000
-enum ck_kind { CK_STR, CK_UINT, CK_BOOL, CK_LIST };
-
-static const struct {
-	const char *opt, *key;
-	enum ck_kind kind;
-	unsigned long max;
-} ck_fields[] = {
-	{ "type", "type", CK_STR, 0 },
-	{ "port", "port", CK_UINT, 65535 },
-	{ "interval-ms", "interval_ms", CK_UINT, 0xffffffffUL },
-	{ "timeout-ms", "timeout_ms", CK_UINT, 0xffffffffUL },
-	{ "rise", "rise", CK_UINT, 0xffffffffUL },
-	{ "fall", "fall", CK_UINT, 0xffffffffUL },
-	{ "via-vip", "via_vip", CK_BOOL, 0 },
-	{ "method", "method", CK_STR, 0 },
-	{ "path", "path", CK_STR, 0 },
-	{ "host", "host", CK_STR, 0 },
-	{ "sni", "sni", CK_STR, 0 },
-	{ "expect-status", "expect_status", CK_STR, 0 },
-	{ "expect-body", "expect_body", CK_STR, 0 },
-	{ "tls-verify", "tls_verify", CK_BOOL, 0 },
-	{ "payload", "payload", CK_STR, 0 },
-	{ "expect", "expect", CK_STR, 0 },
-	{ "query-name", "query_name", CK_STR, 0 },
-	{ "query-type", "query_type", CK_STR, 0 },
-	{ "command", "command", CK_LIST, 0 },
-	{ "user", "user", CK_STR, 0 },
-	{ "mode", "mode", CK_STR, 0 },
-};
-
-#define N_CK (sizeof(ck_fields) / sizeof(ck_fields[0]))
-
 static int check_opt(int c, const char *v, void *ctx)
 {
-	json_t *args = ctx, *a;
-	unsigned long n = 0;
-	char opt[40], *dup, *tok, *save = NULL;
-	size_t i = (size_t)(c - O_CHECK);
-	int r;
-
-	if (c < O_CHECK || i >= N_CK)
+	if (c < O_FIELD)
 		return usage_err("bad option");
-	snprintf(opt, sizeof(opt), "--%s", ck_fields[i].opt);
-	switch (ck_fields[i].kind) {
-	case CK_UINT:
-		r = uint_arg(opt, v, ck_fields[i].max, &n);
-		if (!r)
-			json_object_set_new(args, ck_fields[i].key,
-					    json_integer((json_int_t)n));
-		return r;
-	case CK_BOOL:
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return usage_err("%s must be on or off", opt);
-		json_object_set_new(args, ck_fields[i].key,
-				    json_boolean(!strcmp(v, "on")));
-		return 0;
-	case CK_LIST: /* words separated by spaces */
-		a = json_array();
-		dup = strdup(v);
-		for (tok = dup ? strtok_r(dup, " ", &save) : NULL; tok;
-		     tok = strtok_r(NULL, " ", &save))
-			json_array_append_new(a, json_string(tok));
-		free(dup);
-		json_object_set_new(args, ck_fields[i].key, a);
-		return 0;
-	default:
-		json_object_set_new(args, ck_fields[i].key, json_string(v));
-		return 0;
-	}
+	return field_opt(&xlb_obj_check, c, v, ctx);
 }
 
 static int check_edit(int argc, char **argv, const char *cmd, bool fields)
 {
-	struct option opts[N_CK + 2] = {};
+	static const struct option help[] = {
+		{ "help", no_argument, NULL, 'h' }, {}
+	};
+	struct option opts[40];
 	json_t *args = json_object();
 	char *pos[1] = { 0 };
-	size_t i;
 	int n, r;
 
-	for (i = 0; fields && i < N_CK; i++) {
-		opts[i].name = ck_fields[i].opt;
-		opts[i].has_arg = required_argument;
-		opts[i].val = O_CHECK + (int)i;
-	}
-	opts[fields ? N_CK : 0].name = "help";
-	opts[fields ? N_CK : 0].val = 'h';
-	r = split_args(argc, argv, opts, check_opt, args, pos, 1, &n);
+	r = split_args(argc, argv,
+		       fields ? obj_opts(&xlb_obj_check, help, opts, 40) : help,
+		       check_opt, args, pos, 1, &n);
 	if (!r && n != 1)
 		r = -usage_err("missing NAME");
 	if (r) {
 		json_decref(args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	json_object_set_new(args, "name", json_string(pos[0]));
 	if (!strcmp(cmd, "check.add") && !json_object_get(args, "type")) {
@@ -2274,27 +2217,23 @@ static int do_bgp_init(int argc, char **argv)
 #define VIPU "VIP [--port P|any] [--proto tcp|udp]"
 
 static const struct cmd cmds[] = {
-	{ "vip", "add", do_vip_add,
-	  VIPU "\n        [--name N] [--forwarding ipip|l2] [--ring-size N] "
-	       "[--min-healthy N]\n        [--conn-table on|off] [--hash "
-	       "5tuple|source] [--unserved drop|pass]\n        [--fragments "
-	       "drop|balance] [--announce on|off] [--health-check NAME]",
-	  "Add a VIP (kept in the state file, see config diff)." },
-	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
-	  "Change a VIP's options." },
+	{ "vip", "add", do_vip_add, VIPU,
+	  "Add a VIP (kept in the state file, see config diff).",
+	  &xlb_obj_vip },
+	{ "vip", "set", do_vip_set, VIPU, "Change a VIP's options.",
+	  &xlb_obj_vip },
 	{ "vip", "del", do_vip_del, VIPU, "Delete a VIP and its backends." },
 	{ "vip", "show", do_vip_show, "[" VIPU "]",
 	  "List VIPs, or show one with its backends." },
-	{ "backend", "add", do_backend_add,
-	  VIPU " BACKEND\n        [--weight N] [--state up|drain|down] "
-	       "[--health-check NAME]",
-	  "Add a backend to a VIP." },
+	{ "backend", "add", do_backend_add, VIPU " BACKEND",
+	  "Add a backend to a VIP.", &xlb_obj_backend },
 	{ "backend", "del", do_backend_del, VIPU " BACKEND",
 	  "Remove a backend; its flows are re-hashed to the others." },
 	{ "backend", "set", do_backend_set,
 	  VIPU " BACKEND weight N | state up|drain|down",
 	  "Change a backend: weight 0 or state drain keeps its flows but "
-	  "sends it no\nnew ones; state down moves its flows too." },
+	  "sends it no\nnew ones; state down moves its flows too.",
+	  &xlb_obj_backend },
 	{ "backend", "show", do_backend_show, VIPU,
 	  "Backends of a VIP: state, data-path state, last check, latency, "
 	  "next hop." },
@@ -2317,17 +2256,12 @@ static const struct cmd cmds[] = {
 	{ "config", "diff", do_config_diff, "",
 	  "What the running configuration changes over the configuration "
 	  "file: the\nruntime overrides kept in the state file." },
-	{ "check", "add", do_check_add,
-	  "NAME --type T [--port P] [--interval-ms N] [--timeout-ms N]\n"
-	  "        [--rise N] [--fall N] [--via-vip on|off] [--method M] "
-	  "[--path P]\n        [--host H] [--sni S] [--expect-status "
-	  "200-399,...] [--expect-body S]\n        [--tls-verify on|off] "
-	  "[--payload S] [--expect S] [--query-name N]\n        "
-	  "[--query-type T] [--command 'ARGV...'] [--user U] [--mode "
-	  "connect|syn]",
-	  "Add a health check, validated like the configuration file's." },
-	{ "check", "set", do_check_set, "NAME [options of check add]",
-	  "Change a check. A new --type starts from that type's defaults." },
+	{ "check", "add", do_check_add, "NAME",
+	  "Add a health check, validated like the configuration file's.",
+	  &xlb_obj_check },
+	{ "check", "set", do_check_set, "NAME",
+	  "Change a check. A new --type starts from that type's defaults.",
+	  &xlb_obj_check },
 	{ "check", "del", do_check_del, "NAME",
 	  "Delete a check no VIP or backend uses." },
 	{ "check", "show", do_check_show, "[NAME]",
@@ -2501,6 +2435,12 @@ int main(int argc, char **argv)
 	char *end;
 
 	xlb_log_init("xlbctl", XLB_LOG_WARN);
+	/* hidden: xlb.yaml(5)'s key list, from the field tables
+	 * (deploy/man/update-keys.sh) */
+	if (argc == 2 && !strcmp(argv[1], "--man-keys")) {
+		xlb_fields_man(stdout);
+		return 0;
+	}
 	if (getenv("XLB_SOCKET"))
 		opt_socket = getenv("XLB_SOCKET");
 	globals_first(argc, argv);

@@ -56,7 +56,7 @@ static const struct xlb_field tables_fields[] = {
 	  XLB_CONN_MAX_LIMIT, .def = "1048576",
 	  .help = "connection table entries per family" },
 	{ "max_memory_percent", XLB_FT_UINT, M(xlb_cfg, max_memory_percent),
-	  XLB_FF_OMITDEF, 1, 100, .def = "25",
+	  XLB_FF_OMITDEF | XLB_FF_RANGE, 1, 100, .def = "25",
 	  .help = "share of RAM the maps may take" },
 	{ 0 },
 };
@@ -112,8 +112,8 @@ static const struct xlb_field log_fields[] = {
 };
 
 static const struct xlb_field check_fields[] = {
-	{ "name", XLB_FT_STR, M(xlb_hc_cfg, name), XLB_FF_REQ | XLB_FF_SEL,
-	  .label = "health check name",
+	{ "name", XLB_FT_STR, M(xlb_hc_cfg, name),
+	  XLB_FF_REQ | XLB_FF_SEL | XLB_FF_NOOPT, .label = "health check name",
 	  .help = "referenced by VIPs and backends" },
 	{ "type", XLB_FT_ENUM, M(xlb_hc_cfg, type), XLB_FF_REQ | XLB_FF_SEL,
 	  .names = NAMES("tcp", "http", "https", "udp", "dns", "exec"),
@@ -928,11 +928,17 @@ int xlb_obj_check_ranges(const struct xlb_obj *o, const void *base,
 
 /* --- help and man page ----------------------------------------------------- */
 
-static const char *value_word(const struct xlb_field *f, char *buf, size_t len)
+/**
+ * xlb_field_word() - see fields.h
+ */
+const char *xlb_field_word(const struct xlb_field *f, bool cli, char *buf,
+			   size_t len)
 {
 	size_t o = 0;
 	int k;
 
+	if (cli && (f->type == XLB_FT_BOOL || f->names == bool_names))
+		return "on|off";
 	if (f->names) {
 		for (k = 0; f->names[k] && o < len; k++)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s",
@@ -953,7 +959,7 @@ static const char *value_word(const struct xlb_field *f, char *buf, size_t len)
 	case XLB_FT_STATUS:
 		return "CODE[-CODE],...";
 	case XLB_FT_ARGV:
-		return "ARG,...";
+		return cli ? "'ARGV...'" : "[ARG, ...]";
 	case XLB_FT_DNSTYPE:
 		return "TYPE";
 	default:
@@ -982,6 +988,47 @@ static void field_notes(const struct xlb_field *f, char *buf, size_t len)
 		snprintf(buf + o, len - o, "%srequired", o ? "; " : "");
 }
 
+/* xlbctl's spelling of a key: min_healthy -> min-healthy */
+static const char *opt_name(const struct xlb_field *f, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; f->key[i] && i + 1 < len; i++)
+		buf[i] = f->key[i] == '_' ? '-' : f->key[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+bool xlb_field_is_opt(const struct xlb_field *f)
+{
+	return !(f->flags & (XLB_FF_NOCLI | XLB_FF_NOOPT)) &&
+	       f->type != XLB_FT_OBJ && f->type != XLB_FT_LIST;
+}
+
+/**
+ * xlb_obj_usage() - see fields.h
+ */
+void xlb_obj_usage(const struct xlb_obj *o, FILE *out)
+{
+	const struct xlb_field *f;
+	char key[48], names[96], word[160];
+	size_t col = 80;
+
+	for (f = o->fields; f->key; f++) {
+		if (!xlb_field_is_opt(f))
+			continue;
+		snprintf(word, sizeof(word), "[--%s %s]",
+			 opt_name(f, key, sizeof(key)),
+			 xlb_field_word(f, true, names, sizeof(names)));
+		if (col + 1 + strlen(word) > 72) {
+			fputs("\n       ", out);
+			col = 7;
+		}
+		fprintf(out, " %s", word);
+		col += 1 + strlen(word);
+	}
+}
+
 /**
  * xlb_obj_help() - see fields.h
  */
@@ -989,19 +1036,16 @@ void xlb_obj_help(const struct xlb_obj *o, FILE *out, bool cli)
 {
 	const struct xlb_field *f;
 	char key[48], word[128], names[96], notes[160];
-	size_t i;
 
 	for (f = o->fields; f->key; f++) {
-		if (f->type == XLB_FT_OBJ || f->type == XLB_FT_LIST ||
-		    (cli && (f->flags & XLB_FF_NOCLI)))
+		if (cli ? !xlb_field_is_opt(f) :
+			  f->type == XLB_FT_OBJ || f->type == XLB_FT_LIST)
 			continue;
-		for (i = 0; f->key[i] && i + 1 < sizeof(key); i++)
-			key[i] = cli && f->key[i] == '_' ? '-' : f->key[i];
-		key[i] = '\0';
 		field_notes(f, notes, sizeof(notes));
-		snprintf(word, sizeof(word), "%s%s %s", cli ? "--" : "", key,
-			 value_word(f, names, sizeof(names)));
-		fprintf(out, "  %-30s %s%s%s%s\n", word, f->help,
+		snprintf(word, sizeof(word), "%s%s %s", cli ? "--" : "",
+			 cli ? opt_name(f, key, sizeof(key)) : f->key,
+			 xlb_field_word(f, cli, names, sizeof(names)));
+		fprintf(out, "  %-28s %s%s%s%s\n", word, f->help,
 			notes[0] ? " (" : "", notes, notes[0] ? ")" : "");
 	}
 }
@@ -1023,16 +1067,11 @@ static void man_obj(FILE *out, const struct xlb_obj *o, const char *title)
 
 	fprintf(out, ".SS %s\n", title);
 	for (f = o->fields; f->key; f++) {
-		if (f->type == XLB_FT_OBJ) {
-			snprintf(word, sizeof(word), "%s%s", o->prefix, f->key);
-			man_obj(out, f->sub, word);
-			continue;
-		}
-		if (f->type == XLB_FT_LIST)
+		if (f->type == XLB_FT_OBJ || f->type == XLB_FT_LIST)
 			continue;
 		field_notes(f, notes, sizeof(notes));
-		fprintf(out, ".TP\n.BI \"%s \" ", f->key);
-		roff(out, value_word(f, word, sizeof(word)));
+		fprintf(out, ".TP\n.BI \"%s: \" ", f->key);
+		roff(out, xlb_field_word(f, false, word, sizeof(word)));
 		fputs("\n", out);
 		roff(out, f->help);
 		if (notes[0]) {
@@ -1042,6 +1081,14 @@ static void man_obj(FILE *out, const struct xlb_obj *o, const char *title)
 		}
 		fputs("\n", out);
 	}
+	for (f = o->fields; f->key; f++) {
+		if (f->type != XLB_FT_OBJ && f->type != XLB_FT_LIST)
+			continue;
+		snprintf(word, sizeof(word), "%s%s%s%s", title,
+			 *title ? "." : "", f->key,
+			 f->type == XLB_FT_LIST ? "[]" : "");
+		man_obj(out, f->sub, word);
+	}
 }
 
 /**
@@ -1049,14 +1096,12 @@ static void man_obj(FILE *out, const struct xlb_obj *o, const char *title)
  */
 void xlb_fields_man(FILE *out)
 {
+	char title[48];
 	const struct xlb_field *f;
 
 	for (f = root_fields; f->key; f++) {
-		if (f->type == XLB_FT_OBJ)
-			man_obj(out, f->sub, f->sub->name);
-		else
-			man_obj(out, f->sub, f->key);
-		if (f->sub == &xlb_obj_vip)
-			man_obj(out, &xlb_obj_backend, "vips[].backends");
+		snprintf(title, sizeof(title), "%s%s", f->key,
+			 f->type == XLB_FT_LIST ? "[]" : "");
+		man_obj(out, f->sub, title);
 	}
 }

@@ -63,6 +63,7 @@ enum xlb_ftype {
 #define XLB_FF_RANGE	 0x10 /* validation checks @min..@max */
 #define XLB_FF_ZERO_OK	 0x20 /* ... but 0 (off) is fine too */
 #define XLB_FF_NOCLI	 0x40 /* not an option of the API nor of xlbctl */
+#define XLB_FF_NOOPT	 0x80 /* not an option of xlbctl (a positional) */
 
 struct xlb_obj;
 
@@ -186,6 +187,19 @@ void xlb_obj_defaults(const struct xlb_obj *o, void *base, int hc_type);
 int xlb_obj_check_ranges(const struct xlb_obj *o, const void *base,
 			 const char *who, const char *path,
 			 struct xlb_cfg_err *e);
+
+/**
+ * xlb_field_word() - what a value looks like: "N", "ipip|l2", "on|off"
+ * @cli: as xlbctl takes it
+ */
+const char *xlb_field_word(const struct xlb_field *f, bool cli, char *buf,
+			   size_t len);
+
+/** xlb_field_is_opt() - @f is an xlbctl option */
+bool xlb_field_is_opt(const struct xlb_field *f);
+
+/** xlb_obj_usage() - " [--key VALUE] ..." of @o, wrapped, for a usage */
+void xlb_obj_usage(const struct xlb_obj *o, FILE *out);
 
 /**
  * xlb_obj_help() - the options of @o, one "  --key VALUE  help" a line
