@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * DOC: configuration types, checks and edits
+ * DOC: configuration checks
  *
- * Everything about struct xlb_cfg that does not involve YAML: defaults,
- * deep copy, comparison, lookups, the edits the API makes, the semantic
- * checks shared by the loader and xlb_cfg_validate(), and the atomic save.
- * The file format lives in config_yaml.c.
+ * The semantic checks of struct xlb_cfg shared by the loader and
+ * xlb_cfg_validate(), and the names of its enums. Ranges come from the
+ * field tables (fields.c); copying, comparing, editing and saving are in
+ * config_data.c, the file format in config_yaml.c.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "config.h"
@@ -106,323 +103,6 @@ bool xlb_ifname_ok(const char *s)
 		    *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
 			return false;
 	return true;
-}
-
-/* --- lifecycle ---------------------------------------------------------- */
-
-/** xlb_cfg_free() - free @c and every array it owns; NULL is fine */
-void xlb_cfg_free(struct xlb_cfg *c)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	for (i = 0; i < c->n_vips; i++)
-		free(c->vips[i].backends);
-	free(c->vips);
-	free(c->checks);
-	free(c->ifaces);
-	free(c);
-}
-
-/* A copy of @n elements of @size at @src; NULL for none (or no memory:
- * the caller tells the two apart by @n). */
-static void *memdup(const void *src, size_t n, size_t size)
-{
-	void *p;
-
-	if (!n)
-		return NULL;
-	p = malloc(n * size);
-	if (p)
-		memcpy(p, src, n * size);
-	return p;
-}
-
-/**
- * xlb_cfg_dup() - a deep copy of @c
- *
- * Return: the copy, or NULL (no memory, or @c is NULL).
- */
-struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c)
-{
-	struct xlb_cfg *d;
-	size_t i;
-
-	if (!c)
-		return NULL;
-	d = malloc(sizeof(*d));
-	if (!d)
-		return NULL;
-	*d = *c;
-	d->ifaces = memdup(c->ifaces, c->n_ifaces, sizeof(*c->ifaces));
-	d->checks = memdup(c->checks, c->n_checks, sizeof(*c->checks));
-	d->vips = memdup(c->vips, c->n_vips, sizeof(*c->vips));
-	if ((c->n_ifaces && !d->ifaces) || (c->n_checks && !d->checks) ||
-	    (c->n_vips && !d->vips)) {
-		d->n_vips = 0;
-		goto fail;
-	}
-	for (i = 0; i < c->n_vips; i++) {
-		d->vips[i].backends =
-			memdup(c->vips[i].backends, c->vips[i].n_backends,
-			       sizeof(*c->vips[i].backends));
-		if (c->vips[i].n_backends && !d->vips[i].backends) {
-			d->n_vips = i;
-			goto fail;
-		}
-	}
-	return d;
-fail:
-	xlb_cfg_free(d);
-	return NULL;
-}
-
-/* --- comparison --------------------------------------------------------- */
-
-/* IPv4 addresses only use a[0]; the rest is not part of the value. */
-static bool addr_same(const struct xlb_addr *a, const struct xlb_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == XLB_AF_INET)
-		return a->a[0] == b->a[0];
-	if (a->family == XLB_AF_INET6)
-		return !memcmp(a->a, b->a, 16);
-	return true;
-}
-
-#define SAME(f)	    (a->f == b->f)
-#define SAME_STR(f) (!strcmp(a->f, b->f))
-
-static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
-{
-	size_t i;
-
-	if (!(SAME_STR(name) && SAME(type) && SAME(port) && SAME(interval_ms) &&
-	      SAME(timeout_ms) && SAME(rise) && SAME(fall) && SAME(via_vip) &&
-	      SAME_STR(method) && SAME_STR(path) && SAME_STR(host) &&
-	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
-	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
-	      SAME_STR(query_name) && SAME(query_type) && SAME(argc) &&
-	      SAME(mode) && SAME_STR(user)))
-		return false;
-	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
-		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
-			return false;
-	for (i = 0; i < a->argc && i < XLB_ARGV_MAX; i++)
-		if (!SAME_STR(argv[i]))
-			return false;
-	return true;
-}
-
-static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
-{
-	const struct xlb_backend_cfg *x, *y;
-	size_t i;
-
-	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
-	      SAME(proto) && SAME(fwd) && SAME(ring_size) &&
-	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
-	      SAME_STR(health_check) && SAME_STR(notify) && SAME(n_backends)))
-		return false;
-	for (i = 0; i < a->n_backends; i++) {
-		x = &a->backends[i];
-		y = &b->backends[i];
-		if (!addr_same(&x->addr, &y->addr) || x->weight != y->weight ||
-		    x->state != y->state ||
-		    strcmp(x->health_check, y->health_check))
-			return false;
-	}
-	return true;
-}
-
-static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
-{
-	size_t i;
-
-	/* a disabled section is absent, whatever its fields hold */
-	if (!a->enabled || !b->enabled)
-		return a->enabled == b->enabled;
-	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
-	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s) &&
-	      SAME(drain) && SAME(prepend)))
-		return false;
-	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
-		if (!addr_same(&a->allowed[i].addr, &b->allowed[i].addr) ||
-		    !SAME(allowed[i].len))
-			return false;
-	return true;
-}
-
-/**
- * xlb_cfg_equal() - same content, path ignored
- *
- * Arrays compare in order (the file's order is content too). A disabled
- * bgp section equals any other disabled one, whatever its fields hold,
- * since it is not part of the file.
- */
-bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
-{
-	size_t i;
-
-	if (!a || !b)
-		return a == b;
-	if (!(SAME(n_ifaces) && addr_same(&a->src4, &b->src4) &&
-	      addr_same(&a->src6, &b->src6) && SAME(hash_seed) &&
-	      SAME(sizes.max_vips) && SAME(sizes.max_backends) &&
-	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
-	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
-	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
-	      SAME_STR(notify_command) && SAME_STR(notify_user) &&
-	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
-	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
-		return false;
-	for (i = 0; i < a->n_ifaces; i++)
-		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
-		    a->ifaces[i].generic != b->ifaces[i].generic ||
-		    a->ifaces[i].mtu != b->ifaces[i].mtu)
-			return false;
-	for (i = 0; i < a->n_checks; i++)
-		if (!hc_equal(&a->checks[i], &b->checks[i]))
-			return false;
-	for (i = 0; i < a->n_vips; i++)
-		if (!vip_equal(&a->vips[i], &b->vips[i]))
-			return false;
-	return true;
-}
-
-#undef SAME
-#undef SAME_STR
-
-/* --- lookups and edits -------------------------------------------------- */
-
-/** xlb_cfg_find_vip() - the VIP (@a, @port, @proto); NULL if absent */
-struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,
-				     const struct xlb_addr *a, __u16 port,
-				     __u8 proto)
-{
-	size_t i;
-
-	for (i = 0; c && a && i < c->n_vips; i++)
-		if (c->vips[i].port == port && c->vips[i].proto == proto &&
-		    addr_same(&c->vips[i].addr, a))
-			return &c->vips[i];
-	return NULL;
-}
-
-/** xlb_vip_find_backend() - the backend of @v at @a; NULL if absent */
-struct xlb_backend_cfg *xlb_vip_find_backend(const struct xlb_vip_cfg *v,
-					     const struct xlb_addr *a)
-{
-	size_t i;
-
-	for (i = 0; v && a && i < v->n_backends; i++)
-		if (addr_same(&v->backends[i].addr, a))
-			return &v->backends[i];
-	return NULL;
-}
-
-/** xlb_cfg_find_check() - the check named @name; NULL if absent */
-const struct xlb_hc_cfg *xlb_cfg_find_check(const struct xlb_cfg *c,
-					    const char *name)
-{
-	size_t i;
-
-	for (i = 0; c && name && i < c->n_checks; i++)
-		if (!strcmp(c->checks[i].name, name))
-			return &c->checks[i];
-	return NULL;
-}
-
-/**
- * xlb_cfg_add_vip() - append a copy of @v (and of its backends)
- *
- * Return: 0, -EEXIST if @c has a VIP with the same address, port and
- * protocol, -EINVAL, -ENOMEM. The result is not validated.
- */
-int xlb_cfg_add_vip(struct xlb_cfg *c, const struct xlb_vip_cfg *v)
-{
-	struct xlb_backend_cfg *be = NULL;
-	struct xlb_vip_cfg *vips;
-
-	if (!c || !v || (v->n_backends && !v->backends))
-		return -EINVAL;
-	if (xlb_cfg_find_vip(c, &v->addr, v->port, v->proto))
-		return -EEXIST;
-	be = memdup(v->backends, v->n_backends, sizeof(*be));
-	if (v->n_backends && !be)
-		return -ENOMEM;
-	vips = realloc(c->vips, (c->n_vips + 1) * sizeof(*vips));
-	if (!vips) {
-		free(be);
-		return -ENOMEM;
-	}
-	c->vips = vips;
-	c->vips[c->n_vips] = *v;
-	c->vips[c->n_vips].backends = be;
-	c->n_vips++;
-	return 0;
-}
-
-/**
- * xlb_cfg_del_vip() - remove a VIP and its backends
- *
- * Return: 0 or -ENOENT. Pointers into c->vips are invalid afterwards.
- */
-int xlb_cfg_del_vip(struct xlb_cfg *c, const struct xlb_addr *a, __u16 port,
-		    __u8 proto)
-{
-	struct xlb_vip_cfg *v = xlb_cfg_find_vip(c, a, port, proto);
-	size_t i;
-
-	if (!v)
-		return -ENOENT;
-	i = (size_t)(v - c->vips);
-	free(v->backends);
-	memmove(v, v + 1, (c->n_vips - i - 1) * sizeof(*v));
-	c->n_vips--;
-	return 0;
-}
-
-/**
- * xlb_vip_add_backend() - append a copy of @b to @v
- *
- * Return: 0, -EEXIST if @v has a backend with that address, -EINVAL,
- * -ENOMEM. Pointers into v->backends are invalid afterwards.
- */
-int xlb_vip_add_backend(struct xlb_vip_cfg *v, const struct xlb_backend_cfg *b)
-{
-	struct xlb_backend_cfg *be;
-
-	if (!v || !b)
-		return -EINVAL;
-	if (xlb_vip_find_backend(v, &b->addr))
-		return -EEXIST;
-	be = realloc(v->backends, (v->n_backends + 1) * sizeof(*be));
-	if (!be)
-		return -ENOMEM;
-	v->backends = be;
-	v->backends[v->n_backends++] = *b;
-	return 0;
-}
-
-/**
- * xlb_vip_del_backend() - remove the backend with address @a from @v
- *
- * Return: 0 or -ENOENT.
- */
-int xlb_vip_del_backend(struct xlb_vip_cfg *v, const struct xlb_addr *a)
-{
-	struct xlb_backend_cfg *b = xlb_vip_find_backend(v, a);
-	size_t i;
-
-	if (!b)
-		return -ENOENT;
-	i = (size_t)(b - v->backends);
-	memmove(b, b + 1, (v->n_backends - i - 1) * sizeof(*b));
-	v->n_backends--;
-	return 0;
 }
 
 /* --- semantic checks ---------------------------------------------------- */
@@ -994,7 +674,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 		return xlb_cfg_fail(e, "%saddress is %s", who,
 				    addr_unusable(&b->addr));
 	for (j = 0; j < bi; j++)
-		if (addr_same(&v->backends[j].addr, &b->addr))
+		if (xlb_cfg_addr_same(&v->backends[j].addr, &b->addr))
 			return xlb_cfg_fail(e, "vip %s: backend %s: duplicate",
 					    vs, as);
 	if (v->fwd == XLB_FWD_L2 && b->addr.family != v->addr.family)
@@ -1059,7 +739,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	for (i = 0; i < vi; i++)
 		if (c->vips[i].port == v->port &&
 		    c->vips[i].proto == v->proto &&
-		    addr_same(&c->vips[i].addr, &v->addr))
+		    xlb_cfg_addr_same(&c->vips[i].addr, &v->addr))
 			return xlb_cfg_fail(e, "%sdefined twice", who);
 	if (vi >= c->sizes.max_vips)
 		return xlb_cfg_fail(e,
@@ -1096,7 +776,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 		return xlb_cfg_fail(
 			e, "%sfragments: balance needs hash: source", who);
 	for (i = 0; i < vi && (v->flags & XLB_VIP_F_FRAG_BALANCE); i++)
-		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		if (xlb_cfg_addr_same(&c->vips[i].addr, &v->addr) &&
 		    (c->vips[i].flags & XLB_VIP_F_FRAG_BALANCE))
 			return xlb_cfg_fail(
 				e,
@@ -1108,7 +788,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	/* one marker per address carries it (bpf/lookup.h) */
 	xlb_cfg_at(e, false, "vips/%zu/unserved", vi);
 	for (i = 0; i < vi; i++)
-		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		if (xlb_cfg_addr_same(&c->vips[i].addr, &v->addr) &&
 		    (c->vips[i].flags ^ v->flags) & XLB_VIP_F_UNSERVED_PASS)
 			return xlb_cfg_fail(
 				e,
@@ -1304,143 +984,4 @@ void xlb_cfg_oneline(char *s)
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '?';
-}
-
-/* --- saving -------------------------------------------------------------- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int xlb_file_read(const char *path, size_t max, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n = 0, got;
-	char *text;
-	int ret = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (!f)
-		return -errno;
-	text = max < SIZE_MAX - 1 ? malloc(max + 2) : NULL;
-	if (!text) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	/* one byte more than allowed tells a file that is too big */
-	while ((got = fread(text + n, 1, max + 1 - n, f)) > 0)
-		n += got;
-	if (ferror(f))
-		ret = -EIO;
-	else if (n > max)
-		ret = -EFBIG;
-	fclose(f);
-	if (ret) {
-		free(text);
-		return ret;
-	}
-	text[n] = '\0';
-	*buf = text;
-	*len = n;
-	return 0;
-}
-
-/**
- * xlb_file_replace() - see config.h
- *
- * The file ends up with @mode and, where we may, the owner and group of
- * the file it replaces. On failure the old file is untouched and no
- * temporary file is left behind.
- */
-int xlb_file_replace(const char *path, const char *text, mode_t mode)
-{
-	char *dcopy = NULL, *bcopy = NULL, *tmp = NULL;
-	int fd = -1, dfd = -1, err = 0;
-	const char *dir, *base;
-	struct stat st;
-
-	if (!path || !*path || !text)
-		return -EINVAL;
-	dcopy = strdup(path);
-	bcopy = strdup(path);
-	if (!dcopy || !bcopy) {
-		err = -ENOMEM;
-		goto out;
-	}
-	dir = dirname(dcopy);
-	base = basename(bcopy);
-	/* Same directory, so rename() replaces the file in one step. */
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* Keep the owner and group of the file being replaced: an operator
-	 * may have given the group read access. Only root can, so EPERM
-	 * leaves the new file ours, which is what a non-root caller has. */
-	if (!stat(path, &st) && fchown(fd, st.st_uid, st.st_gid) < 0 &&
-	    errno != EPERM) {
-		err = -errno;
-		goto out;
-	}
-	err = write_all(fd, text, strlen(text));
-	if (err)
-		goto out;
-	if (fsync(fd) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err = -errno;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err = -errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* The rename is durable only once the directory is on disk. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		err = -errno;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(bcopy);
-	free(dcopy);
-	return err;
 }

@@ -79,6 +79,9 @@ void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
 int xlb_cfg_fail(struct xlb_cfg_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/** xlb_cfg_addr_same() - same address (IPv4 compares a[0] only) */
+bool xlb_cfg_addr_same(const struct xlb_addr *a, const struct xlb_addr *b);
+
 /** xlb_name_ok() - a check or VIP name: 1.., [A-Za-z0-9._-] */
 bool xlb_name_ok(const char *s);
 /** xlb_ifname_ok() - what the kernel accepts as an interface name */
