@@ -872,7 +872,9 @@ static void test_validate_memory(void **state)
 
 	d = xlb_cfg_dup(c);
 	d->checks[0].type = XLB_HC_NONE;
-	expect_invalid(d, "health check 'web': invalid type");
+	expect_invalid(
+		d,
+		"health check 'web': type 0 is not one of tcp, http, https, udp, dns, exec");
 	xlb_cfg_free(d);
 
 	d = xlb_cfg_dup(c);

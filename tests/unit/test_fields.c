@@ -184,6 +184,40 @@ static void test_hc_types(void **state)
 	assert_non_null(xlb_field_find(&xlb_obj_vip, "min-healthy"));
 }
 
+/* Enums are checked from the table too: a value no name stands for */
+static void test_validate_enums(void **state)
+{
+	static const char yaml[] = "interfaces: [{name: eth0}]\n"
+				   "lb: {source4: 10.0.0.1}\n"
+				   "bgp: {allowed: [192.0.2.0/24]}\n"
+				   "vips:\n"
+				   "- address: 192.0.2.1\n"
+				   "  port: 80\n"
+				   "  backends: [{address: 10.0.0.2}]\n";
+	struct xlb_cfg *c = NULL;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(
+		xlb_cfg_parse(yaml, strlen(yaml), "t", &c, err, sizeof(err)),
+		0);
+	c->bgp.drain = 7;
+	assert_int_equal(xlb_cfg_validate(c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(
+		err, "bgp.drain: 7 is not one of off, graceful, withdrawn");
+	c->bgp.drain = XLB_DRAIN_OFF;
+	c->vips[0].backends[0].state = (enum xlb_admin_state)9;
+	assert_int_equal(xlb_cfg_validate(c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "vip 192.0.2.1:80/tcp: backend 10.0.0.2: "
+				 "state 9 is not one of up, drain, down");
+	c->vips[0].backends[0].state = XLB_ADMIN_UP;
+	snprintf(c->log_level, sizeof(c->log_level), "loud");
+	assert_int_equal(xlb_cfg_validate(c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(
+		err, "log.level: 'loud' is not one of err, warn, info, debug");
+	xlb_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_api_args),
 		cmocka_unit_test(test_hc_types),
+		cmocka_unit_test(test_validate_enums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -375,13 +375,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 	    (c->notify_user[0] &&
 	     (!xlb_name_ok(c->notify_user) || c->notify_user[0] == '-')))
 		return xlb_cfg_fail(e, "notify.user: not a valid user name");
-	xlb_cfg_at(e, false, "log/level");
-	if (!TERMINATED(c->log_level) ||
-	    (strcmp(c->log_level, "err") && strcmp(c->log_level, "warn") &&
-	     strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")))
-		return xlb_cfg_fail(
-			e, "log.level: must be err, warn, info or debug");
-	return 0;
+	return xlb_obj_check_ranges(&xlb_obj_log, c, NULL, "log", e);
 }
 
 /* A user name for getpwnam(): "" (the default) or [A-Za-z0-9_.-], not
@@ -414,7 +408,9 @@ static int hc_rules(const struct xlb_hc_cfg *h, const char *path,
 		    struct xlb_cfg_err *e)
 {
 	const char *n = h->name;
+	char who[XLB_NAME_MAX + 32];
 	size_t i;
+	int err;
 
 	xlb_cfg_at(e, false, "%s", path);
 	if (!TERMINATED(h->name) || !TERMINATED(h->method) ||
@@ -425,6 +421,10 @@ static int hc_rules(const struct xlb_hc_cfg *h, const char *path,
 	    h->argc > XLB_ARGV_MAX)
 		return xlb_cfg_fail(e, "health check '%.*s': field overflow",
 				    XLB_NAME_MAX, n);
+	snprintf(who, sizeof(who), "health check '%s'", n);
+	err = xlb_obj_check_ranges(&xlb_obj_check, h, who, path, e);
+	if (err)
+		return err;
 	/* a child's packets cannot carry the probe mark: SO_MARK is per
 	 * socket and the child opens its own */
 	xlb_cfg_at(e, true, "%s/via_vip", path);
@@ -434,9 +434,6 @@ static int hc_rules(const struct xlb_hc_cfg *h, const char *path,
 			"health check '%s': exec checks cannot follow the data path (via_vip): a child process's packets cannot be marked; use a tcp, http(s), udp or dns check",
 			n);
 	xlb_cfg_at(e, false, "%s/mode", path);
-	if (h->mode != XLB_HC_TCP_CONNECT && h->mode != XLB_HC_TCP_SYN)
-		return xlb_cfg_fail(
-			e, "health check '%s': mode must be connect or syn", n);
 	/* the raw socket's SYN cannot carry a per-backend mark */
 	if (h->type == XLB_HC_TCP && h->mode == XLB_HC_TCP_SYN && h->via_vip)
 		return xlb_cfg_fail(
@@ -502,13 +499,8 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 		if (!strcmp(c->checks[i].name, h->name))
 			return xlb_cfg_fail(
 				e, "health check '%s': defined twice", h->name);
-	xlb_cfg_at(e, false, "health_checks/%zu/type", k);
-	if (h->type <= XLB_HC_NONE || h->type > XLB_HC_EXEC)
-		return xlb_cfg_fail(e, "health check '%s': invalid type",
-				    h->name);
-	snprintf(who, sizeof(who), "health check '%s'", h->name);
 	snprintf(path, sizeof(path), "health_checks/%zu", k);
-	err = xlb_obj_check_ranges(&xlb_obj_check, h, who, path, e);
+	err = hc_rules(h, path, e);
 	if (err)
 		return err;
 	xlb_cfg_at(e, false, "health_checks/%zu/timeout_ms", k);
@@ -517,9 +509,6 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 			e,
 			"health check '%s': timeout_ms %u is longer than interval_ms %u",
 			h->name, h->timeout_ms, h->interval_ms);
-	err = hc_rules(h, path, e);
-	if (err)
-		return err;
 	for (f = xlb_obj_check.fields; f->key; f++)
 		if (!xlb_field_applies(f, (int)h->type) &&
 		    xlb_field_is_set(f, h)) {
@@ -693,9 +682,6 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	if (err)
 		return err;
 	snprintf(who, sizeof(who), "vip %s: backend %s: ", vs, as);
-	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/state", vi, bi);
-	if ((unsigned int)b->state > XLB_ADMIN_DOWN)
-		return xlb_cfg_fail(e, "%sinvalid state", who);
 	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/health_check", vi, bi);
 	if (!TERMINATED(b->health_check))
 		return xlb_cfg_fail(e, "%shealth_check: name too long", who);
@@ -715,7 +701,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	char vs[XLB_ADDR_STRLEN + 16], who[XLB_ADDR_STRLEN + 32];
-	char other[XLB_ADDR_STRLEN + 16];
+	char other[XLB_ADDR_STRLEN + 16], path[64];
 	size_t i;
 	int err;
 
@@ -751,9 +737,12 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 			e,
 			"%sname: not a valid name (letters, digits, '.', '_', '-')",
 			who);
-	xlb_cfg_at(e, false, "vips/%zu/forwarding", vi);
-	if (v->fwd >= XLB_FWD_MAX)
-		return xlb_cfg_fail(e, "%sinvalid forwarding", who);
+	snprintf(path, sizeof(path), "vips/%zu", vi);
+	snprintf(who, sizeof(who), "vip %s", vs);
+	err = xlb_obj_check_ranges(&xlb_obj_vip, v, who, path, e);
+	snprintf(who, sizeof(who), "vip %s: ", vs);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "vips/%zu/ring_size", vi);
 	if (!xlb_is_prime(v->ring_size))
 		return xlb_cfg_fail(e, "%sring_size %u is not a prime", who,

@@ -905,16 +905,51 @@ int xlb_obj_check_ranges(const struct xlb_obj *o, const void *base,
 			 struct xlb_cfg_err *e)
 {
 	const struct xlb_field *f;
+	char names[128], buf[64];
 	unsigned long long v;
+	const char *p;
+	size_t n;
+	int k;
 
 	for (f = o->fields; f->key; f++) {
+		p = (const char *)base + f->off;
+		xlb_cfg_at(e, false, "%s%s%s", path, *path ? "/" : "", f->key);
+		if (f->names &&
+		    (f->type == XLB_FT_ENUM || f->type == XLB_FT_STR)) {
+			if (f->type == XLB_FT_STR && !memchr(p, '\0', f->size))
+				return xlb_cfg_fail(e, "%s%s: field overflow",
+						    o->prefix, f->key);
+			v = f->type == XLB_FT_ENUM ? get_uint(p, f->size) : 0;
+			for (k = 0, n = 0; f->names[k]; k++) {
+				if (f->type == XLB_FT_STR ?
+					    !strcmp(p, f->names[k]) :
+					    v == (unsigned long long)(f->vals ?
+									      f->vals[k] :
+									      k))
+					break;
+				n += (size_t)snprintf(
+					names + n, sizeof(names) - n, "%s%s",
+					k ? ", " : "", f->names[k]);
+			}
+			if (f->names[k])
+				continue;
+			if (f->type == XLB_FT_STR)
+				snprintf(buf, sizeof(buf), "'%.40s'", p);
+			else
+				snprintf(buf, sizeof(buf), "%llu", v);
+			if (who)
+				return xlb_cfg_fail(
+					e, "%s: %s %s is not one of %s", who,
+					f->key, buf, names);
+			return xlb_cfg_fail(e, "%s%s: %s is not one of %s",
+					    o->prefix, f->key, buf, names);
+		}
 		if (!(f->flags & XLB_FF_RANGE))
 			continue;
-		v = get_uint((const char *)base + f->off, f->size);
+		v = get_uint(p, f->size);
 		if ((v >= f->min && v <= f->max) ||
 		    (!v && (f->flags & XLB_FF_ZERO_OK)))
 			continue;
-		xlb_cfg_at(e, false, "%s%s%s", path, *path ? "/" : "", f->key);
 		if (who)
 			return xlb_cfg_fail(
 				e, "%s: %s %llu is out of range (%llu..%llu)",
