@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# update-keys.sh - write the key list of xlb.yaml(5), generated from the
-# configuration's field tables (userspace/lib/config/fields.c) by the hidden
-# `xlbctl --man-keys`, between the GENERATED KEYS markers of the man page.
+# update-keys.sh - write the lists the configuration's field tables
+# (userspace/lib/config/fields.c) generate into the man pages, between their
+# markers: the keys of xlb.yaml(5) (hidden `xlbctl --man-keys`, markers
+# GENERATED KEYS) and the object options of xlbctl(8) (`xlbctl
+# --man-options`, markers GENERATED OPTIONS).
 #
-#   deploy/man/update-keys.sh [XLBCTL] [MANPAGE]     rewrite the man page
-#   deploy/man/update-keys.sh --check [XLBCTL] [MANPAGE]   exit 1 if stale
+#   deploy/man/update-keys.sh [XLBCTL]           rewrite the man pages
+#   deploy/man/update-keys.sh --check [XLBCTL]   exit 1 if one is stale
 set -eu
 cd "$(dirname "$0")/../.."
 check=false
@@ -15,15 +17,25 @@ if [ "${1:-}" = --check ]; then
 	shift
 fi
 x=${1:-${BUILD:-build}/xlbctl}
-page=${2:-deploy/man/xlb.yaml.5}
-keys=$("$x" --man-keys)
-new=$(awk -v keys="$keys" '
-	/^\.\\" BEGIN GENERATED KEYS/ { print; print keys; skip = 1; next }
-	/^\.\\" END GENERATED KEYS/ { skip = 0 }
-	!skip { print }' "$page")
-if $check; then
-	[ "$new" = "$(cat "$page")" ] && exit 0
-	diff <(cat "$page") <(echo "$new") | head -20 >&2
-	exit 1
-fi
-echo "$new" >"$page"
+stale=0
+
+# update PAGE MARKER OPTION
+update() {
+	local page=$1 marker=$2 text new
+	text=$("$x" "$3")
+	new=$(awk -v text="$text" -v m="$marker" '
+		index($0, ".\\\" BEGIN " m) == 1 { print; print text; skip = 1; next }
+		index($0, ".\\\" END " m) == 1 { skip = 0 }
+		!skip { print }' "$page")
+	if ! $check; then
+		echo "$new" >"$page"
+	elif [ "$new" != "$(cat "$page")" ]; then
+		echo "$page: the $marker list is stale" >&2
+		diff <(cat "$page") <(echo "$new") | head -20 >&2
+		stale=1
+	fi
+}
+
+update deploy/man/xlb.yaml.5 "GENERATED KEYS" --man-keys
+update deploy/man/xlbctl.8 "GENERATED OPTIONS" --man-options
+exit $stale

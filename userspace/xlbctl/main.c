@@ -2010,10 +2010,14 @@ int main(int argc, char **argv)
 	char *end;
 
 	xlb_log_init("xlbctl", XLB_LOG_WARN);
-	/* hidden: xlb.yaml(5)'s key list, from the field tables
-	 * (deploy/man/update-keys.sh) */
+	/* hidden: xlb.yaml(5)'s key list and xlbctl(8)'s object options,
+	 * from the field tables (deploy/man/update-keys.sh) */
 	if (argc == 2 && !strcmp(argv[1], "--man-keys")) {
 		xlb_fields_man(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--man-options")) {
+		xlb_fields_man_opts(stdout);
 		return 0;
 	}
 	if (getenv("XLB_SOCKET"))

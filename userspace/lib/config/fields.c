@@ -1126,6 +1126,42 @@ static void man_obj(FILE *out, const struct xlb_obj *o, const char *title)
 	}
 }
 
+static void man_opts(FILE *out, const struct xlb_obj *o, const char *title)
+{
+	const struct xlb_field *f;
+	char key[48], word[96], notes[160];
+
+	fprintf(out, ".SS %s\n", title);
+	for (f = o->fields; f->key; f++) {
+		if (!xlb_field_is_opt(f))
+			continue;
+		field_notes(f, notes, sizeof(notes));
+		fputs(".TP\n.BI \"", out);
+		roff(out, "--");
+		roff(out, opt_name(f, key, sizeof(key)));
+		fputs(" \" ", out);
+		roff(out, xlb_field_word(f, true, word, sizeof(word)));
+		fputs("\n", out);
+		roff(out, f->help);
+		if (notes[0]) {
+			fputs(" (", out);
+			roff(out, notes);
+			fputs(")", out);
+		}
+		fputs("\n", out);
+	}
+}
+
+/**
+ * xlb_fields_man_opts() - see fields.h
+ */
+void xlb_fields_man_opts(FILE *out)
+{
+	man_opts(out, &xlb_obj_vip, "vip add, vip set");
+	man_opts(out, &xlb_obj_backend, "backend add, backend set");
+	man_opts(out, &xlb_obj_check, "check add, check set");
+}
+
 /**
  * xlb_fields_man() - see fields.h
  */

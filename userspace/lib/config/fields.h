@@ -210,4 +210,7 @@ void xlb_obj_help(const struct xlb_obj *o, FILE *out, bool cli);
 /** xlb_fields_man() - the man page's option list (roff), every object */
 void xlb_fields_man(FILE *out);
 
+/** xlb_fields_man_opts() - xlbctl(8)'s options of vip, backend, check */
+void xlb_fields_man_opts(FILE *out);
+
 #endif /* XLB_FIELDS_H */
