@@ -76,7 +76,7 @@ static struct xlb_cfg *load_example(void)
 static void test_minimal_is_inert(void **state)
 {
 	struct xlb_cfg *c = NULL;
-	char path[4096], err[ERRLEN];
+	char path[4096], err[ERRLEN], *text = NULL;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/deploy/xlb.yaml.minimal", srcdir());
@@ -86,6 +86,14 @@ static void test_minimal_is_inert(void **state)
 	assert_int_equal(c->n_ifaces, 0);
 	assert_int_equal(c->n_vips, 0);
 	assert_false(c->bgp.enabled);
+	/* its dump loads back: "interfaces: []" is kept, the key is required */
+	assert_int_equal(xlb_cfg_dump(c, &text), 0);
+	xlb_cfg_free(c);
+	c = NULL;
+	if (xlb_cfg_parse(text, strlen(text), "dump", &c, err, sizeof(err)))
+		print_error("%s\n--- dump:\n%s", err, text);
+	assert_non_null(c);
+	free(text);
 	xlb_cfg_free(c);
 }
 

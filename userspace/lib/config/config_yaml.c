@@ -734,8 +734,9 @@ static int emit_end(yaml_emitter_t *em, bool seq)
 static int dump_obj(yaml_emitter_t *em, const struct xlb_obj *o,
 		    const void *base);
 
-/* Leaves out keys a check type does not take, empty strings and the
- * values marked XLB_FF_OMITDEF at their default */
+/* Leaves out keys a check type does not take, empty strings, empty lists
+ * that are not required ("interfaces: []" stays) and the values marked
+ * XLB_FF_OMITDEF at their default */
 static bool dump_skip(const struct xlb_field *f, const struct xlb_obj *o,
 		      const void *base)
 {
@@ -750,7 +751,7 @@ static bool dump_skip(const struct xlb_field *f, const struct xlb_obj *o,
 		return !*p;
 	if (f->type == XLB_FT_LIST || f->type == XLB_FT_PREFIX ||
 	    f->type == XLB_FT_STATUS || f->type == XLB_FT_ARGV)
-		return !xlb_field_count(f, base);
+		return !(f->flags & XLB_FF_REQ) && !xlb_field_count(f, base);
 	return (f->flags & XLB_FF_OMITDEF) && xlb_field_is_default(f, base);
 }
 

@@ -121,7 +121,7 @@ static const struct xlb_field check_fields[] = {
 		       XLB_HC_DNS, XLB_HC_EXEC),
 	  .help = "what the check does" },
 	{ "port", XLB_FT_UINT, M(xlb_hc_cfg, port),
-	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 1, 65535,
+	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE | XLB_FF_ZERO_OK, 1, 65535,
 	  .help = "port to check (default: the VIP's)" },
 	{ "interval_ms", XLB_FT_UINT, M(xlb_hc_cfg, interval_ms), XLB_FF_RANGE,
 	  XLB_HC_INTERVAL_MIN, XLB_HC_INTERVAL_MAX, .def = "1000",
