@@ -251,7 +251,7 @@ const struct option *obj_opts(const struct xlb_obj *o,
 	for (i = 0; o->fields[i].key && n + 1 < max && used < 256; i++) {
 		if (!xlb_field_is_opt(&o->fields[i]))
 			continue;
-		for (k = 0; o->fields[i].key[k] && k < 31; k++)
+		for (k = 0; k < 31 && o->fields[i].key[k]; k++)
 			names[used][k] = o->fields[i].key[k] == '_' ?
 						 '-' :
 						 o->fields[i].key[k];
