@@ -266,8 +266,8 @@ const struct option *obj_opts(const struct xlb_obj *o,
 int field_opt(const struct xlb_obj *o, int c, const char *v, json_t *args)
 {
 	const struct xlb_field *f = &o->fields[c - O_FIELD];
-	char opt[40], names[96], *dup, *tok, *save = NULL;
-	unsigned long n, lo = 0, hi;
+	char opt[40] = "", names[96] = "", *dup, *tok, *save = NULL;
+	unsigned long n = 0, lo = 0, hi;
 	json_t *a;
 	size_t i;
 	int r;

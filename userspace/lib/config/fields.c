@@ -249,8 +249,8 @@ static const struct xlb_field vip_fields[] = {
 	  .help = "default check of its backends" },
 	{ "notify", XLB_FT_STR, M(xlb_vip_cfg, notify), 0,
 	  .help = "this VIP's own notify hook (absolute path)" },
-	{ "backends", XLB_FT_LIST, M(xlb_vip_cfg, backends), XLB_FF_NOCLI,
-	  N(xlb_vip_cfg, n_backends), .sub = &xlb_obj_backend,
+	{ "backends", XLB_FT_LIST, offsetof(struct xlb_vip_cfg, backends), 0,
+	  XLB_FF_NOCLI, N(xlb_vip_cfg, n_backends), .sub = &xlb_obj_backend,
 	  .help = "the backends" },
 	{ 0 },
 };
@@ -309,19 +309,19 @@ const struct xlb_obj xlb_obj_vip = { "vip", "", vip_fields,
 				     sizeof(struct xlb_vip_cfg), vip_init };
 
 static const struct xlb_field root_fields[] = {
-	{ "interfaces", XLB_FT_LIST, M(xlb_cfg, ifaces), XLB_FF_REQ,
-	  N(xlb_cfg, n_ifaces), .sub = &xlb_obj_iface },
+	{ "interfaces", XLB_FT_LIST, offsetof(struct xlb_cfg, ifaces), 0,
+	  XLB_FF_REQ, N(xlb_cfg, n_ifaces), .sub = &xlb_obj_iface },
 	{ "lb", XLB_FT_OBJ, .sub = &xlb_obj_lb },
 	{ "api", XLB_FT_OBJ, .sub = &xlb_obj_api },
 	{ "metrics", XLB_FT_OBJ, .sub = &xlb_obj_metrics },
 	{ "notify", XLB_FT_OBJ, .sub = &xlb_obj_notify },
 	{ "log", XLB_FT_OBJ, .sub = &xlb_obj_log },
-	{ "health_checks", XLB_FT_LIST, M(xlb_cfg, checks), 0,
+	{ "health_checks", XLB_FT_LIST, offsetof(struct xlb_cfg, checks), 0, 0,
 	  N(xlb_cfg, n_checks), .sub = &xlb_obj_check },
 	{ "bgp", XLB_FT_OBJ, offsetof(struct xlb_cfg, bgp),
 	  .sub = &xlb_obj_bgp },
-	{ "vips", XLB_FT_LIST, M(xlb_cfg, vips), 0, N(xlb_cfg, n_vips),
-	  .sub = &xlb_obj_vip },
+	{ "vips", XLB_FT_LIST, offsetof(struct xlb_cfg, vips), 0, 0,
+	  N(xlb_cfg, n_vips), .sub = &xlb_obj_vip },
 	{ 0 },
 };
 
@@ -653,7 +653,7 @@ int xlb_field_set(const struct xlb_field *f, void *base, const char *label,
 	char *p = (char *)base + f->off;
 	unsigned long long v, lo = 0, max;
 	bool range;
-	int i, t;
+	int i = 0, t;
 
 	switch (f->type) {
 	case XLB_FT_STR:
@@ -972,6 +972,7 @@ const char *xlb_field_word(const struct xlb_field *f, bool cli, char *buf,
 	size_t o = 0;
 	int k;
 
+	buf[0] = '\0';
 	if (cli && (f->type == XLB_FT_BOOL || f->names == bool_names))
 		return "on|off";
 	if (f->names) {
