@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "fields.h"
 
 /* --- lifecycle ---------------------------------------------------------- */
 
@@ -90,121 +91,19 @@ fail:
 
 /* --- comparison --------------------------------------------------------- */
 
-/* IPv4 addresses only use a[0]; the rest is not part of the value. */
-bool xlb_cfg_addr_same(const struct xlb_addr *a, const struct xlb_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == XLB_AF_INET)
-		return a->a[0] == b->a[0];
-	if (a->family == XLB_AF_INET6)
-		return !memcmp(a->a, b->a, 16);
-	return true;
-}
-
-#define SAME(f)	    (a->f == b->f)
-#define SAME_STR(f) (!strcmp(a->f, b->f))
-
-static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
-{
-	size_t i;
-
-	if (!(SAME_STR(name) && SAME(type) && SAME(port) && SAME(interval_ms) &&
-	      SAME(timeout_ms) && SAME(rise) && SAME(fall) && SAME(via_vip) &&
-	      SAME_STR(method) && SAME_STR(path) && SAME_STR(host) &&
-	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
-	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
-	      SAME_STR(query_name) && SAME(query_type) && SAME(argc) &&
-	      SAME(mode) && SAME_STR(user)))
-		return false;
-	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
-		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
-			return false;
-	for (i = 0; i < a->argc && i < XLB_ARGV_MAX; i++)
-		if (!SAME_STR(argv[i]))
-			return false;
-	return true;
-}
-
-static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
-{
-	const struct xlb_backend_cfg *x, *y;
-	size_t i;
-
-	if (!(SAME_STR(name) && xlb_cfg_addr_same(&a->addr, &b->addr) &&
-	      SAME(port) && SAME(proto) && SAME(fwd) && SAME(ring_size) &&
-	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
-	      SAME_STR(health_check) && SAME_STR(notify) && SAME(n_backends)))
-		return false;
-	for (i = 0; i < a->n_backends; i++) {
-		x = &a->backends[i];
-		y = &b->backends[i];
-		if (!xlb_cfg_addr_same(&x->addr, &y->addr) ||
-		    x->weight != y->weight || x->state != y->state ||
-		    strcmp(x->health_check, y->health_check))
-			return false;
-	}
-	return true;
-}
-
-static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
-{
-	size_t i;
-
-	/* a disabled section is absent, whatever its fields hold */
-	if (!a->enabled || !b->enabled)
-		return a->enabled == b->enabled;
-	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
-	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s) &&
-	      SAME(drain) && SAME(prepend)))
-		return false;
-	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
-		if (!xlb_cfg_addr_same(&a->allowed[i].addr,
-				       &b->allowed[i].addr) ||
-		    !SAME(allowed[i].len))
-			return false;
-	return true;
-}
-
 /**
  * xlb_cfg_equal() - same content, path ignored
  *
- * Arrays compare in order (the file's order is content too). A disabled
- * bgp section equals any other disabled one, whatever its fields hold,
- * since it is not part of the file.
+ * Every key of the field tables, in order (the file's order is content
+ * too); a disabled bgp section equals any other disabled one, whatever its
+ * fields hold, since it is not part of the file (xlb_obj_equal()).
  */
 bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
 {
-	size_t i;
-
 	if (!a || !b)
 		return a == b;
-	if (!(SAME(n_ifaces) && xlb_cfg_addr_same(&a->src4, &b->src4) &&
-	      xlb_cfg_addr_same(&a->src6, &b->src6) && SAME(hash_seed) &&
-	      SAME(sizes.max_vips) && SAME(sizes.max_backends) &&
-	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
-	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
-	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
-	      SAME_STR(notify_command) && SAME_STR(notify_user) &&
-	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
-	      SAME(n_checks) && SAME(n_vips) && bgp_equal(&a->bgp, &b->bgp)))
-		return false;
-	for (i = 0; i < a->n_ifaces; i++)
-		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
-		    a->ifaces[i].generic != b->ifaces[i].generic ||
-		    a->ifaces[i].mtu != b->ifaces[i].mtu)
-			return false;
-	for (i = 0; i < a->n_checks; i++)
-		if (!hc_equal(&a->checks[i], &b->checks[i]))
-			return false;
-	for (i = 0; i < a->n_vips; i++)
-		if (!vip_equal(&a->vips[i], &b->vips[i]))
-			return false;
-	return true;
+	return xlb_obj_equal(&xlb_obj_root, a, b);
 }
-
-#undef SAME
-#undef SAME_STR
 
 /* --- lookups and edits -------------------------------------------------- */
 

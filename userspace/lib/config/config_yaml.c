@@ -747,6 +747,8 @@ static bool dump_skip(const struct xlb_field *f, const struct xlb_obj *o,
 		return true;
 	if (f->type == XLB_FT_OBJ)
 		return f->sub->dump && !f->sub->dump(p);
+	if (f->flags & XLB_FF_HAS)
+		return !xlb_field_is_set(f, base);
 	if (f->type == XLB_FT_STR)
 		return !*p;
 	if (f->type == XLB_FT_LIST || f->type == XLB_FT_PREFIX ||

@@ -674,6 +674,8 @@ int xlb_field_set(const struct xlb_field *f, void *base, const char *label,
 				    "%s: %.64s is out of range (%llu..%llu)",
 				    label, s, lo, max);
 		set_uint(p, f->size, v);
+		if (f->flags & XLB_FF_HAS)
+			*(bool *)((char *)base + f->has_off) = true;
 		return 0;
 	case XLB_FT_BOOL:
 		if (strcmp(s, "true") && strcmp(s, "false"))
@@ -752,7 +754,8 @@ const char *xlb_field_str(const struct xlb_field *f, const void *base, size_t i,
 	case XLB_FT_STR:
 		return p;
 	case XLB_FT_UINT:
-		snprintf(buf, len, "%llu", get_uint(p, f->size));
+		snprintf(buf, len, f->flags & XLB_FF_HEX ? "0x%llx" : "%llu",
+			 get_uint(p, f->size));
 		return buf;
 	case XLB_FT_BOOL:
 		return *(const bool *)p ? "true" : "false";
@@ -800,6 +803,8 @@ bool xlb_field_is_default(const struct xlb_field *f, const void *base)
 	const char *p = (const char *)base + f->off;
 	char buf[XLB_STR_MAX + 64];
 
+	if (f->flags & XLB_FF_HAS)
+		return !*(const bool *)((const char *)base + f->has_off);
 	if (f->type == XLB_FT_ADDR)
 		return ((const struct xlb_addr *)p)->family == XLB_AF_NONE;
 	if (f->type == XLB_FT_UINT && !f->def)
@@ -818,6 +823,8 @@ bool xlb_field_is_set(const struct xlb_field *f, const void *base)
 	if (f->type == XLB_FT_PREFIX || f->type == XLB_FT_STATUS ||
 	    f->type == XLB_FT_ARGV || f->type == XLB_FT_LIST)
 		return xlb_field_count(f, base);
+	if (f->flags & XLB_FF_HAS)
+		return *(const bool *)((const char *)base + f->has_off);
 	if (f->type == XLB_FT_STR)
 		return *p;
 	if (f->type == XLB_FT_FLAG)
@@ -878,6 +885,83 @@ const struct xlb_field *xlb_field_find(const struct xlb_obj *o, const char *key)
 			return f;
 	}
 	return NULL;
+}
+
+/* IPv4 addresses only use a[0]; the rest is not part of the value. */
+bool xlb_cfg_addr_same(const struct xlb_addr *a, const struct xlb_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == XLB_AF_INET)
+		return a->a[0] == b->a[0];
+	if (a->family == XLB_AF_INET6)
+		return !memcmp(a->a, b->a, 16);
+	return true;
+}
+
+static bool field_equal(const struct xlb_field *f, const void *a, const void *b)
+{
+	const char *p = (const char *)a + f->off, *q = (const char *)b + f->off;
+	char x[XLB_STR_MAX + 64], y[XLB_STR_MAX + 64];
+	size_t i, n;
+
+	switch (f->type) {
+	case XLB_FT_OBJ:
+		/* a section with defaults of its own (bgp) may be absent */
+		if (f->sub->init && f->sub->dump &&
+		    (!f->sub->dump(p) || !f->sub->dump(q)))
+			return f->sub->dump(p) == f->sub->dump(q);
+		return xlb_obj_equal(f->sub, p, q);
+	case XLB_FT_LIST:
+		n = xlb_field_count(f, a);
+		if (n != xlb_field_count(f, b))
+			return false;
+		for (i = 0; i < n; i++)
+			if (!xlb_obj_equal(
+				    f->sub,
+				    *(const char *const *)p + i * f->sub->size,
+				    *(const char *const *)q + i * f->sub->size))
+				return false;
+		return true;
+	case XLB_FT_PREFIX:
+	case XLB_FT_STATUS:
+	case XLB_FT_ARGV:
+		n = xlb_field_count(f, a);
+		if (n != xlb_field_count(f, b) || n > f->max)
+			return n == xlb_field_count(f, b);
+		for (i = 0; i < n; i++)
+			if (strcmp(xlb_field_str(f, a, i, x, sizeof(x)),
+				   xlb_field_str(f, b, i, y, sizeof(y))))
+				return false;
+		return true;
+	case XLB_FT_STR:
+		return !strncmp(p, q, f->size);
+	case XLB_FT_ADDR:
+		return xlb_cfg_addr_same((const struct xlb_addr *)p,
+					 (const struct xlb_addr *)q);
+	case XLB_FT_FLAG: /* the whole word: bits no key names count too */
+		return *(const __u16 *)p == *(const __u16 *)q;
+	default:
+		if ((f->flags & XLB_FF_HAS) &&
+		    xlb_field_is_set(f, a) != xlb_field_is_set(f, b))
+			return false;
+		if ((f->flags & XLB_FF_HAS) && !xlb_field_is_set(f, a))
+			return true;
+		return get_uint(p, f->size) == get_uint(q, f->size);
+	}
+}
+
+/**
+ * xlb_obj_equal() - see fields.h
+ */
+bool xlb_obj_equal(const struct xlb_obj *o, const void *a, const void *b)
+{
+	const struct xlb_field *f;
+
+	for (f = o->fields; f->key; f++)
+		if (!field_equal(f, a, b))
+			return false;
+	return true;
 }
 
 /**

@@ -64,6 +64,8 @@ enum xlb_ftype {
 #define XLB_FF_ZERO_OK	 0x20 /* ... but 0 (off) is fine too */
 #define XLB_FF_NOCLI	 0x40 /* not an option of the API nor of xlbctl */
 #define XLB_FF_NOOPT	 0x80 /* not an option of xlbctl (a positional) */
+#define XLB_FF_HAS	 0x100 /* optional: a bool at @has_off says it is set */
+#define XLB_FF_HEX	 0x200 /* dumped as 0x... */
 
 struct xlb_obj;
 
@@ -80,6 +82,7 @@ struct xlb_obj;
  * @vals: enum values for @names (NULL: the index)
  * @bit: the flag's bit (XLB_FT_FLAG)
  * @n_off: offset of the entry count (lists)
+ * @has_off: offset of the bool that says the value is set (XLB_FF_HAS)
  * @def: default, as written in the file (NULL: zero)
  * @hc: check types that take it (1 << XLB_HC_*; 0: all)
  * @label: name in messages when not the key ("interface name")
@@ -98,6 +101,7 @@ struct xlb_field {
 	const int *vals;
 	unsigned int bit;
 	size_t n_off;
+	size_t has_off;
 	const char *def;
 	unsigned int hc;
 	const char *label;
@@ -176,6 +180,12 @@ const char *xlb_field_hc_types(const struct xlb_field *f, char *buf,
  * @hc_type: for checks, only the keys of this type; -1 otherwise
  */
 void xlb_obj_defaults(const struct xlb_obj *o, void *base, int hc_type);
+
+/**
+ * xlb_obj_equal() - every key of @o the same in @a and @b (lists in order;
+ * a section with defaults of its own, bgp, may be absent from both)
+ */
+bool xlb_obj_equal(const struct xlb_obj *o, const void *a, const void *b);
 
 /**
  * xlb_obj_check_ranges() - every XLB_FF_RANGE field of @o within range
