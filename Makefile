@@ -3,9 +3,10 @@
 # xlb build. Sources are found by wildcard, so adding a file needs no edit:
 #   bpf/*.bpf.c            -> build/NAME.bpf.o + build/NAME.skel.h
 #   userspace/lib/*.c, userspace/lib/*/*.c -> build/libxlb.a
-#   userspace/xlbd/*.c     -> build/xlbd
+#   userspace/xlbd/*.c     -> build/libxlbd_core.a (all but main.c) + build/xlbd
 #   userspace/xlbctl/*.c, userspace/backend-host/*.c -> build/xlbctl
-#   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka)
+#   tests/unit/test_*.c    -> build/tests/unit/test_*   (cmocka; linked with
+#                             libxlbd_core.a and libxlb.a)
 #   tests/bpf/test_*.c     -> build/tests/bpf/test_*    (other .c shared)
 #   tests/bench/bench_*.c  -> build/tests/bench/bench_*
 #   tests/bench/*.bpf.c    -> build/tests/bench/*.bpf.o  (bench_veth.sh)
@@ -75,6 +76,11 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIB := $(BUILD)/libxlb.a
 
 XLBD_SRCS := $(wildcard userspace/xlbd/*.c)
+# xlbd's core as a library (userspace/xlbd/core.h): everything but main.c,
+# so that tests/unit/test_core.c can drive it against a fake data path
+XLBD_MAIN := userspace/xlbd/main.c
+XLBD_CORE_SRCS := $(filter-out $(XLBD_MAIN),$(XLBD_SRCS))
+XLBD_CORE_LIB := $(BUILD)/libxlbd_core.a
 XLBCTL_SRCS := $(wildcard userspace/xlbctl/*.c userspace/backend-host/*.c)
 BINS := $(if $(XLBD_SRCS),$(BUILD)/xlbd) $(if $(XLBCTL_SRCS),$(BUILD)/xlbctl)
 
@@ -125,7 +131,13 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/xlbd: $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS)) $(LIB)
+$(XLBD_CORE_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_CORE_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/xlbd: $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_MAIN)) $(XLBD_CORE_LIB) \
+		$(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -134,7 +146,8 @@ $(BUILD)/xlbctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBCTL_SRCS)) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o \
-		$(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_COMMON)) $(LIB)
+		$(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_COMMON)) $(XLBD_CORE_LIB) \
+		$(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka

@@ -126,6 +126,72 @@ XLB_INLINE int ip4_hdr_csum_ok(const struct iphdr *iph, __u32 hlen, void *end)
 	return csum_fold(sum) == 0;
 }
 
+/* The GUE port of xlb_decap_cfg, network order. */
+XLB_INLINE __be16 decap_gue_port(void)
+{
+	struct xlb_decap_cfg *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&xlb_decap_cfg, &zero);
+	if (cfg && cfg->gue_port)
+		return cfg->gue_port;
+	return bpf_htons(XLB_GUE_DEFAULT_PORT);
+}
+
+/**
+ * decap_gue() - a UDP header at @pos (inside an outer packet that ends at
+ * @pkt_end) to the GUE port: variant 1 (the inner IP header follows; its
+ * version is the family) or variant 0 without control messages, carrying
+ * protocol 4 or 41, its optional fields skipped (Linux's `encap gue`)
+ * @inner_proto: set to IPPROTO_IPIP or IPPROTO_IPV6
+ * @hlen: set to the bytes of UDP and GUE header before the inner packet
+ *
+ * The UDP checksum is not verified: as with IPIP, the inner packet's own
+ * checksums protect it, and the frame is the backend's own (outer
+ * destination local) from a balancer (source check).
+ *
+ * Return: XLB_DECAP_NONE, XLB_DC_PASS_NOT_TUNNEL (other UDP), or
+ * XLB_DC_PASS_MALFORMED.
+ */
+XLB_INLINE int decap_gue(void *pos, void *end, void *pkt_end, __u8 *inner_proto,
+			 __u32 *hlen)
+{
+	struct udphdr *uh = pos;
+	__u8 *g = (void *)(uh + 1);
+	__u32 ulen;
+
+	if ((void *)(uh + 1) > end)
+		return XLB_DC_PASS_MALFORMED;
+	if (uh->dest != decap_gue_port())
+		return XLB_DC_PASS_NOT_TUNNEL;
+	ulen = bpf_ntohs(uh->len);
+	if ((void *)(g + 4) > end || pos + ulen > pkt_end ||
+	    ulen < sizeof(*uh) + 4)
+		return XLB_DC_PASS_MALFORMED;
+	switch (g[0] >> 6) {
+	case 1: /* variant 1: the IP header itself */
+		*hlen = sizeof(*uh);
+		if (g[0] >> 4 == 4)
+			*inner_proto = IPPROTO_IPIP;
+		else if (g[0] >> 4 == 6)
+			*inner_proto = IPPROTO_IPV6;
+		else
+			return XLB_DC_PASS_MALFORMED;
+		return XLB_DECAP_NONE;
+	case 0: /* variant 0: C bit clear, Hlen words of fields, protocol */
+		if (g[0] & 0x20)
+			return XLB_DC_PASS_NOT_TUNNEL; /* control message */
+		if (g[1] != IPPROTO_IPIP && g[1] != IPPROTO_IPV6)
+			return XLB_DC_PASS_NOT_TUNNEL;
+		*inner_proto = g[1];
+		*hlen = sizeof(*uh) + 4 + (g[0] & 0x1f) * 4;
+		if (*hlen + 20 > ulen)
+			return XLB_DC_PASS_MALFORMED;
+		return XLB_DECAP_NONE;
+	}
+	return XLB_DC_PASS_MALFORMED;
+}
+
 /**
  * decap_outer4() - outer IPv4 header at @c->pos
  * Return: XLB_DECAP_NONE with @d filled and @c->pos at the inner header,
@@ -135,13 +201,16 @@ XLB_INLINE int decap_outer4(struct hdr_cursor *c, void *data,
 			    struct decap_pkt *d)
 {
 	struct iphdr *iph = c->pos;
-	__u32 hlen, tot;
+	__u32 hlen, tot, ghlen = 0;
+	__u8 proto;
+	int r;
 
 	if ((void *)(iph + 1) > c->end)
 		return XLB_DC_PASS_MALFORMED;
 	if (iph->version != 4)
 		return XLB_DC_PASS_MALFORMED;
-	if (iph->protocol != IPPROTO_IPIP && iph->protocol != IPPROTO_IPV6)
+	if (iph->protocol != IPPROTO_IPIP && iph->protocol != IPPROTO_IPV6 &&
+	    iph->protocol != IPPROTO_UDP)
 		return XLB_DC_PASS_NOT_TUNNEL;
 	hlen = (iph->ihl & 0xf) * 4;
 	tot = bpf_ntohs(iph->tot_len);
@@ -153,19 +222,26 @@ XLB_INLINE int decap_outer4(struct hdr_cursor *c, void *data,
 		return XLB_DC_PASS_MALFORMED;
 	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 		return XLB_DC_PASS_FRAGMENT;
+	proto = iph->protocol;
+	if (proto == IPPROTO_UDP) {
+		r = decap_gue((void *)iph + hlen, c->end, (void *)iph + tot,
+			      &proto, &ghlen);
+		if (r != XLB_DECAP_NONE)
+			return r;
+	}
 
 	d->outer_dst.family = XLB_AF_INET;
 	d->outer_dst.addr[0] = iph->daddr;
 	d->outer_src.prefixlen = 32 + 32;
 	d->outer_src.family = XLB_AF_INET;
 	d->outer_src.addr[0] = iph->saddr;
-	d->outer_len = hlen;
+	d->outer_len = hlen + ghlen;
 	d->outer_end = (void *)iph - data + tot;
-	d->inner_proto = iph->protocol;
+	d->inner_proto = proto;
 	d->outer_ecn = iph->tos & ECN_MASK;
-	d->counter = iph->protocol == IPPROTO_IPIP ? XLB_DC_DECAP_IPIP :
-						     XLB_DC_DECAP_6IN4;
-	c->pos = (void *)iph + hlen;
+	d->counter =
+		proto == IPPROTO_IPIP ? XLB_DC_DECAP_IPIP : XLB_DC_DECAP_6IN4;
+	c->pos = (void *)iph + hlen + ghlen;
 	return XLB_DECAP_NONE;
 }
 
@@ -180,9 +256,9 @@ XLB_INLINE int decap_outer6(struct hdr_cursor *c, void *data,
 {
 	struct ipv6hdr *ip6h = c->pos;
 	struct ipv6_opt_hdr *oh;
-	__u32 plen;
+	__u32 plen, ghlen;
 	__u8 nh;
-	int i;
+	int i, r;
 
 	if ((void *)(ip6h + 1) > c->end)
 		return XLB_DC_PASS_MALFORMED;
@@ -204,11 +280,18 @@ XLB_INLINE int decap_outer6(struct hdr_cursor *c, void *data,
 	}
 	if (nh == IPPROTO_FRAGMENT)
 		return XLB_DC_PASS_FRAGMENT;
-	if (nh != IPPROTO_IPIP && nh != IPPROTO_IPV6)
+	if (nh != IPPROTO_IPIP && nh != IPPROTO_IPV6 && nh != IPPROTO_UDP)
 		return XLB_DC_PASS_NOT_TUNNEL;
 	if ((void *)(ip6h + 1) + plen > c->end ||
 	    c->pos > (void *)(ip6h + 1) + plen)
 		return XLB_DC_PASS_MALFORMED;
+	if (nh == IPPROTO_UDP) {
+		r = decap_gue(c->pos, c->end, (void *)(ip6h + 1) + plen, &nh,
+			      &ghlen);
+		if (r != XLB_DECAP_NONE)
+			return r;
+		c->pos += ghlen;
+	}
 
 	d->outer_dst.family = XLB_AF_INET6;
 	__builtin_memcpy(d->outer_dst.addr, &ip6h->daddr, 16);

@@ -38,12 +38,7 @@ struct {
 	__type(value, struct xlb_ring_block);
 } xlb_ring SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct xlb_backend);
-} xlb_backends SEC(".maps");
+#include "maps_shared.bpf.h" /* xlb_backends, xlb_cfg */
 
 /* Connection tables: sets of ways, managed by the program (maps/xlb_maps.h).
  * conn_sets (a power of two) is set at load time with the map sizes. */
@@ -64,13 +59,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xlb_conn6_set);
 } xlb_conn6_v3 SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xlb_config);
-} xlb_cfg SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -25,6 +25,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "ratelimit.h"
+#include "chance.h"
 
 /**
  * struct xlb_sel - the backend of a packet
@@ -306,10 +307,20 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 	struct xlb_conn4_key k4 = {};
 	struct xlb_conn6_key k6 = {};
 	struct xlb_conn nc = {};
+	struct xlb_ring_prev *rp;
+	struct xlb_backend *prev;
 
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
 	s->be = ring_pick(p, vip, seed, &s->id);
+	/* a moved connection older than the ring (bpf/chance.h) */
+	rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
+	if (rp) {
+		prev = xlb_second_chance(vip, rp, flow_hash(p, vip, seed),
+					 &s->id);
+		if (prev)
+			s->be = prev;
+	}
 	if (!s->be)
 		return;
 	s->new_flow = 1;

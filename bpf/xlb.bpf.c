@@ -20,6 +20,7 @@
 #include "lookup.h"
 #include "select.h"
 #include "encap.h"
+#include "gue.h"
 #include "icmp.h"
 #include "stats.h"
 #include "pmtu.h"
@@ -87,15 +88,15 @@ XLB_INLINE int balance_sel(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 		return xlb_drop(sel->vip_id, XLB_C_DROP_NO_SOURCE);
 
 	/* Will it fit the link it leaves by? (bpf/pmtu.h) */
-	olen = sel->fwd == XLB_FWD_L2	      ? 0 :
-	       sel->be->family == XLB_AF_INET ? sizeof(struct iphdr) :
-						sizeof(struct ipv6hdr);
+	olen = xlb_encap_overhead(sel->fwd, sel->be->family);
 	mtu = xlb_pmtu_exceeded(ctx, sel->be->ifindex, p->l3_len + olen);
 	if (mtu)
 		return xlb_too_big(ctx, p, sel->vip_id, mtu - olen);
 
 	if (sel->fwd == XLB_FWD_L2)
 		err = xlb_l2_rewrite(ctx, p, sel->be);
+	else if (sel->fwd == XLB_FWD_GUE)
+		err = xlb_encap_gue(ctx, p, sel->be, cfg);
 	else
 		err = xlb_encap(ctx, p, sel->be, cfg);
 	if (err)

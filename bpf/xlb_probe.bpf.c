@@ -18,7 +18,7 @@
  * and the check would vouch for the wrong one.
  *
  * It reads the balancer's own maps (xlb_backends, xlb_cfg): userspace
- * hands it their fds (bpf_map__reuse_fd(), see userspace/lib/probe.c), so
+ * hands it their fds (bpf_map__reuse_fd(), see userspace/lib/dp/probe.c), so
  * the two programs can never disagree about a backend.
  */
 #include "common.h"
@@ -31,24 +31,11 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /*
- * Only the two maps the probe needs, laid out as in maps.bpf.h (types from
- * maps/xlb_maps.h); userspace replaces them with the balancer's maps
- * before load, so their sizes here do not matter. Including maps.bpf.h
- * would create the balancer's big conn and ring maps a second time.
+ * Only the two maps the probe needs (maps_shared.bpf.h); including
+ * maps.bpf.h would create the balancer's big conn and ring maps a second
+ * time.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
-	__type(key, __u32);
-	__type(value, struct xlb_backend);
-} xlb_backends SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct xlb_config);
-} xlb_cfg SEC(".maps");
+#include "maps_shared.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -97,11 +97,16 @@ _Static_assert(sizeof(struct xlb_decap_prefix) == 24, "xlb_decap_prefix size");
 /**
  * struct xlb_decap_cfg - xlb_decap_cfg[0], the program's switches
  * @flags: XLB_DECAP_F_*
+ * @gue_port: UDP port (network order) on which GUE (variant 1, or variant
+ *            0 carrying IPIP / IPv6) is taken as a tunnel; 0 means
+ *            XLB_GUE_DEFAULT_PORT (6080). Counted as the IP-in-IP of the
+ *            same outer and inner family (decap_ipip, ...).
  * @pad: zero
  */
 struct xlb_decap_cfg {
 	__u32 flags;
-	__u32 pad;
+	__be16 gue_port;
+	__u16 pad;
 };
 _Static_assert(sizeof(struct xlb_decap_cfg) == 8, "xlb_decap_cfg size");
 

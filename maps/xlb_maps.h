@@ -98,8 +98,32 @@ enum xlb_fwd {
 	XLB_FWD_IPIP = 0,
 	/* L2 direct server return: rewrite MACs only; backend on-link */
 	XLB_FWD_L2 = 1,
+	/* GUE (draft-ietf-intarea-gue variant 1): outer IP by backend
+	 * family, UDP to xlb_backend.gue_port from a source port of the flow
+	 * hash (xlb_gue_sport()), the inner IP packet right after the UDP
+	 * header (bpf/gue.h) */
+	XLB_FWD_GUE = 2,
 	XLB_FWD_MAX,
 };
+
+/*
+ * GUE (XLB_FWD_GUE). Default UDP destination port: 6080, the port Katran
+ * uses for GUE, so a backend set up for one serves the other. The source
+ * port comes from the flow hash (xlb_flow_hash() with the same seed and
+ * ports as the ring, whatever the VIP's hash option), kept in the dynamic
+ * range 49152..65535 (RFC 6335): one flow always has one source port, and
+ * different flows spread over the backend NIC's RSS queues. Overhead on
+ * top of IPIP: 8 bytes of UDP (variant 1 has no GUE header).
+ */
+#define XLB_GUE_DEFAULT_PORT 6080
+#define XLB_GUE_SPORT_MIN    49152
+#define XLB_GUE_SPORT_MASK   0x3fff
+
+/* xlb_gue_sport() - the GUE source port (host order) of a flow hash */
+static inline __u16 xlb_gue_sport(__u64 hash)
+{
+	return (__u16)(XLB_GUE_SPORT_MIN | ((__u32)hash & XLB_GUE_SPORT_MASK));
+}
 
 /* enum xlb_vip_flags - xlb_vip.flags */
 enum xlb_vip_flags {
@@ -254,6 +278,9 @@ static inline __u32 xlb_ring_index(__u32 id, __u32 copy, __u32 ring_max,
  * @pad0: zero
  * @nh_mac: next-hop MAC toward @addr on @ifindex
  * @src_mac: MAC of @ifindex, the outer source MAC
+ * @gue_port: UDP destination port (network order) of a membership of an
+ *            XLB_FWD_GUE VIP (the VIP's gue_port); 0 otherwise, and 0
+ *            read by the program means XLB_GUE_DEFAULT_PORT
  * @pad1: zero
  */
 struct xlb_backend {
@@ -267,7 +294,8 @@ struct xlb_backend {
 	__u8 pad0;
 	__u8 nh_mac[6];
 	__u8 src_mac[6];
-	__u8 pad1[4];
+	__be16 gue_port;
+	__u8 pad1[2];
 };
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend size");
 
@@ -551,6 +579,54 @@ struct xlb_be_stats {
 };
 _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 
+/*
+ * Second chance (bpf/chance.h, docs/scaling.md): for a window after a ring
+ * change, a TCP packet without SYN that finds no connection entry (a
+ * connection that the router moved from another balancer host, which held
+ * its entry) is sent to its backend on the PREVIOUS ring: such a
+ * connection most likely predates the change. SYNs, and every packet
+ * after the window, use the current ring.
+ *
+ * xlb_ring_prev[vip id] says which ring copy is the previous one and until
+ * when it may be read. Userspace (xlb_dp_ring_publish()) keeps the copy
+ * intact for the window: before it rewrites a VIP's inactive copy it sets
+ * @until_ns to 0 (the program stops reading that copy), writes the copy,
+ * flips xlb_vip.active, and only then writes the new entry naming the copy
+ * just replaced. A second change within the window thus restarts the
+ * window, and "previous" becomes the ring the second change replaced.
+ */
+
+/**
+ * struct xlb_ring_prev - the previous ring of a VIP (xlb_ring_prev[vip id])
+ * @until_ns: CLOCK_MONOTONIC (bpf_ktime_get_ns()) time until which the
+ *            previous copy may be read; 0: no previous ring
+ * @ring_size: slots of the previous copy
+ * @copy: the previous copy (the one not active), 0 or 1
+ * @pad: zero
+ */
+struct xlb_ring_prev {
+	__u64 until_ns;
+	__u32 ring_size;
+	__u8 copy;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_ring_prev) == 16, "xlb_ring_prev size");
+
+/**
+ * struct xlb_chance_stats - per-CPU per-VIP second-chance counters
+ *                           (xlb_chance_stats[vip id])
+ * @hits: packets sent to the previous ring's backend (a non-SYN TCP miss
+ *        inside the window whose previous-ring backend is still usable)
+ * @moved: those of @hits whose backend on the current ring differs: the
+ *         packets the previous ring changed (a connection kept, or, for one
+ *         opened after the change, sent elsewhere: docs/scaling.md)
+ */
+struct xlb_chance_stats {
+	__u64 hits;
+	__u64 moved;
+};
+_Static_assert(sizeof(struct xlb_chance_stats) == 16, "xlb_chance_stats size");
+
 /* Map names, for pin paths and for tools that find maps by name. */
 #define XLB_PIN_DIR	 "/sys/fs/bpf/xlb"
 #define XLB_MAP_VIP4	 "xlb_vip4"
@@ -576,6 +652,10 @@ _Static_assert(sizeof(struct xlb_be_stats) == 32, "xlb_be_stats size");
 #define XLB_MAP_RL	   "xlb_rl"
 #define XLB_MAP_VIP_STATS  "xlb_vip_stats"
 #define XLB_MAP_BE_STATS   "xlb_be_stats"
+
+/* second chance (bpf/chance.h) */
+#define XLB_MAP_RING_PREV    "xlb_ring_prev"
+#define XLB_MAP_CHANCE_STATS "xlb_chance_stats"
 
 /*
  * Approximate memory of each map, in bytes, for documentation and for the

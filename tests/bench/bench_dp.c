@@ -18,6 +18,9 @@
  *   and again (everything warm in the cache).
  * - established_v4_full: the same with 1500-byte packets, which the fast
  *   path checks against the path MTU (smaller ones it does not).
+ * - established_v4_gue, established_v6_gue: established_v4/v6 with the
+ *   VIP forwarding by GUE (the general path, the GUE source port's hash,
+ *   over IPv6 the UDP checksum).
  * - new_flow: a new 5-tuple every packet, connection table far from full.
  * - new_flow_evict: a new 5-tuple every packet, table full (small conn_max),
  *   so every insert evicts.
@@ -475,6 +478,59 @@ static int c_est4_full(struct bench *b, struct result *res)
 	return err;
 }
 
+/* The IPv4 (or @v6) VIP of @dp forwards by @fwd (its backends' gue_port
+ * stays 0: 6080). */
+static int vip_fwd(struct xlb_dp *dp, int v6, __u8 fwd)
+{
+	struct xlb_addr vip;
+	struct xlb_vip e;
+	int err;
+
+	err = xlb_addr_parse(v6 ? "2001:db8::10" : "192.0.2.10", &vip);
+	err = err ?: xlb_dp_vip_get(dp, &vip, 80, IPPROTO_TCP, &e);
+	if (err)
+		return err;
+	e.fwd = fwd;
+	return xlb_dp_vip_set(dp, &vip, 80, IPPROTO_TCP, &e);
+}
+
+/*
+ * established_v4/v6 with the VIP forwarding by GUE (bpf/gue.h): a flow of
+ * its own (an entry made while the VIP was IPIP would keep IPIP), which
+ * the fast path leaves to the general path, plus the source port's hash
+ * and, over IPv6, the UDP checksum.
+ */
+static int est_gue(struct bench *b, int v6, struct result *res)
+{
+	struct frame f;
+	int err;
+
+	frame_init(&f, v6);
+	frame_flow(&f, 0x7fff0);
+	err = vip_fwd(b->dp, v6, XLB_FWD_GUE);
+	if (!err && b->dp_b)
+		err = vip_fwd(b->dp_b, v6, XLB_FWD_GUE);
+	err = err   ?:
+		      rounds(b,
+			     v6 ? "established_v6_gue" : "established_v4_gue",
+			     xlb_dp_prog_fd(b->dp), prog_b(b), &f, NULL,
+			     N_FIXED, res);
+	vip_fwd(b->dp, v6, XLB_FWD_IPIP);
+	if (b->dp_b)
+		vip_fwd(b->dp_b, v6, XLB_FWD_IPIP);
+	return err;
+}
+
+static int c_est4_gue(struct bench *b, struct result *res)
+{
+	return est_gue(b, 0, res);
+}
+
+static int c_est6_gue(struct bench *b, struct result *res)
+{
+	return est_gue(b, 1, res);
+}
+
 static int c_est4(struct bench *b, struct result *res)
 {
 	return established(b, 0, res);
@@ -584,6 +640,8 @@ static const struct {
 	{ "established_v4", c_est4 },
 	{ "established_v6", c_est6 },
 	{ "established_v4_full", c_est4_full },
+	{ "established_v4_gue", c_est4_gue },
+	{ "established_v6_gue", c_est6_gue },
 	{ "new_flow", c_new_flow },
 	{ "new_flow_evict", c_new_flow_evict },
 	{ "new_flow_flood", c_new_flow_flood },

@@ -22,6 +22,10 @@
 # _resilient_join: the same with a resilient nexthop group on the router.
 # BENCH scaleout_drain_broken_pct: be1 is drained on every host instead of
 # be4 added (plain multipath, pop3 leaves).
+# These run with lb.second_chance at its default (on, docs/scaling.md).
+# _off: scaleout_rehash_broken_pct with lb.second_chance: 0. _younger: be4
+# is added first and the connections open after it (second chance's weak
+# case: they are younger than the ring change), then pop3 leaves.
 # Each is the median of ROUNDS rounds. Asserts nothing.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$LAB_ROOT/tests/netns/lab.sh"
@@ -54,7 +58,9 @@ spread() {
 PORT=20000
 broken() {
 	local name=$1 mode=$2 before=$3 after=$4 change=${5:-add4} r pct
+	local order=${6:-old} chance=${7:-}
 	local results=()
+	so_second_chance "$chance" || return 1
 	so_route_mode "$mode" || return 1
 	for r in $(seq "$ROUNDS"); do
 		[ $((PORT + CONNS)) -lt 50000 ] || {
@@ -62,10 +68,11 @@ broken() {
 			return 1
 		}
 		so_rehash_broken "$VIP4" "$CONNS" "$PORT" "$before" "$after" \
-			"$change" || return 1
+			"$change" "$order" || return 1
 		PORT=$((PORT + CONNS))
 		pct=$("$LAB_PY" -c "print('%.1f' % (100 * $SO_BROKEN / $SO_OPEN))")
 		echo "# $name round $r: $SO_OPEN connections, moved $SO_MOVED," \
+			"sent to the previous ring's backend $SO_CHANCE_MOVED," \
 			"broken $SO_BROKEN ($pct %)"
 		results+=("$pct")
 	done
@@ -80,4 +87,7 @@ broken scaleout_rehash_broken_pct_join plain "1 2" "1 2 3" || exit 1
 broken scaleout_drain_broken_pct plain "1 2 3" "1 2" drain1 || exit 1
 broken scaleout_rehash_broken_pct_resilient resilient "1 2 3" "1 2" || exit 1
 broken scaleout_rehash_broken_pct_resilient_join resilient "1 2" "1 2 3" ||
+	exit 1
+broken scaleout_rehash_broken_pct_off plain "1 2 3" "1 2" add4 old 0 || exit 1
+broken scaleout_rehash_broken_pct_younger plain "1 2 3" "1 2" add4 new ||
 	exit 1

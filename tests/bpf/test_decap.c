@@ -200,6 +200,11 @@ static void check_stats(const __u64 want[XLB_DC_MAX], __u64 bytes)
  * @i4frag: inner IPv4 flags+offset (default DF)
  * @payload: payload bytes (default 32)
  * @pad_to: Ethernet padding of the finished frame up to this length
+ * @gue: 0 no UDP; 1 GUE variant 1 (UDP then the inner IP header, UDP
+ *       checksum 0 over IPv4 as the balancer sends it); 2 variant 0 with a
+ *       4-byte GUE header (Linux `encap gue`); 3 variant 0 with one word of
+ *       optional fields; 4 variant 0 control message (C bit)
+ * @gue_port: UDP destination port (default 6080)
  */
 struct spec {
 	int outer;
@@ -222,6 +227,8 @@ struct spec {
 	__u16 i4frag;
 	size_t payload;
 	size_t pad_to;
+	int gue;
+	__u16 gue_port;
 };
 
 static const __u8 OPTS[40] = {
@@ -282,6 +289,16 @@ static void build(struct pkt *p, const struct spec *s, bool with_outer)
 		for (i = 0; i < s->n_ext; i++)
 			pkt_ip6_ext(p, s->ext[i], 8);
 	}
+	if (with_outer && s->outer && s->gue) {
+		__u8 g[8] = { s->gue == 3 ? 1 :
+			      s->gue == 4 ? 0x20 :
+					    0,
+			      s->inner == 4 ? 4 : 41 };
+
+		pkt_udp(p, 49999, s->gue_port ?: 6080);
+		if (s->gue >= 2)
+			pkt_payload(p, g, s->gue == 3 ? 8 : 4);
+	}
 	if (!with_outer && s->itos_changes)
 		itos = s->itos_out;
 	if (s->inner == 4) {
@@ -314,6 +331,10 @@ static void build(struct pkt *p, const struct spec *s, bool with_outer)
 	}
 	pkt_payload_fill(p, s->payload ?: 32);
 	pkt_finish(p);
+	if (with_outer && s->outer == 4 && s->gue == 1) {
+		p->data[pkt_l3_off(p) + 20 + s->o4opts + 6] = 0;
+		p->data[pkt_l3_off(p) + 20 + s->o4opts + 7] = 0;
+	}
 	if (s->pad_to && with_outer)
 		pkt_pad(p, s->pad_to);
 }
@@ -321,10 +342,12 @@ static void build(struct pkt *p, const struct spec *s, bool with_outer)
 /* Bytes of the outer header (with options / extension headers) of @s. */
 static size_t outer_len(const struct spec *s)
 {
+	size_t g = !s->gue ? 0 : s->gue == 1 ? 8 : s->gue == 3 ? 16 : 12;
+
 	if (s->outer == 4)
-		return 20 + s->o4opts;
+		return 20 + s->o4opts + g;
 	if (s->outer == 6)
-		return 40 + 8 * (size_t)s->n_ext;
+		return 40 + 8 * (size_t)s->n_ext + g;
 	return 0;
 }
 
@@ -507,6 +530,51 @@ struct dcase {
 #define T6(...) .outer = 6, .inner = 6, __VA_ARGS__
 
 static const struct dcase CASES[] = {
+	/* GUE on the default port 6080 (bpf/decap.h decap_gue()) */
+	{ "GUE variant 1, IPv4 in IPv4, TCP, UDP checksum 0: stripped",
+	  { T4(.gue = 1) },
+	  .ctr = XLB_DC_DECAP_IPIP,
+	  .decap = true },
+	{ "GUE variant 1, IPv4 in IPv4, UDP: stripped",
+	  { T4(.gue = 1, .l4 = IPPROTO_UDP) },
+	  .ctr = XLB_DC_DECAP_IPIP,
+	  .decap = true },
+	{ "GUE variant 1, IPv6 in IPv6: stripped",
+	  { T6(.gue = 1) },
+	  .ctr = XLB_DC_DECAP_IP6IP6,
+	  .decap = true },
+	{ "GUE variant 1, IPv4 in IPv6: stripped",
+	  { .outer = 6, .inner = 4, .gue = 1 },
+	  .ctr = XLB_DC_DECAP_4IN6,
+	  .decap = true },
+	{ "GUE variant 1, IPv6 in IPv4: stripped",
+	  { .outer = 4, .inner = 6, .gue = 1 },
+	  .ctr = XLB_DC_DECAP_6IN4,
+	  .decap = true },
+	{ "GUE variant 1 behind two VLAN tags, outer IPv4 options: stripped",
+	  { T4(.gue = 1, .vlans = 2, .o4opts = 8) },
+	  .ctr = XLB_DC_DECAP_IPIP,
+	  .decap = true },
+	{ "GUE variant 0 (Linux encap gue), IPv4 in IPv4: stripped",
+	  { T4(.gue = 2) },
+	  .ctr = XLB_DC_DECAP_IPIP,
+	  .decap = true },
+	{ "GUE variant 0 with one word of optional fields, IPv6 in IPv6",
+	  { T6(.gue = 3) },
+	  .ctr = XLB_DC_DECAP_IP6IP6,
+	  .decap = true },
+	{ "GUE variant 0 control message: passes untouched",
+	  { T4(.gue = 4) },
+	  .ctr = XLB_DC_PASS_NOT_TUNNEL },
+	{ "GUE to another UDP port: passes untouched",
+	  { T4(.gue = 1, .gue_port = 6081) },
+	  .ctr = XLB_DC_PASS_NOT_TUNNEL },
+	{ "GUE to an address not local: passes untouched",
+	  { T4(.gue = 1, .odst = OTHER4) },
+	  .ctr = XLB_DC_PASS_NOT_LOCAL },
+	{ "GUE whose inner destination is no VIP: passes untouched",
+	  { T6(.gue = 1, .idst = NOVIP6) },
+	  .ctr = XLB_DC_PASS_NOT_VIP },
 	/* decapsulated */
 	{ "IPIP TCP to VIP4: stripped",
 	  { T4() },
@@ -1110,6 +1178,83 @@ static void run_sources(void)
 			 "nothing in; off, every source is decapsulated");
 }
 
+/* --- GUE: the frame on the wire, and the configured port ------------------*/
+
+/*
+ * One GUE frame written out byte by byte from draft-ietf-intarea-gue
+ * (variant 1) and RFC 768/791, not by the packet builder: what xlb.bpf.o
+ * sends to a backend and what Linux's fou receive path (`ip fou add port
+ * 6080 gue`) takes: Ethernet; IPv4 10.101.1.2 -> 10.102.1.2, DF, TTL 64,
+ * protocol 17; UDP 50000 -> 6080, length 40, checksum 0; then the client's
+ * IPv4/UDP packet 198.51.100.7:40000 -> 192.0.2.10:5300 carrying "GUE!".
+ */
+static const __u8 GUE_FRAME[74] = {
+	0x02, 0x00, 0x00, 0x00, 0x0b, 0x01, 0x02, 0x00, 0x00, 0x00, 0x0b,
+	0xfe, 0x08, 0x00, 0x45, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x40, 0x00,
+	0x40, 0x11, 0x23, 0xe3, 0x0a, 0x65, 0x01, 0x02, 0x0a, 0x66, 0x01,
+	0x02, 0xc3, 0x50, 0x17, 0xc0, 0x00, 0x28, 0x00, 0x00, 0x45, 0x00,
+	0x00, 0x20, 0x42, 0x42, 0x40, 0x00, 0x40, 0x11, 0x0c, 0x46, 0xc6,
+	0x33, 0x64, 0x07, 0xc0, 0x00, 0x02, 0x0a, 0x9c, 0x40, 0x14, 0xb4,
+	0x00, 0x0c, 0xd6, 0x25, 0x47, 0x55, 0x45, 0x21,
+};
+
+static int gue_port_set(__u16 port)
+{
+	struct xlb_decap_cfg c = { .gue_port = htons(port) };
+	__u32 zero = 0;
+
+	return bpf_map__update_elem(skel->maps.xlb_decap_cfg, &zero,
+				    sizeof(zero), &c, sizeof(c), BPF_ANY);
+}
+
+static void run_gue_wire(void)
+{
+	__u64 want[XLB_DC_MAX] = {};
+	__u8 exp[sizeof(GUE_FRAME)];
+	struct res r;
+
+	bad = 0;
+	stats_zero();
+	CHECK(!pkt_check_frame(GUE_FRAME, sizeof(GUE_FRAME)),
+	      "the written-out frame itself is invalid");
+	memcpy(exp, GUE_FRAME, 14);
+	memcpy(exp + 14, GUE_FRAME + 14 + 28, sizeof(GUE_FRAME) - 14 - 28);
+	if (!xrun(GUE_FRAME, sizeof(GUE_FRAME), &r)) {
+		CHECK(r.ret == XDP_PASS, "action %u", r.ret);
+		CHECK(r.len == sizeof(GUE_FRAME) - 28 &&
+			      !memcmp(r.out, exp, r.len),
+		      "GUE frame not stripped to the client's packet");
+		if (bad)
+			pkt_diag_hex("out", r.out, r.len);
+	}
+	want[XLB_DC_DECAP_IPIP] = 1;
+	check_stats(want, sizeof(GUE_FRAME));
+	tap_result(!bad, "GUE frame written out byte by byte (variant 1, UDP "
+			 "checksum 0) stripped to the client's packet");
+}
+
+/* gue_port in xlb_decap_cfg: GUE is taken on that port, not on 6080. */
+static void run_gue_port(void)
+{
+	__u64 want[XLB_DC_MAX] = {}, bytes = 0;
+
+	bad = 0;
+	stats_zero();
+	CHECK(!gue_port_set(7777), "set gue_port 7777");
+	run_one(&(struct spec){ T4(.gue = 1, .gue_port = 7777) },
+		XLB_DC_DECAP_IPIP, true, want, &bytes);
+	run_one(&(struct spec){ T6(.gue = 2, .gue_port = 7777) },
+		XLB_DC_DECAP_IP6IP6, true, want, &bytes);
+	run_one(&(struct spec){ T4(.gue = 1) }, XLB_DC_PASS_NOT_TUNNEL, false,
+		want, &bytes);
+	CHECK(!gue_port_set(0), "reset gue_port");
+	run_one(&(struct spec){ T4(.gue = 1) }, XLB_DC_DECAP_IPIP, true, want,
+		&bytes);
+	check_stats(want, bytes);
+	tap_result(!bad, "gue_port 7777 configured: GUE taken there, not on "
+			 "6080; reset to 0: 6080 again");
+}
+
 /* Empty maps: the program decapsulates nothing. */
 static int run_empty(void)
 {
@@ -1143,6 +1288,8 @@ int main(void)
 	struct spec t_6in4 = {
 		.outer = 4, .inner = 6, .vlans = 2, .payload = 8
 	};
+	struct spec t_gue4 = { T4(.gue = 1, .payload = 8) };
+	struct spec t_gue6 = { T6(.gue = 3, .payload = 8) };
 	size_t i;
 	int err;
 
@@ -1165,9 +1312,13 @@ int main(void)
 	run_truncation("IP6IP6 with VLAN tag and destination options", &t_ip6);
 	run_truncation("4in6", &t_4in6);
 	run_truncation("6in4 behind two VLAN tags", &t_6in4);
+	run_truncation("GUE variant 1, IPv4 in IPv4", &t_gue4);
+	run_truncation("GUE variant 0, IPv6 in IPv6, optional fields", &t_gue6);
 	run_mix();
 	run_map_changes();
 	run_sources();
+	run_gue_wire();
+	run_gue_port();
 	run_empty();
 	xlb_decap_bpf__destroy(skel);
 	return tap_done();

@@ -1411,6 +1411,187 @@ static void sc_sticky(struct world *w)
 	want_conn(w, &nf, nbe);
 }
 
+/* --- second chance (bpf/chance.h) --- */
+
+static void chance_want(struct world *w, int vip, __u64 hits, __u64 moved)
+{
+	struct xlb_chance_stats cs = {};
+	int err = xlb_dp_stats_chance(w->dp, (__u32)vip, &cs);
+
+	CHECK(w, !err && cs.hits == hits && cs.moved == moved,
+	      "VIP %d second chance: %llu hits, %llu moved; want %llu, %llu",
+	      vip, (unsigned long long)cs.hits, (unsigned long long)cs.moved,
+	      (unsigned long long)hits, (unsigned long long)moved);
+}
+
+/* Publish VIP @vip's ring without backend @be, which stays up (a weight
+ * change, or another backend added: the ring changes, @be is usable). */
+static void ring_without(struct world *w, int vip, int be)
+{
+	w->be[be].state = XLB_BE_REMOVED;
+	ring_rebuild(w, vip);
+	w->be[be].state = XLB_BE_UP;
+}
+
+/*
+ * Flow @old and a SYN flow both on backend @be of VIP @vip's ring; the ring
+ * changes so that @be has no slot. @old's next packet (ACK, no entry here:
+ * a connection moved from another host) takes the previous ring's backend
+ * @be and is recorded; the SYN takes the new ring's.
+ */
+static void chance_moved_and_syn(struct world *w, int vip, struct tflow old,
+				 int be)
+{
+	struct tflow syn;
+	int nbe;
+
+	port_where(w, vip, &old, be, true);
+	syn = old;
+	syn.sport = (__u16)(old.sport + 1);
+	port_where(w, vip, &syn, be, true);
+	ring_without(w, vip, be);
+	nbe = ring_choice(w, vip, &old);
+	CHECK(w, nbe >= 0 && nbe != be, "ring did not move the old flow");
+	send_flow(w, vip, &old, PKT_ACK, be, XLB_C_CONN_MISS);
+	want_conn(w, &old, be);
+	send_flow(w, vip, &old, PKT_ACK, be, XLB_C_CONN_HIT);
+	nbe = ring_choice(w, vip, &syn);
+	CHECK(w, nbe >= 0 && nbe != be, "ring did not move the SYN flow");
+	send_flow(w, vip, &syn, PKT_SYN, nbe, XLB_C_CONN_MISS);
+	want_conn(w, &syn, nbe);
+	chance_want(w, vip, 1, 1);
+}
+
+static void sc_chance(struct world *w)
+{
+	xlb_dp_second_chance_set(w->dp, 60);
+	chance_moved_and_syn(w, 0, F4T, 1);
+	chance_moved_and_syn(w, 2, F6T, 7);
+}
+
+/* The same ring change with the feature off (the library's default): the
+ * moved connection takes the new ring, and no window is opened. */
+static void sc_chance_off(struct world *w)
+{
+	struct tflow old = F4T;
+	struct xlb_ring_prev rp = { .until_ns = 1 };
+	int nbe;
+
+	port_where(w, 0, &old, 1, true);
+	ring_without(w, 0, 1);
+	nbe = ring_choice(w, 0, &old);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the old flow");
+	send_flow(w, 0, &old, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	want_conn(w, &old, nbe);
+	CHECK(w, !xlb_dp_ring_prev_get(w->dp, 0, &rp) && !rp.until_ns,
+	      "a previous ring with the feature off");
+	chance_want(w, 0, 0, 0);
+}
+
+/* After the window (its end moved to the past): the new ring. */
+static void sc_chance_expired(struct world *w)
+{
+	struct tflow old = F4T;
+	struct xlb_ring_prev rp = {};
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	port_where(w, 0, &old, 1, true);
+	ring_without(w, 0, 1);
+	CHECK(w,
+	      !xlb_dp_ring_prev_get(w->dp, 0, &rp) && rp.until_ns &&
+		      rp.copy != (w->vip[0].active & 1) && rp.ring_size == RING,
+	      "previous ring: until %llu copy %u size %u (active %u)",
+	      (unsigned long long)rp.until_ns, rp.copy, rp.ring_size,
+	      w->vip[0].active);
+	rp.until_ns = 1;
+	if (xlb_dp_ring_prev_set(w->dp, 0, &rp))
+		CHECK(w, 0, "setup failed");
+	nbe = ring_choice(w, 0, &old);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the old flow");
+	send_flow(w, 0, &old, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	chance_want(w, 0, 0, 0);
+}
+
+/*
+ * Two changes within the window: the window restarts and the previous ring
+ * is the one the second change replaced (never a copy being rewritten).
+ * R0 = {0,1,2,3}, R1 without 1, R2 without 1 and 2; a flow on 2 in R1
+ * takes 2, which R2 no longer has.
+ */
+static void sc_chance_twice(struct world *w)
+{
+	struct tflow t = F4T;
+	struct xlb_ring_prev r1 = {}, r2 = {};
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	ring_without(w, 0, 1);
+	xlb_dp_ring_prev_get(w->dp, 0, &r1);
+	port_where(w, 0, &t, 2, true);
+	w->be[1].state = XLB_BE_REMOVED;
+	ring_without(w, 0, 2);
+	w->be[1].state = XLB_BE_UP;
+	xlb_dp_ring_prev_get(w->dp, 0, &r2);
+	CHECK(w,
+	      r2.until_ns >= r1.until_ns && r2.copy != r1.copy &&
+		      r2.copy != (w->vip[0].active & 1),
+	      "second change: previous copy %u (first %u, active %u), until "
+	      "%llu (first %llu)",
+	      r2.copy, r1.copy, w->vip[0].active,
+	      (unsigned long long)r2.until_ns, (unsigned long long)r1.until_ns);
+	nbe = ring_choice(w, 0, &t);
+	CHECK(w, nbe >= 0 && nbe != 2 && nbe != 1, "R2 choice %d", nbe);
+	send_flow(w, 0, &t, PKT_ACK, 2, XLB_C_CONN_MISS);
+	chance_want(w, 0, 1, 1);
+}
+
+/*
+ * A VIP without a connection table: every packet misses, so a connection
+ * opened after the change (SYN on the new ring) would have its next
+ * packets sent to the previous ring on every host. Second chance never
+ * applies there.
+ */
+static void sc_chance_no_conn(struct world *w)
+{
+	struct tflow t = F4T;
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	w->vip[0].flags = XLB_VIP_F_NO_CONN;
+	vip_push(w, 0);
+	port_where(w, 0, &t, 1, true);
+	ring_without(w, 0, 1);
+	nbe = ring_choice(w, 0, &t);
+	CHECK(w, nbe >= 0 && nbe != 1, "ring did not move the flow");
+	send_flow(w, 0, &t, PKT_SYN, nbe, XLB_C_CONN_NOINSERT);
+	send_flow(w, 0, &t, PKT_ACK, nbe, XLB_C_CONN_NOINSERT);
+	chance_want(w, 0, 0, 0);
+}
+
+/* The previous ring's backend was removed (not usable): the new ring; a
+ * stale entry (the flow was here) also takes the new ring. */
+static void sc_chance_gone(struct world *w)
+{
+	struct tflow t = F6T, s;
+	int nbe;
+
+	xlb_dp_second_chance_set(w->dp, 60);
+	port_where(w, 2, &t, 7, true);
+	s = t;
+	s.sport = (__u16)(t.sport + 1);
+	port_where(w, 2, &s, 7, true);
+	send_flow(w, 2, &s, PKT_SYN, 7, XLB_C_CONN_MISS);
+	w->be[7].state = XLB_BE_REMOVED;
+	be_push(w, 7);
+	ring_rebuild(w, 2);
+	nbe = ring_choice(w, 2, &t);
+	send_flow(w, 2, &t, PKT_ACK, nbe, XLB_C_CONN_MISS);
+	nbe = ring_choice(w, 2, &s);
+	send_flow(w, 2, &s, PKT_ACK, nbe, XLB_C_CONN_STALE);
+	chance_want(w, 2, 0, 0);
+}
+
 /* A removed backend's flows are re-hashed and the entry repointed. */
 static void sc_removed(struct world *w)
 {
@@ -2201,6 +2382,326 @@ enum out_kind {
 	O_ECHO, /* echo reply */
 };
 
+/* --- GUE (XLB_FWD_GUE, bpf/gue.h) -----------------------------------------*/
+
+/* VIP @vip forwards by GUE to UDP port @port: its memberships carry the
+ * port, its entry the mode (as xlbd writes them: backends first). */
+static void gue_on(struct world *w, int vip, __u16 port)
+{
+	int i;
+
+	for (i = 0; i < NB; i++) {
+		if (w->be[i].vip_id != (__u32)vip)
+			continue;
+		w->be[i].gue_port = htons(port);
+		CHECK(w, !be_push(w, i), "backend %d: write failed", i);
+	}
+	w->vip[vip].fwd = XLB_FWD_GUE;
+	CHECK(w, !vip_push(w, vip), "VIP %d: write failed", vip);
+}
+
+/* The GUE source port of the flow of frame @in (maps/xlb_maps.h). */
+static __u16 gue_sport_of(struct world *w, const struct pkt *in)
+{
+	struct pkt_info pi;
+	struct xlb_flow f = {};
+	const __u8 *l4;
+
+	pkt_parse(in->data, in->len, &pi);
+	l4 = in->data + pi.l4_off;
+	f.src.family = f.dst.family =
+		pi.family == 4 ? XLB_AF_INET : XLB_AF_INET6;
+	memcpy(f.src.a, pi.src, pi.family == 4 ? 4 : 16);
+	memcpy(f.dst.a, pi.dst, pi.family == 4 ? 4 : 16);
+	f.sport = (__u16)(l4[0] << 8 | l4[1]);
+	f.dport = (__u16)(l4[2] << 8 | l4[3]);
+	f.proto = pi.proto;
+	return xlb_gue_sport(xlb_flow_hash(w->cfg.hash_seed, &f, 0));
+}
+
+/*
+ * The exact GUE frame for @in toward backend @be, built here by the test's
+ * own packet builder: the MACs and VLAN tags of an IP-in-IP frame, the
+ * outer IP header as IPIP's (DF as the inner IPv4, always for inner IPv6;
+ * the IPv6 flow label from the ports and the client's last word), UDP from
+ * @sport to @dport with the inner IP packet as its payload, UDP checksum 0
+ * over IPv4 and computed over IPv6.
+ */
+static void gue_frame(struct world *w, const struct pkt *in, int be,
+		      __u16 sport, __u16 dport, struct pkt *want)
+{
+	const struct xlb_backend *b = &w->be[be];
+	struct pkt_info pi;
+	const __u8 *l4;
+	__u32 fl, csrc3;
+	int i;
+
+	pkt_parse(in->data, in->len, &pi);
+	l4 = in->data + pi.l4_off;
+	pkt_init(want);
+	pkt_eth(want, b->flags & XLB_BE_F_NH_VALID ? b->nh_mac : w->cfg.nh_mac,
+		(b->flags & XLB_BE_F_NH_VALID) && b->ifindex ? b->src_mac :
+							       MAC_LB);
+	for (i = 0; i < pi.nvlan; i++)
+		pkt_vlan(want, pi.tpid[i], pi.tci[i]);
+	if (b->family == XLB_AF_INET) {
+		struct pkt_ip4_opts o = {
+			.src = SRC4,
+			.dst = BES[be].addr,
+			.tos = pi.tos,
+			.frag = pi.family == 6 || pi.df ? 0x4000 : 0,
+		};
+
+		pkt_ip4x(want, &o);
+	} else {
+		csrc3 = pi.family == 6 ?
+				(__u32)pi.src[12] << 24 |
+					(__u32)pi.src[13] << 16 |
+					(__u32)pi.src[14] << 8 | pi.src[15] :
+				0;
+		fl = ((__u32)(l4[0] << 8 | l4[1]) ^
+		      (__u32)(l4[2] << 8 | l4[3]) ^ csrc3) &
+		     0xfffff;
+		struct pkt_ip6_opts o = {
+			.src = SRC6,
+			.dst = BES[be].addr,
+			.tclass = pi.tos,
+			.flow = fl,
+		};
+
+		pkt_ip6x(want, &o);
+	}
+	pkt_udp(want, sport, dport);
+	pkt_payload(want, in->data + pi.l3_off, pi.l3_len);
+	pkt_finish(want);
+	if (b->family == XLB_AF_INET) {
+		want->data[pkt_l3_off(want) + 20 + 6] = 0;
+		want->data[pkt_l3_off(want) + 20 + 7] = 0;
+	}
+}
+
+/* @in went to backend @be of VIP @vip in GUE to @dport; its frame is @r. */
+static void want_gue(struct world *w, const struct pkt *in, const struct res *r,
+		     int vip, int be, __u16 dport, int event)
+{
+	static struct pkt want;
+
+	exp_fwd(w, vip, be, in->len, event);
+	if (!want_action(w, r, XDP_TX))
+		return;
+	gue_frame(w, in, be, gue_sport_of(w, in), dport, &want);
+	if (r->len != want.len || memcmp(r->out, want.data, want.len)) {
+		pkt_diag("GUE frame for backend %d (%s) is wrong", be,
+			 BES[be].addr);
+		pkt_diag_hex("out", r->out, r->len);
+		pkt_diag_hex("want", want.data, want.len);
+		w->bad = 1;
+	}
+}
+
+/* The UDP source port of a GUE frame (outer IP header without options). */
+static __u16 gue_out_sport(const struct res *r)
+{
+	struct pkt_info po;
+
+	if (pkt_parse(r->out, r->len, &po) || po.proto != 17)
+		return 0;
+	return (__u16)(r->out[po.l4_off] << 8 | r->out[po.l4_off + 1]);
+}
+
+/* Flow @t of VIP @vip (GUE to @dport): new, then established, the same
+ * frame byte for byte both times. @payload: bytes of L4 payload. */
+static void gue_flow(struct world *w, int vip, const struct tflow *t,
+		     __u16 dport, size_t payload)
+{
+	static struct res r1, r2;
+	static struct pkt p;
+	int be = ring_choice(w, vip, t);
+
+	eth(&p);
+	ip(&p, t->src, t->dst);
+	l4(&p, t, PKT_ACK);
+	pkt_payload_fill(&p, payload);
+	pkt_finish(&p);
+	if (be < 0 || xrun(w, &p, &r1))
+		return;
+	want_gue(w, &p, &r1, vip, be, dport, XLB_C_CONN_MISS);
+	if (w->bad || xrun(w, &p, &r2))
+		return;
+	want_gue(w, &p, &r2, vip, be, dport, XLB_C_CONN_HIT);
+	CHECK(w, r1.len == r2.len && !memcmp(r1.out, r2.out, r1.len),
+	      "established GUE frame differs from the first");
+}
+
+static void sc_gue_v4(struct world *w)
+{
+	gue_on(w, 0, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 0, &F4T, XLB_GUE_DEFAULT_PORT, 16);
+}
+
+static void sc_gue_v4_udp(struct world *w)
+{
+	gue_on(w, 1, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 1, &F4U, XLB_GUE_DEFAULT_PORT, 16);
+}
+
+/* IPv6 outer: the UDP checksum is computed (odd length: the last byte is
+ * summed padded with a zero). */
+static void sc_gue_v6(struct world *w)
+{
+	gue_on(w, 2, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 2, &F6T, XLB_GUE_DEFAULT_PORT, 17);
+}
+
+static void sc_gue_v6_udp(struct world *w)
+{
+	gue_on(w, 3, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 3, &F6U, XLB_GUE_DEFAULT_PORT, 16);
+}
+
+/* Inner IPv4 in outer IPv6, and the other way round. */
+static void sc_gue_4in6(struct world *w)
+{
+	gue_on(w, 4, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 4, &F4in6, XLB_GUE_DEFAULT_PORT, 16);
+}
+
+static void sc_gue_6in4(struct world *w)
+{
+	gue_on(w, 5, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 5, &F6in4, XLB_GUE_DEFAULT_PORT, 16);
+}
+
+/* A large IPv6 packet: the checksum runs over two 512-byte blocks, words
+ * and three last bytes (1400 + 40 + 20 + 3 bytes of inner packet). */
+static void sc_gue_v6_large(struct world *w)
+{
+	gue_on(w, 2, XLB_GUE_DEFAULT_PORT);
+	gue_flow(w, 2, &F6T, XLB_GUE_DEFAULT_PORT, 1403);
+}
+
+/* The VIP's own port (gue_port), not the default. */
+static void sc_gue_port(struct world *w)
+{
+	gue_on(w, 0, 7777);
+	gue_flow(w, 0, &F4T, 7777, 16);
+}
+
+/* Behind a VLAN tag: the tag stays, the UDP header follows the outer IP. */
+static void sc_gue_vlan(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+	int be;
+
+	gue_on(w, 0, XLB_GUE_DEFAULT_PORT);
+	be = ring_choice(w, 0, &F4T);
+	eth(&p);
+	pkt_vlan(&p, 0x8100, 100);
+	pkt_ip4(&p, F4T.src, F4T.dst);
+	pkt_tcp(&p, F4T.sport, F4T.dport, PKT_SYN);
+	pkt_payload_fill(&p, 16);
+	pkt_finish(&p);
+	if (!xrun(w, &p, &r))
+		want_gue(w, &p, &r, 0, be, XLB_GUE_DEFAULT_PORT,
+			 XLB_C_CONN_MISS);
+}
+
+/*
+ * The source port is the flow's: two packets of one flow have the same,
+ * flows differing only in the client port get different ones (of 32
+ * flows, more than 16 distinct ports), all in 49152..65535.
+ */
+static void sc_gue_sport(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+	struct tflow t = F4T;
+	__u16 seen[32], first, s;
+	int i, j, distinct = 0;
+
+	gue_on(w, 0, XLB_GUE_DEFAULT_PORT);
+	for (i = 0; i < 32; i++) {
+		t.sport = (__u16)(50000 + i);
+		flow_pkt(&p, &t, PKT_SYN);
+		if (xrun(w, &p, &r))
+			return;
+		want_gue(w, &p, &r, 0, ring_choice(w, 0, &t),
+			 XLB_GUE_DEFAULT_PORT, XLB_C_CONN_MISS);
+		s = gue_out_sport(&r);
+		CHECK(w, s >= 49152, "flow %d: source port %u not ephemeral", i,
+		      s);
+		for (j = 0; j < i && seen[j] != s; j++)
+			;
+		distinct += j == i;
+		seen[i] = s;
+	}
+	CHECK(w, distinct > 16, "32 flows, %d distinct source ports", distinct);
+	t.sport = 50000;
+	flow_pkt(&p, &t, PKT_ACK);
+	if (xrun(w, &p, &r))
+		return;
+	want_gue(w, &p, &r, 0, ring_choice(w, 0, &t), XLB_GUE_DEFAULT_PORT,
+		 XLB_C_CONN_HIT);
+	first = gue_out_sport(&r);
+	CHECK(w, first == seen[0], "one flow, source ports %u then %u", seen[0],
+	      first);
+}
+
+/* Path MTU with GUE: 28 bytes over IPv4 (1600 -> 1572), 48 over IPv6. A
+ * packet that fits with IPIP (1575 + 20 = 1595) but not GUE (1603) is
+ * answered. */
+static void sc_pmtu_gue(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+
+	gue_on(w, 0, XLB_GUE_DEFAULT_PORT);
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1575, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1572);
+}
+
+static void sc_pmtu_gue_v6(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+
+	gue_on(w, 2, XLB_GUE_DEFAULT_PORT);
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F6T, 1555, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1552);
+}
+
+/* IPv4 VIP, IPv6 backends: 48 bytes (1500 -> 1452). */
+static void sc_pmtu_gue_4in6(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+
+	gue_on(w, 4, XLB_GUE_DEFAULT_PORT);
+	mtu_set(w, (__u32)w->lo_ifindex, 1500);
+	big_pkt(&p, &F4in6, 1460, true);
+	if (!xrun(w, &p, &r))
+		want_too_big(w, &p, &r, 1452);
+}
+
+/* The largest packet that fits is sent: 1572 + 28 = 1600. */
+static void sc_pmtu_gue_fits(struct world *w)
+{
+	static struct pkt p;
+	static struct res r;
+
+	gue_on(w, 0, XLB_GUE_DEFAULT_PORT);
+	mtu_set(w, (__u32)w->lo_ifindex, 1600);
+	big_pkt(&p, &F4T, 1572, true);
+	if (!xrun(w, &p, &r))
+		want_gue(w, &p, &r, 0, ring_choice(w, 0, &F4T),
+			 XLB_GUE_DEFAULT_PORT, XLB_C_CONN_MISS);
+}
+
 struct tcase {
 	const char *desc;
 	void (*setup)(struct world *w);
@@ -2381,6 +2882,31 @@ static const struct tcase cases[] = {
 	     sc_flood_guard),
 	SCEN("too-big ICMP error being forwarded: dropped, not answered",
 	     sc_pmtu_icmp_error),
+	/* GUE (bpf/gue.h): whole frames built by the test's packet builder */
+	SCEN("GUE, IPv4 in IPv4, TCP: UDP to 6080, checksum 0, established "
+	     "frame the same",
+	     sc_gue_v4),
+	SCEN("GUE, IPv4 in IPv4, UDP", sc_gue_v4_udp),
+	SCEN("GUE, IPv6 in IPv6, TCP: UDP checksum computed", sc_gue_v6),
+	SCEN("GUE, IPv6 in IPv6, UDP", sc_gue_v6_udp),
+	SCEN("GUE, IPv4 in IPv6", sc_gue_4in6),
+	SCEN("GUE, IPv6 in IPv4", sc_gue_6in4),
+	SCEN("GUE, IPv6, 1463-byte inner packet: checksum over blocks, words "
+	     "and an odd tail",
+	     sc_gue_v6_large),
+	SCEN("GUE to the VIP's gue_port 7777", sc_gue_port),
+	SCEN("GUE behind a VLAN tag keeps the tag", sc_gue_vlan),
+	SCEN("GUE source port: from the flow hash, stable per flow, spread "
+	     "over flows, ephemeral",
+	     sc_gue_sport),
+	SCEN("too big with GUE, IPv4: frag-needed carries MTU - 28 (fits "
+	     "IPIP, not GUE)",
+	     sc_pmtu_gue),
+	SCEN("too big with GUE, IPv6: packet too big carries MTU - 48",
+	     sc_pmtu_gue_v6),
+	SCEN("too big with GUE, IPv4 VIP, IPv6 backends: MTU - 48",
+	     sc_pmtu_gue_4in6),
+	SCEN("GUE: a packet of exactly MTU - 28 is sent", sc_pmtu_gue_fits),
 	/* fragments and malformed VIP traffic */
 	DROP("IPv4 first fragment to a VIP dropped", b_frag4_first, 0,
 	     XLB_C_DROP_FRAGMENT),
@@ -2488,6 +3014,21 @@ static const struct tcase cases[] = {
 	     sc_new_flow_entry),
 	SCEN("flow sticks after a ring change, new flow follows the ring",
 	     sc_sticky),
+	SCEN("second chance: a moved connection (ACK, no entry) within the "
+	     "window takes the previous ring's backend, a SYN the new ring's",
+	     sc_chance),
+	SCEN("second chance off: a moved connection takes the new ring",
+	     sc_chance_off),
+	SCEN("second chance: after the window, the new ring",
+	     sc_chance_expired),
+	SCEN("second chance: two changes in the window, the previous ring is "
+	     "the one last replaced",
+	     sc_chance_twice),
+	SCEN("second chance: never on a VIP without connection table",
+	     sc_chance_no_conn),
+	SCEN("second chance: previous backend removed, or a stale entry: the "
+	     "new ring",
+	     sc_chance_gone),
 	SCEN("removed backend's flows are re-hashed", sc_removed),
 	SCEN("same address in two VIPs: removal moves only one VIP's flows",
 	     sc_membership),

@@ -180,6 +180,9 @@ lab_pop_config() {
 		echo "  source4: $(pop4 "$n")"
 		echo "  source6: $(pop6 "$n")"
 		echo "  hash_seed: 42"
+		# lb.second_chance (docs/scaling.md): unset, xlbd's default
+		[ -n "${LAB_SECOND_CHANCE:-}" ] &&
+			echo "  second_chance: $LAB_SECOND_CHANCE"
 		echo "  tables:"
 		echo "    max_vips: 16"
 		echo "    max_backends: 256"

@@ -258,18 +258,52 @@ so_backend_change() {
 	done
 }
 
-# so_rehash_broken VIP N SPORT_BASE BEFORE AFTER [CHANGE] - rt's route goes
-# to the hosts in BEFORE ("1 2 3"); N connections open; the backend change
-# CHANGE (so_backend_change; default add4: be4 joins) is made on every host
-# (no connection may break: every packet still finds its host's entry),
-# then rt's route changes to the hosts in AFTER ("1 2"). Sets SO_OPEN,
-# SO_MOVED (flows that arrived at a host without their entry: new_flows
-# counted after the change), SO_BROKEN, SO_BROKEN_BEFORE (broken by the
-# backend change alone: must be 0). Leaves the connections stopped, the
-# change undone, the route back to 1 2 3.
+# so_second_chance SECONDS|"" - every host's lb.second_chance (""; the
+# default), its configuration rewritten and reloaded
+so_second_chance() {
+	local i
+	for i in 1 2 3; do
+		LAB_SECOND_CHANCE=$1 lab_pop_config "$i" "$LAB_TMP/pop$i.yaml" \
+			"1 2 3"
+		xpop "$i" reload >/dev/null || return 1
+	done
+}
+
+# so_chance_moved VIP PORT PROTO - second-chance packets sent to another
+# backend than the current ring's, summed over the hosts
+so_chance_moved() {
+	local i v s=0
+	for i in 1 2 3; do
+		v=$(xpop "$i" -j stats | "$LAB_PY" -c '
+import json, sys
+a, port, proto = sys.argv[1:]
+for v in json.load(sys.stdin)["vips"]:
+    if v["address"] == a and str(v["port"]) == port and v["protocol"] == proto:
+        print(v["second_chance"]["moved"])
+        break
+else:
+    sys.exit(1)' "$1" "$2" "$3") || return 1
+		s=$((s + v))
+	done
+	echo "$s"
+}
+
+# so_rehash_broken VIP N SPORT_BASE BEFORE AFTER [CHANGE [ORDER]] - rt's
+# route goes to the hosts in BEFORE ("1 2 3"); N connections open; the
+# backend change CHANGE (so_backend_change; default add4: be4 joins) is
+# made on every host (no connection may break: every packet still finds
+# its host's entry), then rt's route changes to the hosts in AFTER ("1
+# 2"). ORDER "new": the change is made first and the connections open
+# after it (they are younger than the ring: second chance's weak case).
+# Sets SO_OPEN, SO_MOVED (flows that arrived at a host without their
+# entry: new_flows counted after the change), SO_BROKEN, SO_BROKEN_BEFORE
+# (broken by the backend change alone: must be 0), SO_CHANCE_MOVED
+# (second-chance packets sent elsewhere than the current ring says, during
+# the route change). Leaves the connections stopped, the change undone,
+# the route back to 1 2 3.
 so_rehash_broken() {
 	local vip=$1 n=$2 base=$3 before=$4 after=$5 change=${6:-add4}
-	local nf0 nf1 rc=0
+	local order=${7:-old} nf0 nf1 sc0 sc1 rc=0
 	so_route $before || return 1
 	lab_wait 60 so_nhg_balanced $before || {
 		lab_log "rt's groups did not balance: v4 $(so_nhg_buckets 100)," \
@@ -278,19 +312,30 @@ so_rehash_broken() {
 	}
 	[ "$SO_NHG_MODE" = resilient ] && lab_log "rt's buckets per host:" \
 		"v4 $(so_nhg_buckets 100), v6 $(so_nhg_buckets 200)"
+	if [ "$order" = new ]; then
+		so_backend_change "$change" apply "$vip" || {
+			so_backend_change "$change" undo "$vip"
+			return 1
+		}
+	fi
 	so_conns_start rh "$vip" "$n" "$base" || {
 		so_conns_stop rh
+		[ "$order" = new ] && so_backend_change "$change" undo "$vip"
 		return 1
 	}
 	SO_OPEN=$(so_conns_field rh open)
 	{
-		so_backend_change "$change" apply "$vip" &&
+		{ [ "$order" = new ] ||
+			so_backend_change "$change" apply "$vip"; } &&
 			so_conns_settle rh &&
 			SO_BROKEN_BEFORE=$(so_conns_field rh broken) &&
 			nf0=$(so_hosts_stat "$vip" 7 tcp new_flows) &&
+			sc0=$(so_chance_moved "$vip" 7 tcp) &&
 			so_route $after &&
 			so_conns_settle rh &&
 			nf1=$(so_hosts_stat "$vip" 7 tcp new_flows) &&
+			sc1=$(so_chance_moved "$vip" 7 tcp) &&
+			SO_CHANCE_MOVED=$((sc1 - sc0)) &&
 			SO_MOVED=$(so_sum "$(so_delta "$nf0" "$nf1")") &&
 			SO_MOVED_PER_HOST=$(so_delta "$nf0" "$nf1") &&
 			SO_BROKEN=$(($(so_conns_field rh broken) - SO_BROKEN_BEFORE)) &&

@@ -188,6 +188,11 @@ def compare(sm, before, after, exp):
         for f in ("packets", "bytes", "new_flows", "drops"):
             eq("vip %s %s" % (vn, f),
                sm.get("xlb_vip_%s_total" % f, vip=vn), v[f])
+        sc = v["second_chance"]
+        eq("vip %s second chance" % vn,
+           sm.get("xlb_vip_second_chance_total", vip=vn), sc["hits"])
+        eq("vip %s second chance moved" % vn,
+           sm.get("xlb_vip_second_chance_moved_total", vip=vn), sc["moved"])
         if vn in exp:
             eq("vip %s packets sent by the test" % vn,
                sm.get("xlb_vip_packets_total", vip=vn), exp[vn])

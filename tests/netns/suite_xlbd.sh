@@ -10,6 +10,10 @@
 # the client namespace, where tcpdump sees every encapsulated packet. So the
 # tests compare what xlbctl says (flow, stats) with where the data path
 # really sent each flow, across restarts and reloads.
+#
+# Cases run in order and build on each other, but each also runs alone
+# (TEST_FILTER=word tests/run.sh xlbd): it first makes sure of what it
+# needs (need_* below), which is already there when the cases before it ran.
 . "$(dirname "$0")/lib.sh"
 
 VIP=192.0.2.10
@@ -125,6 +129,44 @@ json_field() {
 	"$PY" -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"
 }
 
+# --- what a case needs, made when a case runs alone ---------------------
+
+need_xlbd() {
+	[ -n "${XLBD_PID:-}" ] && kill -0 "$XLBD_PID" 2>/dev/null && return 0
+	start_xlbd
+}
+
+# 200 flows sent from ports 30000..30199, where each went in t1.flows
+need_traffic() {
+	need_xlbd || return 1
+	[ -s "$LAB_TMP/t1.flows" ] && return 0
+	capture_start t1
+	send_flows 200 30000
+	capture_stop t1 200
+}
+
+# the backend of each of those flows, from xlbctl flow, in cli.flows
+need_cli_flows() {
+	need_traffic || return 1
+	[ -s "$LAB_TMP/cli.flows" ] && return 0
+	flows_by_xlbctl 200 30000 "$LAB_TMP/cli.flows"
+}
+
+# VIP2 in the file and running
+need_vip2() {
+	need_xlbd || return 1
+	x vip show | grep -q "$VIP2" && return 0
+	write_config2
+	x reload >/dev/null
+}
+
+# the runtime override of test_runtime_change_survives_restart
+need_override() {
+	need_vip2 || return 1
+	x config diff | grep -q 'weight 100 -> 7' && return 0
+	x backend set "$VIP:5300/udp" 10.2.0.2 weight 7
+}
+
 setup() {
 	lab_ns cl && lab_ns pop || return 1
 	lab_link cl eth0 pop eth0
@@ -140,7 +182,7 @@ setup() {
 }
 
 test_starts_attaches_and_pins() {
-	start_xlbd || return 1
+	need_xlbd || return 1
 	check "program attached" sh -c \
 		"ip -n $(nsname pop) link show eth0 | grep -q 'prog/xdp.*name xlb_lb'" || return 1
 	check "maps pinned" test -e "$PIN/xlb_conn4_v3" || return 1
@@ -152,6 +194,7 @@ test_starts_attaches_and_pins() {
 # runtime changes go to the state file; the operator's file is never written
 test_cli_changes_are_validated_and_persisted() {
 	local rc
+	need_xlbd || return 1
 	cp "$CFG" "$LAB_TMP/cfg.orig"
 	x backend add "$VIP:5300/udp" 10.2.0.4 --weight 50 || return 1
 	check "backend in show" sh -c "$XLBCTL -s $SOCK backend show $VIP:5300/udp | grep -q 10.2.0.4" || return 1
@@ -177,6 +220,7 @@ test_cli_changes_are_validated_and_persisted() {
 
 test_traffic_is_encapsulated_and_counted() {
 	local before after
+	need_xlbd || return 1
 	capture_start t1
 	send_flows 200 30000
 	capture_stop t1 200
@@ -191,6 +235,7 @@ test_traffic_is_encapsulated_and_counted() {
 }
 
 test_flow_command_agrees_with_the_data_path() {
+	need_traffic || return 1
 	flows_by_xlbctl 200 30000 "$LAB_TMP/cli.flows" || return 1
 	check "every flow is in the connection table" sh -c \
 		"! grep -v ' conn_table\$' $LAB_TMP/cli.flows" || return 1
@@ -200,6 +245,7 @@ test_flow_command_agrees_with_the_data_path() {
 }
 
 test_restart_keeps_every_flow() {
+	need_cli_flows || return 1
 	stop_xlbd || return 1
 	check "data path still attached while xlbd is down" sh -c \
 		"ip -n $(nsname pop) link show eth0 | grep -q xlb_lb" || return 1
@@ -217,6 +263,7 @@ test_restart_keeps_every_flow() {
 
 test_reload_applies_only_the_difference() {
 	local id_before id_after
+	need_cli_flows || return 1
 	id_before=$(x -j vip show "$VIP:5300/udp" | grep '"id"' | head -1)
 	write_config "  - address: $VIP2
     port: 5300
@@ -249,6 +296,7 @@ write_config2() {
 }
 
 test_runtime_change_survives_restart() {
+	need_xlbd || return 1
 	write_config2
 	x reload || return 1
 	cp "$CFG" "$LAB_TMP/cfg.orig"
@@ -263,6 +311,7 @@ test_runtime_change_survives_restart() {
 
 test_config_diff_shows_the_override() {
 	local out
+	need_override || return 1
 	out=$(x config diff) || return 1
 	lab_log "config diff: $out"
 	check "diff names the backend and the weight" sh -c \
@@ -280,6 +329,7 @@ assert c[0][\"fields\"][\"weight\"] == [100, 7], c
 
 test_reload_dry_run_prints_the_plan() {
 	local out before
+	need_override || return 1
 	before=$(x -j vip show)
 	write_config # drops VIP2
 	out=$(x reload --dry-run) || return 1
@@ -296,6 +346,7 @@ test_reload_dry_run_prints_the_plan() {
 
 test_reload_after_an_edit_clears_the_override() {
 	local out
+	need_override || return 1
 	# the operator changes the overridden backend in the file
 	write_config2
 	sed -i 's/^      - address: 10.2.0.2$/      - address: 10.2.0.2\n        weight: 3/' "$CFG"
@@ -313,6 +364,7 @@ test_reload_after_an_edit_clears_the_override() {
 
 test_checks_through_xlbctl() {
 	local out rc
+	need_vip2 || return 1
 	cp "$CFG" "$LAB_TMP/cfg.orig"
 	x check add web --type tcp --port 5300 --interval-ms 500 --timeout-ms 400 || return 1
 	out=$(x check show web) || return 1
@@ -348,6 +400,7 @@ test_checks_through_xlbctl() {
 
 test_corrupt_state_file_refuses_start() {
 	local out rc
+	need_xlbd || return 1
 	x backend set "$VIP:5300/udp" 10.2.0.1 state drain || return 1
 	stop_xlbd || return 1
 	echo '{"version": 1, "config_file": ' >"$STATE"
@@ -367,6 +420,7 @@ test_corrupt_state_file_refuses_start() {
 }
 
 test_dp_detach_removes_everything() {
+	need_xlbd || return 1
 	x dp detach --yes || return 1
 	lab_wait 10 sh -c "! kill -0 $XLBD_PID 2>/dev/null" || return 1
 	check "no XDP program left" sh -c \

@@ -172,6 +172,7 @@ static const char rich[] =
 	"  hash_seed: 4294967295\n"
 	"  icmp_rate: 7\n"
 	"  new_flow_rate: 100000\n"
+	"  second_chance: 0\n"
 	"  tables: {max_vips: 8, max_backends: 100, ring_max: 1021, "
 	"conn_max: 1000}\n"
 	"api: {socket: /tmp/x.sock, group: xlb-ops}\n"
@@ -271,6 +272,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(c->ifaces[0].mtu, 0);
 	assert_int_equal(c->icmp_rate, 7);
 	assert_int_equal(c->new_flow_rate, 100000);
+	assert_int_equal(c->second_chance, 0);
 	assert_true(c->vips[1].flags & XLB_VIP_F_UNSERVED_PASS);
 	assert_false(c->vips[0].flags & XLB_VIP_F_UNSERVED_PASS);
 	assert_true(c->vips[1].flags & XLB_VIP_F_FRAG_BALANCE);
@@ -416,6 +418,12 @@ static void test_load_missing(void **state)
 	     "  - address: 192.0.2.10\n" \
 	     "    port: 80\n"            \
 	     "    backends:\n"
+
+/* A VIP without backends, its options to follow */
+#define VIP_GUE                          \
+	BASE "vips:\n"                   \
+	     "  - address: 192.0.2.10\n" \
+	     "    port: 80\n"
 
 static const struct bad {
 	const char *yaml;
@@ -564,6 +572,12 @@ static const struct bad {
 	       "      - address: 2001:db8::5\n",
 	  "t.yaml:11:18: vip 192.0.2.10:80/tcp: backend 2001:db8::5: l2 "
 	  "forwarding needs an IPv4 backend, like the VIP" },
+	{ VIP_GUE "    forwarding: gre\n",
+	  "t.yaml:8:17: forwarding: 'gre' is not one of ipip, l2, gue" },
+	{ VIP_GUE "    forwarding: gue\n    gue_port: 0\n",
+	  "t.yaml:9:15: gue_port: 0 is out of range (1..65535)" },
+	{ VIP_GUE "    forwarding: gue\n    gue_port: 65536\n",
+	  "t.yaml:9:15: gue_port: 65536 is out of range (1..65535)" },
 	{ "interfaces: [{name: eth1}]\n"
 	  "vips:\n  - address: 192.0.2.10\n    port: 80\n"
 	  "    backends: [{address: 10.0.1.1}]\n",
@@ -649,6 +663,8 @@ static const struct bad {
 	  "t.yaml:3:10: interface eth1: mtu 1000 is out of range (1280..65535)" },
 	{ BASE "  icmp_rate: 20000000\n",
 	  "t.yaml:5:14: lb.icmp_rate: 20000000 is out of range (0..10000000)" },
+	{ BASE "  second_chance: 3601\n",
+	  "t.yaml:5:18: lb.second_chance: 3601 is out of range (0..3600)" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",
@@ -1050,6 +1066,12 @@ static void test_tables_memory(void **state)
 	xlb_cfg_free(c);
 	c = parse_ok(BASE);
 	assert_int_equal(c->max_memory_percent, XLB_DEFAULT_MAX_MEM_PERCENT);
+	/* lb.second_chance: on by default, 0 (off) and others round-trip */
+	assert_int_equal(c->second_chance, XLB_DEFAULT_SECOND_CHANCE);
+	xlb_cfg_free(c);
+	c = parse_ok(BASE "  second_chance: 5\n");
+	assert_int_equal(c->second_chance, 5);
+	roundtrip(c);
 	xlb_cfg_free(c);
 }
 
@@ -1182,11 +1204,35 @@ static void test_hex(void **state)
 	xlb_cfg_free(c);
 }
 
+/* forwarding: gue with its port: parsed, dumped and parsed back, and a
+ * change of gue_port alone is a change (a reload must apply it). */
+static void test_gue(void **state)
+{
+	struct xlb_cfg *c, *d;
+
+	(void)state;
+	c = parse_ok(VIP_GUE "    forwarding: gue\n    gue_port: 7000\n");
+	assert_int_equal(c->vips[0].fwd, XLB_FWD_GUE);
+	assert_int_equal(c->vips[0].gue_port, 7000);
+	roundtrip(c);
+	d = xlb_cfg_dup(c);
+	assert_non_null(d);
+	assert_true(xlb_cfg_equal(c, d));
+	d->vips[0].gue_port = 6080;
+	assert_false(xlb_cfg_equal(c, d));
+	xlb_cfg_free(d);
+	xlb_cfg_free(c);
+	c = parse_ok(VIP_GUE "    forwarding: gue\n");
+	assert_int_equal(c->vips[0].gue_port, XLB_GUE_DEFAULT_PORT);
+	xlb_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_is_inert),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_gue),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_save),

@@ -1014,9 +1014,13 @@ static int undo(struct xlb_bh_state *st, const char *pin_dir, struct run *r)
 			struct xlb_decap_cfg c = {};
 			__u32 zero = 0;
 
-			if (r->cfg_fd >= 0)
+			/* the switch off; the GUE port stays */
+			if (r->cfg_fd >= 0 &&
+			    !bpf_map_lookup_elem(r->cfg_fd, &zero, &c)) {
+				c.flags &= ~XLB_DECAP_F_SOURCES;
 				bpf_map_update_elem(r->cfg_fd, &zero, &c,
 						    BPF_ANY);
+			}
 		}
 		st->source_check = false;
 	}
@@ -1182,6 +1186,31 @@ out:
 }
 
 /*
+ * The GUE port (--gue-port) into xlb_decap_cfg; without it the program's
+ * stays (6080 on a fresh setup). Not in the record: the pinned map holds
+ * it, and teardown unpins the map.
+ */
+static int set_gue_port(struct run *r, const struct xlb_bh_opts *o)
+{
+	struct xlb_decap_cfg c = {};
+	__u32 zero = 0;
+	int err;
+
+	if (!o->gue_port)
+		return 0;
+	if (bpf_map_lookup_elem(r->cfg_fd, &zero, &c))
+		memset(&c, 0, sizeof(c));
+	c.gue_port = htons(o->gue_port);
+	if (bpf_map_update_elem(r->cfg_fd, &zero, &c, BPF_ANY)) {
+		err = -errno;
+		pr_err("backend-host: gue port %u: %s", o->gue_port,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
  * The allowed sources into the record and the trie (the recorded ones too:
  * a second setup puts back what was removed behind its back), then the
  * switch on.
@@ -1220,7 +1249,10 @@ static int add_sources(struct run *r, const struct xlb_bh_opts *o)
 		}
 	}
 	if (st->n_sources) {
-		c.flags = XLB_DECAP_F_SOURCES;
+		/* the switch on; the GUE port stays */
+		if (bpf_map_lookup_elem(r->cfg_fd, &zero, &c))
+			memset(&c, 0, sizeof(c));
+		c.flags |= XLB_DECAP_F_SOURCES;
 		if (bpf_map_update_elem(r->cfg_fd, &zero, &c, BPF_ANY)) {
 			err = -errno;
 			pr_err("backend-host: source check on: %s",
@@ -1418,6 +1450,7 @@ int xlb_bh_setup(const struct xlb_bh_opts *o, bool *again_out)
 	err = add_vips(r, sk, o);
 	err = err ?: add_locals(r, sk, o);
 	err = err ?: add_sources(r, o);
+	err = err ?: set_gue_port(r, o);
 	err = err ?: apply_sysctls(r);
 	if (!err) {
 		err = lo_set(sk, true, &up);
@@ -1463,6 +1496,32 @@ out:
 
 /* --- teardown ---------------------------------------------------------------*/
 
+/*
+ * record_open() - lock the record of @pin_dir, with room to read it
+ * @spath: receives the record's path (@n bytes)
+ * @st: receives a zeroed state the caller frees
+ *
+ * Return: the lock (for lock_drop()), or -errno with nothing held.
+ */
+static int record_open(const char *pin_dir, char *spath, size_t n,
+		       struct xlb_bh_state **st)
+{
+	int lock, err;
+
+	err = xlb_bh_state_path(pin_dir, spath, n);
+	if (err)
+		return err;
+	*st = calloc(1, sizeof(**st));
+	if (!*st)
+		return -ENOMEM;
+	lock = lock_take(spath);
+	if (lock < 0) {
+		free(*st);
+		*st = NULL;
+	}
+	return lock;
+}
+
 int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 {
 	char spath[512];
@@ -1475,17 +1534,9 @@ int xlb_bh_teardown(const char *pin_dir, const char *iface, bool *nothing)
 	if (nothing)
 		*nothing = false;
 	pin_dir = pin_dir_or_default(pin_dir);
-	err = xlb_bh_state_path(pin_dir, spath, sizeof(spath));
-	if (err)
-		return err;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	lock = lock_take(spath);
-	if (lock < 0) {
-		free(st);
+	lock = record_open(pin_dir, spath, sizeof(spath), &st);
+	if (lock < 0)
 		return lock;
-	}
 	err = state_read(spath, st);
 	if (err == -ENOENT) {
 		/* No record: remove our own pins and program, nothing else. */
@@ -1547,17 +1598,9 @@ int xlb_bh_forget(const char *pin_dir)
 	int lock, err;
 
 	pin_dir = pin_dir_or_default(pin_dir);
-	err = xlb_bh_state_path(pin_dir, spath, sizeof(spath));
-	if (err)
-		return err;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	lock = lock_take(spath);
-	if (lock < 0) {
-		free(st);
+	lock = record_open(pin_dir, spath, sizeof(spath), &st);
+	if (lock < 0)
 		return lock;
-	}
 	err = state_read(spath, st);
 	if (err == -ENOENT) {
 		pr_err("backend-host: %s has no record to forget", pin_dir);
@@ -1688,6 +1731,8 @@ int xlb_bh_show(const char *pin_dir, struct xlb_bh_status **out)
 
 		if (!bpf_map_lookup_elem(fd, &zero, &c))
 			s->source_check = c.flags & XLB_DECAP_F_SOURCES;
+		s->gue_port =
+			c.gue_port ? ntohs(c.gue_port) : XLB_GUE_DEFAULT_PORT;
 	}
 	close(fd);
 	fd = obj_get(pin_dir, XLB_MAP_DECAP_STATS);

@@ -70,6 +70,8 @@ int xlb_bh_prefix_parse(const char *s, struct xlb_bh_prefix *out,
  *           (or, in a second setup, the list as it is)
  * @n_sources: how many
  * @generic: attach in generic (skb) mode
+ * @gue_port: UDP port of GUE tunnels, host order; 0: keep the program's
+ *            (XLB_GUE_DEFAULT_PORT on a fresh setup)
  */
 struct xlb_bh_opts {
 	const char *iface;
@@ -81,6 +83,7 @@ struct xlb_bh_opts {
 	const struct xlb_bh_prefix *sources;
 	int n_sources;
 	bool generic;
+	__u16 gue_port;
 };
 
 /**
@@ -164,6 +167,7 @@ struct xlb_bh_state {
  * @source_check: the program's source check is on (xlb_decap_cfg)
  * @n_sources: entries of xlb_decap_sources
  * @sources: the entries
+ * @gue_port: the UDP port on which GUE is decapsulated (xlb_decap_cfg)
  * @netns_ino: the network namespace show runs in
  * @other_netns: the record was made in another network namespace (its
  *               interface, lo and sysctls are not the ones seen here)
@@ -184,6 +188,7 @@ struct xlb_bh_status {
 	bool source_check;
 	int n_sources;
 	struct xlb_bh_prefix sources[XLB_DECAP_MAX_SOURCES];
+	__u16 gue_port;
 	__u64 netns_ino;
 	bool other_netns;
 };

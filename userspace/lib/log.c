@@ -38,37 +38,34 @@ static const int level_prio[] = { 3, 4, 6, 7 };
 
 static const char *const level_names[] = { "err", "warn", "info", "debug" };
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+/* a library's message, at debug level, without its trailing newlines */
+static void lib_print(const char *lib, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	size_t n;
 
-	(void)level;
 	if (log_level < XLB_LOG_DEBUG)
-		return 0;
+		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	xlb_log(XLB_LOG_DEBUG, "libbpf: %s", buf);
+	xlb_log(XLB_LOG_DEBUG, "%s: %s", lib, buf);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	lib_print("libbpf", fmt, ap);
 	return 0;
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	char buf[1024];
-	size_t n;
-
 	(void)level;
-	if (log_level < XLB_LOG_DEBUG)
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	xlb_log(XLB_LOG_DEBUG, "libxdp: %s", buf);
+	lib_print("libxdp", fmt, ap);
 	return 0;
 }
 

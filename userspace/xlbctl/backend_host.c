@@ -12,6 +12,7 @@
  * userspace/backend-host/backend_host.c. Exit status as the rest of xlbctl:
  * 0 done, 1 failed, 2 usage error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <arpa/inet.h>
@@ -37,6 +38,7 @@ struct bh_args {
 	struct xlb_bh_prefix *sources;
 	int n_sources;
 	bool generic;
+	__u16 gue_port;
 	bool forget;
 	bool json;
 	bool help;
@@ -49,7 +51,7 @@ static const struct {
 } VERBS[] = {
 	{ "setup",
 	  "--iface IF --vip V [--vip V...] [--local A...] [--source P...] "
-	  "[--pin-dir D] [--generic]",
+	  "[--pin-dir D] [--generic] [--gue-port N]",
 	  "Make this host an xlb backend without kernel tunnel modules: "
 	  "attach the\nxlb_decap XDP program to IF (native mode; --generic "
 	  "for skb mode), pin its\nmaps and program under D (default " XLB_DECAP_PIN_DIR
@@ -63,7 +65,8 @@ static const struct {
 	  "default, IF), and bring lo up. What it changes is recorded\nin " XLB_BH_STATE_DIR
 	  "/ so teardown undoes exactly that. Running it again\nadds new "
 	  "VIPs, local addresses and sources and re-applies what was\n"
-	  "undone meanwhile." },
+	  "undone meanwhile. GUE (UDP) tunnels are taken on --gue-port N "
+	  "(default 6080)." },
 	{ "teardown", "[--iface IF] [--pin-dir D] [--forget]",
 	  "Undo what setup recorded for D: detach, remove the VIPs setup "
 	  "added to lo,\nrestore the sysctls, take lo down if setup brought "
@@ -143,7 +146,8 @@ enum {
 	O_SOURCE,
 	O_PINDIR,
 	O_GENERIC,
-	O_FORGET
+	O_FORGET,
+	O_GUEPORT
 };
 
 static int parse(struct bh_args *a, int argc, char **argv)
@@ -155,6 +159,7 @@ static int parse(struct bh_args *a, int argc, char **argv)
 		{ "source", required_argument, NULL, O_SOURCE },
 		{ "pin-dir", required_argument, NULL, O_PINDIR },
 		{ "generic", no_argument, NULL, O_GENERIC },
+		{ "gue-port", required_argument, NULL, O_GUEPORT },
 		{ "forget", no_argument, NULL, O_FORGET },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -233,6 +238,22 @@ static int parse(struct bh_args *a, int argc, char **argv)
 				return usage_err(a, "--generic is for setup");
 			a->generic = true;
 			break;
+		case O_GUEPORT: {
+			char *end;
+			unsigned long p;
+
+			if (!setup)
+				return usage_err(a, "--gue-port is for setup");
+			errno = 0;
+			p = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || !p || p > 65535)
+				return usage_err(a,
+						 "--gue-port: '%s' is not a "
+						 "port (1..65535)",
+						 optarg);
+			a->gue_port = (__u16)p;
+			break;
+		}
 		case O_FORGET:
 			if (strcmp(a->verb, "teardown"))
 				return usage_err(a, "--forget is for teardown");
@@ -340,6 +361,8 @@ static json_t *status_json(const struct xlb_bh_status *s)
 		json_object_set_new(j, "sources", src);
 		json_object_set_new(j, "source_check",
 				    json_boolean(s->source_check));
+		json_object_set_new(j, "gue_port",
+				    json_integer((json_int_t)s->gue_port));
 	}
 	for (i = 0; i < s->st.n_sysctls; i++)
 		json_array_append_new(sys,
@@ -396,6 +419,7 @@ static void status_text(const struct xlb_bh_status *s)
 		       s->sources[i].len);
 	if (s->source_check && !s->n_sources)
 		printf(" nowhere (empty list)");
+	printf("\nGUE: UDP port %u", s->gue_port);
 	printf("\nsysctls changed:");
 	for (i = 0; i < s->st.n_sysctls; i++)
 		printf(" %s %s->%s", s->st.sysctls[i].key, s->st.sysctls[i].old,
@@ -448,6 +472,7 @@ static int setup(const struct bh_args *a)
 		.sources = a->sources,
 		.n_sources = a->n_sources,
 		.generic = a->generic,
+		.gue_port = a->gue_port,
 	};
 	struct xlb_bh_status *s = NULL;
 	bool again = false;

@@ -273,10 +273,20 @@ static void print_backends(json_t *arr)
 	}
 }
 
+/* The forwarding of VIP @v as shown: "gue:PORT" for GUE. */
+static const char *fwd_str(json_t *v, char fwd[32])
+{
+	if (!json_object_get(v, "gue_port"))
+		return jstr(v, "forwarding");
+	snprintf(fwd, 32, "%s:%lld", jstr(v, "forwarding"),
+		 jint(v, "gue_port"));
+	return fwd;
+}
+
 static int do_vip_show(int argc, char **argv)
 {
 	struct vip_opts o = { .args = json_object() };
-	char *pos[1] = { 0 }, name[96];
+	char *pos[1] = { 0 }, name[96], fwd[32];
 	json_t *res = NULL, *v;
 	size_t i;
 	int n, r;
@@ -302,7 +312,7 @@ static int do_vip_show(int argc, char **argv)
 	       "BACKENDS", "HEALTHY", "SERVABLE", "ID", "RING", "NAME");
 	json_array_foreach (res, i, v) {
 		printf("%-32s %-5s %8lld %8lld %-9s %5lld %8lld  %s\n",
-		       vip_name(v, name, sizeof(name)), jstr(v, "forwarding"),
+		       vip_name(v, name, sizeof(name)), fwd_str(v, fwd),
 		       jint(v, "backends"), jint(v, "healthy"),
 		       json_is_true(json_object_get(v, "servable")) ? "yes" :
 								      "no",
@@ -475,7 +485,7 @@ static int stats_opt(int c, const char *val, void *ctx)
 
 static void print_stats(json_t *res, json_t *prev, double dt)
 {
-	json_t *g = json_object_get(res, "global"), *v, *b, *pv, *pb;
+	json_t *g = json_object_get(res, "global"), *v, *b, *pv, *pb, *sc;
 	char name[96];
 	const char *k;
 	size_t i, j;
@@ -495,6 +505,13 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			       (jint(v, "packets") - jint(pv, "packets")) / dt,
 			       (nf - jint(pv, "new_flows")) / dt);
 		printf("\n");
+		sc = json_object_get(v, "second_chance");
+		if (jint(sc, "hits") || jint(sc, "window_left_ms"))
+			printf("  second chance: %lld packets to the previous "
+			       "ring (%lld to another backend), window %.1fs "
+			       "left\n",
+			       jint(sc, "hits"), jint(sc, "moved"),
+			       jint(sc, "window_left_ms") / 1000.0);
 		json_array_foreach (json_object_get(v, "backends"), j, b) {
 			long long bnf = jint(b, "new_flows");
 
@@ -519,6 +536,11 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			printf(" %s=%lld", k, (long long)json_integer_value(c));
 	}
 	printf("\n");
+	sc = json_object_get(res, "second_chance");
+	if (jint(sc, "hits"))
+		printf("second chance: %lld packets to the previous ring (%lld "
+		       "to another backend)\n",
+		       jint(sc, "hits"), jint(sc, "moved"));
 }
 
 static int do_stats(int argc, char **argv)
@@ -630,6 +652,12 @@ static int do_flow(int argc, char **argv)
 		       json_is_true(json_object_get(res, "in_conn_table")) ?
 			       jstr(res, "conn_backend") :
 			       "");
+		if (json_object_get(res, "second_chance_left_ms"))
+			printf("  second chance: a packet without SYN would "
+			       "take the previous ring -> %s (window %.1fs "
+			       "left)\n",
+			       jstr(res, "prev_ring_backend"),
+			       jint(res, "second_chance_left_ms") / 1000.0);
 	}
 	json_decref(res);
 	return 0;
@@ -679,6 +707,15 @@ static void print_status(json_t *res)
 	if (json_is_false(json_object_get(dpj, "healthy")))
 		printf("data path UNHEALTHY (every VIP withdrawn): %s\n",
 		       jstr(dpj, "error"));
+	if (json_object_get(dpj, "second_chance_s")) {
+		long long sc = jint(dpj, "second_chance_s");
+
+		if (sc)
+			printf("second chance: %llds after a ring change\n",
+			       sc);
+		else
+			printf("second chance: off\n");
+	}
 	if (json_object_get(dpj, "flows_ipv4"))
 		printf("flows: %lld IPv4, %lld IPv6\n", jint(dpj, "flows_ipv4"),
 		       jint(dpj, "flows_ipv6"));
@@ -1059,14 +1096,14 @@ static int fetch_vips_full(json_t **out)
 
 static void print_vip_line(json_t *v)
 {
-	char name[96];
+	char name[96], fwd[32];
 
 	printf("\nvip %s%s%s%s: %s, %lld of %lld backends healthy, %s, "
 	       "ring %lld\n",
 	       vip_name(v, name, sizeof(name)),
 	       json_object_get(v, "name") ? " (" : "",
 	       json_object_get(v, "name") ? jstr(v, "name") : "",
-	       json_object_get(v, "name") ? ")" : "", jstr(v, "forwarding"),
+	       json_object_get(v, "name") ? ")" : "", fwd_str(v, fwd),
 	       jint(v, "healthy"), jint(v, "backends"),
 	       json_is_true(json_object_get(v, "servable")) ? "servable" :
 							      "NOT servable",

@@ -61,6 +61,7 @@
 struct api_srv {
 	uv_pipe_t pipe;
 	struct xlbd *d;
+	api_dispatch_fn dispatch; /* commands_dispatch(), given by main */
 	char path[XLB_SOCK_PATH_MAX];
 	gid_t gid;
 	bool have_gid;
@@ -393,7 +394,7 @@ static void conn_process(struct api_conn *c)
 		c->inflight = r;
 		uv_read_stop((uv_stream_t *)&c->h);
 		c->dispatching = true;
-		commands_dispatch(c->srv->d, r, cmd, args);
+		c->srv->dispatch(c->srv->d, r, cmd, args);
 		c->dispatching = false;
 		json_decref(req);
 	}
@@ -574,7 +575,8 @@ static int mkdir_parent(const char *path)
 	return 0;
 }
 
-int api_start(struct xlbd *d, char *err, size_t errlen)
+int api_start(struct xlbd *d, api_dispatch_fn dispatch, char *err,
+	      size_t errlen)
 {
 	const char *path = d->opts.socket ? d->opts.socket : d->cfg->api_socket;
 	struct api_srv *srv;
@@ -593,6 +595,7 @@ int api_start(struct xlbd *d, char *err, size_t errlen)
 	if (!srv)
 		return -ENOMEM;
 	srv->d = d;
+	srv->dispatch = dispatch;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	if (d->cfg->api_group[0]) {
 		g = getgrnam(d->cfg->api_group);

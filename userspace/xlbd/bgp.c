@@ -47,6 +47,26 @@
 #define BGP_RETRY_MIN 1000
 #define BGP_RETRY_MAX 30000
 
+/* what BGP keeps of a VIP, by its id; the core says when one goes */
+struct bgp_vip {
+	struct xlb_ann ann; /* the announcement */
+	bool init; /* ann has its start state */
+	bool decided; /* decided once in this run (vip_decided()) */
+};
+
+struct bgp_vips {
+	struct xlbd *d;
+	struct bgp_vip *v;
+	__u32 n;
+};
+
+/* @v's state: the table has max_vips entries, and the core gives no VIP
+ * an id beyond (bgp_init() runs before the first VIP is applied) */
+static struct bgp_vip *bv(const struct xlbd *d, const struct vip_rt *v)
+{
+	return &d->bgp_vips->v[v->id];
+}
+
 struct bgp {
 	struct xlbd *d;
 	uv_timer_t timer; /* hold-down recheck and retries */
@@ -341,7 +361,7 @@ static bool vip_decided(const struct xlbd *d, const struct vip_rt *v)
 {
 	size_t j;
 
-	if (v->ann_decided)
+	if (bv(d, v)->decided)
 		return true;
 	if (!d->dp_attached)
 		return false;
@@ -383,31 +403,32 @@ void bgp_update(struct xlbd *d)
 	}
 	for (i = 0; i < d->n_vips; i++) {
 		struct vip_rt *v = d->vips[i];
+		struct bgp_vip *s = bv(d, v);
 
 		if (!v->cfg.announce)
 			continue;
-		if (!v->ann_init) {
+		if (!s->init) {
 			/* whatever was announced before this start stays
 			 * until there is a decision */
-			v->ann.announced = in_prev(b, &v->cfg.addr);
-			v->ann_init = true;
+			s->ann.announced = in_prev(b, &v->cfg.addr);
+			s->init = true;
 		}
-		v->ann_decided = vip_decided(d, v);
-		if (v->ann_decided && xlb_ann_step(&v->ann, v->servable, now,
-						   g->hold_down_ms, &recheck)) {
+		s->decided = vip_decided(d, v);
+		if (s->decided && xlb_ann_step(&s->ann, v->servable, now,
+					       g->hold_down_ms, &recheck)) {
 			pr_info("bgp: vip %s: %s", v->name,
-				v->ann.announced ? "announce" :
+				s->ann.announced ? "announce" :
 						   "withdraw (not servable)");
 			hooks_event(d,
-				    v->ann.announced ? "vip_announce" :
+				    s->ann.announced ? "vip_announce" :
 						       "vip_withdraw",
 				    v, NULL,
-				    v->ann.announced ? "servable" :
+				    s->ann.announced ? "servable" :
 						       "not servable");
 		}
 		av[n].addr = v->cfg.addr;
 		av[n].announced =
-			v->ann.announced && g->drain != XLB_DRAIN_WITHDRAWN;
+			s->ann.announced && g->drain != XLB_DRAIN_WITHDRAWN;
 		n++;
 	}
 	len = xlb_ann_render(av, n, g->drain == XLB_DRAIN_GRACEFUL, g->prepend,
@@ -450,6 +471,58 @@ out:
 }
 
 /* -- start, stop, show ---------------------------------------------------- */
+
+static void on_servable(void *ctx)
+{
+	bgp_update(((struct bgp_vips *)ctx)->d);
+}
+
+static void on_vip_gone(void *ctx, struct vip_rt *v)
+{
+	struct bgp_vips *t = ctx;
+
+	if (v->id < t->n)
+		memset(&t->v[v->id], 0, sizeof(t->v[0]));
+}
+
+int bgp_init(struct xlbd *d)
+{
+	struct core_module m = { .vip_gone = on_vip_gone,
+				 .servable = on_servable };
+	struct bgp_vips *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->d = d;
+	t->n = d->dp_ops->sizes(d->dp_ctx)->max_vips;
+	t->v = calloc(t->n ? t->n : 1, sizeof(*t->v));
+	if (!t->v) {
+		free(t);
+		return -ENOMEM;
+	}
+	m.ctx = t;
+	r = core_register(d, &m);
+	if (r) {
+		free(t->v);
+		free(t);
+		return r;
+	}
+	d->bgp_vips = t;
+	return 0;
+}
+
+void bgp_close(struct xlbd *d)
+{
+	struct bgp_vips *t = d->bgp_vips;
+
+	if (!t)
+		return;
+	core_unregister(d, t);
+	free(t->v);
+	free(t);
+	d->bgp_vips = NULL;
+}
 
 static int bgp_start(struct xlbd *d)
 {
@@ -520,21 +593,22 @@ json_t *bgp_show(struct xlbd *d)
 	arr = json_array();
 	for (i = 0; i < d->n_vips; i++) {
 		const struct vip_rt *v = d->vips[i];
+		const struct xlb_ann *a = &bv(d, v)->ann;
 		json_t *e;
 
 		if (!v->cfg.announce)
 			continue;
-		e = json_pack(
-			"{s:s,s:b,s:b,s:b}", "vip", v->name, "servable",
-			v->servable, "decided", vip_decided(d, v), "announced",
-			v->ann.announced && g->drain != XLB_DRAIN_WITHDRAWN);
-		if (v->servable && !v->ann.announced && v->ann.withdrawn_once &&
-		    v->ann.servable_since + g->hold_down_ms > now)
+		e = json_pack("{s:s,s:b,s:b,s:b}", "vip", v->name, "servable",
+			      v->servable, "decided", vip_decided(d, v),
+			      "announced",
+			      a->announced && g->drain != XLB_DRAIN_WITHDRAWN);
+		if (v->servable && !a->announced && a->withdrawn_once &&
+		    a->servable_since + g->hold_down_ms > now)
 			json_object_set_new(
 				e, "hold_down_left_ms",
-				json_integer(
-					(json_int_t)(v->ann.servable_since +
-						     g->hold_down_ms - now)));
+				json_integer((json_int_t)(a->servable_since +
+							  g->hold_down_ms -
+							  now)));
 		json_array_append_new(arr, e);
 	}
 	o = json_pack("{s:b,s:s,s:s,s:s,s:I,s:o,s:b,s:b,s:I,s:I}", "enabled",

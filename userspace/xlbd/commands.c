@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 
@@ -25,6 +26,7 @@
 #include "state.h"
 #include "fields.h"
 #include "xlbd.h"
+#include "maps/xlb_hash.h"
 
 #ifndef XLB_VERSION
 #define XLB_VERSION "0.1.0"
@@ -198,6 +200,9 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
 		"announce", v->cfg.announce, "servable", v->servable, "healthy",
 		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
+	if (o && v->cfg.fwd == XLB_FWD_GUE)
+		json_object_set_new(o, "gue_port",
+				    json_integer((json_int_t)v->cfg.gue_port));
 	json_object_set_new(o, "unserved",
 			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
 						"pass" :
@@ -293,6 +298,8 @@ static void cmd_status(struct xlbd *d, struct api_req *r, json_t *args)
 			(json_int_t)sz->ring_max, "conn_max",
 			(json_int_t)sz->conn_max, "attached", d->dp_attached);
 	json_object_set_new(dpj, "healthy", json_boolean(d->dp_ok));
+	json_object_set_new(dpj, "second_chance_s",
+			    json_integer((json_int_t)d->cfg->second_chance));
 	if (!d->dp_ok)
 		json_object_set_new(dpj, "error", json_string(d->dp_err));
 	if (flows && !xlb_dp_conn_count(d->dp, &n4, &n6)) {
@@ -368,6 +375,28 @@ static void cmd_backend_list(struct xlbd *d, struct api_req *r, json_t *args)
 	api_reply(r, arr, 0, NULL);
 }
 
+/* a VIP's second-chance counters (bpf/chance.h) and its window left */
+static void second_chance_json(struct xlbd *d, const struct vip_rt *v,
+			       json_t *o)
+{
+	struct xlb_chance_stats cs = {};
+	struct xlb_ring_prev rp = {};
+	struct timespec ts;
+	__u64 now;
+
+	xlb_dp_stats_chance(d->dp, v->id, &cs);
+	xlb_dp_ring_prev_get(d->dp, v->id, &rp);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	json_object_set_new(
+		o, "second_chance",
+		json_pack("{s:I,s:I,s:I}", "hits", (json_int_t)cs.hits, "moved",
+			  (json_int_t)cs.moved, "window_left_ms",
+			  (json_int_t)(rp.until_ns > now ?
+					       (rp.until_ns - now) / 1000000 :
+					       0)));
+}
+
 static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 {
 	struct xlb_vip_stats s = {};
@@ -392,12 +421,14 @@ static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 		      (json_int_t)s.packets, "bytes", (json_int_t)s.bytes,
 		      "new_flows", (json_int_t)s.new_flows, "drops",
 		      (json_int_t)s.drops, "backends", bes);
+	second_chance_json(d, v, o);
 	return o;
 }
 
 static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	struct xlb_global_stats g = {};
+	__u64 sc_hits = 0, sc_moved = 0;
 	json_t *o, *gj, *vs;
 	struct vip_rt *v;
 	size_t i;
@@ -428,7 +459,18 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 	for (i = 0; i < XLB_C_MAX; i++)
 		json_object_set_new(gj, xlb_counter_name(i),
 				    json_integer((json_int_t)g.c[i]));
-	o = json_pack("{s:o,s:o}", "global", gj, "vips", vs);
+	/* second chance: per VIP in xlb_chance_stats, summed here */
+	for (i = 0; i < d->n_vips; i++) {
+		struct xlb_chance_stats cs = {};
+
+		if (!xlb_dp_stats_chance(d->dp, d->vips[i]->id, &cs)) {
+			sc_hits += cs.hits;
+			sc_moved += cs.moved;
+		}
+	}
+	o = json_pack("{s:o,s:o,s:{s:I,s:I}}", "global", gj, "vips", vs,
+		      "second_chance", "hits", (json_int_t)sc_hits, "moved",
+		      (json_int_t)sc_moved);
 	api_reply(r, o, 0, NULL);
 }
 
@@ -447,6 +489,38 @@ static struct be_rt *be_by_id(struct vip_rt *v, __u32 id)
  * data path finds it: (address, dport, protocol), then the port-less
  * (address, any, protocol); "port" names the VIP explicitly instead.
  */
+/*
+ * Inside a second-chance window (bpf/chance.h), a TCP packet of this flow
+ * without SYN, the flow having no entry, would take the previous ring:
+ * say which backend that is and how long the window lasts.
+ */
+static void flow_second_chance(struct xlbd *d, struct vip_rt *v,
+			       const struct xlb_flow *f, json_t *o)
+{
+	struct xlb_ring_prev rp = {};
+	struct be_rt *pb;
+	struct timespec ts;
+	__u32 pid;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	if (xlb_dp_ring_prev_get(d->dp, v->id, &rp) || rp.until_ns <= now ||
+	    !rp.ring_size || rp.ring_size > xlb_dp_sizes(d->dp)->ring_max ||
+	    xlb_dp_ring_slot(d->dp, v->id, rp.copy,
+			     xlb_hash_slot(xlb_flow_hash(d->cfg->hash_seed, f,
+							 v->cfg.flags),
+					   rp.ring_size),
+			     &pid))
+		return;
+	pb = pid == XLB_BACKEND_NONE ? NULL : be_by_id(v, pid);
+	json_object_set_new(o, "prev_ring_backend",
+			    pb ? addr_json(&pb->cfg.addr) : json_null());
+	json_object_set_new(
+		o, "second_chance_left_ms",
+		json_integer((json_int_t)((rp.until_ns - now) / 1000000)));
+}
+
 static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = { "address", "port",	"protocol",
@@ -549,6 +623,8 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 			    rb ? addr_json(&rb->cfg.addr) : json_null());
 	json_object_set_new(o, "conn_backend",
 			    cb ? addr_json(&cb->cfg.addr) : json_null());
+	if (f.proto == IPPROTO_TCP && !in_conn)
+		flow_second_chance(d, v, &f, o);
 	if (conn_usable) {
 		json_object_set_new(o, "backend", addr_json(&cb->cfg.addr));
 		json_object_set_new(o, "from", json_string("conn_table"));

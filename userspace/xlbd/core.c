@@ -15,18 +15,91 @@
  *
  * Capacity is checked before anything is written. If a write still fails,
  * the previous configuration is applied again, so nothing is left
- * half-applied.
+ * half-applied. A runtime change or a reload is recorded in the state file
+ * only once the data path took it.
+ *
+ * The core reaches the data path only through d->dp_ops (core.h), and
+ * tells the modules (next hops, checks, BGP) of changes only through the
+ * struct core_module hooks they registered: tests/unit/test_core.c drives
+ * it with a fake data path.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 
 #include "log.h"
 #include "maglev.h"
 #include "state.h"
 #include "xlbd.h"
+
+__u64 xlbd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+static const struct xlb_dp_sizes *sizes(const struct xlbd *d)
+{
+	return d->dp_ops->sizes(d->dp_ctx);
+}
+
+/* --- the modules (core.h struct core_module) ----------------------------- */
+
+int core_register(struct xlbd *d, const struct core_module *m)
+{
+	if (d->n_mods >= CORE_MODULES_MAX)
+		return -ENOSPC;
+	d->mods[d->n_mods++] = *m;
+	return 0;
+}
+
+void core_unregister(struct xlbd *d, const void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_mods;) {
+		if (d->mods[i].ctx != ctx) {
+			i++;
+			continue;
+		}
+		memmove(&d->mods[i], &d->mods[i + 1],
+			(d->n_mods - i - 1) * sizeof(d->mods[0]));
+		d->n_mods--;
+	}
+}
+
+enum be_event { BE_NEW, BE_APPLIED, BE_FORGET };
+
+/* tell the modules, in the order they registered, of @ev on @b */
+static void tell_be(struct xlbd *d, enum be_event ev, struct be_rt *b)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_mods; i++) {
+		const struct core_module *m = &d->mods[i];
+		void (*fn)(void *ctx, struct be_rt *b) =
+			ev == BE_NEW	 ? m->be_new :
+			ev == BE_APPLIED ? m->be_applied :
+					   m->be_forget;
+
+		if (fn)
+			fn(m->ctx, b);
+	}
+}
+
+static void tell_servable(struct xlbd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_mods; i++)
+		if (d->mods[i].servable)
+			d->mods[i].servable(d->mods[i].ctx);
+}
 
 const char *be_state_str(__u8 s)
 {
@@ -47,7 +120,7 @@ static int state_rank(__u8 s)
 
 int core_init(struct xlbd *d)
 {
-	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	const struct xlb_dp_sizes *sz = sizes(d);
 
 	d->vip_used = calloc(sz->max_vips, 1);
 	d->be_used = calloc(sz->max_backends, 1);
@@ -127,7 +200,7 @@ static void vip_set_name(struct vip_rt *v)
 
 static int alloc_vip_id(struct xlbd *d, __u32 *id)
 {
-	__u32 i, n = xlb_dp_sizes(d->dp)->max_vips;
+	__u32 i, n = sizes(d)->max_vips;
 
 	for (i = 0; i < n; i++) {
 		if (!d->vip_used[i]) {
@@ -142,13 +215,13 @@ static int alloc_vip_id(struct xlbd *d, __u32 *id)
 /* A reused id gets the next generation, so stale flows never stick to it. */
 static int alloc_be_id(struct xlbd *d, __u32 *id, __u32 *gen)
 {
-	__u32 i, n = xlb_dp_sizes(d->dp)->max_backends;
+	__u32 i, n = sizes(d)->max_backends;
 	struct xlb_backend e;
 
 	for (i = 0; i < n; i++) {
 		if (d->be_used[i])
 			continue;
-		if (xlb_dp_backend_get(d->dp, i, &e))
+		if (d->dp_ops->backend_get(d->dp_ctx, i, &e))
 			memset(&e, 0, sizeof(e));
 		d->be_used[i] = 1;
 		*id = i;
@@ -205,13 +278,15 @@ static int be_write(struct xlbd *d, struct be_rt *b, __u8 state)
 	e.vip_id = b->vip->id;
 	e.gen = b->gen;
 	e.state = state;
+	if (b->vip->cfg.fwd == XLB_FWD_GUE)
+		e.gue_port = htons(b->vip->cfg.gue_port);
 	if (b->nh.state == XLB_NH_OK) {
 		e.flags = XLB_BE_F_NH_VALID;
 		e.ifindex = b->nh.ifindex;
 		memcpy(e.nh_mac, b->nh.mac, 6);
 		memcpy(e.src_mac, b->nh.src_mac, 6);
 	}
-	err = xlb_dp_backend_set(d->dp, b->id, &e);
+	err = d->dp_ops->backend_set(d->dp_ctx, b->id, &e);
 	if (err) {
 		pr_err("vip %s: backend %s: write: %s", b->vip->name,
 		       xlb_addr_str(&b->cfg.addr, (char[XLB_ADDR_STRLEN]){ 0 }),
@@ -312,15 +387,15 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v)
 	publish = want.ring_size != v->cfg.ring_size ||
 		  want.fwd != v->dpv.fwd || want.flags != v->dpv.flags;
 	if (!publish) {
-		err = xlb_dp_ring_read(d->dp, v->id, v->dpv.active, d->ring_cur,
-				       v->cfg.ring_size);
+		err = d->dp_ops->ring_read(d->dp_ctx, v->id, v->dpv.active,
+					   d->ring_cur, v->cfg.ring_size);
 		publish = err || memcmp(d->ring_cur, d->ring_buf,
 					v->cfg.ring_size * sizeof(__u32));
 	}
 	if (publish) {
-		err = xlb_dp_ring_publish(d->dp, &v->cfg.addr, v->cfg.port,
-					  v->cfg.proto, &want, d->ring_buf,
-					  v->cfg.ring_size);
+		err = d->dp_ops->ring_publish(d->dp_ctx, &v->cfg.addr,
+					      v->cfg.port, v->cfg.proto, &want,
+					      d->ring_buf, v->cfg.ring_size);
 		if (err) {
 			pr_err("vip %s: publish ring: %s", v->name,
 			       strerror(-err));
@@ -368,7 +443,28 @@ void core_update_servable(struct xlbd *d)
 				core_healthy(v), v->n_bes, v->cfg.min_healthy);
 		v->servable = s;
 	}
-	bgp_update(d);
+	tell_servable(d);
+}
+
+void core_dp_verify(struct xlbd *d)
+{
+	char err[512] = "";
+	bool was = d->dp_ok, attached = false;
+	int r;
+
+	r = d->dp_ops->verify(d->dp_ctx, &attached, err, sizeof(err));
+	d->dp_attached = attached;
+	d->dp_ok = !r;
+	if (r && (was || strcmp(err, d->dp_err)))
+		pr_err("data path: %s; every VIP is withdrawn until this is "
+		       "fixed",
+		       err);
+	else if (!r && !was)
+		pr_info("data path: healthy again (program and pins use "
+			"xlbd's maps)");
+	snprintf(d->dp_err, sizeof(d->dp_err), "%s", r ? err : "");
+	if (was != d->dp_ok || r)
+		core_update_servable(d);
 }
 
 static struct be_rt *be_new(struct xlbd *d, struct vip_rt *v,
@@ -384,7 +480,7 @@ static struct be_rt *be_new(struct xlbd *d, struct vip_rt *v,
 		free(b);
 		return NULL;
 	}
-	xlb_dp_stats_backend_clear(d->dp, b->id);
+	d->dp_ops->stats_backend_clear(d->dp_ctx, b->id);
 	b->dp_state = XLB_BE_REMOVED;
 	/* Without a check a backend is up; with one it waits for it. */
 	b->health_up = !be_has_check(d, b);
@@ -396,7 +492,7 @@ static void be_release(struct xlbd *d, struct be_rt *b)
 {
 	if (b->dp_state != XLB_BE_REMOVED)
 		be_write(d, b, XLB_BE_REMOVED);
-	hc_detach(d, b);
+	tell_be(d, BE_FORGET, b);
 	d->be_used[b->id] = 0;
 	be_free(b);
 }
@@ -420,12 +516,16 @@ static void vip_remove(struct xlbd *d, struct vip_rt *v)
 	size_t i;
 	int err;
 
-	err = xlb_dp_vip_del(d->dp, &v->cfg.addr, v->cfg.port, v->cfg.proto);
+	err = d->dp_ops->vip_del(d->dp_ctx, &v->cfg.addr, v->cfg.port,
+				 v->cfg.proto);
 	if (err && err != -ENOENT)
 		pr_warn("vip %s: delete: %s", v->name, strerror(-err));
 	for (i = 0; i < v->n_bes; i++)
 		be_release(d, v->bes[i]);
 	v->n_bes = 0;
+	for (i = 0; i < d->n_mods; i++)
+		if (d->mods[i].vip_gone)
+			d->mods[i].vip_gone(d->mods[i].ctx, v);
 	d->vip_used[v->id] = 0;
 	pr_info("vip %s: removed", v->name);
 	vip_free(v);
@@ -459,13 +559,13 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 				frag = d->vips[j];
 		flags = d->vips[i]->cfg.flags & XLB_VIP_F_UNSERVED_PASS;
 		if (frag)
-			err = xlb_dp_vip_marker_set_frag(
-				d->dp, &frag->cfg.addr, frag->id, flags,
-				frag->cfg.proto, frag->cfg.port);
+			err = d->dp_ops->marker_set(
+				d->dp_ctx, &frag->cfg.addr, frag->id, flags,
+				true, frag->cfg.proto, frag->cfg.port);
 		else
-			err = xlb_dp_vip_marker_set_flags(
-				d->dp, &d->vips[i]->cfg.addr, d->vips[i]->id,
-				flags);
+			err = d->dp_ops->marker_set(
+				d->dp_ctx, &d->vips[i]->cfg.addr,
+				d->vips[i]->id, flags, false, 0, 0);
 		if (err)
 			return err;
 	}
@@ -478,7 +578,7 @@ static int set_markers(struct xlbd *d, const struct xlb_cfg *old)
 					&old->vips[i].addr))
 				still = true;
 		if (!still)
-			xlb_dp_vip_marker_del(d->dp, &old->vips[i].addr);
+			d->dp_ops->marker_del(d->dp_ctx, &old->vips[i].addr);
 	}
 	return 0;
 }
@@ -488,7 +588,7 @@ static int set_global(struct xlbd *d, const struct xlb_cfg *c)
 	struct xlb_config g = {};
 	int err;
 
-	err = xlb_dp_config_get(d->dp, &g);
+	err = d->dp_ops->config_get(d->dp_ctx, &g);
 	if (err)
 		return err;
 	g.flags &= ~(XLB_CFG_F_SRC4_VALID | XLB_CFG_F_SRC6_VALID);
@@ -503,14 +603,17 @@ static int set_global(struct xlbd *d, const struct xlb_cfg *c)
 		g.flags |= XLB_CFG_F_SRC6_VALID;
 	}
 	g.hash_seed = c->hash_seed;
-	return xlb_dp_config_set(d->dp, &g);
+	/* applies to the rings published from here on (bpf/chance.h) */
+	if (d->dp_ops->second_chance_set)
+		d->dp_ops->second_chance_set(d->dp_ctx, c->second_chance);
+	return d->dp_ops->config_set(d->dp_ctx, &g);
 }
 
 /* Does @c fit the data path as it was loaded? */
 static int check_capacity(struct xlbd *d, const struct xlb_cfg *c, char *err,
 			  size_t errlen)
 {
-	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	const struct xlb_dp_sizes *sz = sizes(d);
 	size_t i, j, new_vips = 0, new_bes = 0, gone_vips = 0, gone_bes = 0;
 	char name[80];
 
@@ -626,7 +729,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 		/* active = 1 so the first publish fills copy 0 */
 		v->dpv.id = v->id;
 		v->dpv.active = 1;
-		xlb_dp_stats_vip_clear(d->dp, v->id);
+		d->dp_ops->stats_vip_clear(d->dp_ctx, v->id);
 		created = true;
 	}
 	v->cfg = *vc;
@@ -665,7 +768,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 
 			b->cfg = *bc;
 			if (recheck)
-				hc_detach(d, b);
+				tell_be(d, BE_FORGET, b);
 			continue;
 		}
 		b = be_new(d, v, bc);
@@ -679,7 +782,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 			free(b);
 			goto out;
 		}
-		nh_resolve_be(d, b);
+		tell_be(d, BE_NEW, b);
 		if (!created)
 			pr_info("vip %s: backend %s added", v->name,
 				xlb_addr_str(&bc->addr,
@@ -687,7 +790,7 @@ static int apply_vip(struct xlbd *d, const struct xlb_vip_cfg *vc)
 	}
 	/* probes for backends that need one (new, or check changed) */
 	for (i = 0; i < v->n_bes; i++)
-		hc_attach(d, v->bes[i]);
+		tell_be(d, BE_APPLIED, v->bes[i]);
 
 	err = core_sync_vip(d, v);
 	if (!err && created)
@@ -740,7 +843,7 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 
 	/* everything that can be checked before a map or an interface is
 	 * touched */
-	r = d->opts.no_attach ? 0 : ifaces_check(next, err, errlen);
+	r = d->dp_ops->ifaces_check(d->dp_ctx, next, err, errlen);
 	r = r ?: check_capacity(d, next, err, errlen);
 	if (r) {
 		if (old)
@@ -754,8 +857,8 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 	r = apply(d, next);
 	if (!r)
 		r = set_markers(d, old);
-	if (!r && !d->opts.no_attach)
-		r = ifaces_reconcile(d, err, errlen);
+	if (!r)
+		r = d->dp_ops->ifaces_reconcile(d->dp_ctx, err, errlen);
 	else if (r)
 		snprintf(err, errlen, "writing the data path: %s",
 			 strerror(-r));
@@ -781,12 +884,12 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 		}
 		xlb_cfg_free(next);
 		if (old) {
-			ifaces_verify(d);
+			core_dp_verify(d);
 			core_update_servable(d);
 		}
 		return r;
 	}
-	ifaces_verify(d);
+	core_dp_verify(d);
 	core_update_servable(d);
 	xlb_cfg_free(old);
 	return 0;
@@ -832,10 +935,28 @@ static void set_log_level(struct xlbd *d)
 		xlb_log_set_level((enum xlb_log_level)l);
 }
 
+/*
+ * A change the data path took but the state file could not record would
+ * be lost at the next start: put the previous configuration back (@old,
+ * taken) so that what runs is what is recorded.
+ */
+static void unapply(struct xlbd *d, struct xlb_cfg *old, char *err,
+		    size_t errlen)
+{
+	char e[512];
+
+	if (core_apply(d, old, e, sizeof(e))) {
+		pr_err("restoring the previous configuration: %s", e);
+		return;
+	}
+	snprintf(err + strlen(err), errlen - strlen(err),
+		 "; nothing changed: the previous configuration is still "
+		 "running");
+}
+
 int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 {
 	struct xlb_cfg *old_copy = NULL;
-	bool saved = false;
 	int r;
 
 	snprintf(next->path, sizeof(next->path), "%s", d->cfg->path);
@@ -848,21 +969,19 @@ int core_change(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* the operator's file is never written: the change is recorded as
-	 * an override in the state file, before it is applied */
-	if (d->file_cfg) {
-		r = state_save(d, d->file_cfg, next, err, errlen);
-		if (r)
-			goto fail;
-		saved = true;
-	}
 	r = core_apply(d, next, err, errlen); /* takes @next */
 	next = NULL;
-	if (r) {
-		if (saved && state_save(d, d->file_cfg, old_copy, NULL, 0))
-			pr_err("could not restore the state file %s",
-			       state_path(d));
+	if (r)
 		goto out;
+	/* the operator's file is never written: the change is recorded as
+	 * an override in the state file, once the data path has taken it */
+	if (d->file_cfg) {
+		r = state_save(d, d->file_cfg, d->cfg, err, errlen);
+		if (r) {
+			unapply(d, old_copy, err, errlen);
+			old_copy = NULL;
+			goto out;
+		}
 	}
 	set_log_level(d);
 	count_overrides(d);
@@ -975,14 +1094,15 @@ int core_reload(struct xlbd *d, bool dry_run, json_t **plan, json_t **dropped,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	r = state_save(d, file, m, err, errlen);
-	if (r)
-		goto out;
 	r = core_apply(d, m, err, errlen); /* takes @m */
 	m = NULL;
+	if (r)
+		goto out;
+	/* recorded once the data path has taken it */
+	r = state_save(d, file, d->cfg, err, errlen);
 	if (r) {
-		if (state_save(d, d->file_cfg, old_run, e, sizeof(e)))
-			pr_err("%s", e);
+		unapply(d, old_run, err, errlen);
+		old_run = NULL;
 		goto out;
 	}
 	xlb_cfg_free(d->file_cfg);
@@ -1016,7 +1136,7 @@ static int adopt_vip(const struct xlb_addr *a, __u16 port, __u8 proto,
 
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		return 0; /* markers are rebuilt */
-	if (e->id >= xlb_dp_sizes(d->dp)->max_vips || d->vip_used[e->id]) {
+	if (e->id >= sizes(d)->max_vips || d->vip_used[e->id]) {
 		pr_warn("pinned VIP entry with bad id %u ignored", e->id);
 		return 0;
 	}
@@ -1056,7 +1176,7 @@ static struct vip_rt *vip_by_id(struct xlbd *d, __u32 id)
 
 int core_adopt(struct xlbd *d)
 {
-	const struct xlb_dp_sizes *sz = xlb_dp_sizes(d->dp);
+	const struct xlb_dp_sizes *sz = sizes(d);
 	struct adopt_ctx c = { .d = d };
 	struct xlb_backend e;
 	size_t nbe = 0, i;
@@ -1065,12 +1185,12 @@ int core_adopt(struct xlbd *d)
 	__u32 id;
 	int err;
 
-	err = xlb_dp_vip_foreach(d->dp, adopt_vip, &c);
+	err = d->dp_ops->vip_foreach(d->dp_ctx, adopt_vip, &c);
 	if (err < 0 || c.err)
 		return c.err ?: err;
 
 	for (id = 0; id < sz->max_backends; id++) {
-		if (xlb_dp_backend_get(d->dp, id, &e) || !e.gen)
+		if (d->dp_ops->backend_get(d->dp_ctx, id, &e) || !e.gen)
 			continue;
 		v = vip_by_id(d, e.vip_id);
 		if (!v || (e.family != XLB_AF_INET && e.family != XLB_AF_INET6))

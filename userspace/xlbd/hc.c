@@ -19,6 +19,11 @@
  * Checks that follow the data path (via_vip) need the tc probe program on
  * the balancer's interfaces; it is attached when the first such check is
  * added.
+ *
+ * The core tells this module of backends through struct core_module
+ * (be_applied: give it a probe or update it; be_forget: drop it); this
+ * module keeps its own state per backend id and per VIP id, and calls the
+ * core back only through core_sync_vip() and core_update_servable().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,17 +36,35 @@
 #include "probe.h"
 #include "xlbd.h"
 
+struct health;
+
+/* what this module keeps of a backend, by its id; the engine calls back
+ * with it */
+struct hc_be {
+	struct health *h;
+	struct be_rt *b;
+	struct xlb_hc_probe *probe; /* NULL when it has no check */
+	struct hc_lat lat; /* since the membership was created (metrics) */
+};
+
 struct health {
+	struct xlbd *d;
 	struct xlb_hc *hc;
-	uv_prepare_t *flush; /* syncs the VIPs marked hc_dirty */
+	uv_prepare_t *flush; /* syncs the VIPs marked dirty */
 	bool flush_on;
+	__u8 *dirty; /* by VIP id: a backend changed health since the sync */
+	__u32 n_dirty;
+	struct hc_be *bes; /* by backend id */
+	__u32 n_bes;
 	struct xlb_probe *probe;
 	int probe_ifindex[XLB_PROBE_MAX_IFACES];
 	size_t n_probe_ifaces;
 };
 
-/* the engine calls back with the backend; the daemon is this one */
-static struct xlbd *hc_daemon;
+static struct hc_be *slot(const struct health *h, const struct be_rt *b)
+{
+	return h && b->id < h->n_bes ? &h->bes[b->id] : NULL;
+}
 
 static __u64 wall_ms(void)
 {
@@ -52,29 +75,32 @@ static __u64 wall_ms(void)
 }
 
 /* Sync every VIP whose backends changed health since the last call. */
-static void flush_dirty(struct xlbd *d)
+static void flush_dirty(struct health *h)
 {
+	struct xlbd *d = h->d;
 	bool any = false;
 	size_t i;
 
 	for (i = 0; i < d->n_vips; i++) {
-		if (!d->vips[i]->hc_dirty)
+		struct vip_rt *v = d->vips[i];
+
+		if (v->id >= h->n_dirty || !h->dirty[v->id])
 			continue;
-		d->vips[i]->hc_dirty = false;
-		core_sync_vip(d, d->vips[i]);
+		h->dirty[v->id] = 0;
+		core_sync_vip(d, v);
 		any = true;
 	}
 	if (any)
 		core_update_servable(d);
 }
 
-static void flush_cb(uv_prepare_t *h)
+static void flush_cb(uv_prepare_t *p)
 {
-	struct xlbd *d = h->data;
+	struct health *h = p->data;
 
-	uv_prepare_stop(h);
-	d->health->flush_on = false;
-	flush_dirty(d);
+	uv_prepare_stop(p);
+	h->flush_on = false;
+	flush_dirty(h);
 }
 
 static void flush_closed(uv_handle_t *h)
@@ -85,8 +111,9 @@ static void flush_closed(uv_handle_t *h)
 static void on_change(struct xlb_hc_probe *p, const struct xlb_hc_change *c,
 		      void *user)
 {
-	struct xlbd *d = hc_daemon;
-	struct be_rt *b = user;
+	struct hc_be *s = user;
+	struct health *h = s->h;
+	struct be_rt *b = s->b;
 
 	/* the engine has logged the change with its reason, under the
 	 * probe's name ("vip V: backend B") */
@@ -95,12 +122,13 @@ static void on_change(struct xlb_hc_probe *p, const struct xlb_hc_change *c,
 	if (c->first)
 		b->health_pending = false;
 	if (c->from != c->to)
-		hooks_event(d, b->health_up ? "backend_up" : "backend_down",
+		hooks_event(h->d, b->health_up ? "backend_up" : "backend_down",
 			    b->vip, b, c->reason);
-	b->vip->hc_dirty = true;
-	if (!d->health->flush_on) {
-		uv_prepare_start(d->health->flush, flush_cb);
-		d->health->flush_on = true;
+	if (b->vip->id < h->n_dirty)
+		h->dirty[b->vip->id] = 1;
+	if (!h->flush_on) {
+		uv_prepare_start(h->flush, flush_cb);
+		h->flush_on = true;
 	}
 }
 
@@ -113,7 +141,7 @@ const __u32 hc_lat_bounds_us[HC_LAT_BUCKETS] = {
 static void on_result(struct xlb_hc_probe *p, const struct xlb_hc_result *r,
 		      void *user)
 {
-	struct hc_lat *l = &((struct be_rt *)user)->lat;
+	struct hc_lat *l = &((struct hc_be *)user)->lat;
 	unsigned int i = 0;
 
 	(void)p;
@@ -124,10 +152,38 @@ static void on_result(struct xlb_hc_probe *p, const struct xlb_hc_result *r,
 	l->sum_us += r->latency_us;
 }
 
+static void hc_attach(void *ctx, struct be_rt *b);
+static void hc_detach(void *ctx, struct be_rt *b);
+
+/* a new membership: its latencies start from zero */
+static void hc_new(void *ctx, struct be_rt *b)
+{
+	struct hc_be *s = slot(ctx, b);
+
+	if (!s)
+		return;
+	memset(&s->lat, 0, sizeof(s->lat));
+	s->b = b;
+}
+
+static void health_free(struct health *h)
+{
+	if (!h)
+		return;
+	free(h->flush);
+	free(h->dirty);
+	free(h->bes);
+	free(h);
+}
+
 int hc_start(struct xlbd *d, const struct xlb_cfg *cfg)
 {
+	const struct xlb_dp_sizes *sz = d->dp_ops->sizes(d->dp_ctx);
 	struct xlb_hc_opts o = { .on_change = on_change,
 				 .on_result = on_result };
+	struct core_module m = { .be_new = hc_new,
+				 .be_applied = hc_attach,
+				 .be_forget = hc_detach };
 	struct health *h;
 	int err;
 
@@ -137,21 +193,31 @@ int hc_start(struct xlbd *d, const struct xlb_cfg *cfg)
 	/* via_vip checks leave from the LB source addresses */
 	o.src4 = cfg->src4;
 	o.src6 = cfg->src6;
+	h->d = d;
 	h->flush = calloc(1, sizeof(*h->flush));
-	if (!h->flush) {
-		free(h);
+	h->n_dirty = sz->max_vips;
+	h->dirty = calloc(h->n_dirty, 1);
+	h->n_bes = sz->max_backends;
+	h->bes = calloc(h->n_bes, sizeof(*h->bes));
+	if (!h->flush || !h->dirty || !h->bes) {
+		health_free(h);
 		return -ENOMEM;
 	}
 	err = xlb_hc_new(d->loop, &o, &h->hc);
 	if (err) {
 		pr_err("health checks: %s", strerror(-err));
-		free(h->flush);
-		free(h);
+		health_free(h);
+		return err;
+	}
+	m.ctx = h;
+	err = core_register(d, &m);
+	if (err) {
+		xlb_hc_close(h->hc);
+		health_free(h);
 		return err;
 	}
 	uv_prepare_init(d->loop, h->flush);
-	h->flush->data = d;
-	hc_daemon = d;
+	h->flush->data = h;
 	d->health = h;
 	return 0;
 }
@@ -159,25 +225,24 @@ int hc_start(struct xlbd *d, const struct xlb_cfg *cfg)
 void hc_stop(struct xlbd *d)
 {
 	struct health *h = d->health;
-	size_t i, j;
+	size_t i;
 
 	if (!h)
 		return;
 	/* changes already seen are applied, not lost */
-	flush_dirty(d);
+	flush_dirty(h);
+	core_unregister(d, h);
 	uv_prepare_stop(h->flush);
 	uv_close((uv_handle_t *)h->flush, flush_closed);
-	/* probes go with the engine; forget the pointers */
-	for (i = 0; i < d->n_vips; i++)
-		for (j = 0; j < d->vips[i]->n_bes; j++)
-			d->vips[i]->bes[j]->probe = NULL;
+	h->flush = NULL; /* freed when closed */
+	/* probes go with the engine */
 	xlb_hc_close(h->hc);
 	if (h->probe) {
 		for (i = 0; i < h->n_probe_ifaces; i++)
 			xlb_probe_detach(h->probe, h->probe_ifindex[i]);
 		xlb_probe_close(h->probe);
 	}
-	free(h);
+	health_free(h);
 	d->health = NULL;
 }
 
@@ -219,7 +284,8 @@ static int ensure_probe_prog(struct xlbd *d)
 	return 0;
 }
 
-static const struct xlb_hc_cfg *be_check(struct xlbd *d, const struct be_rt *b)
+static const struct xlb_hc_cfg *be_check(const struct xlbd *d,
+					 const struct be_rt *b)
 {
 	const char *name = b->cfg.health_check[0] ? b->cfg.health_check :
 						    b->vip->cfg.health_check;
@@ -231,27 +297,29 @@ static const struct xlb_hc_cfg *be_check(struct xlbd *d, const struct be_rt *b)
 	return hc && hc->type != XLB_HC_NONE ? hc : NULL;
 }
 
-void hc_attach(struct xlbd *d, struct be_rt *b)
+static void hc_attach(void *ctx, struct be_rt *b)
 {
+	struct health *h = ctx;
+	struct xlbd *d = h->d;
 	const struct xlb_hc_cfg *cfg = be_check(d, b);
+	struct hc_be *s = slot(h, b);
 	struct xlb_hc_target t = {};
 	char err[256], as[XLB_ADDR_STRLEN];
 	int r;
 
-	if (!d->health)
+	if (!s)
 		return;
 	if (!cfg) {
 		/* no check: the backend is healthy */
-		if (b->probe)
-			hc_detach(d, b);
+		hc_detach(h, b);
 		b->health_up = true;
 		b->health_pending = false;
 		return;
 	}
 	if (cfg->via_vip && ensure_probe_prog(d))
 		goto failed_nolog;
-	if (b->probe) {
-		r = xlb_hc_probe_update(b->probe, cfg, err, sizeof(err));
+	if (s->probe) {
+		r = xlb_hc_probe_update(s->probe, cfg, err, sizeof(err));
 		if (r)
 			pr_err("vip %s: backend %s: check %s: %s", b->vip->name,
 			       xlb_addr_str(&b->cfg.addr, as), cfg->name, err);
@@ -263,33 +331,49 @@ void hc_attach(struct xlbd *d, struct be_rt *b)
 	t.backend_id = b->id;
 	snprintf(t.name, sizeof(t.name), "vip %s: backend %s", b->vip->name,
 		 xlb_addr_str(&b->cfg.addr, as));
-	r = xlb_hc_probe_add(
-		d->health->hc, cfg, &t, b->health_up ? XLB_HC_UP : XLB_HC_DOWN,
-		b, (struct xlb_hc_probe **)&b->probe, err, sizeof(err));
+	s->h = h;
+	s->b = b;
+	r = xlb_hc_probe_add(h->hc, cfg, &t,
+			     b->health_up ? XLB_HC_UP : XLB_HC_DOWN, s,
+			     &s->probe, err, sizeof(err));
 	if (!r)
 		return;
 	pr_err("%s: check %s: %s", t.name, cfg->name, err);
 failed_nolog:
 	/* a check that cannot run cannot vouch for the backend */
-	b->probe = NULL;
+	s->probe = NULL;
 	b->health_up = false;
 	b->health_pending = false;
 }
 
-void hc_detach(struct xlbd *d, struct be_rt *b)
+static void hc_detach(void *ctx, struct be_rt *b)
 {
-	(void)d;
-	if (!b->probe)
+	struct hc_be *s = slot(ctx, b);
+
+	if (!s || !s->probe)
 		return;
-	xlb_hc_probe_del(b->probe);
-	b->probe = NULL;
+	xlb_hc_probe_del(s->probe);
+	s->probe = NULL;
 }
 
-bool hc_probe_status(const struct be_rt *b, struct xlb_hc_status *st)
+/* @b's probe, NULL if it has none */
+static struct xlb_hc_probe *probe_of(const struct xlbd *d,
+				     const struct be_rt *b)
 {
-	if (!b->probe)
+	const struct hc_be *s = slot(d->health, b);
+
+	return s && s->b == b ? s->probe : NULL;
+}
+
+bool hc_probe_status(const struct xlbd *d, const struct be_rt *b,
+		     struct xlb_hc_status *st, struct hc_lat *lat)
+{
+	struct xlb_hc_probe *p = probe_of(d, b);
+
+	if (!p)
 		return false;
-	xlb_hc_probe_status(b->probe, st);
+	xlb_hc_probe_status(p, st);
+	*lat = slot(d->health, b)->lat;
 	return true;
 }
 
@@ -305,14 +389,15 @@ json_t *hc_status(struct xlbd *d, const struct be_rt *b)
 {
 	struct xlb_hc_status st;
 	const struct xlb_hc_cfg *cfg = be_check(d, b);
+	struct xlb_hc_probe *p = probe_of(d, b);
 	__u64 now = wall_ms();
 	json_t *o;
 
-	if (!b->probe)
+	if (!p)
 		return json_pack("{s:s,s:s}", "state",
 				 b->health_up ? "up" : "down", "check",
 				 cfg ? cfg->name : "none");
-	xlb_hc_probe_status(b->probe, &st);
+	xlb_hc_probe_status(p, &st);
 	o = json_pack("{s:s,s:s,s:b,s:I,s:I,s:I}", "state",
 		      xlb_hc_state_str(st.state), "check",
 		      cfg ? cfg->name : "?", "pending", st.pending, "checks_ok",

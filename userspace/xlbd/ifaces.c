@@ -21,10 +21,10 @@
  * this change attached are detached again, so the program stays where it
  * was.
  *
- * ifaces_verify() runs on every tick and after every change: the program
- * xlbd attached must still be there, and it, the pins and xlbd must use
- * the same maps. Otherwise the data path is marked unhealthy and every VIP
- * is withdrawn (core_update_servable()) until it holds again.
+ * ifaces_verify() runs on every tick and after every change (through
+ * core_dp_verify()): the program xlbd attached must still be there, and
+ * it, the pins and xlbd must use the same maps. Otherwise the core marks
+ * the data path unhealthy and every VIP is withdrawn until it holds again.
  *
  * The attached program is also pinned in the pin directory (xlb_lb_prog).
  * Without CAP_SYS_ADMIN xlbd cannot open an attached program by its id, so
@@ -527,30 +527,18 @@ static int verify_iface(struct xlbd *d, struct iface_rt *f, char *err,
 	return r;
 }
 
-void ifaces_verify(struct xlbd *d)
+int ifaces_verify(struct xlbd *d, char *err, size_t errlen)
 {
-	char err[512] = "";
-	bool was = d->dp_ok;
 	size_t i;
 	int r;
 
 	/* the pins first: a missing one is pinned again (no flow lost) */
-	r = xlb_dp_verify(d->dp, d->opts.pin_dir, -1, true, err, sizeof(err));
+	r = xlb_dp_verify(d->dp, d->opts.pin_dir, -1, true, err, errlen);
 	for (i = 0; !r && !d->opts.no_attach && i < d->n_ifaces; i++) {
 		if (!d->ifaces[i].attached)
 			continue;
-		r = verify_iface(d, &d->ifaces[i], err, sizeof(err));
+		r = verify_iface(d, &d->ifaces[i], err, errlen);
 	}
 	update_attached(d);
-	d->dp_ok = !r;
-	if (r && (was || strcmp(err, d->dp_err)))
-		pr_err("data path: %s; every VIP is withdrawn until this is "
-		       "fixed",
-		       err);
-	else if (!r && !was)
-		pr_info("data path: healthy again (program and pins use "
-			"xlbd's maps)");
-	snprintf(d->dp_err, sizeof(d->dp_err), "%s", r ? err : "");
-	if (was != d->dp_ok || r)
-		core_update_servable(d);
+	return r;
 }

@@ -33,14 +33,6 @@
 
 static struct xlbd xlbd;
 
-__u64 xlbd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -72,19 +64,7 @@ static void usage(FILE *f)
 		XLB_DEFAULT_CONFIG, XLB_PIN_DIR, XLB_DEFAULT_STATE_FILE);
 }
 
-void xlbd_stop(struct xlbd *d)
-{
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	notify_stopping();
-	pr_info("stopping%s", d->detach_on_exit ?
-				      " (detaching and unpinning)" :
-				      "; the data path keeps forwarding");
-	uv_stop(d->loop);
-}
-
-void xlbd_reload(struct xlbd *d)
+static void xlbd_reload(struct xlbd *d)
 {
 	json_t *plan = NULL, *dropped = NULL;
 	char err[512];
@@ -114,7 +94,7 @@ static void on_tick(uv_timer_t *t)
 {
 	struct xlbd *d = t->data;
 
-	ifaces_verify(d);
+	core_dp_verify(d);
 	metrics_refresh(d);
 }
 
@@ -437,8 +417,12 @@ int main(int argc, char **argv)
 		goto out;
 	fresh = !xlb_dp_adopted(d->dp);
 	log_maps_origin(d);
-	d->dp_ok = true; /* until ifaces_verify() says otherwise */
+	d->dp_ok = true; /* until core_dp_verify() says otherwise */
+	d->dp_ops = &xlb_dp_ops_real;
+	d->dp_ctx = d;
 	r = core_init(d);
+	if (!r)
+		r = bgp_init(d);
 	if (r)
 		goto out;
 	r = nh_start(d);
@@ -466,7 +450,7 @@ int main(int argc, char **argv)
 	if (xlb_dp_adopted(d->dp))
 		nh_resync_all(d);
 
-	r = api_start(d, err, sizeof(err));
+	r = api_start(d, commands_dispatch, err, sizeof(err));
 	if (r) {
 		pr_err("%s", err);
 		goto out;
@@ -523,6 +507,7 @@ out:
 		uv_loop_close(d->loop);
 	}
 	nh_close(d);
+	bgp_close(d);
 	core_free(d);
 	xlb_dp_close(d->dp);
 	xlb_cfg_free(d->cfg);

@@ -339,6 +339,7 @@ static void write_global(struct sbuf *b, const struct xlb_global_stats *g)
 struct vip_row {
 	const struct vip_rt *v;
 	struct xlb_vip_stats s;
+	struct xlb_chance_stats cs; /* second chance, bpf/chance.h */
 	int announced; /* -1: not announced through BGP */
 	int decided;
 	long long hold_ms; /* hold-down left, -1: none */
@@ -351,6 +352,7 @@ struct be_row {
 	struct xlb_be_stats s;
 	bool probed;
 	struct xlb_hc_status st;
+	struct hc_lat lat; /* when probed */
 	__u32 slots; /* ring slots pointing at it, as the data path reads */
 	bool has_conns; /* the connection-table walk gave its counts */
 	__u64 active, inactive;
@@ -407,6 +409,18 @@ static void write_vips(struct sbuf *b, struct vip_row *vr, size_t nv,
 	FOR_VIP(r)
 	sb_printf(b, "xlb_vip_drops_total" VL " %llu\n", r->v->name,
 		  U(r->s.drops));
+	fam(b, "xlb_vip_second_chance_total", "counter",
+	    "TCP packets without SYN and without a connection entry sent to "
+	    "the previous ring's backend, within lb.second_chance of a ring "
+	    "change.");
+	FOR_VIP(r)
+	sb_printf(b, "xlb_vip_second_chance_total" VL " %llu\n", r->v->name,
+		  U(r->cs.hits));
+	fam(b, "xlb_vip_second_chance_moved_total", "counter",
+	    "Those of them whose backend on the current ring is another one.");
+	FOR_VIP(r)
+	sb_printf(b, "xlb_vip_second_chance_moved_total" VL " %llu\n",
+		  r->v->name, U(r->cs.moved));
 	fam(b, "xlb_vip_servable", "gauge",
 	    "1 when the VIP can be served: data path attached, first checks "
 	    "done, at least min_healthy backends up.");
@@ -574,7 +588,7 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 	{
 		cum = 0;
 		for (i = 0; i <= HC_LAT_BUCKETS; i++) {
-			cum += r->be->lat.bucket[i];
+			cum += r->lat.bucket[i];
 			if (i < HC_LAT_BUCKETS)
 				sb_printf(b,
 					  "xlb_backend_check_duration_seconds_"
@@ -593,8 +607,8 @@ static void write_backends(struct sbuf *b, struct be_row *br, size_t nb)
 			  "xlb_backend_check_duration_seconds_sum" BL " %.6f\n"
 			  "xlb_backend_check_duration_seconds_count" BL
 			  " %llu\n",
-			  r->v->name, r->addr, r->be->lat.sum_us / 1e6,
-			  r->v->name, r->addr, U(r->be->lat.count));
+			  r->v->name, r->addr, r->lat.sum_us / 1e6, r->v->name,
+			  r->addr, U(r->lat.count));
 	}
 }
 
@@ -796,12 +810,14 @@ void metrics_refresh(struct xlbd *d)
 		vr[i].announced = -1;
 		vr[i].hold_ms = -1;
 		xlb_dp_stats_vip(d->dp, v->id, &vr[i].s);
+		xlb_dp_stats_chance(d->dp, v->id, &vr[i].cs);
 		for (j = 0; j < v->n_bes; j++, nb++) {
 			br[nb].v = v;
 			br[nb].be = v->bes[j];
 			xlb_addr_str(&v->bes[j]->cfg.addr, br[nb].addr);
 			xlb_dp_stats_backend(d->dp, v->bes[j]->id, &br[nb].s);
-			br[nb].probed = hc_probe_status(v->bes[j], &br[nb].st);
+			br[nb].probed = hc_probe_status(
+				d, v->bes[j], &br[nb].st, &br[nb].lat);
 			ct = conn_tally(d, v->bes[j]->id);
 			br[nb].has_conns = ct != NULL;
 			if (ct) {

@@ -7,7 +7,8 @@
  * re-resolution of all backends after a short debounce; a periodic timer
  * retries unresolved ones and makes the kernel probe them. A change is
  * written to the data path at once (core_sync_vip()), and every change of
- * a backend's next-hop state is logged once.
+ * a backend's next-hop state is logged once. The core tells this module of
+ * new backends through struct core_module (be_new).
  */
 #include <errno.h>
 #include <string.h>
@@ -127,13 +128,20 @@ static void on_readable(uv_poll_t *p, int status, int events)
 		uv_timer_start(&d->nh_timer, on_debounce, NH_DEBOUNCE_MS, 0);
 }
 
-static uv_timer_t retry_timer;
+static void be_new(void *ctx, struct be_rt *b)
+{
+	nh_resolve_be(ctx, b);
+}
 
 int nh_start(struct xlbd *d)
 {
+	struct core_module m = { .be_new = be_new, .ctx = d };
 	int fds[2], i, err;
 
 	err = xlb_nh_open(&d->nh);
+	if (err)
+		return err;
+	err = core_register(d, &m);
 	if (err)
 		return err;
 	xlb_nh_fds(d->nh, fds);
@@ -144,9 +152,9 @@ int nh_start(struct xlbd *d)
 	}
 	uv_timer_init(d->loop, &d->nh_timer);
 	d->nh_timer.data = d;
-	uv_timer_init(d->loop, &retry_timer);
-	retry_timer.data = d;
-	uv_timer_start(&retry_timer, on_retry, NH_RETRY_MS, NH_RETRY_MS);
+	uv_timer_init(d->loop, &d->nh_retry);
+	d->nh_retry.data = d;
+	uv_timer_start(&d->nh_retry, on_retry, NH_RETRY_MS, NH_RETRY_MS);
 	d->nh_started = true;
 	return 0;
 }
@@ -160,7 +168,7 @@ void nh_stop(struct xlbd *d)
 	for (i = 0; i < 2; i++)
 		uv_close((uv_handle_t *)&d->nh_poll[i], NULL);
 	uv_close((uv_handle_t *)&d->nh_timer, NULL);
-	uv_close((uv_handle_t *)&retry_timer, NULL);
+	uv_close((uv_handle_t *)&d->nh_retry, NULL);
 	d->nh_started = false;
 }
 

@@ -209,8 +209,15 @@ void notify_start(struct xlbd *d)
 	on_tick(&nt.tick);
 }
 
-/** notify_stopping() - tell systemd that xlbd is stopping */
-void notify_stopping(void)
+void xlbd_stop(struct xlbd *d)
 {
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	/* tell systemd first */
 	notify_send("STOPPING=1\nSTATUS=stopping");
+	pr_info("stopping%s", d->detach_on_exit ?
+				      " (detaching and unpinning)" :
+				      "; the data path keeps forwarding");
+	uv_stop(d->loop);
 }

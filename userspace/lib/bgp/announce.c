@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "announce.h"
-#include "config.h"
+#include "file.h"
 
 bool xlb_ann_step(struct xlb_ann *a, bool servable, __u64 now_ms,
 		  __u32 hold_down_ms, __u64 *recheck_ms)

@@ -42,6 +42,7 @@ static const char *const admin_names[] = {
 static const char *const fwd_names[] = {
 	[XLB_FWD_IPIP] = "ipip",
 	[XLB_FWD_L2] = "l2",
+	[XLB_FWD_GUE] = "gue",
 };
 
 /** xlb_hc_type_str() - "tcp", "http", ... as in the file; "?" if unknown */
@@ -743,6 +744,10 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	snprintf(who, sizeof(who), "vip %s: ", vs);
 	if (err)
 		return err;
+	xlb_cfg_at(e, false, "vips/%zu/gue_port", vi);
+	if (v->fwd == XLB_FWD_GUE && !v->gue_port)
+		return xlb_cfg_fail(
+			e, "%sgue_port: 0 is out of range (1..65535)", who);
 	xlb_cfg_at(e, false, "vips/%zu/ring_size", vi);
 	if (!xlb_is_prime(v->ring_size))
 		return xlb_cfg_fail(e, "%sring_size %u is not a prime", who,

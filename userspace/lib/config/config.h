@@ -26,6 +26,7 @@
 
 #include "addr.h"
 #include "dp.h"
+#include "file.h" /* xlb_file_read(), xlb_file_replace() */
 
 #define XLB_NAME_MAX	  64
 #define XLB_STR_MAX	  256
@@ -40,6 +41,9 @@
 #define XLB_MAX_WEIGHT	   1000000
 /* share of RAM the maps may take (lb.tables.max_memory_percent) */
 #define XLB_DEFAULT_MAX_MEM_PERCENT 25
+/* lb.second_chance: default window and the largest (docs/scaling.md) */
+#define XLB_DEFAULT_SECOND_CHANCE 60
+#define XLB_MAX_SECOND_CHANCE	  3600
 
 enum xlb_hc_type {
 	XLB_HC_NONE = 0, /* no check: the backend counts as healthy */
@@ -152,6 +156,8 @@ struct xlb_backend_cfg {
  * @port: host order; 0 = every port ("any")
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @fwd: enum xlb_fwd
+ * @gue_port: UDP destination port of GUE forwarding, host order (default
+ *            XLB_GUE_DEFAULT_PORT; meaningful with XLB_FWD_GUE only)
  * @ring_size: Maglev ring size, prime, <= sizes.ring_max (default 65537,
  *             or sizes.ring_max if that is smaller)
  * @min_healthy: healthy backends needed to announce (default 1)
@@ -175,6 +181,7 @@ struct xlb_vip_cfg {
 	__u32 ring_size;
 	__u32 min_healthy;
 	__u16 flags;
+	__u16 gue_port;
 	bool announce;
 	char health_check[XLB_NAME_MAX];
 	char notify[XLB_STR_MAX];
@@ -267,6 +274,10 @@ struct xlb_bgp_cfg {
  * @new_flow_rate: new connection entries per second per CPU above which
  *                 new flows are no longer recorded (lb.new_flow_rate;
  *                 0: no limit)
+ * @second_chance: seconds after a ring change during which a TCP packet
+ *                 without SYN and without a connection entry takes the
+ *                 previous ring's backend (lb.second_chance, bpf/chance.h;
+ *                 0: off; default XLB_DEFAULT_SECOND_CHANCE)
  */
 struct xlb_cfg {
 	char path[PATH_MAX];
@@ -290,6 +301,7 @@ struct xlb_cfg {
 	struct xlb_bgp_cfg bgp;
 	__u32 icmp_rate;
 	__u32 new_flow_rate;
+	__u32 second_chance;
 };
 
 /**
@@ -334,23 +346,6 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
  * file in the same directory, fsync, rename, fsync of the directory)
  */
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
-
-/**
- * xlb_file_replace() - replace @path by @text atomically: a temporary file
- * in the same directory with @mode, fsync, rename over @path, fsync of the
- * directory. Return: 0 or a negative errno; on failure @path is untouched.
- */
-int xlb_file_replace(const char *path, const char *text, mode_t mode);
-
-/**
- * xlb_file_read() - the whole of @path, at most @max bytes
- * @buf: set to a malloc'd copy with a NUL after it (free() it)
- * @len: set to its length without the NUL
- *
- * Return: 0, -EFBIG if the file holds more than @max bytes, -EIO on a read
- * error, or the negative errno of opening it.
- */
-int xlb_file_read(const char *path, size_t max, char **buf, size_t *len);
 
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 /* Elements with their defaults, for building configs in memory. */

@@ -79,6 +79,10 @@ static const struct xlb_field lb_fields[] = {
 	{ "new_flow_rate", XLB_FT_UINT, M(xlb_cfg, new_flow_rate),
 	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_RATE,
 	  .help = "new flows recorded per second per CPU (0: no limit)" },
+	{ "second_chance", XLB_FT_UINT, M(xlb_cfg, second_chance),
+	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_SECOND_CHANCE, .def = "60",
+	  .help = "seconds a TCP packet of no known flow may take the "
+		  "previous ring's backend after a change (0: off)" },
 	{ 0 },
 };
 
@@ -225,8 +229,12 @@ static const struct xlb_field vip_fields[] = {
 	  .names = NAMES("tcp", "udp"), .vals = VALS(IPPROTO_TCP, IPPROTO_UDP),
 	  .def = "tcp", .help = "tcp or udp" },
 	{ "forwarding", XLB_FT_ENUM, M(xlb_vip_cfg, fwd), 0,
-	  .names = NAMES("ipip", "l2"), .vals = VALS(XLB_FWD_IPIP, XLB_FWD_L2),
-	  .def = "ipip", .help = "IP-in-IP tunnel or L2 MAC rewrite" },
+	  .names = NAMES("ipip", "l2", "gue"),
+	  .vals = VALS(XLB_FWD_IPIP, XLB_FWD_L2, XLB_FWD_GUE), .def = "ipip",
+	  .help = "IP-in-IP tunnel, L2 MAC rewrite or GUE (UDP)" },
+	{ "gue_port", XLB_FT_UINT, M(xlb_vip_cfg, gue_port),
+	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 1, 65535, .def = "6080",
+	  .help = "UDP destination port of GUE forwarding" },
 	{ "ring_size", XLB_FT_UINT, M(xlb_vip_cfg, ring_size), 0,
 	  .def = "65537", .help = "Maglev ring size, a prime <= ring_max" },
 	{ "min_healthy", XLB_FT_UINT, M(xlb_vip_cfg, min_healthy), 0,

@@ -91,14 +91,19 @@ json_t *xlb_hc_json(const struct xlb_hc_cfg *h)
 /* A VIP's own options, without its backends. */
 static json_t *vip_opts_json(const struct xlb_vip_cfg *v)
 {
-	return json_pack("{s:s,s:s,s:I,s:I,s:b,s:s,s:b,s:s}", "name", v->name,
-			 "forwarding", xlb_fwd_str(v->fwd), "ring_size",
-			 (json_int_t)v->ring_size, "min_healthy",
-			 (json_int_t)v->min_healthy, "conn_table",
-			 !(v->flags & XLB_VIP_F_NO_CONN), "hash",
-			 (v->flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
-			 "announce", v->announce, "health_check",
-			 v->health_check);
+	json_t *o;
+
+	o = json_pack("{s:s,s:s,s:I,s:I,s:b,s:s,s:b,s:s}", "name", v->name,
+		      "forwarding", xlb_fwd_str(v->fwd), "ring_size",
+		      (json_int_t)v->ring_size, "min_healthy",
+		      (json_int_t)v->min_healthy, "conn_table",
+		      !(v->flags & XLB_VIP_F_NO_CONN), "hash",
+		      (v->flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
+		      "announce", v->announce, "health_check", v->health_check);
+	if (o && v->fwd == XLB_FWD_GUE)
+		json_object_set_new(o, "gue_port",
+				    json_integer((json_int_t)v->gue_port));
+	return o;
 }
 
 static json_t *be_json(const struct xlb_backend_cfg *b)

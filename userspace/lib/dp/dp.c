@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/mount.h>
@@ -29,8 +30,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "config.h"
 #include "dp.h"
+#include "file.h"
 #include "log.h"
 #include "xlb.skel.h"
 #include "maps/xlb_hash.h"
@@ -47,6 +48,7 @@ struct xlb_dp {
 	unsigned int maps_adopted; /* maps that came from their pins */
 	unsigned int maps_created; /* maps this open created (and pinned) */
 	char created_names[256]; /* their names, for the start-up log */
+	__u32 second_chance_s; /* window of the previous ring, 0: off */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -368,6 +370,12 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	err = err   ?:
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_be_stats,
 					       sz.max_backends);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_ring_prev,
+					       sz.max_vips);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_chance_stats,
+					       sz.max_vips);
 	if (err)
 		goto err;
 
@@ -784,15 +792,57 @@ int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
 	return xlb_dp_ring_slot(dp, v->id, v->active & 1, *slot, id);
 }
 
+void xlb_dp_second_chance_set(struct xlb_dp *dp, __u32 seconds)
+{
+	dp->second_chance_s = seconds;
+}
+
+int xlb_dp_ring_prev_get(struct xlb_dp *dp, __u32 vip_id,
+			 struct xlb_ring_prev *rp)
+{
+	if (vip_id >= dp->sz.max_vips)
+		return -ERANGE;
+	return ret_errno(bpf_map_lookup_elem(
+		map_fd(dp->skel->maps.xlb_ring_prev), &vip_id, rp));
+}
+
+int xlb_dp_ring_prev_set(struct xlb_dp *dp, __u32 vip_id,
+			 const struct xlb_ring_prev *rp)
+{
+	if (vip_id >= dp->sz.max_vips)
+		return -ERANGE;
+	return ret_errno(bpf_map_update_elem(
+		map_fd(dp->skel->maps.xlb_ring_prev), &vip_id, rp, BPF_ANY));
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
 int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 			__u8 proto, struct xlb_vip *v, const __u32 *slots,
 			__u32 n)
 {
+	struct xlb_ring_prev rp = {};
 	struct xlb_vip nv = *v;
 	int err;
 
+	if (v->id >= dp->sz.max_vips)
+		return -ERANGE;
 	nv.active = !(v->active & 1);
 	nv.ring_size = n;
+	/* Second chance (bpf/chance.h): the copy about to be rewritten may
+	 * be the previous ring of a window still open. Close it first: the
+	 * program then no longer reads that copy (a packet that read the
+	 * entry just before reads one slot of the old or the new ring, a
+	 * backend id of this VIP either way, checked as usual). */
+	err = xlb_dp_ring_prev_set(dp, v->id, &rp);
+	if (err)
+		return err;
 	err = xlb_dp_ring_write(dp, v->id, nv.active, slots, n);
 	if (err)
 		return err;
@@ -801,6 +851,18 @@ int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 	err = xlb_dp_vip_set(dp, a, port, proto, &nv);
 	if (err)
 		return err;
+	/* The copy just replaced is the previous ring, for the window; a
+	 * VIP without a ring before (a new one, or a reused id) has none. */
+	if (dp->second_chance_s && v->ring_size) {
+		rp.until_ns = mono_ns() + dp->second_chance_s * 1000000000ull;
+		rp.ring_size = v->ring_size;
+		rp.copy = v->active & 1;
+		err = xlb_dp_ring_prev_set(dp, v->id, &rp);
+		if (err)
+			pr_warn("vip %u: second chance: %s (the new ring is "
+				"live; moved connections take it)",
+				v->id, strerror(-err));
+	}
 	*v = nv;
 	return 0;
 }
@@ -882,8 +944,16 @@ int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
 
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
 {
-	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
-			    sizeof(struct xlb_vip_stats));
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id, sizeof(struct xlb_vip_stats)) ?:
+		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_stats),
+				    id, sizeof(struct xlb_chance_stats));
+}
+
+int xlb_dp_stats_chance(struct xlb_dp *dp, __u32 id,
+			struct xlb_chance_stats *out)
+{
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_chance_stats), id,
+			  (__u64 *)out, sizeof(*out) / sizeof(__u64));
 }
 
 int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id)

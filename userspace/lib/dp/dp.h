@@ -192,11 +192,31 @@ int xlb_dp_flow_pick(struct xlb_dp *dp, const struct xlb_vip *v,
  * @v: the VIP entry, updated: the new ring goes into copy !v->active, then
  *     the entry is rewritten with active flipped and ring_size = @n
  *
- * A packet sees the old ring or the new one, never a mix.
+ * A packet sees the old ring or the new one, never a mix. With a second
+ * chance window (xlb_dp_second_chance_set()) and a ring before, the copy
+ * replaced becomes the VIP's previous ring for that long (xlb_ring_prev,
+ * maps/xlb_maps.h); the previous one of an open window is closed before
+ * its copy is rewritten.
  */
 int xlb_dp_ring_publish(struct xlb_dp *dp, const struct xlb_addr *a, __u16 port,
 			__u8 proto, struct xlb_vip *v, const __u32 *slots,
 			__u32 n);
+
+/**
+ * xlb_dp_second_chance_set() - window of the previous ring (lb.second_chance)
+ * @seconds: how long after each ring change xlb_dp_ring_publish() lets a
+ *           TCP packet without SYN and without an entry take the previous
+ *           ring's backend (bpf/chance.h); 0: off (the default)
+ *
+ * Applies to the rings published from then on.
+ */
+void xlb_dp_second_chance_set(struct xlb_dp *dp, __u32 seconds);
+/** xlb_dp_ring_prev_get() - a VIP's previous ring and its window */
+int xlb_dp_ring_prev_get(struct xlb_dp *dp, __u32 vip_id,
+			 struct xlb_ring_prev *rp);
+/** xlb_dp_ring_prev_set() - overwrite it (tests; xlbd goes through publish) */
+int xlb_dp_ring_prev_set(struct xlb_dp *dp, __u32 vip_id,
+			 const struct xlb_ring_prev *rp);
 
 /* Backends (xlb_backends) */
 int xlb_dp_backend_set(struct xlb_dp *dp, __u32 id,
@@ -209,6 +229,9 @@ int xlb_dp_stats_vip(struct xlb_dp *dp, __u32 id, struct xlb_vip_stats *out);
 int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out);
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id);
 int xlb_dp_stats_backend_clear(struct xlb_dp *dp, __u32 id);
+/** xlb_dp_stats_chance() - a VIP's second-chance counters */
+int xlb_dp_stats_chance(struct xlb_dp *dp, __u32 id,
+			struct xlb_chance_stats *out);
 /** xlb_counter_name() - name of an enum xlb_counter ("drop_no_backend") */
 const char *xlb_counter_name(unsigned int c);
 

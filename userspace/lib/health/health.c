@@ -302,8 +302,8 @@ void xlb_hc_close(struct xlb_hc *hc)
 	if (hc->curl_depth)
 		hc->curl_cleanup_pending = true;
 	else
-		hc_curl_close(hc);
-	hc_syn_close(hc);
+		hc_http_ops.close(hc);
+	hc_syn_ops.close(hc);
 	hc_unref(hc);
 }
 
@@ -527,6 +527,44 @@ int hc_run_socket(struct hc_run *r, int type)
 	return fd;
 }
 
+static void sock_closed(uv_handle_t *h)
+{
+	struct hc_sock *s =
+		(struct hc_sock *)((char *)h - offsetof(struct hc_sock, poll));
+
+	close(s->fd);
+	hc_run_release(h->data);
+}
+
+int hc_sock_watch(struct hc_run *r, struct hc_sock *s, int events,
+		  uv_poll_cb cb)
+{
+	int err = uv_poll_init_socket(r->p->hc->loop, &s->poll, s->fd);
+
+	if (err) {
+		hc_run_done(r, false, "poll: %s", uv_strerror(err));
+		return err;
+	}
+	s->poll.data = r;
+	s->polling = true;
+	hc_run_hold(r);
+	err = uv_poll_start(&s->poll, events, cb);
+	if (err)
+		hc_run_done(r, false, "poll: %s", uv_strerror(err));
+	return err;
+}
+
+void hc_sock_close(struct hc_sock *s)
+{
+	if (s->polling) {
+		/* uv_close() takes the fd out of epoll; close it after */
+		uv_close((uv_handle_t *)&s->poll, sock_closed);
+		return;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+}
+
 /* --- results ------------------------------------------------------------ */
 
 static void change_reason(const struct xlb_hc_probe *p,
@@ -607,10 +645,10 @@ static int probe_set_syn(struct xlb_hc_probe *p, const struct xlb_hc_cfg *cfg)
 		p->use_syn = false;
 		return 0;
 	}
-	ret = hc_syn_init(p->hc);
+	ret = hc_syn_ops.prepare(p->hc);
 	if (ret)
 		return ret;
-	if (hc_syn_ready(p->hc, af, why, sizeof(why))) {
+	if (hc_syn_ops.ready(p->hc, af, why, sizeof(why))) {
 		if (p->use_syn || !p->syn_warned)
 			pr_err("%s: tcp mode syn unavailable (%s): checking "
 			       "with connect() instead",
@@ -708,7 +746,7 @@ int xlb_hc_probe_add(struct xlb_hc *hc, const struct xlb_hc_cfg *cfg,
 	if (ret)
 		return ret;
 	if (cfg->type == XLB_HC_HTTP || cfg->type == XLB_HC_HTTPS) {
-		ret = hc_curl_init(hc);
+		ret = hc_http_ops.prepare(hc);
 		if (ret) {
 			fail(err, errlen, "%s: cannot start libcurl", t->name);
 			return ret;
@@ -753,7 +791,7 @@ int xlb_hc_probe_update(struct xlb_hc_probe *p, const struct xlb_hc_cfg *cfg,
 	if (ret)
 		return ret;
 	if ((cfg->type == XLB_HC_HTTP || cfg->type == XLB_HC_HTTPS) &&
-	    hc_curl_init(p->hc))
+	    hc_http_ops.prepare(p->hc))
 		return fail(err, errlen, "%s: cannot start libcurl", p->t.name);
 	/* any mode change restarts the schedule below: the running check
 	 * (of the old mode) is cancelled before the next one starts */

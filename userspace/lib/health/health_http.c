@@ -44,6 +44,7 @@ struct curl_sock {
 };
 
 static void check_multi_info(struct xlb_hc *hc);
+static void hc_curl_close(struct xlb_hc *hc);
 
 static void socket_action(struct xlb_hc *hc, curl_socket_t fd, int mask)
 {
@@ -140,7 +141,7 @@ static void curl_timer_closed(uv_handle_t *h)
 	hc_unref(h->data);
 }
 
-int hc_curl_init(struct xlb_hc *hc)
+static int hc_curl_init(struct xlb_hc *hc)
 {
 	static bool global_done;
 
@@ -165,7 +166,7 @@ int hc_curl_init(struct xlb_hc *hc)
 	return 0;
 }
 
-void hc_curl_close(struct xlb_hc *hc)
+static void hc_curl_close(struct xlb_hc *hc)
 {
 	hc->curl_cleanup_pending = false;
 	if (hc->multi) {
@@ -402,4 +403,6 @@ const struct hc_check_ops hc_http_ops = {
 	.size = sizeof(struct hc_http),
 	.start = http_start,
 	.stop = http_stop,
+	.prepare = hc_curl_init,
+	.close = hc_curl_close,
 };

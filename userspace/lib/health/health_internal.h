@@ -29,10 +29,26 @@
 
 struct hc_run;
 
+/*
+ * struct hc_check_ops - a check type, the engine's only way to it (the
+ * types call the engine's services below; the engine calls no function of
+ * a type by name, so no two files call each other)
+ * @size: of the type's run struct
+ * @start, @stop: one run (see above)
+ * @prepare: what the type shares across its probes, created on demand
+ *           when a probe of the type is added or updated (libcurl's multi,
+ *           raw sockets); may be NULL
+ * @ready: can family @af be checked (tcp mode syn: raw sockets)? 0, or a
+ *         negative errno and why in @err; may be NULL
+ * @close: free what @prepare created, with the engine; may be NULL
+ */
 struct hc_check_ops {
-	size_t size; /* of the type's run struct */
+	size_t size;
 	void (*start)(struct hc_run *r);
 	void (*stop)(struct hc_run *r);
+	int (*prepare)(struct xlb_hc *hc);
+	int (*ready)(const struct xlb_hc *hc, int af, char *err, size_t errlen);
+	void (*close)(struct xlb_hc *hc);
 };
 
 struct hc_probe_link {
@@ -126,6 +142,28 @@ int hc_run_sockopts(struct hc_run *r, int fd);
  */
 int hc_run_socket(struct hc_run *r, int type);
 
+/**
+ * struct hc_sock - a run's socket, watched by the loop (tcp, udp, dns)
+ * @poll: its handle once hc_sock_watch() ran; ->data is the run
+ * @fd: the socket (-1: none)
+ * @polling: @poll is initialised
+ */
+struct hc_sock {
+	uv_poll_t poll;
+	int fd;
+	bool polling;
+};
+
+/**
+ * hc_sock_watch() - call @cb when @s->fd has @events; the run holds a
+ * reference until the handle is closed
+ * Return: 0, or a negative errno, already reported with hc_run_done().
+ */
+int hc_sock_watch(struct hc_run *r, struct hc_sock *s, int events,
+		  uv_poll_cb cb);
+/** hc_sock_close() - for stop(): the handle, then the fd */
+void hc_sock_close(struct hc_sock *s);
+
 /* escape a string for an error message: quotes, control characters */
 void hc_quote(char *out, size_t len, const char *s, size_t n);
 
@@ -138,18 +176,8 @@ extern const struct hc_check_ops hc_http_ops;
 extern const struct hc_check_ops hc_exec_ops;
 extern const struct hc_check_ops hc_syn_ops;
 
-/* Raw sockets of tcp mode syn (health_syn.c): opened once per engine;
- * hc_syn_ready() says whether family @af can be used, and why not. */
-int hc_syn_init(struct xlb_hc *hc);
-int hc_syn_ready(const struct xlb_hc *hc, int af, char *err, size_t errlen);
-void hc_syn_close(struct xlb_hc *hc);
-
 /* the engine's random numbers (xorshift: spread, not secrecy) */
 __u64 hc_rand(struct xlb_hc *hc);
-
-/* The engine's curl multi: created on demand, freed with the engine. */
-int hc_curl_init(struct xlb_hc *hc);
-void hc_curl_close(struct xlb_hc *hc);
 
 void hc_ref(struct xlb_hc *hc);
 void hc_unref(struct xlb_hc *hc);

@@ -47,7 +47,7 @@
 #include <sys/socket.h>
 
 #include "health_internal.h"
-#include "health_syn.h"
+#include "health_syn_pkt.h"
 #include "log.h"
 
 #define HC_SYN_HASH	 1024 /* buckets of checks in flight, by seq */
@@ -432,10 +432,18 @@ static void syn_stop(struct hc_run *r)
 	}
 }
 
+static int hc_syn_init(struct xlb_hc *hc);
+static int hc_syn_ready(const struct xlb_hc *hc, int af, char *err,
+			size_t errlen);
+static void hc_syn_close(struct xlb_hc *hc);
+
 const struct hc_check_ops hc_syn_ops = {
 	.size = sizeof(struct hc_syn_run),
 	.start = syn_start,
 	.stop = syn_stop,
+	.prepare = hc_syn_init,
+	.ready = hc_syn_ready,
+	.close = hc_syn_close,
 };
 
 /* --- life cycle --------------------------------------------------------- */
@@ -461,7 +469,7 @@ static void syn_handle_closed(uv_handle_t *h)
 	hc_unref(hc);
 }
 
-int hc_syn_init(struct xlb_hc *hc)
+static int hc_syn_init(struct xlb_hc *hc)
 {
 	struct hc_syn *s;
 	int i, k;
@@ -504,7 +512,8 @@ int hc_syn_init(struct xlb_hc *hc)
 	return 0;
 }
 
-int hc_syn_ready(const struct xlb_hc *hc, int af, char *err, size_t errlen)
+static int hc_syn_ready(const struct xlb_hc *hc, int af, char *err,
+			size_t errlen)
 {
 	const struct hc_syn_fam *f;
 
@@ -520,7 +529,7 @@ int hc_syn_ready(const struct xlb_hc *hc, int af, char *err, size_t errlen)
 	return -f->err;
 }
 
-void hc_syn_close(struct xlb_hc *hc)
+static void hc_syn_close(struct xlb_hc *hc)
 {
 	struct hc_syn *s = hc->syn;
 	int i;

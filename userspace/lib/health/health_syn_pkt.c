@@ -2,13 +2,13 @@
 /**
  * DOC: half-open TCP checks: packets and filter
  *
- * See health_syn.h. Byte order is explicit everywhere: the TCP header is
+ * See health_syn_pkt.h. Byte order is explicit everywhere: the TCP header is
  * written and read byte by byte.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "health_syn.h"
+#include "health_syn_pkt.h"
 
 static void put16(__u8 *p, __u16 v)
 {

@@ -20,15 +20,13 @@
 
 struct hc_tcp {
 	struct hc_run r;
-	uv_poll_t poll;
-	int fd;
-	bool polling;
+	struct hc_sock s;
 };
 
 /* h->data is only set once the handle is initialised; the early path of
  * tcp_start() calls in with an uninitialised handle. */
 #define container_of_poll(h) \
-	((struct hc_tcp *)((char *)(h)-offsetof(struct hc_tcp, poll)))
+	((struct hc_tcp *)((char *)(h)-offsetof(struct hc_tcp, s.poll)))
 
 static void tcp_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -38,7 +36,7 @@ static void tcp_poll_cb(uv_poll_t *h, int status, int events)
 
 	(void)events;
 	/* libuv reports POLLERR as UV_EBADF: the real error is SO_ERROR. */
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+	if (getsockopt(c->s.fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
 		soerr = errno;
 	if (soerr) {
 		hc_run_done(&c->r, false, "connect: %s", strerror(soerr));
@@ -58,16 +56,15 @@ static void tcp_start(struct hc_run *r)
 	struct sockaddr_storage ss;
 	socklen_t sl = hc_run_dest(r, &ss);
 	struct pollfd pfd;
-	int err;
 
-	c->fd = hc_run_socket(r, SOCK_STREAM);
-	if (c->fd < 0) {
+	c->s.fd = hc_run_socket(r, SOCK_STREAM);
+	if (c->s.fd < 0) {
 		hc_run_done(r, false, NULL);
 		return;
 	}
-	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	pfd = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
-	if (!connect(c->fd, (struct sockaddr *)&ss, sl)) {
+	setsockopt(c->s.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pfd = (struct pollfd){ .fd = c->s.fd, .events = POLLOUT };
+	if (!connect(c->s.fd, (struct sockaddr *)&ss, sl)) {
 		hc_run_done(r, true, NULL);
 		return;
 	}
@@ -79,41 +76,15 @@ static void tcp_start(struct hc_run *r)
 	 * handshake is often over by now: one poll() then saves registering
 	 * the socket with the loop (an ioctl and three epoll_ctl calls). */
 	if (poll(&pfd, 1, 0) == 1) {
-		tcp_poll_cb(&c->poll, 0, UV_WRITABLE);
+		tcp_poll_cb(&c->s.poll, 0, UV_WRITABLE);
 		return;
 	}
-	err = uv_poll_init_socket(r->p->hc->loop, &c->poll, c->fd);
-	if (err) {
-		hc_run_done(r, false, "poll: %s", uv_strerror(err));
-		return;
-	}
-	c->poll.data = c;
-	c->polling = true;
-	hc_run_hold(r);
-	err = uv_poll_start(&c->poll, UV_WRITABLE, tcp_poll_cb);
-	if (err)
-		hc_run_done(r, false, "poll: %s", uv_strerror(err));
-}
-
-static void tcp_poll_closed(uv_handle_t *h)
-{
-	struct hc_tcp *c = h->data;
-
-	close(c->fd);
-	hc_run_release(&c->r);
+	hc_sock_watch(r, &c->s, UV_WRITABLE, tcp_poll_cb);
 }
 
 static void tcp_stop(struct hc_run *r)
 {
-	struct hc_tcp *c = (struct hc_tcp *)r;
-
-	if (c->polling) {
-		/* uv_close() takes the fd out of epoll; close it after */
-		uv_close((uv_handle_t *)&c->poll, tcp_poll_closed);
-		return;
-	}
-	if (c->fd >= 0)
-		close(c->fd);
+	hc_sock_close(&((struct hc_tcp *)r)->s);
 }
 
 const struct hc_check_ops hc_tcp_ops = {

@@ -27,9 +27,7 @@
 
 struct hc_udp {
 	struct hc_run r;
-	uv_poll_t poll;
-	int fd;
-	bool polling;
+	struct hc_sock s;
 	bool dns;
 	__u8 query[HC_DNS_QUERY_MAX];
 	int qlen;
@@ -70,7 +68,7 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 	/* libuv reports POLLERR (an ICMP error queued on the socket) as
 	 * UV_EBADF and stops the handle; recv() returns the real error. */
 	for (;;) {
-		n = recv(c->fd, buf, sizeof(buf), 0);
+		n = recv(c->s.fd, buf, sizeof(buf), 0);
 		if (n < 0) {
 			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
 			    status < 0) {
@@ -99,10 +97,9 @@ static void udp_start(struct hc_run *r)
 	const void *payload = cfg->payload;
 	size_t plen = strlen(cfg->payload);
 	__u16 id = 0;
-	int err;
 
-	c->fd = hc_run_socket(r, SOCK_DGRAM);
-	if (c->fd < 0) {
+	c->s.fd = hc_run_socket(r, SOCK_DGRAM);
+	if (c->s.fd < 0) {
 		hc_run_done(r, false, NULL);
 		return;
 	}
@@ -120,26 +117,15 @@ static void udp_start(struct hc_run *r)
 		payload = c->query;
 		plen = c->qlen;
 	}
-	if (connect(c->fd, (struct sockaddr *)&ss, sl)) {
+	if (connect(c->s.fd, (struct sockaddr *)&ss, sl)) {
 		hc_run_done(r, false, "connect: %s", strerror(errno));
 		return;
 	}
-	err = uv_poll_init_socket(r->p->hc->loop, &c->poll, c->fd);
-	if (err) {
-		hc_run_done(r, false, "poll: %s", uv_strerror(err));
+	if (hc_sock_watch(r, &c->s, UV_READABLE, udp_poll_cb))
 		return;
-	}
-	c->poll.data = c;
-	c->polling = true;
-	hc_run_hold(r);
-	err = uv_poll_start(&c->poll, UV_READABLE, udp_poll_cb);
-	if (err) {
-		hc_run_done(r, false, "poll: %s", uv_strerror(err));
-		return;
-	}
 	/* A datagram this small fits the socket buffer: send never blocks
 	 * for long; EAGAIN would mean the host itself is in trouble. */
-	if (send(c->fd, payload, plen, 0) < 0)
+	if (send(c->s.fd, payload, plen, 0) < 0)
 		hc_run_done(r, false, "send: %s", strerror(errno));
 }
 
@@ -149,24 +135,9 @@ static void dns_start(struct hc_run *r)
 	udp_start(r);
 }
 
-static void udp_poll_closed(uv_handle_t *h)
-{
-	struct hc_udp *c = h->data;
-
-	close(c->fd);
-	hc_run_release(&c->r);
-}
-
 static void udp_stop(struct hc_run *r)
 {
-	struct hc_udp *c = (struct hc_udp *)r;
-
-	if (c->polling) {
-		uv_close((uv_handle_t *)&c->poll, udp_poll_closed);
-		return;
-	}
-	if (c->fd >= 0)
-		close(c->fd);
+	hc_sock_close(&((struct hc_udp *)r)->s);
 }
 
 const struct hc_check_ops hc_udp_ops = {
