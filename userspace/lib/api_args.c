@@ -46,6 +46,15 @@ static int arg_field(const struct xlb_field *f, void *base, json_t *v,
 	int e = 0;
 
 	snprintf(label, sizeof(label), "argument '%s'", f->key);
+	if ((f->flags & XLB_FF_HAS) && json_is_null(v)) { /* unset it */
+		memset((char *)base + f->off, 0, f->size);
+		*(bool *)((char *)base + f->has_off) = false;
+		return 0;
+	}
+	/* a string for the numbers a JSON integer cannot hold (2^63..) */
+	if (f->type == XLB_FT_UINT && json_is_string(v))
+		return xlb_field_set(f, base, label, json_string_value(v), err,
+				     errlen);
 	if (f->type == XLB_FT_UINT) {
 		hi = f->size >= 8 ? ~0ull : (1ull << (8 * f->size)) - 1;
 		if (f->flags & (XLB_FF_RANGE | XLB_FF_LOADRANGE)) {

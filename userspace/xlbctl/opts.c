@@ -275,6 +275,16 @@ int field_opt(const struct xlb_obj *o, int c, const char *v, json_t *args)
 	snprintf(opt, sizeof(opt), "--%s", f->key);
 	for (i = 2; opt[i]; i++)
 		opt[i] = opt[i] == '_' ? '-' : opt[i];
+	if ((f->flags & XLB_FF_HAS) && !strcmp(v, "none")) {
+		json_object_set_new(args, f->key, json_null()); /* unset it */
+		return 0;
+	}
+	if (f->type == XLB_FT_UINT && f->size > 4) { /* xlbd parses it */
+		if (!*v || !strchr("0123456789", *v))
+			return usage_err("%s: '%s' is not a number", opt, v);
+		json_object_set_new(args, f->key, json_string(v));
+		return 0;
+	}
 	if (f->type == XLB_FT_UINT) {
 		hi = f->size >= 4 ? 0xffffffffUL : (1UL << (8 * f->size)) - 1;
 		if (f->flags & (XLB_FF_RANGE | XLB_FF_LOADRANGE)) {

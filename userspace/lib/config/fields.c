@@ -1075,7 +1075,7 @@ const char *xlb_field_word(const struct xlb_field *f, bool cli, char *buf,
 	}
 	switch (f->type) {
 	case XLB_FT_UINT:
-		return "N";
+		return f->flags & XLB_FF_HAS ? (cli ? "N|none" : "N") : "N";
 	case XLB_FT_BOOL:
 		return "true|false";
 	case XLB_FT_ADDR:
