@@ -312,14 +312,16 @@ XLB_INLINE void xlb_select_new(const struct xlb_pkt *p,
 
 	s->vip_id = vip->id;
 	s->fwd = vip->fwd;
-	s->be = ring_pick(p, vip, seed, &s->id);
-	/* a moved connection older than the ring (bpf/chance.h) */
-	rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
-	if (rp) {
-		prev = xlb_second_chance(vip, rp, flow_hash(p, vip, seed),
-					 &s->id);
-		if (prev)
-			s->be = prev;
+	if (!s->be) { /* else chosen by its QUIC connection ID (quic.h) */
+		s->be = ring_pick(p, vip, seed, &s->id);
+		/* a moved connection older than the ring (bpf/chance.h) */
+		rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
+		if (rp) {
+			prev = xlb_second_chance(
+				vip, rp, flow_hash(p, vip, seed), &s->id);
+			if (prev)
+				s->be = prev;
+		}
 	}
 	if (!s->be)
 		return;

@@ -25,6 +25,7 @@
 #include "stats.h"
 #include "pmtu.h"
 #include "fast.h"
+#include "quic.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -80,6 +81,7 @@ XLB_INLINE int balance_sel(struct xdp_md *ctx, struct xlb_pkt *p, __u64 len,
 			return p->icmp_type ? xlb_pass() : unserved(p);
 		if (!cfg)
 			return xlb_drop(vip->id, XLB_C_DROP_NO_SOURCE);
+		xlb_quic_select(ctx, p, vip, sel); /* bpf/quic.h */
 		xlb_select_new(p, vip, cfg->hash_seed, record, sel);
 		if (!sel->be)
 			return xlb_drop(vip->id, XLB_C_DROP_NO_BACKEND);

@@ -30,6 +30,8 @@
  * xlb_rl         PERCPU_ARRAY   0 -> xlb_rl_state            1
  * ============== ============== ============================ ==============
  *
+ * QUIC connection-ID routing has maps of its own: maps/xlb_quic.h.
+ *
  * The sizes (max_vips, max_backends, ring_max, conn_max) are chosen when the
  * program is loaded, not compiled in; see xlb_mem_*() below for the memory
  * each one costs. The defaults below cost about 121 MiB on a 2-CPU host
@@ -148,6 +150,10 @@ enum xlb_vip_flags {
 	 * see xlb_marker_frag_key(). Fragments of another protocol are
 	 * dropped (drop_fragment). At most one such VIP per address. */
 	XLB_VIP_F_FRAG_BALANCE = 1 << 3,
+	/* UDP only: route QUIC packets without a connection-table entry
+	 * on the server id in their destination connection ID
+	 * (maps/xlb_quic.h, bpf/quic.h) */
+	XLB_VIP_F_QUIC = 1 << 4,
 };
 
 /* the ring_size of a marker entry with XLB_VIP_F_FRAG_BALANCE */

@@ -28,6 +28,10 @@
  *   rate (lb.new_flow_rate): balanced, not inserted.
  * - flows_1m: 1M distinct flows, all in the table, visited in turn: hits
  *   that miss the CPU caches.
+ * - quic_short: QUIC short headers naming a backend in their connection ID
+ *   (bpf/quic.h), a new 5-tuple every packet (compare with new_flow);
+ *   quic_short_noconn: one flow of a VIP without the connection table, so
+ *   every packet reads its DCID (compare with established_v4).
  *
  * Other work on the machine (other builds, a busy SMT sibling) can change
  * the cost of every run by a factor of two within seconds. So each case
@@ -64,6 +68,7 @@
 #include <linux/bpf.h>
 
 #include "dp.h"
+#include "dp_quic.h"
 #include "log.h"
 
 #define ROUNDS	   5
@@ -633,6 +638,98 @@ static int c_flows_1m(struct bench *b, struct result *res)
 	return err;
 }
 
+/*
+ * QUIC connection-ID routing (bpf/quic.h): a UDP VIP 192.0.2.10:443 with a
+ * 2-byte server id at offset 1 of the DCID, its 100 backends holding ids
+ * 0x0100 + n. Short-header packets (64 bytes of UDP payload) name backend
+ * 7's id. @conn: with the connection table, a new 5-tuple every packet (a
+ * migrating or new client: the DCID is read and the choice recorded, to
+ * compare with new_flow); without (conn_table: false), one flow again and
+ * again, every packet reading its DCID (compare with established_v4).
+ */
+static int quic_case(struct bench *b, const char *name, int conn,
+		     struct result *res)
+{
+	struct flows fl = { .base = 0x300000u, .cycle = ROUNDS * N_NEW };
+	struct xlb_vip e = { .id = 2, .flags = XLB_VIP_F_QUIC };
+	struct xlb_quic_vip qv = { .offset = 1, .len = 2 };
+	struct xlb_quic_stats qs;
+	struct xlb_dp *dp = NULL;
+	static __u32 slots[RING_SIZE];
+	struct xlb_addr vip;
+	struct frame f;
+	__u8 *u;
+	int i, err;
+
+	err = world(1u << 20, NULL, &dp);
+	if (err)
+		return err;
+	if (!conn)
+		e.flags |= XLB_VIP_F_NO_CONN;
+	/* the IPv4 VIP's backends (ids 0..99), on a third VIP of their own */
+	for (i = 0; i < N_BACKENDS && !err; i++) {
+		struct xlb_backend be = { .vip_id = 2,
+					  .gen = 1,
+					  .state = XLB_BE_UP,
+					  .family = XLB_AF_INET };
+		struct xlb_quic_be qb = { .backend = (__u32)i, .gen = 1 };
+
+		be.addr[0] = htonl(0x0a010000u | (__u32)i);
+		err = xlb_dp_backend_set(dp, (__u32)i, &be);
+		err = err ?: xlb_dp_quic_id_set(dp, 2, 0x0100u + (__u32)i, &qb);
+	}
+	for (i = 0; i < RING_SIZE; i++)
+		slots[i] = (__u32)(rnd() % N_BACKENDS);
+	err = err ?: xlb_addr_parse("192.0.2.10", &vip);
+	err = err ?: xlb_dp_quic_vip_set(dp, 2, &qv);
+	err = err ?: xlb_dp_vip_set(dp, &vip, 443, IPPROTO_UDP, &e);
+	err = err   ?:
+		      xlb_dp_ring_publish(dp, &vip, 443, IPPROTO_UDP, &e, slots,
+					  RING_SIZE);
+	if (err) {
+		xlb_dp_close(dp);
+		return err;
+	}
+	/* the TCP frame made UDP: 8 bytes of header, 64 of QUIC */
+	frame_init(&f, 0);
+	f.d[17] = 20 + 8 + 64;
+	f.d[23] = IPPROTO_UDP;
+	f.d[24] = f.d[25] = 0;
+	memcpy(f.d + 24, &(__u16){ csum(f.d + 14, 20) }, 2);
+	u = f.d + f.l4;
+	memset(u + 2, 0, 8 + 64 - 2);
+	u[2] = 443 >> 8;
+	u[3] = 443 & 0xff;
+	u[5] = 8 + 64;
+	u[8] = 0x41; /* short header */
+	u[9] = 0x00; /* DCID: first octet, then the id */
+	u[10] = 0x01;
+	u[11] = 0x07;
+	f.len = f.l4 + 8 + 64;
+	err = rounds(b, name, xlb_dp_prog_fd(dp), -1, &f, conn ? &fl : NULL,
+		     conn ? N_NEW : N_FIXED, res);
+	if (!xlb_dp_quic_stats(dp, &qs))
+		printf("# %s: quic_routed %llu quic_unknown_id %llu "
+		       "quic_fallback %llu quic_no_id %llu\n",
+		       name, (unsigned long long)qs.c[XLB_QC_ROUTED],
+		       (unsigned long long)qs.c[XLB_QC_UNKNOWN_ID],
+		       (unsigned long long)qs.c[XLB_QC_FALLBACK],
+		       (unsigned long long)qs.c[XLB_QC_NO_ID]);
+	print_hits(dp, name);
+	xlb_dp_close(dp);
+	return err;
+}
+
+static int c_quic_short(struct bench *b, struct result *res)
+{
+	return quic_case(b, "quic_short", 1, res);
+}
+
+static int c_quic_short_noconn(struct bench *b, struct result *res)
+{
+	return quic_case(b, "quic_short_noconn", 0, res);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct bench *b, struct result *res);
@@ -646,6 +743,8 @@ static const struct {
 	{ "new_flow_evict", c_new_flow_evict },
 	{ "new_flow_flood", c_new_flow_flood },
 	{ "flows_1m", c_flows_1m },
+	{ "quic_short", c_quic_short },
+	{ "quic_short_noconn", c_quic_short_noconn },
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))

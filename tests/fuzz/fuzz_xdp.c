@@ -17,6 +17,11 @@
  *   (pass, tx or icmp_echo, redirect, a drop_*); the VIPs' forwarded
  *   packets, the backends' packets and tx + redirect moved together, and
  *   the VIPs' drops with the drop counters.
+ *
+ * The UDP VIP 192.0.2.10:53 also routes QUIC connection IDs (bpf/quic.h:
+ * a 2-byte server id at offset 1 of the DCID, ids 0x0101 and 0x0102 for
+ * its two backends), so mutated QUIC headers reach that path too; at most
+ * one quic_* counter moves per run.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +35,7 @@
 #include <linux/if_ether.h>
 
 #include "dp.h"
+#include "dp_quic.h"
 #include "log.h"
 #include "xlb.skel.h"
 
@@ -52,6 +58,9 @@ static const struct {
 	{ "192.0.2.30", 80, IPPROTO_TCP, XLB_FWD_L2 },
 	{ "192.0.2.40", 80, IPPROTO_UDP, XLB_FWD_IPIP }, /* no backend */
 };
+
+/* the VIP that routes QUIC connection IDs */
+#define QUIC_VIP 1
 
 static const struct {
 	const char *addr;
@@ -106,6 +115,24 @@ static struct xlb_addr xaddr(const char *s)
 	return a;
 }
 
+/* QUIC_VIP's ids: 0x0101 + n for its n-th backend */
+static int quic_setup(struct xlb_dp *d)
+{
+	struct xlb_quic_vip qv = { .offset = 1, .len = 2 };
+	__u32 i, n = 0;
+	int err;
+
+	err = xlb_dp_quic_vip_set(d, QUIC_VIP, &qv);
+	for (i = 0; i < NB && !err; i++) {
+		struct xlb_quic_be qb = { .backend = i, .gen = 1 };
+
+		if (BES[i].vip == QUIC_VIP)
+			err = xlb_dp_quic_id_set(d, QUIC_VIP, 0x0101 + n++,
+						 &qb);
+	}
+	return err;
+}
+
 static void setup(void)
 {
 	struct xlb_dp_opts o = {
@@ -156,6 +183,8 @@ static void setup(void)
 		memset(&v, 0, sizeof(v));
 		v.id = i;
 		v.fwd = VIPS[i].fwd;
+		if (i == QUIC_VIP)
+			v.flags = XLB_VIP_F_QUIC;
 		for (j = 0, n = 0; j < NB; j++)
 			if (BES[j].vip == i)
 				members[n++] = j;
@@ -173,6 +202,7 @@ static void setup(void)
 		if (!err && j == i)
 			err = xlb_dp_vip_marker_set(dp, &a, i);
 	}
+	err = err ?: quic_setup(dp);
 	if (err)
 		die("world setup", err);
 	conn4_fd = bpf_map__fd(xlb_dp_skel(dp)->maps.xlb_conn4_v3);
@@ -208,6 +238,7 @@ static void conn_clear(void)
 
 struct counters {
 	struct xlb_global_stats g;
+	struct xlb_quic_stats q;
 	__u64 vip_pkts, vip_drops, be_pkts;
 };
 
@@ -220,6 +251,8 @@ static void counters(struct counters *c)
 	memset(c, 0, sizeof(*c));
 	if (xlb_dp_stats_global(dp, &c->g))
 		die("global stats", EIO);
+	if (xlb_dp_quic_stats(dp, &c->q))
+		die("quic stats", EIO);
 	for (i = 0; i < NV; i++) {
 		if (xlb_dp_stats_vip(dp, i, &vs))
 			die("vip stats", EIO);
@@ -401,6 +434,12 @@ static void run(const uint8_t *data, size_t size, int pass)
 			extra[pass][i]++;
 	extra[pass][XLB_C_MAX + (o.retval & 7)]++;
 	extra[pass][XLB_C_MAX + 8 + (o.data_size_out - size) / 8 % 16]++;
+	if (b.q.c[XLB_QC_ROUTED] - a.q.c[XLB_QC_ROUTED] +
+		    b.q.c[XLB_QC_UNKNOWN_ID] - a.q.c[XLB_QC_UNKNOWN_ID] +
+		    b.q.c[XLB_QC_FALLBACK] - a.q.c[XLB_QC_FALLBACK] +
+		    b.q.c[XLB_QC_NO_ID] - a.q.c[XLB_QC_NO_ID] >
+	    1)
+		fail("more than one quic counter moved", data, size);
 	fwd = D(XLB_C_TX) + D(XLB_C_REDIRECT);
 	if (b.vip_pkts - a.vip_pkts != fwd || b.be_pkts - a.be_pkts != fwd)
 		fail("VIP/backend packets disagree with tx + redirect", data,

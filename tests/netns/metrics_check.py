@@ -56,6 +56,10 @@ GLOBAL = {
                          {"type": "frag_needed"}),
     "icmp_ptb": ("xlb_icmp_too_big_sent_total", {"type": "ptb"}),
     "frag_balanced": ("xlb_fragments_balanced_total", {}),
+    "quic_routed": ("xlb_quic_packets_total", {"result": "routed"}),
+    "quic_unknown_id": ("xlb_quic_packets_total", {"result": "unknown_id"}),
+    "quic_fallback": ("xlb_quic_packets_total", {"result": "fallback"}),
+    "quic_no_id": ("xlb_quic_packets_total", {"result": "no_id"}),
 }
 
 

@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "config_priv.h"
+#include "maps/xlb_quic.h"
 
 #define ERRLEN 600
 
@@ -138,6 +139,12 @@ static void test_example(void **state)
 	assert_non_null(v);
 	assert_int_equal(v->flags, XLB_VIP_F_NO_CONN | XLB_VIP_F_SRC_ONLY |
 					   XLB_VIP_F_FRAG_BALANCE);
+	addr(&a, "192.0.2.10");
+	v = xlb_cfg_find_vip(c, &a, 443, IPPROTO_UDP);
+	assert_non_null(v);
+	assert_int_equal(v->quic_id_len, 2);
+	assert_int_equal(v->quic_id_offset, 1);
+	assert_int_equal(v->backends[1].quic_id, 0x0102);
 	xlb_cfg_free(c);
 }
 
@@ -1227,6 +1234,144 @@ static void test_gue(void **state)
 	xlb_cfg_free(c);
 }
 
+/* --- QUIC connection-ID routing (quic_id_length, quic_id) ------------- */
+
+/* A UDP VIP with 2-byte server ids; its backends list starts at line 11 */
+#define QVIP                             \
+	BASE "vips:\n"                   \
+	     "  - address: 192.0.2.10\n" \
+	     "    port: 443\n"           \
+	     "    protocol: udp\n"       \
+	     "    quic_id_length: 2\n"   \
+	     "    backends:\n"
+
+static const struct bad bad_quic[] = {
+	{ QVIP "      - address: 10.0.1.1\n        quic_id: 0x10000\n",
+	  "t.yaml:12:18: vip 192.0.2.10:443/udp: backend 10.0.1.1: quic_id "
+	  "0x10000 does not fit quic_id_length 2 (0..0xffff)" },
+	{ QVIP "      - address: 10.0.1.1\n        quic_id: 7\n"
+	       "      - address: 10.0.1.2\n        quic_id: 0x7\n",
+	  "t.yaml:14:18: vip 192.0.2.10:443/udp: backend 10.0.1.2: quic_id "
+	  "0x7 is also backend 10.0.1.1's" },
+	{ QVIP "      - address: 10.0.1.1\n        quic_id: seven\n",
+	  "t.yaml:12:18: quic_id: 'seven' is not a number" },
+	{ VIP "      - address: 10.0.1.1\n        quic_id: 1\n",
+	  "t.yaml:10:18: vip 192.0.2.10:80/tcp: backend 10.0.1.1: quic_id "
+	  "0x1, but the VIP has no quic_id_length" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    quic_id_length: 2\n",
+	  "t.yaml:8:21: vip 192.0.2.10:443/tcp: quic_id_length: QUIC is UDP, "
+	  "the VIP is not" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 9\n",
+	  "t.yaml:9:21: quic_id_length: 9 is out of range (0..8)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 8\n"
+	       "    quic_id_offset: 13\n",
+	  "t.yaml:10:21: vip 192.0.2.10:443/udp: quic_id_offset 13 + "
+	  "quic_id_length 8 is beyond the 20 bytes of a connection ID" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_offset: 20\n",
+	  "t.yaml:9:21: quic_id_offset: 20 is out of range (0..19)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_offset: 4\n",
+	  "t.yaml:9:21: vip 192.0.2.10:443/udp: quic_id_offset needs "
+	  "quic_id_length" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    hash: source\n"
+	       "    fragments: balance\n    quic_id_length: 2\n",
+	  "t.yaml:11:21: vip 192.0.2.10:443/udp: quic_id_length and "
+	  "fragments: balance do not go together (a fragment has no "
+	  "connection ID)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_config_rotation: 1\n",
+	  "t.yaml:9:27: vip 192.0.2.10:443/udp: quic_config_rotation needs "
+	  "quic_id_length" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 2\n"
+	       "    quic_config_rotation: 7\n",
+	  "t.yaml:10:27: vip 192.0.2.10:443/udp: quic_config_rotation 7 is "
+	  "out of range (0..6; 7 marks unroutable connection IDs)" },
+	{ BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+	       "    protocol: udp\n    quic_id_length: 2\n"
+	       "    quic_id_offset: 0\n    quic_config_rotation: 1\n",
+	  "t.yaml:11:27: vip 192.0.2.10:443/udp: quic_config_rotation is in "
+	  "the first octet: quic_id_offset must be at least 1" },
+};
+
+static void test_quic(void **state)
+{
+	size_t i, failed = 0;
+	struct xlb_cfg *c, *d;
+	char err[ERRLEN];
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_quic) / sizeof(bad_quic[0]); i++) {
+		c = (struct xlb_cfg *)1;
+		err[0] = '\0';
+		ret = xlb_cfg_parse(bad_quic[i].yaml, strlen(bad_quic[i].yaml),
+				    "t.yaml", &c, err, sizeof(err));
+		if (ret == -EINVAL && !c && !strcmp(err, bad_quic[i].err))
+			continue;
+		print_error("case %zu:\n%swant: %s\ngot:  %s (%d)\n", i,
+			    bad_quic[i].yaml, bad_quic[i].err, err, ret);
+		failed++;
+	}
+	assert_int_equal(failed, 0);
+
+	/* the good one: fields, defaults, dump and parse back, equality */
+	c = parse_ok(QVIP "      - address: 10.0.1.1\n        quic_id: 0xffff\n"
+			  "      - address: 10.0.1.2\n        quic_id: 0\n"
+			  "      - address: 10.0.1.3\n");
+	assert_int_equal(c->vips[0].quic_id_len, 2);
+	assert_int_equal(c->vips[0].quic_id_offset, XLB_QUIC_DEFAULT_OFFSET);
+	assert_true(c->vips[0].backends[0].has_quic_id);
+	assert_int_equal(c->vips[0].backends[0].quic_id, 0xffff);
+	assert_true(c->vips[0].backends[1].has_quic_id);
+	assert_int_equal(c->vips[0].backends[1].quic_id, 0);
+	assert_false(c->vips[0].backends[2].has_quic_id);
+	roundtrip(c);
+	d = xlb_cfg_dup(c);
+	assert_non_null(d);
+	d->vips[0].backends[2].has_quic_id = true;
+	d->vips[0].backends[2].quic_id = 0x1234;
+	assert_false(xlb_cfg_equal(c, d));
+	assert_int_equal(xlb_cfg_validate(d, err, sizeof(err)), 0);
+	/* an edit that makes a duplicate is refused as a file would be */
+	d->vips[0].backends[2].quic_id = 0xffff;
+	assert_int_equal(xlb_cfg_validate(d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "quic_id 0xffff is also backend "
+				    "10.0.1.1's"));
+	xlb_cfg_free(d);
+	xlb_cfg_free(c);
+
+	/* 8 bytes at offset 12: the whole u64 range */
+	c = parse_ok(BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+			  "    protocol: udp\n    quic_id_length: 8\n"
+			  "    quic_id_offset: 12\n    backends:\n"
+			  "      - address: 10.0.1.1\n"
+			  "        quic_id: 0xffffffffffffffff\n");
+	assert_int_equal(c->vips[0].quic_id_offset, 12);
+	assert_true(c->vips[0].backends[0].quic_id == ~0ull);
+	assert_false(c->vips[0].has_quic_cr);
+	roundtrip(c);
+	xlb_cfg_free(c);
+
+	/* config rotation 0 is a value, not "none" */
+	c = parse_ok(QVIP "      - address: 10.0.1.1\n        quic_id: 1\n");
+	d = parse_ok(BASE "vips:\n  - address: 192.0.2.10\n    port: 443\n"
+			  "    protocol: udp\n    quic_id_length: 2\n"
+			  "    quic_config_rotation: 0\n    backends:\n"
+			  "      - address: 10.0.1.1\n        quic_id: 1\n");
+	assert_true(d->vips[0].has_quic_cr);
+	assert_int_equal(d->vips[0].quic_cr, 0);
+	assert_false(xlb_cfg_equal(c, d));
+	roundtrip(d);
+	xlb_cfg_free(d);
+	xlb_cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1248,6 +1393,7 @@ int main(void)
 		cmocka_unit_test(test_vip_tables),
 		cmocka_unit_test(test_validate_addresses),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_quic),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

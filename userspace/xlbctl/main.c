@@ -31,6 +31,7 @@
 #include "fields.h"
 #include "log.h"
 #include "maglev.h"
+#include "maps/xlb_quic.h"
 #include "state.h"
 #include "xlbctl.h"
 
@@ -233,9 +234,18 @@ static void print_backends(json_t *arr)
 	size_t i;
 	json_t *b;
 
-	printf("%-24s %6s %-6s %-17s %6s %-8s %8s %9s %7s %7s  %-36s %s\n",
-	       "BACKEND", "WEIGHT", "STATE", "DATAPATH", "SLOTS", "HEALTH",
-	       "LATENCY", "SINCE", "ACTIVE", "INACT", "NEXT HOP", "LAST CHECK");
+	bool quic = false;
+
+	json_array_foreach (arr, i, b)
+		quic |= json_object_get(b, "quic_id") != NULL;
+	/* the QUIC ID column only where a backend has one */
+	if (quic)
+		printf("%-24s %-18s ", "BACKEND", "QUIC ID");
+	else
+		printf("%-24s ", "BACKEND");
+	printf("%6s %-6s %-17s %6s %-8s %8s %9s %7s %7s  %-36s %s\n", "WEIGHT",
+	       "STATE", "DATAPATH", "SLOTS", "HEALTH", "LATENCY", "SINCE",
+	       "ACTIVE", "INACT", "NEXT HOP", "LAST CHECK");
 	json_array_foreach (arr, i, b) {
 		json_t *h = json_object_get(b, "health");
 		json_t *nh = json_object_get(b, "nexthop");
@@ -263,9 +273,16 @@ static void print_backends(json_t *arr)
 			 json_object_get(nh, "interface") ?
 				 jstr(nh, "interface") :
 				 "");
-		printf("%-24s %6lld %-6s %-17s %6lld %-8s %8s %9s %7s %7s  %-36s "
+		if (quic)
+			printf("%-24s %-18s ", jstr(b, "address"),
+			       json_object_get(b, "quic_id") ?
+				       jstr(b, "quic_id") :
+				       "-");
+		else
+			printf("%-24s ", jstr(b, "address"));
+		printf("%6lld %-6s %-17s %6lld %-8s %8s %9s %7s %7s  %-36s "
 		       "%s\n",
-		       jstr(b, "address"), jint(b, "weight"), jstr(b, "state"),
+		       jint(b, "weight"), jstr(b, "state"),
 		       dp_col(b, dpb, sizeof(dpb)), jint(b, "slots"),
 		       jstr(h, "state"), lat, since,
 		       conn_col(b, "active", act, sizeof(act)),
@@ -399,9 +416,10 @@ static int do_backend_set(int argc, char **argv)
 	if (!r)
 		r = -addr_arg("BACKEND", pos[1], o.v.args, "backend");
 	if (!r && n < 4 && !json_object_get(o.v.args, "weight") &&
-	    !json_object_get(o.v.args, "state"))
-		r = -usage_err("say what to set: weight N or state "
-			       "up|drain|down");
+	    !json_object_get(o.v.args, "state") &&
+	    !json_object_get(o.v.args, "quic_id"))
+		r = -usage_err("say what to set: weight N, state "
+			       "up|drain|down or quic_id ID|none");
 	for (i = 2; !r && i < n; i += 2) {
 		if (i + 1 >= n) {
 			r = -usage_err("'%s' needs a value", pos[i]);
@@ -412,7 +430,8 @@ static int do_backend_set(int argc, char **argv)
 				O_FIELD + (int)(f - xlb_obj_backend.fields),
 				pos[i + 1], o.v.args);
 		} else {
-			r = -usage_err("unknown setting '%s' (weight, state)",
+			r = -usage_err("unknown setting '%s' (weight, state, "
+				       "quic_id)",
 				       pos[i]);
 		}
 	}
@@ -1842,7 +1861,7 @@ static const struct cmd cmds[] = {
 	{ "backend", "del", do_backend_del, VIPU " BACKEND",
 	  "Remove a backend; its flows are re-hashed to the others." },
 	{ "backend", "set", do_backend_set,
-	  VIPU " BACKEND weight N | state up|drain|down",
+	  VIPU " BACKEND weight N | state up|drain|down | quic_id ID|none",
 	  "Change a backend: weight 0 or state drain keeps its flows but "
 	  "sends it no\nnew ones; state down moves its flows too.",
 	  &xlb_obj_backend },

@@ -143,10 +143,16 @@ const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
 	return conn_cache.ok && id < n ? &conn_cache.t[id] : NULL;
 }
 
+static const char *quic_id_str(__u64 id, char buf[19])
+{
+	snprintf(buf, 19, "0x%llx", (unsigned long long)id);
+	return buf;
+}
+
 static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 {
 	const struct xlb_conn_tally *ct;
-	char ms[18];
+	char ms[19];
 	json_t *o, *nh;
 
 	nh = json_pack("{s:s}", "state", xlb_nh_state_str(b->nh.state));
@@ -172,6 +178,10 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 	if (b->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(b->cfg.health_check));
+	if (b->cfg.has_quic_id) /* a string: JSON integers stop at 2^63 */
+		json_object_set_new(
+			o, "quic_id",
+			json_string(quic_id_str(b->cfg.quic_id, ms)));
 	ct = conn_tally(d, b->id);
 	if (ct)
 		json_object_set_new(o, "conns",
@@ -216,6 +226,15 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	if (v->cfg.health_check[0])
 		json_object_set_new(o, "health_check",
 				    json_string(v->cfg.health_check));
+	if (v->cfg.quic_id_len) {
+		json_object_set_new(o, "quic_id_length",
+				    json_integer(v->cfg.quic_id_len));
+		json_object_set_new(o, "quic_id_offset",
+				    json_integer(v->cfg.quic_id_offset));
+	}
+	if (v->cfg.has_quic_cr)
+		json_object_set_new(o, "quic_config_rotation",
+				    json_integer(v->cfg.quic_cr));
 	if (!full)
 		return o;
 	arr = json_array();
@@ -468,6 +487,7 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 			sc_moved += cs.moved;
 		}
 	}
+	quic_stats_json(d, gj); /* quic.c */
 	o = json_pack("{s:o,s:o,s:{s:I,s:I}}", "global", gj, "vips", vs,
 		      "second_chance", "hits", (json_int_t)sc_hits, "moved",
 		      (json_int_t)sc_moved);
@@ -917,10 +937,11 @@ static void cmd_backend_set(struct xlbd *d, struct api_req *r, json_t *args)
 			  sizeof(err));
 	if (!e && !json_object_get(args, "weight") &&
 	    !json_object_get(args, "state") &&
-	    !json_object_get(args, "health_check")) {
+	    !json_object_get(args, "health_check") &&
+	    !json_object_get(args, "quic_id")) {
 		snprintf(err, sizeof(err),
 			 "nothing to set: give weight, "
-			 "state or health_check");
+			 "state, health_check or quic_id");
 		e = -EINVAL;
 	}
 	if (!e)

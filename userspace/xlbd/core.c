@@ -382,8 +382,11 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v)
 		return err;
 	}
 	want.fwd = v->cfg.fwd;
-	want.flags = v->cfg.flags;
+	want.flags = v->cfg.flags | (v->cfg.quic_id_len ? XLB_VIP_F_QUIC : 0);
 	want.id = v->id;
+	err = quic_sync_vip(d, v); /* before the flag that reads it */
+	if (err)
+		return err;
 	publish = want.ring_size != v->cfg.ring_size ||
 		  want.fwd != v->dpv.fwd || want.flags != v->dpv.flags;
 	if (!publish) {
@@ -520,6 +523,7 @@ static void vip_remove(struct xlbd *d, struct vip_rt *v)
 				 v->cfg.proto);
 	if (err && err != -ENOENT)
 		pr_warn("vip %s: delete: %s", v->name, strerror(-err));
+	quic_forget_vip(d, v);
 	for (i = 0; i < v->n_bes; i++)
 		be_release(d, v->bes[i]);
 	v->n_bes = 0;

@@ -30,6 +30,7 @@
 #include "announce.h"
 #include "config.h"
 #include "dp.h"
+#include "dp_quic.h"
 #include "nexthop.h"
 
 struct xlbd;
@@ -130,6 +131,15 @@ struct xlb_dp_ops {
 			    size_t errlen);
 	int (*ifaces_reconcile)(void *ctx, char *err, size_t errlen);
 	int (*verify)(void *ctx, bool *attached, char *err, size_t errlen);
+	/* QUIC connection-ID routing (quic.c; NULL: a data path without it) */
+	int (*quic_vip_set)(void *ctx, __u32 vip_id,
+			    const struct xlb_quic_vip *qv);
+	int (*quic_id_set)(void *ctx, __u32 vip_id, __u64 sid,
+			   const struct xlb_quic_be *b);
+	int (*quic_prune)(void *ctx, __u32 vip_id,
+			  bool (*keep)(void *arg, __u64 sid,
+				       const struct xlb_quic_be *b),
+			  void *arg);
 };
 
 /* dp_real.c: lib/dp's maps and ifaces.c's interfaces; ctx is struct xlbd */

@@ -19,6 +19,26 @@ static int r_config_get(void *ctx, struct xlb_config *g)
 	return xlb_dp_config_get(((struct xlbd *)ctx)->dp, g);
 }
 
+static int r_quic_vip_set(void *ctx, __u32 vip_id,
+			  const struct xlb_quic_vip *qv)
+{
+	return xlb_dp_quic_vip_set(((struct xlbd *)ctx)->dp, vip_id, qv);
+}
+
+static int r_quic_id_set(void *ctx, __u32 vip_id, __u64 sid,
+			 const struct xlb_quic_be *b)
+{
+	return xlb_dp_quic_id_set(((struct xlbd *)ctx)->dp, vip_id, sid, b);
+}
+
+static int r_quic_prune(void *ctx, __u32 vip_id,
+			bool (*keep)(void *arg, __u64 sid,
+				     const struct xlb_quic_be *b),
+			void *arg)
+{
+	return xlb_dp_quic_prune(((struct xlbd *)ctx)->dp, vip_id, keep, arg);
+}
+
 static void r_second_chance_set(void *ctx, __u32 seconds)
 {
 	xlb_dp_second_chance_set(((struct xlbd *)ctx)->dp, seconds);
@@ -120,6 +140,9 @@ const struct xlb_dp_ops xlb_dp_ops_real = {
 	.config_get = r_config_get,
 	.config_set = r_config_set,
 	.second_chance_set = r_second_chance_set,
+	.quic_vip_set = r_quic_vip_set,
+	.quic_id_set = r_quic_id_set,
+	.quic_prune = r_quic_prune,
 	.vip_del = r_vip_del,
 	.vip_foreach = r_vip_foreach,
 	.marker_set = r_marker_set,

@@ -185,6 +185,12 @@ int metrics_start(struct xlbd *d, char *err, size_t errlen)
 /* Every family has HELP and TYPE; samples of a family are written together
  * (the text format requires it), so the writers loop over families first
  * and over VIPs and backends inside. docs/metrics.md lists them all. */
+/* a ready line, for writers outside this file */
+static void sb_put(void *arg, const char *line)
+{
+	sb_printf(arg, "%s", line);
+}
+
 static void fam(struct sbuf *b, const char *name, const char *type,
 		const char *help)
 {
@@ -832,6 +838,7 @@ void metrics_refresh(struct xlbd *d)
 
 	write_daemon(&b, d, m->start_s);
 	write_global(&b, &g);
+	quic_metrics(d, sb_put, &b); /* quic.c */
 	write_vips(&b, vr, nv, json_is_true(json_object_get(bg, "enabled")));
 	write_backends(&b, br, nb);
 	write_bgp(&b, bg);

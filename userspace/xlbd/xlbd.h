@@ -123,6 +123,16 @@ struct hc_lat {
 	__u64 sum_us;
 };
 
+/* QUIC connection-ID routing maps of a VIP (quic.c) */
+int quic_sync_vip(struct xlbd *d, struct vip_rt *v);
+void quic_forget_vip(struct xlbd *d, struct vip_rt *v);
+/* quic_* counters into the stats' global object @g (a jansson json_t) */
+void quic_stats_json(struct xlbd *d, void *g);
+/* xlb_quic_packets_total into the metrics text: one line per counter,
+ * written with @put(arg, line) */
+void quic_metrics(struct xlbd *d, void (*put)(void *arg, const char *line),
+		  void *arg);
+
 /* hc.c: health checks of backends */
 /** hc_start() - the check engine; registers with the core (a probe per
  * backend that names a check) */

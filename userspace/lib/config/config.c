@@ -22,6 +22,7 @@
 #include "config_priv.h"
 #include "fields.h"
 #include "maglev.h"
+#include "maps/xlb_quic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -645,6 +646,99 @@ static int check_hc_ref(const struct xlb_cfg *c, const struct xlb_vip_cfg *v,
 	return 0;
 }
 
+/* a backend's QUIC server id: fits the VIP's length, unique in the VIP */
+static int check_quic_id(const struct xlb_vip_cfg *v, size_t vi, size_t bi,
+			 const char *who, struct xlb_cfg_err *e)
+{
+	const struct xlb_backend_cfg *b = &v->backends[bi];
+	char as[XLB_ADDR_STRLEN];
+	size_t j;
+
+	if (!b->has_quic_id)
+		return 0;
+	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/quic_id", vi, bi);
+	if (!v->quic_id_len)
+		return xlb_cfg_fail(e,
+				    "%squic_id 0x%llx, but the VIP has no "
+				    "quic_id_length",
+				    who, (unsigned long long)b->quic_id);
+	if (v->quic_id_len < 8 && b->quic_id >> (8 * v->quic_id_len))
+		return xlb_cfg_fail(e,
+				    "%squic_id 0x%llx does not fit "
+				    "quic_id_length %u (0..0x%llx)",
+				    who, (unsigned long long)b->quic_id,
+				    v->quic_id_len,
+				    (1ull << (8 * v->quic_id_len)) - 1);
+	for (j = 0; j < bi; j++)
+		if (v->backends[j].has_quic_id &&
+		    v->backends[j].quic_id == b->quic_id)
+			return xlb_cfg_fail(
+				e, "%squic_id 0x%llx is also backend %s's", who,
+				(unsigned long long)b->quic_id,
+				xlb_addr_str(&v->backends[j].addr, as));
+	return 0;
+}
+
+/* where the VIP's QUIC server ids are (maps/xlb_quic.h) */
+static int check_quic_vip(const struct xlb_vip_cfg *v, size_t vi,
+			  const char *who, struct xlb_cfg_err *e)
+{
+	xlb_cfg_at(e, false, "vips/%zu/quic_id_length", vi);
+	if (v->quic_id_len > XLB_QUIC_ID_MAX_LEN)
+		return xlb_cfg_fail(e,
+				    "%squic_id_length %u is out of range "
+				    "(1..%u, or 0 for none)",
+				    who, v->quic_id_len, XLB_QUIC_ID_MAX_LEN);
+	xlb_cfg_at(e, false, "vips/%zu/quic_config_rotation", vi);
+	if (v->has_quic_cr && !v->quic_id_len)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation needs "
+				    "quic_id_length",
+				    who);
+	if (v->has_quic_cr && v->quic_cr >= XLB_QUIC_CR_UNROUTABLE)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation %u is out of "
+				    "range (0..6; 7 marks unroutable "
+				    "connection IDs)",
+				    who, v->quic_cr);
+	if (v->has_quic_cr && !v->quic_id_offset)
+		return xlb_cfg_fail(e,
+				    "%squic_config_rotation is in the "
+				    "first octet: quic_id_offset must be "
+				    "at least 1",
+				    who);
+	xlb_cfg_at(e, false, "vips/%zu/quic_id_length", vi);
+	if (!v->quic_id_len) {
+		xlb_cfg_at(e, false, "vips/%zu/quic_id_offset", vi);
+		if (v->quic_id_offset != XLB_QUIC_DEFAULT_OFFSET)
+			return xlb_cfg_fail(e,
+					    "%squic_id_offset needs "
+					    "quic_id_length",
+					    who);
+		return 0;
+	}
+	if (v->proto != IPPROTO_UDP)
+		return xlb_cfg_fail(e,
+				    "%squic_id_length: QUIC is UDP, the "
+				    "VIP is not",
+				    who);
+	if (v->flags & XLB_VIP_F_FRAG_BALANCE)
+		return xlb_cfg_fail(e,
+				    "%squic_id_length and fragments: "
+				    "balance do not go together (a "
+				    "fragment has no connection ID)",
+				    who);
+	xlb_cfg_at(e, false, "vips/%zu/quic_id_offset", vi);
+	if (v->quic_id_offset + v->quic_id_len > XLB_QUIC_CID_MAX)
+		return xlb_cfg_fail(e,
+				    "%squic_id_offset %u + quic_id_length "
+				    "%u is beyond the %u bytes of a "
+				    "connection ID",
+				    who, v->quic_id_offset, v->quic_id_len,
+				    XLB_QUIC_CID_MAX);
+	return 0;
+}
+
 static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 			 const char *vs, struct xlb_cfg_err *e)
 {
@@ -689,7 +783,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	err = check_hc_ref(c, v, who, b->health_check, e);
 	if (err)
 		return err;
-	return 0;
+	return check_quic_id(v, vi, bi, who, e);
 }
 
 static const char *unserved_str(__u16 flags)
@@ -796,6 +890,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	if (!TERMINATED(v->health_check))
 		return xlb_cfg_fail(e, "%shealth_check: name too long", who);
 	err = check_hc_ref(c, v, who, v->health_check, e);
+	err = err ?: check_quic_vip(v, vi, who, e);
 	if (err)
 		return err;
 	if (c->bgp.enabled && v->announce) {

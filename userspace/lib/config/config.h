@@ -141,12 +141,18 @@ struct xlb_hc_cfg {
  * @weight: relative share of new flows, 0..XLB_MAX_WEIGHT (0 = drain)
  * @state: enum xlb_admin_state
  * @health_check: overrides the VIP's check ("" = the VIP's)
+ * @has_quic_id: @quic_id is set (quic_id:)
+ * @quic_id: QUIC server id: what the backend puts in the connection IDs it
+ *           issues, read by the VIP's quic_id_offset/length; unique per
+ *           VIP, below 2^(8 * quic_id_length)
  */
 struct xlb_backend_cfg {
 	struct xlb_addr addr;
 	__u32 weight;
 	enum xlb_admin_state state;
 	char health_check[XLB_NAME_MAX];
+	bool has_quic_id;
+	__u64 quic_id;
 };
 
 /**
@@ -169,6 +175,13 @@ struct xlb_backend_cfg {
  * @health_check: default check of its backends ("" = none)
  * @notify: this VIP's own notify hook, run besides notify.command for its
  *          events ("" = none)
+ * @quic_id_len: QUIC connection-ID routing (UDP only): bytes of the server
+ *               id in the DCID, 1..XLB_QUIC_ID_MAX_LEN; 0 = off
+ * @quic_id_offset: first byte of the server id in the DCID (default 1,
+ *                  QUIC-LB's plaintext layout); offset + length <= 20
+ * @has_quic_cr: the DCID's first octet must carry config rotation
+ *               @quic_cr (quic_config_rotation:)
+ * @quic_cr: 0..6, QUIC-LB's config-rotation bits (top 3 of the octet)
  * @backends: owned array
  * @n_backends: entries
  */
@@ -185,6 +198,10 @@ struct xlb_vip_cfg {
 	bool announce;
 	char health_check[XLB_NAME_MAX];
 	char notify[XLB_STR_MAX];
+	__u8 quic_id_len;
+	__u8 quic_id_offset;
+	bool has_quic_cr;
+	__u8 quic_cr;
 	struct xlb_backend_cfg *backends;
 	size_t n_backends;
 };

@@ -31,6 +31,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "maps/xlb_quic.h"
 #include "config_priv.h"
 #include "fields.h"
 #include "maps/xlb_maps.h"

@@ -15,6 +15,7 @@
 
 #include "fields.h"
 #include "maps/xlb_maps.h"
+#include "maps/xlb_quic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -213,6 +214,11 @@ static const struct xlb_field backend_fields[] = {
 	  .help = "operator state; checks never override drain or down" },
 	{ "health_check", XLB_FT_STR, M(xlb_backend_cfg, health_check), 0,
 	  .help = "check of this backend (default: the VIP's)" },
+	{ "quic_id", XLB_FT_UINT, M(xlb_backend_cfg, quic_id),
+	  XLB_FF_HAS | XLB_FF_HEX,
+	  .has_off = offsetof(struct xlb_backend_cfg, has_quic_id),
+	  .help = "QUIC server id it puts in its connection IDs (decimal or "
+		  "0x...; below 2^(8 x the VIP's quic_id_length))" },
 	{ 0 },
 };
 
@@ -257,6 +263,17 @@ static const struct xlb_field vip_fields[] = {
 	  .help = "default check of its backends" },
 	{ "notify", XLB_FT_STR, M(xlb_vip_cfg, notify), 0,
 	  .help = "this VIP's own notify hook (absolute path)" },
+	{ "quic_id_length", XLB_FT_UINT, M(xlb_vip_cfg, quic_id_len),
+	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 0, XLB_QUIC_ID_MAX_LEN,
+	  .help = "bytes of the QUIC server id in connection IDs (UDP; 0: "
+		  "off)" },
+	{ "quic_id_offset", XLB_FT_UINT, M(xlb_vip_cfg, quic_id_offset),
+	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 0, XLB_QUIC_CID_MAX - 1,
+	  .def = "1",
+	  .help = "first byte of the server id in the connection ID" },
+	{ "quic_config_rotation", XLB_FT_UINT, M(xlb_vip_cfg, quic_cr),
+	  XLB_FF_HAS, .has_off = offsetof(struct xlb_vip_cfg, has_quic_cr),
+	  .help = "QUIC-LB config rotation the first octet must carry (0..6)" },
 	{ "backends", XLB_FT_LIST, offsetof(struct xlb_vip_cfg, backends), 0,
 	  XLB_FF_NOCLI, N(xlb_vip_cfg, n_backends), .sub = &xlb_obj_backend,
 	  .help = "the backends" },

@@ -103,14 +103,28 @@ static json_t *vip_opts_json(const struct xlb_vip_cfg *v)
 	if (o && v->fwd == XLB_FWD_GUE)
 		json_object_set_new(o, "gue_port",
 				    json_integer((json_int_t)v->gue_port));
+	if (o && v->quic_id_len) {
+		json_object_set_new(o, "quic_id_length",
+				    json_integer(v->quic_id_len));
+		json_object_set_new(o, "quic_id_offset",
+				    json_integer(v->quic_id_offset));
+	}
+	if (o && v->has_quic_cr)
+		json_object_set_new(o, "quic_config_rotation",
+				    json_integer(v->quic_cr));
 	return o;
 }
 
 static json_t *be_json(const struct xlb_backend_cfg *b)
 {
-	return json_pack("{s:I,s:s,s:s}", "weight", (json_int_t)b->weight,
-			 "state", xlb_admin_state_str(b->state), "health_check",
-			 b->health_check);
+	json_t *o = json_pack("{s:I,s:s,s:s}", "weight", (json_int_t)b->weight,
+			      "state", xlb_admin_state_str(b->state),
+			      "health_check", b->health_check);
+
+	if (o && b->has_quic_id)
+		json_object_set_new(o, "quic_id",
+				    json_integer((json_int_t)b->quic_id));
+	return o;
 }
 
 static const char *drain_str(__u8 d)

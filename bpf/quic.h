@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: QUIC connection-ID routing
+ *
+ * For a UDP VIP with XLB_VIP_F_QUIC, a packet that found no usable
+ * connection-table entry (a new 5-tuple: a new connection, a client that
+ * migrated or was re-bound by a NAT, a flow that ECMP moved to this host)
+ * has its destination connection ID read before the ring is asked:
+ *
+ * - short header (first bit 0): the DCID starts at byte 1 of the UDP
+ *   payload; its length is not in the packet, the server id range from
+ *   the VIP's configuration (xlb_quic_vip) is read where it would be;
+ * - long header (first bit 1): version (4 bytes), DCID length byte, DCID;
+ *   the range must lie within that DCID length.
+ *
+ * The id, read as a big-endian number, is looked up with the VIP id in
+ * xlb_quic_ids. A backend of this VIP, of the same generation and up
+ * (XLB_BE_UP only: a draining backend or one out of the ring takes no
+ * migrated client either) gets the packet (quic_routed); otherwise the
+ * ring decides, as for any UDP flow: quic_fallback when the id named a
+ * backend that is not usable, quic_unknown_id when it named none (a
+ * client's first Initial carries a random DCID), quic_no_id when there was
+ * no id to read (truncated datagram, DCID too short). Nothing is dropped
+ * for its id. Either way the choice is recorded in the connection table
+ * like that of any new flow.
+ *
+ * Bytes are read from the packet directly, at offsets the verifier sees
+ * bounded (l4_off below 0x4000, the id's offset below 32), behind one
+ * bounds check for 8 bytes from the id's first byte on, whatever the id's
+ * length: a datagram with fewer has no id (a real QUIC packet always has
+ * them, see quic_read_sid()).
+ */
+#ifndef XLB_BPF_QUIC_H
+#define XLB_BPF_QUIC_H
+
+#include "common.h"
+#include "maps.bpf.h"
+#include "parse.h"
+#include "select.h"
+#include "../maps/xlb_quic.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_quic_vip);
+} xlb_quic_vips SEC(".maps");
+
+/* Not preallocated: sized for every backend (lb.tables.max_backends, up
+ * to 1M: 72 MiB preallocated), it holds only those with a quic_id, and
+ * only userspace adds to it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XLB_DEFAULT_MAX_BACKENDS);
+	__type(key, struct xlb_quic_key);
+	__type(value, struct xlb_quic_be);
+} xlb_quic_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_quic_stats);
+} xlb_quic_stats SEC(".maps");
+
+/* Frames of XDP are at most a page or so: a larger l4_off is no QUIC. */
+#define XLB_QUIC_L4_MAX 0x3fff
+
+XLB_INLINE void quic_count(__u32 c)
+{
+	struct xlb_quic_stats *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&xlb_quic_stats, &zero);
+	if (s && c < XLB_QC_MAX)
+		s->c[c]++;
+}
+
+/**
+ * quic_read_sid() - the server id in the DCID of a QUIC packet
+ * @ctx: the frame
+ * @p: the parsed packet (a UDP one: l4_off is its UDP header)
+ * @qv: where the id is
+ * @sid: result
+ *
+ * Return: 0 and @sid set, or -1 when the packet holds no such id.
+ */
+XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
+			     const struct xlb_quic_vip *qv, __u64 *sid)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 l4 = p->l4_off, off = qv->offset, len = qv->len, cr = qv->cr;
+	__u8 *q, *s;
+	__u64 v = 0;
+	__u32 i;
+
+	if (l4 > XLB_QUIC_L4_MAX || !len || len > XLB_QUIC_ID_MAX_LEN ||
+	    off + len > XLB_QUIC_CID_MAX)
+		return -1;
+	q = data + xlb_bound(l4, XLB_QUIC_L4_MAX) + sizeof(struct udphdr);
+	if ((void *)(q + 6) > end) {
+		/* too short for a long header; a short one needs 1 + the
+		 * id range, checked byte by byte below */
+		if ((void *)(q + 1) > end || (q[0] & 0x80))
+			return -1;
+		s = q + 1;
+	} else if (q[0] & 0x80) {
+		/* long header: the range must be inside the DCID */
+		if (off + len > q[5])
+			return -1;
+		s = q + 6;
+	} else {
+		s = q + 1;
+	}
+	/* QUIC-LB's config rotation: the first octet's top 3 bits */
+	if (cr & XLB_QUIC_CR_CHECK) {
+		if ((void *)(s + 1) > end || s[0] >> 5 != (cr & 7))
+			return -1;
+	}
+	s += xlb_bound(off, 31);
+	/* One check for 8 bytes, whatever the id's length: a real QUIC
+	 * packet always has them, its DCID being followed by a packet
+	 * number and a 16-byte AEAD tag. (Checking byte by byte, clang
+	 * turns "s + i + 1 > end" into arithmetic on end, which the
+	 * verifier refuses: "R5 pointer arithmetic on pkt_end prohibited",
+	 * kernel 6.18, clang 14.) */
+	if ((void *)(s + XLB_QUIC_ID_MAX_LEN) > end)
+		return -1;
+#pragma unroll
+	for (i = 0; i < XLB_QUIC_ID_MAX_LEN; i++)
+		if (i < len)
+			v = v << 8 | s[i];
+	*sid = v;
+	return 0;
+}
+
+/**
+ * xlb_quic_select() - the backend a QUIC packet's DCID names, if usable
+ * @ctx: the frame
+ * @p: the parsed packet, without a usable connection entry
+ * @vip: its VIP
+ * @s: set to the backend (@s->be, @s->id) when the DCID names an up
+ *     backend of @vip; left alone otherwise, for the ring
+ *
+ * Only for VIPs with XLB_VIP_F_QUIC, UDP packets that are not the quoted
+ * flow of an ICMP error.
+ */
+XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
+				const struct xlb_vip *vip, struct xlb_sel *s)
+{
+	struct xlb_quic_key k = {};
+	struct xlb_quic_vip *qv;
+	struct xlb_quic_be *qb;
+	struct xlb_backend *be;
+	__u32 vip_id = vip->id, id;
+
+	if (!(vip->flags & XLB_VIP_F_QUIC) || p->proto != IPPROTO_UDP ||
+	    p->icmp_type)
+		return;
+	qv = bpf_map_lookup_elem(&xlb_quic_vips, &vip_id);
+	if (!qv || !qv->len)
+		return;
+	if (quic_read_sid(ctx, p, qv, &k.sid)) {
+		quic_count(XLB_QC_NO_ID);
+		return;
+	}
+	k.vip_id = vip_id;
+	qb = bpf_map_lookup_elem(&xlb_quic_ids, &k);
+	if (!qb) {
+		quic_count(XLB_QC_UNKNOWN_ID);
+		return;
+	}
+	id = qb->backend;
+	be = bpf_map_lookup_elem(&xlb_backends, &id);
+	if (!be || be->gen != qb->gen || be->vip_id != vip->id ||
+	    be->state != XLB_BE_UP) {
+		quic_count(XLB_QC_FALLBACK);
+		return;
+	}
+	s->be = be;
+	s->id = id;
+	quic_count(XLB_QC_ROUTED);
+}
+
+#endif /* XLB_BPF_QUIC_H */

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/**
+ * DOC: QUIC connection-ID routing maps
+ *
+ * Thin accessors of the maps of bpf/quic.h, through the skeleton. xlbd
+ * keeps them in step with the configuration (userspace/xlbd/core.c): one
+ * entry per backend with a quic_id, whatever its state, since the program
+ * reads the state from xlb_backends itself.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp_quic.h"
+#include "xlb.skel.h"
+
+static const char *const quic_counter_names[] = XLB_QUIC_COUNTER_NAMES;
+_Static_assert(sizeof(quic_counter_names) / sizeof(quic_counter_names[0]) ==
+		       XLB_QC_MAX,
+	       "a name for every QUIC counter");
+
+const char *xlb_quic_counter_name(unsigned int c)
+{
+	return c < XLB_QC_MAX ? quic_counter_names[c] : "?";
+}
+
+int xlb_dp_quic_sizes(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz)
+{
+	int err;
+
+	err = bpf_map__set_max_entries(skel->maps.xlb_quic_vips, sz->max_vips);
+	return err   ?:
+		       bpf_map__set_max_entries(skel->maps.xlb_quic_ids,
+						sz->max_backends);
+}
+
+static int fd_of(struct xlb_dp *dp, int which)
+{
+	struct xlb_bpf *skel = xlb_dp_skel(dp);
+
+	return bpf_map__fd(which == 0 ? skel->maps.xlb_quic_vips :
+			   which == 1 ? skel->maps.xlb_quic_ids :
+					skel->maps.xlb_quic_stats);
+}
+
+int xlb_dp_quic_vip_set(struct xlb_dp *dp, __u32 vip_id,
+			const struct xlb_quic_vip *qv)
+{
+	if (vip_id >= xlb_dp_sizes(dp)->max_vips)
+		return -ERANGE;
+	if (bpf_map_update_elem(fd_of(dp, 0), &vip_id, qv, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int xlb_dp_quic_id_set(struct xlb_dp *dp, __u32 vip_id, __u64 sid,
+		       const struct xlb_quic_be *b)
+{
+	struct xlb_quic_key k = { .vip_id = vip_id, .sid = sid };
+
+	if (bpf_map_update_elem(fd_of(dp, 1), &k, b, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int xlb_dp_quic_id_get(struct xlb_dp *dp, __u32 vip_id, __u64 sid,
+		       struct xlb_quic_be *b)
+{
+	struct xlb_quic_key k = { .vip_id = vip_id, .sid = sid };
+
+	if (bpf_map_lookup_elem(fd_of(dp, 1), &k, b))
+		return -errno;
+	return 0;
+}
+
+int xlb_dp_quic_prune(struct xlb_dp *dp, __u32 vip_id,
+		      bool (*keep)(void *arg, __u64 sid,
+				   const struct xlb_quic_be *b),
+		      void *arg)
+{
+	struct xlb_quic_key k, next, *del = NULL;
+	size_t n = 0, cap = 0, i;
+	struct xlb_quic_be b;
+	int fd = fd_of(dp, 1), err = 0;
+	void *prev = NULL;
+
+	/* collect first: deleting while walking restarts the walk */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.vip_id != vip_id)
+			continue;
+		if (keep && !bpf_map_lookup_elem(fd, &k, &b) &&
+		    keep(arg, k.sid, &b))
+			continue;
+		if (n == cap) {
+			struct xlb_quic_key *nd;
+
+			cap = cap ? cap * 2 : 16;
+			nd = realloc(del, cap * sizeof(*del));
+			if (!nd) {
+				err = -ENOMEM;
+				goto out;
+			}
+			del = nd;
+		}
+		del[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &del[i]) && errno != ENOENT)
+			err = -errno;
+out:
+	free(del);
+	return err;
+}
+
+int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu, err = 0;
+	struct xlb_quic_stats *buf;
+	__u32 zero = 0;
+	size_t i;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	buf = calloc((size_t)ncpus, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd_of(dp, 2), &zero, buf)) {
+		err = -errno;
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < ncpus; cpu++)
+		for (i = 0; i < XLB_QC_MAX; i++)
+			out->c[i] += buf[cpu].c[i];
+out:
+	free(buf);
+	return err;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/**
+ * DOC: QUIC connection-ID routing maps (maps/xlb_quic.h)
+ *
+ * Per VIP, where its server ids are in the DCID (xlb_quic_vips); per
+ * (VIP, server id), the backend membership that owns it (xlb_quic_ids);
+ * and the counters of bpf/quic.h (xlb_quic_stats).
+ */
+#ifndef XLB_DP_QUIC_H
+#define XLB_DP_QUIC_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "dp.h"
+#include "maps/xlb_quic.h"
+
+struct xlb_bpf;
+
+/* xlb_dp_quic_sizes() - the maps' sizes, before the object is loaded */
+int xlb_dp_quic_sizes(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz);
+
+/**
+ * xlb_dp_quic_vip_set() - where VIP @vip_id's server ids are
+ * @qv: offset and length; a length of 0 turns the routing off
+ */
+int xlb_dp_quic_vip_set(struct xlb_dp *dp, __u32 vip_id,
+			const struct xlb_quic_vip *qv);
+
+/** xlb_dp_quic_id_set() - server id @sid of VIP @vip_id is backend @b */
+int xlb_dp_quic_id_set(struct xlb_dp *dp, __u32 vip_id, __u64 sid,
+		       const struct xlb_quic_be *b);
+
+/** xlb_dp_quic_id_get() - the backend of a server id (-ENOENT: none) */
+int xlb_dp_quic_id_get(struct xlb_dp *dp, __u32 vip_id, __u64 sid,
+		       struct xlb_quic_be *b);
+
+/**
+ * xlb_dp_quic_prune() - delete VIP @vip_id's server ids that @keep refuses
+ * @keep: called with each id of the VIP and its entry; NULL deletes all
+ * @arg: passed to @keep
+ *
+ * Return: 0 or -errno.
+ */
+int xlb_dp_quic_prune(struct xlb_dp *dp, __u32 vip_id,
+		      bool (*keep)(void *arg, __u64 sid,
+				   const struct xlb_quic_be *b),
+		      void *arg);
+
+/** xlb_dp_quic_stats() - the counters summed over CPUs */
+int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out);
+
+/** xlb_quic_counter_name() - "quic_routed", ... */
+const char *xlb_quic_counter_name(unsigned int c);
+
+#endif /* XLB_DP_QUIC_H */
