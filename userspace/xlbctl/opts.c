@@ -318,8 +318,17 @@ int field_opt(const struct xlb_obj *o, int c, const char *v, json_t *args)
 	}
 	for (i = 0; f->names && f->names[i] && strcmp(f->names[i], v); i++)
 		;
-	if (f->names && !f->names[i])
+	if (f->names && !f->names[i]) { /* "ipip, l2 or gue" */
+		names[0] = '\0';
+		for (i = 0; f->names[i]; i++)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 !i		 ? "" :
+				 f->names[i + 1] ? ", " :
+						   " or ",
+				 f->names[i]);
 		return usage_err("%s must be %s", opt, names);
+	}
 	json_object_set_new(args, f->key, json_string(v));
 	return 0;
 }

@@ -746,6 +746,8 @@ static bool dump_skip(const struct xlb_field *f, const struct xlb_obj *o,
 	if (o == &xlb_obj_check &&
 	    !xlb_field_applies(f, ((const struct xlb_hc_cfg *)base)->type))
 		return true;
+	if (f->shown)
+		return !f->shown(base);
 	if (f->type == XLB_FT_OBJ)
 		return f->sub->dump && !f->sub->dump(p);
 	if (f->flags & XLB_FF_HAS)

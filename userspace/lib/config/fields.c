@@ -225,6 +225,16 @@ static const struct xlb_field backend_fields[] = {
 const struct xlb_obj xlb_obj_backend = { "backend", "", backend_fields,
 					 sizeof(struct xlb_backend_cfg) };
 
+static bool vip_gue(const void *base)
+{
+	return ((const struct xlb_vip_cfg *)base)->fwd == XLB_FWD_GUE;
+}
+
+static bool vip_quic(const void *base)
+{
+	return ((const struct xlb_vip_cfg *)base)->quic_id_len;
+}
+
 static const struct xlb_field vip_fields[] = {
 	{ "name", XLB_FT_STR, M(xlb_vip_cfg, name), 0, .help = "a label" },
 	{ "address", XLB_FT_ADDR, M(xlb_vip_cfg, addr),
@@ -238,8 +248,8 @@ static const struct xlb_field vip_fields[] = {
 	  .names = NAMES("ipip", "l2", "gue"),
 	  .vals = VALS(XLB_FWD_IPIP, XLB_FWD_L2, XLB_FWD_GUE), .def = "ipip",
 	  .help = "IP-in-IP tunnel, L2 MAC rewrite or GUE (UDP)" },
-	{ "gue_port", XLB_FT_UINT, M(xlb_vip_cfg, gue_port),
-	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 1, 65535, .def = "6080",
+	{ "gue_port", XLB_FT_UINT, M(xlb_vip_cfg, gue_port), XLB_FF_LOADRANGE,
+	  1, 65535, .def = "6080", .shown = vip_gue,
 	  .help = "UDP destination port of GUE forwarding" },
 	{ "ring_size", XLB_FT_UINT, M(xlb_vip_cfg, ring_size), 0,
 	  .def = "65537", .help = "Maglev ring size, a prime <= ring_max" },
@@ -268,8 +278,8 @@ static const struct xlb_field vip_fields[] = {
 	  .help = "bytes of the QUIC server id in connection IDs (UDP; 0: "
 		  "off)" },
 	{ "quic_id_offset", XLB_FT_UINT, M(xlb_vip_cfg, quic_id_offset),
-	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 0, XLB_QUIC_CID_MAX - 1,
-	  .def = "1",
+	  XLB_FF_LOADRANGE, 0, XLB_QUIC_CID_MAX - 1, .def = "1",
+	  .shown = vip_quic,
 	  .help = "first byte of the server id in the connection ID" },
 	{ "quic_config_rotation", XLB_FT_UINT, M(xlb_vip_cfg, quic_cr),
 	  XLB_FF_HAS, .has_off = offsetof(struct xlb_vip_cfg, has_quic_cr),

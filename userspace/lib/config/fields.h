@@ -86,6 +86,8 @@ struct xlb_obj;
  * @def: default, as written in the file (NULL: zero)
  * @hc: check types that take it (1 << XLB_HC_*; 0: all)
  * @label: name in messages when not the key ("interface name")
+ * @shown: the dump writes the key exactly when this says so (NULL: by
+ *         @flags and type), e.g. gue_port for a GUE VIP only
  * @sub: the object of XLB_FT_OBJ and XLB_FT_LIST
  * @help: one line
  */
@@ -105,6 +107,7 @@ struct xlb_field {
 	const char *def;
 	unsigned int hc;
 	const char *label;
+	bool (*shown)(const void *base);
 	const struct xlb_obj *sub;
 	const char *help;
 };
