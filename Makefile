@@ -40,7 +40,7 @@ BPFTOOL ?= bpftool
 CLANG_FORMAT ?= clang-format
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
-PKGS := libbpf libxdp libnl-route-3.0 libcurl libuv libcyaml jansson \
+PKGS := libbpf libxdp libnl-route-3.0 libcurl libuv yaml-0.1 jansson \
 	libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

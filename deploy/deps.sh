@@ -23,6 +23,8 @@ curl openssl socat dnsmasq-base
 python3 python3-scapy
 clang-format clang-tidy cppcheck libclang-rt-14-dev
 "
+# the config loader reads YAML with libyaml itself (no longer libcyaml)
+PKGS="$PKGS libyaml-dev"
 # the metrics test parses /metrics with Prometheus' own Python parser
 PKGS="$PKGS python3-prometheus-client"
 # make deb and its test: dpkg-buildpackage, dh, lintian

@@ -60,7 +60,7 @@ CHECKS+='-bugprone-branch-clone,-bugprone-implicit-widening-of-multiplication-re
 CHECKS+='-bugprone-suspicious-string-compare,-bugprone-signal-handler,'
 CHECKS+='-clang-analyzer-deadcode.DeadStores'
 CFLAGS="-std=c11 -D_GNU_SOURCE -I. $LIB_INC -isystem $BUILD $PKG_INC \
-	$(pkg-config --cflags libbpf libxdp libcurl libuv libcyaml jansson \
+	$(pkg-config --cflags libbpf libxdp libcurl libuv yaml-0.1 jansson \
 	libmicrohttpd 2>/dev/null)"
 out=""
 rc=0

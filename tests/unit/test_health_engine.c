@@ -539,6 +539,15 @@ static void test_rejected_configs(void **state)
 	snprintf(c.method, sizeof(c.method), "GET /x");
 	assert_int_equal(xlb_hc_cfg_check(&c, err, sizeof(err)), -EINVAL);
 
+	/* one rule, one message: the config validator's */
+	c = cfg_of(XLB_HC_HTTP);
+	c.n_expect_status = 1;
+	c.expect_status[0].lo = 399;
+	c.expect_status[0].hi = 300;
+	assert_int_equal(xlb_hc_cfg_check(&c, err, sizeof(err)), -EINVAL);
+	assert_string_equal(
+		err, "health check 't': status range 399-300 is backwards");
+
 	c = cfg_of(XLB_HC_TCP);
 	c.via_vip = true; /* no VIP address in the target */
 	t = target_of(80);

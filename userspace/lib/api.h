@@ -94,6 +94,15 @@ int xlb_api_arg_str(json_t *args, const char *key, bool required,
 int xlb_api_arg_uint(json_t *args, const char *key, bool required,
 		     unsigned long long max, unsigned long long *out,
 		     bool *present, char *err, size_t errlen);
+struct xlb_obj;
+/**
+ * xlb_api_args_obj() - the arguments of @args that are keys of config
+ * object @o (fields.h), parsed by its table into @base; lists as JSON
+ * lists of strings (or "a,b"). @extra: the other keys the command takes;
+ * any other key is refused. Return: 0, -EINVAL or -ERANGE with @err set.
+ */
+int xlb_api_args_obj(json_t *args, const struct xlb_obj *o, void *base,
+		     const char *const *extra, char *err, size_t errlen);
 int xlb_api_arg_bool(json_t *args, const char *key, bool *out, bool *present,
 		     char *err, size_t errlen);
 /** xlb_api_arg_addr() - numeric IPv4/IPv6 address */

@@ -28,62 +28,16 @@
 #include "backend_host_cmd.h"
 #include "bird.h"
 #include "config.h"
+#include "fields.h"
 #include "log.h"
 #include "maglev.h"
 #include "maps/xlb_quic.h"
 #include "state.h"
-
-#define EXIT_USAGE 2
-
-/*
- * How a command's parsing ends. Parsers return a value >= 0 to go on, or a
- * negated exit status to stop: -1 failed, -EXIT_USAGE after a usage error
- * was printed, or XLBCTL_HELP_SHOWN after --help printed the command's
- * help (the command is then done, and succeeded). exit_status() turns the
- * negative values into the process's exit status.
- */
-#define XLBCTL_HELP_SHOWN (-100)
-
-static int exit_status(int r)
-{
-	return r == XLBCTL_HELP_SHOWN ? 0 : -r;
-}
+#include "xlbctl.h"
 
 static bool opt_json;
 static const char *opt_socket = XLB_DEFAULT_SOCKET;
 static int opt_timeout_ms = 10000;
-
-struct cmd {
-	const char *object;
-	const char *verb;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-	const char *help;
-};
-
-static const struct cmd *cur;
-
-static int usage_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "xlbctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: xlbctl %s%s%s %s\n", cur->object,
-		cur->verb[0] ? " " : "", cur->verb, cur->usage);
-	return EXIT_USAGE;
-}
-
-static void print_help(const struct cmd *c)
-{
-	printf("usage: xlbctl %s%s%s %s\n\n%s\n", c->object,
-	       c->verb[0] ? " " : "", c->verb, c->usage, c->help);
-}
 
 /* --- talking to xlbd ------------------------------------------------------ */
 
@@ -160,384 +114,10 @@ static int call_print_done(const char *cmd, json_t *args)
 	return 0;
 }
 
-/* --- argument parsing ----------------------------------------------------- */
-
-/* a VIP's configured name: letters, digits, '.', '_', '-' */
-static bool is_vip_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
-			return false;
-	return true;
-}
-
-/*
- * Parse a VIP: ADDRESS (with --port/--proto among the options), the
- * compact ADDRESS:PORT[/PROTO] ("[ADDRESS]:PORT[/PROTO]" for IPv6), or,
- * when @name_ok, the VIP's configured name, which xlbd resolves (a port or
- * protocol given with it must match). The protocol defaults to tcp.
- * Fills address/port/protocol into @args.
- */
-static int vip_arg(const char *s, const char *port, const char *proto,
-		   json_t *args, bool name_ok)
-{
-	char buf[128], *slash, *colon, *addr = buf, *p = NULL;
-	struct xlb_addr a;
-	__u16 pn;
-
-	if (!s)
-		return usage_err("missing VIP");
-	if (strlen(s) >= sizeof(buf))
-		return usage_err("VIP '%s' is too long", s);
-	strcpy(buf, s);
-	slash = strrchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		if (proto)
-			return usage_err("give the protocol once");
-		proto = slash + 1;
-	}
-	/* [ADDR]:PORT, or ADDR:PORT when ADDR has no ':' (IPv4) */
-	colon = strrchr(buf, ':');
-	if (buf[0] == '[') {
-		colon = strstr(buf, "]:");
-		if (!colon)
-			return usage_err(
-				"bad VIP '%s': use [ADDR]:PORT[/PROTO]", s);
-		*colon = '\0';
-		addr = buf + 1;
-		p = colon + 2;
-	} else if (colon && colon == strchr(buf, ':')) {
-		*colon = '\0';
-		p = colon + 1;
-	} else if (slash && (!colon || xlb_addr_parse(buf, &a))) {
-		return usage_err("bad VIP '%s': use ADDR:PORT/PROTO", s);
-	}
-	if (p) {
-		if (port)
-			return usage_err("give the port once");
-		port = p;
-	}
-	if (xlb_addr_parse(addr, &a)) {
-		if (!name_ok || p || slash || !is_vip_name(addr))
-			return usage_err(
-				"'%s' is not an IPv4 or IPv6 address%s", addr,
-				name_ok ? " or a VIP name" : "");
-		/* a name: xlbd fills in the rest */
-		json_object_set_new(args, "address", json_string(addr));
-	} else {
-		json_object_set_new(args, "address", json_string(addr));
-		if (!proto)
-			proto = "tcp";
-	}
-	if (port) {
-		if (xlb_port_parse(port, &pn) || (!pn && strcmp(port, "any")))
-			return usage_err("port must be 1..65535 or any, not "
-					 "'%s'",
-					 port);
-		json_object_set_new(args, "port",
-				    pn ? json_integer(pn) : json_string("any"));
-	}
-	if (proto) {
-		if (xlb_proto_parse(proto) < 0)
-			return usage_err("protocol must be tcp or udp, not "
-					 "'%s'",
-					 proto);
-		json_object_set_new(args, "protocol", json_string(proto));
-	}
-	return 0;
-}
-
-static int uint_arg(const char *name, const char *s, unsigned long max,
-		    unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return usage_err("%s: '%s' is not a number", name, s ? s : "");
-	*out = strtoul(s, &end, 10);
-	if (errno || *end || *out > max)
-		return usage_err("%s must be 0..%lu, not '%s'", name, max, s);
-	return 0;
-}
-
-static int addr_arg(const char *name, const char *s, json_t *args,
-		    const char *key)
-{
-	struct xlb_addr a;
-
-	if (xlb_addr_parse(s, &a))
-		return usage_err("%s: '%s' is not an IPv4 or IPv6 address",
-				 name, s);
-	json_object_set_new(args, key, json_string(s));
-	return 0;
-}
-
-enum {
-	O_PORT = 1000,
-	O_PROTO,
-	O_NAME,
-	O_FWD,
-	O_GUEPORT,
-	O_RING,
-	O_MINH,
-	O_NOCONN,
-	O_HASH,
-	O_UNSERVED,
-	O_FRAGS,
-	O_NOANN,
-	O_HC,
-	O_QUIC_LEN,
-	O_QUIC_OFF,
-	O_QUIC_ID,
-	O_QUIC_CR,
-	O_WEIGHT,
-	O_STATE,
-	O_WATCH,
-	O_COUNT,
-	O_IFACE,
-	O_VIP,
-	O_FLOWS,
-	O_WAIT,
-	O_TIMEOUT,
-	O_GENERIC,
-	O_PINDIR,
-	O_THRESHOLD,
-	O_ONCE,
-	O_VIEW,
-};
-
-#define COMMON_VIP_OPTS                                        \
-	{ "port", required_argument, NULL, O_PORT },           \
-		{ "proto", required_argument, NULL, O_PROTO }, \
-	{                                                      \
-		"help", no_argument, NULL, 'h'                 \
-	}
-
-/*
- * getopt_long over a command's options; returns the first positional
- * index, or a negative exit code. Options and positionals may mix.
- */
-typedef int (*opt_fn)(int opt, const char *val, void *ctx);
-
-static int parse_opts(int argc, char **argv, const struct option *opts,
-		      opt_fn fn, void *ctx)
-{
-	int c, r;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			print_help(cur);
-			return XLBCTL_HELP_SHOWN;
-		}
-		if (c == '?' || c == ':') {
-			return -usage_err("unknown or incomplete option '%s'",
-					  argv[optind - 1]);
-		}
-		r = fn ? fn(c, optarg, ctx) : usage_err("bad option");
-		if (r)
-			return -r;
-	}
-	return optind;
-}
-
-/* Collect positionals even when options follow them. */
-static int split_args(int argc, char **argv, const struct option *opts,
-		      opt_fn fn, void *ctx, char **pos, int maxpos, int *npos)
-{
-	char *av[128];
-	int ac = 1, i, r;
-
-	*npos = 0;
-	if (argc > 127)
-		return -usage_err("too many arguments");
-	av[0] = argv[0];
-	for (i = 1; i < argc; i++) {
-		bool takes = false;
-		const struct option *o;
-
-		if (argv[i][0] == '-' && argv[i][1]) {
-			av[ac++] = argv[i];
-			for (o = opts; o->name; o++)
-				if (argv[i][1] == '-' &&
-				    !strcmp(argv[i] + 2, o->name) &&
-				    o->has_arg == required_argument)
-					takes = true;
-			if (takes && i + 1 < argc)
-				av[ac++] = argv[++i];
-			continue;
-		}
-		if (*npos >= maxpos)
-			return -usage_err("unexpected argument '%s'", argv[i]);
-		pos[(*npos)++] = argv[i];
-	}
-	av[ac] = NULL;
-	r = parse_opts(ac, av, opts, fn, ctx);
-	if (r < 0)
-		return r;
-	if (r < ac)
-		return -usage_err("unexpected argument '%s'", av[r]);
-	return 0;
-}
-
-/* --- vip ------------------------------------------------------------------ */
-
-struct vip_opts {
-	const char *port, *proto;
-	json_t *args;
-	bool set;
-};
-
-/* a Maglev ring has a prime number of slots: name the two nearest */
-static int ring_not_prime(__u32 n)
-{
-	__u32 lo = n - 1, hi = n + 1;
-
-	while (lo >= 2 && !xlb_is_prime(lo))
-		lo--;
-	while (!xlb_is_prime(hi))
-		hi++;
-	if (lo < 2)
-		return usage_err("--ring-size %u is not prime; nearest prime: "
-				 "%u",
-				 n, hi);
-	if (hi > XLB_MAX_RING_SIZE)
-		return usage_err("--ring-size %u is not prime; nearest prime: "
-				 "%u",
-				 n, lo);
-	return usage_err("--ring-size %u is not prime; nearest primes: %u and "
-			 "%u",
-			 n, lo, hi);
-}
-
-static int vip_opt(int c, const char *v, void *ctx)
-{
-	struct vip_opts *o = ctx;
-	unsigned long n;
-	int r;
-
-	switch (c) {
-	case O_PORT:
-		o->port = v;
-		return 0;
-	case O_PROTO:
-		o->proto = v;
-		return 0;
-	case O_NAME:
-		json_object_set_new(o->args, "name", json_string(v));
-		return 0;
-	case O_FWD:
-		if (strcmp(v, "ipip") && strcmp(v, "l2") && strcmp(v, "gue"))
-			return usage_err(
-				"--forwarding must be ipip, l2 or gue");
-		json_object_set_new(o->args, "forwarding", json_string(v));
-		return 0;
-	case O_GUEPORT:
-		r = uint_arg("--gue-port", v, 65535, &n);
-		if (!r && !n)
-			return usage_err("--gue-port: 0 is out of range "
-					 "(1..65535)");
-		if (!r)
-			json_object_set_new(o->args, "gue_port",
-					    json_integer(n));
-		return r;
-	case O_RING:
-		r = uint_arg("--ring-size", v, XLB_MAX_RING_SIZE, &n);
-		if (!r && n && !xlb_is_prime((__u32)n))
-			return ring_not_prime((__u32)n);
-		if (!r)
-			json_object_set_new(o->args, "ring_size",
-					    json_integer(n));
-		return r;
-	case O_MINH:
-		r = uint_arg("--min-healthy", v, 1000000, &n);
-		if (!r)
-			json_object_set_new(o->args, "min_healthy",
-					    json_integer(n));
-		return r;
-	case O_NOCONN:
-		json_object_set_new(o->args, "conn_table",
-				    json_boolean(v && !strcmp(v, "on")));
-		return 0;
-	case O_HASH:
-		if (strcmp(v, "5tuple") && strcmp(v, "source"))
-			return usage_err("--hash must be 5tuple or source");
-		json_object_set_new(o->args, "hash", json_string(v));
-		return 0;
-	case O_UNSERVED:
-		if (strcmp(v, "drop") && strcmp(v, "pass"))
-			return usage_err("--unserved must be drop or pass");
-		json_object_set_new(o->args, "unserved", json_string(v));
-		return 0;
-	case O_FRAGS:
-		if (strcmp(v, "drop") && strcmp(v, "balance"))
-			return usage_err("--fragments must be drop or balance");
-		json_object_set_new(o->args, "fragments", json_string(v));
-		return 0;
-	case O_NOANN:
-		json_object_set_new(o->args, "announce",
-				    json_boolean(v && !strcmp(v, "on")));
-		return 0;
-	case O_HC:
-		json_object_set_new(o->args, "health_check", json_string(v));
-		return 0;
-	case O_QUIC_LEN:
-		r = uint_arg("--quic-id-length", v, XLB_QUIC_ID_MAX_LEN, &n);
-		if (!r)
-			json_object_set_new(o->args, "quic_id_length",
-					    json_integer(n));
-		return r;
-	case O_QUIC_CR:
-		if (!strcmp(v, "none")) {
-			json_object_set_new(o->args, "quic_config_rotation",
-					    json_null());
-			return 0;
-		}
-		r = uint_arg("--quic-config-rotation", v, 6, &n);
-		if (!r)
-			json_object_set_new(o->args, "quic_config_rotation",
-					    json_integer(n));
-		return r;
-	case O_QUIC_OFF:
-		r = uint_arg("--quic-id-offset", v, XLB_QUIC_CID_MAX - 1, &n);
-		if (!r)
-			json_object_set_new(o->args, "quic_id_offset",
-					    json_integer(n));
-		return r;
-	}
-	return usage_err("bad option");
-}
-
-static const struct option vip_add_opts[] = {
-	COMMON_VIP_OPTS,
-	{ "name", required_argument, NULL, O_NAME },
-	{ "forwarding", required_argument, NULL, O_FWD },
-	{ "gue-port", required_argument, NULL, O_GUEPORT },
-	{ "ring-size", required_argument, NULL, O_RING },
-	{ "min-healthy", required_argument, NULL, O_MINH },
-	{ "conn-table", required_argument, NULL, O_NOCONN },
-	{ "hash", required_argument, NULL, O_HASH },
-	{ "unserved", required_argument, NULL, O_UNSERVED },
-	{ "fragments", required_argument, NULL, O_FRAGS },
-	{ "announce", required_argument, NULL, O_NOANN },
-	{ "health-check", required_argument, NULL, O_HC },
-	{ "quic-id-length", required_argument, NULL, O_QUIC_LEN },
-	{ "quic-id-offset", required_argument, NULL, O_QUIC_OFF },
-	{ "quic-config-rotation", required_argument, NULL, O_QUIC_CR },
-	{}
-};
-
-static const struct option vip_key_opts[] = { COMMON_VIP_OPTS, {} };
-
 static int vip_edit(int argc, char **argv, const char *cmd,
 		    const struct option *opts)
 {
-	struct vip_opts o = { .args = json_object() };
+	struct vip_opts o = { .args = json_object(), .obj = &xlb_obj_vip };
 	char *pos[1] = { 0 };
 	int n, r;
 
@@ -556,12 +136,18 @@ static int vip_edit(int argc, char **argv, const char *cmd,
 
 static int do_vip_add(int argc, char **argv)
 {
-	return vip_edit(argc, argv, "vip.add", vip_add_opts);
+	struct option opts[40];
+
+	return vip_edit(argc, argv, "vip.add",
+			obj_opts(&xlb_obj_vip, vip_key_opts, opts, 40));
 }
 
 static int do_vip_set(int argc, char **argv)
 {
-	return vip_edit(argc, argv, "vip.set", vip_add_opts);
+	struct option opts[40];
+
+	return vip_edit(argc, argv, "vip.set",
+			obj_opts(&xlb_obj_vip, vip_key_opts, opts, 40));
 }
 
 static int do_vip_del(int argc, char **argv)
@@ -760,72 +346,6 @@ static int do_vip_show(int argc, char **argv)
 
 /* --- backend -------------------------------------------------------------- */
 
-struct be_opts {
-	struct vip_opts v;
-};
-
-/*
- * A QUIC server id: decimal, or hexadecimal with 0x, up to 64 bits (sent
- * as a string: JSON integers stop at 2^63); "none" removes it.
- */
-static int quic_id_arg(const char *s, json_t *args)
-{
-	bool hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	const char *d = hex ? s + 2 : s;
-	char *end;
-
-	if (s && !strcmp(s, "none")) {
-		json_object_set_new(args, "quic_id", json_null());
-		return 0;
-	}
-	errno = 0;
-	if (!d || !*d || *d == '-' || *d == '+' || *d == ' ' ||
-	    (strtoull(d, &end, hex ? 16 : 10), errno || *end))
-		return usage_err("quic id: '%s' is not a number (decimal, "
-				 "0x... or none)",
-				 s ? s : "");
-	json_object_set_new(args, "quic_id", json_string(s));
-	return 0;
-}
-
-static int be_opt(int c, const char *val, void *ctx)
-{
-	struct be_opts *o = ctx;
-	unsigned long n;
-	int r;
-
-	switch (c) {
-	case O_WEIGHT:
-		r = uint_arg("--weight", val, XLB_MAX_WEIGHT, &n);
-		if (!r)
-			json_object_set_new(o->v.args, "weight",
-					    json_integer(n));
-		return r;
-	case O_STATE:
-		if (xlb_admin_state_parse(val) < 0)
-			return usage_err("--state must be up, drain or down");
-		json_object_set_new(o->v.args, "state", json_string(val));
-		return 0;
-	case O_HC:
-		json_object_set_new(o->v.args, "health_check",
-				    json_string(val));
-		return 0;
-	case O_QUIC_ID:
-		return quic_id_arg(val, o->v.args);
-	default:
-		return vip_opt(c, val, &o->v);
-	}
-}
-
-static const struct option be_add_opts[] = {
-	COMMON_VIP_OPTS,
-	{ "weight", required_argument, NULL, O_WEIGHT },
-	{ "state", required_argument, NULL, O_STATE },
-	{ "health-check", required_argument, NULL, O_HC },
-	{ "quic-id", required_argument, NULL, O_QUIC_ID },
-	{}
-};
-
 static int be_common(int argc, char **argv, const struct option *opts,
 		     char **pos, int maxpos, int *n, struct be_opts *o)
 {
@@ -843,10 +363,13 @@ static int be_common(int argc, char **argv, const struct option *opts,
 static int do_backend_add(int argc, char **argv)
 {
 	struct be_opts o = {};
+	struct option opts[16];
 	char *pos[2] = { 0 };
 	int n, r;
 
-	r = be_common(argc, argv, be_add_opts, pos, 2, &n, &o);
+	r = be_common(argc, argv,
+		      obj_opts(&xlb_obj_backend, vip_key_opts, opts, 16), pos,
+		      2, &n, &o);
 	if (!r && n != 2)
 		r = -usage_err("missing BACKEND");
 	if (!r)
@@ -879,12 +402,15 @@ static int do_backend_del(int argc, char **argv)
 /* backend set VIP BACKEND weight N | state up|drain|down [...] */
 static int do_backend_set(int argc, char **argv)
 {
+	const struct xlb_field *f;
 	struct be_opts o = {};
+	struct option opts[16];
 	char *pos[8] = { 0 };
-	unsigned long w;
 	int n, r, i;
 
-	r = be_common(argc, argv, be_add_opts, pos, 8, &n, &o);
+	r = be_common(argc, argv,
+		      obj_opts(&xlb_obj_backend, vip_key_opts, opts, 16), pos,
+		      8, &n, &o);
 	if (!r && n < 2)
 		r = -usage_err("missing BACKEND");
 	if (!r)
@@ -897,15 +423,12 @@ static int do_backend_set(int argc, char **argv)
 	for (i = 2; !r && i < n; i += 2) {
 		if (i + 1 >= n) {
 			r = -usage_err("'%s' needs a value", pos[i]);
-		} else if (!strcmp(pos[i], "weight")) {
-			r = -uint_arg("weight", pos[i + 1], XLB_MAX_WEIGHT, &w);
-			if (!r)
-				json_object_set_new(o.v.args, "weight",
-						    json_integer(w));
-		} else if (!strcmp(pos[i], "state")) {
-			r = -be_opt(O_STATE, pos[i + 1], &o);
-		} else if (!strcmp(pos[i], "quic_id")) {
-			r = -quic_id_arg(pos[i + 1], o.v.args);
+		} else if ((f = xlb_field_find(&xlb_obj_backend, pos[i])) &&
+			   xlb_field_is_opt(f)) {
+			r = -field_opt(
+				&xlb_obj_backend,
+				O_FIELD + (int)(f - xlb_obj_backend.fields),
+				pos[i + 1], o.v.args);
 		} else {
 			r = -usage_err("unknown setting '%s' (weight, state, "
 				       "quic_id)",
@@ -1116,11 +639,11 @@ static int do_flow(int argc, char **argv)
 	if (!r)
 		r = -addr_arg("SRC_IP", pos[1], o.args, "src");
 	if (!r)
-		r = -uint_arg("SRC_PORT", pos[2], 65535, &sp);
+		r = -uint_arg("SRC_PORT", pos[2], 0, 65535, &sp);
 	if (!r)
 		json_object_set_new(o.args, "sport", json_integer(sp));
 	if (!r && n == 4) {
-		r = -uint_arg("DST_PORT", pos[3], 65535, &dp);
+		r = -uint_arg("DST_PORT", pos[3], 0, 65535, &dp);
 		if (!r)
 			json_object_set_new(o.args, "dport", json_integer(dp));
 	}
@@ -2081,100 +1604,24 @@ static int do_top(int argc, char **argv)
 
 /* --- health checks, config diff, reload plan ------------------------------ */
 
-/* check options: one table, the option's val indexes it */
-#define O_CHECK 3000
-enum ck_kind { CK_STR, CK_UINT, CK_BOOL, CK_LIST };
-
-static const struct {
-	const char *opt, *key;
-	enum ck_kind kind;
-	unsigned long max;
-} ck_fields[] = {
-	{ "type", "type", CK_STR, 0 },
-	{ "port", "port", CK_UINT, 65535 },
-	{ "interval-ms", "interval_ms", CK_UINT, 0xffffffffUL },
-	{ "timeout-ms", "timeout_ms", CK_UINT, 0xffffffffUL },
-	{ "rise", "rise", CK_UINT, 0xffffffffUL },
-	{ "fall", "fall", CK_UINT, 0xffffffffUL },
-	{ "via-vip", "via_vip", CK_BOOL, 0 },
-	{ "method", "method", CK_STR, 0 },
-	{ "path", "path", CK_STR, 0 },
-	{ "host", "host", CK_STR, 0 },
-	{ "sni", "sni", CK_STR, 0 },
-	{ "expect-status", "expect_status", CK_STR, 0 },
-	{ "expect-body", "expect_body", CK_STR, 0 },
-	{ "tls-verify", "tls_verify", CK_BOOL, 0 },
-	{ "payload", "payload", CK_STR, 0 },
-	{ "expect", "expect", CK_STR, 0 },
-	{ "query-name", "query_name", CK_STR, 0 },
-	{ "query-type", "query_type", CK_STR, 0 },
-	{ "command", "command", CK_LIST, 0 },
-	{ "user", "user", CK_STR, 0 },
-	{ "mode", "mode", CK_STR, 0 },
-};
-
-#define N_CK (sizeof(ck_fields) / sizeof(ck_fields[0]))
-
-static int check_opt(int c, const char *v, void *ctx)
-{
-	json_t *args = ctx, *a;
-	unsigned long n = 0;
-	char opt[40], *dup, *tok, *save = NULL;
-	size_t i = (size_t)(c - O_CHECK);
-	int r;
-
-	if (c < O_CHECK || i >= N_CK)
-		return usage_err("bad option");
-	snprintf(opt, sizeof(opt), "--%s", ck_fields[i].opt);
-	switch (ck_fields[i].kind) {
-	case CK_UINT:
-		r = uint_arg(opt, v, ck_fields[i].max, &n);
-		if (!r)
-			json_object_set_new(args, ck_fields[i].key,
-					    json_integer((json_int_t)n));
-		return r;
-	case CK_BOOL:
-		if (strcmp(v, "on") && strcmp(v, "off"))
-			return usage_err("%s must be on or off", opt);
-		json_object_set_new(args, ck_fields[i].key,
-				    json_boolean(!strcmp(v, "on")));
-		return 0;
-	case CK_LIST: /* words separated by spaces */
-		a = json_array();
-		dup = strdup(v);
-		for (tok = dup ? strtok_r(dup, " ", &save) : NULL; tok;
-		     tok = strtok_r(NULL, " ", &save))
-			json_array_append_new(a, json_string(tok));
-		free(dup);
-		json_object_set_new(args, ck_fields[i].key, a);
-		return 0;
-	default:
-		json_object_set_new(args, ck_fields[i].key, json_string(v));
-		return 0;
-	}
-}
-
 static int check_edit(int argc, char **argv, const char *cmd, bool fields)
 {
-	struct option opts[N_CK + 2] = {};
+	static const struct option help[] = {
+		{ "help", no_argument, NULL, 'h' }, {}
+	};
+	struct option opts[40];
 	json_t *args = json_object();
 	char *pos[1] = { 0 };
-	size_t i;
 	int n, r;
 
-	for (i = 0; fields && i < N_CK; i++) {
-		opts[i].name = ck_fields[i].opt;
-		opts[i].has_arg = required_argument;
-		opts[i].val = O_CHECK + (int)i;
-	}
-	opts[fields ? N_CK : 0].name = "help";
-	opts[fields ? N_CK : 0].val = 'h';
-	r = split_args(argc, argv, opts, check_opt, args, pos, 1, &n);
+	r = split_args(argc, argv,
+		       fields ? obj_opts(&xlb_obj_check, help, opts, 40) : help,
+		       check_opt, args, pos, 1, &n);
 	if (!r && n != 1)
 		r = -usage_err("missing NAME");
 	if (r) {
 		json_decref(args);
-		return r == -100 ? 0 : -r;
+		return exit_status(r);
 	}
 	json_object_set_new(args, "name", json_string(pos[0]));
 	if (!strcmp(cmd, "check.add") && !json_object_get(args, "type")) {
@@ -2401,33 +1848,23 @@ static int do_bgp_init(int argc, char **argv)
 #define VIPU "VIP [--port P|any] [--proto tcp|udp]"
 
 static const struct cmd cmds[] = {
-	{ "vip", "add", do_vip_add,
-	  VIPU
-	  "\n        [--name N] [--forwarding ipip|l2|gue] [--gue-port N]"
-	  "\n        [--ring-size N] [--min-healthy N]\n        [--conn-table on|off] [--hash "
-	  "5tuple|source] [--unserved drop|pass]\n        [--fragments "
-	  "drop|balance] [--announce on|off] [--health-check NAME]\n"
-	  "        [--quic-id-length 0..8] [--quic-id-offset 0..19] "
-	  "[--quic-config-rotation 0..6|none]",
-	  "Add a VIP (kept in the state file, see config diff). "
-	  "--quic-id-length routes\nQUIC packets on the server id in their "
-	  "connection ID (UDP; docs/datapath.md)." },
-	{ "vip", "set", do_vip_set, VIPU " [options of vip add]",
-	  "Change a VIP's options." },
+	{ "vip", "add", do_vip_add, VIPU,
+	  "Add a VIP (kept in the state file, see config diff).",
+	  &xlb_obj_vip },
+	{ "vip", "set", do_vip_set, VIPU, "Change a VIP's options.",
+	  &xlb_obj_vip },
 	{ "vip", "del", do_vip_del, VIPU, "Delete a VIP and its backends." },
 	{ "vip", "show", do_vip_show, "[" VIPU "]",
 	  "List VIPs, or show one with its backends." },
-	{ "backend", "add", do_backend_add,
-	  VIPU " BACKEND\n        [--weight N] [--state up|drain|down] "
-	       "[--health-check NAME] [--quic-id ID]",
-	  "Add a backend to a VIP. --quic-id: the QUIC server id it puts in "
-	  "its\nconnection IDs (decimal or 0x...)." },
+	{ "backend", "add", do_backend_add, VIPU " BACKEND",
+	  "Add a backend to a VIP.", &xlb_obj_backend },
 	{ "backend", "del", do_backend_del, VIPU " BACKEND",
 	  "Remove a backend; its flows are re-hashed to the others." },
 	{ "backend", "set", do_backend_set,
 	  VIPU " BACKEND weight N | state up|drain|down | quic_id ID|none",
 	  "Change a backend: weight 0 or state drain keeps its flows but "
-	  "sends it no\nnew ones; state down moves its flows too." },
+	  "sends it no\nnew ones; state down moves its flows too.",
+	  &xlb_obj_backend },
 	{ "backend", "show", do_backend_show, VIPU,
 	  "Backends of a VIP: state, data-path state, last check, latency, "
 	  "next hop." },
@@ -2450,17 +1887,12 @@ static const struct cmd cmds[] = {
 	{ "config", "diff", do_config_diff, "",
 	  "What the running configuration changes over the configuration "
 	  "file: the\nruntime overrides kept in the state file." },
-	{ "check", "add", do_check_add,
-	  "NAME --type T [--port P] [--interval-ms N] [--timeout-ms N]\n"
-	  "        [--rise N] [--fall N] [--via-vip on|off] [--method M] "
-	  "[--path P]\n        [--host H] [--sni S] [--expect-status "
-	  "200-399,...] [--expect-body S]\n        [--tls-verify on|off] "
-	  "[--payload S] [--expect S] [--query-name N]\n        "
-	  "[--query-type T] [--command 'ARGV...'] [--user U] [--mode "
-	  "connect|syn]",
-	  "Add a health check, validated like the configuration file's." },
-	{ "check", "set", do_check_set, "NAME [options of check add]",
-	  "Change a check. A new --type starts from that type's defaults." },
+	{ "check", "add", do_check_add, "NAME",
+	  "Add a health check, validated like the configuration file's.",
+	  &xlb_obj_check },
+	{ "check", "set", do_check_set, "NAME",
+	  "Change a check. A new --type starts from that type's defaults.",
+	  &xlb_obj_check },
 	{ "check", "del", do_check_del, "NAME",
 	  "Delete a check no VIP or backend uses." },
 	{ "check", "show", do_check_show, "[NAME]",
@@ -2634,6 +2066,16 @@ int main(int argc, char **argv)
 	char *end;
 
 	xlb_log_init("xlbctl", XLB_LOG_WARN);
+	/* hidden: xlb.yaml(5)'s key list and xlbctl(8)'s object options,
+	 * from the field tables (deploy/man/update-keys.sh) */
+	if (argc == 2 && !strcmp(argv[1], "--man-keys")) {
+		xlb_fields_man(stdout);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--man-options")) {
+		xlb_fields_man_opts(stdout);
+		return 0;
+	}
 	if (getenv("XLB_SOCKET"))
 		opt_socket = getenv("XLB_SOCKET");
 	globals_first(argc, argv);

@@ -24,6 +24,7 @@
 #include "config_priv.h"
 #include "maglev.h"
 #include "state.h"
+#include "fields.h"
 #include "xlbd.h"
 #include "maps/xlb_hash.h"
 
@@ -689,126 +690,17 @@ static void reply_change(struct xlbd *d, struct api_req *r,
 	api_reply(r, json_pack("{s:s}", "done", what), 0, NULL);
 }
 
-static int parse_vip_opts(struct xlbd *d, json_t *args, struct xlb_vip_cfg *vc,
-			  char *err, size_t errlen)
+static int parse_vip_opts(json_t *args, struct xlb_vip_cfg *vc, char *err,
+			  size_t errlen)
 {
-	unsigned long long u;
-	const char *s;
-	bool b, present;
-	int e;
+	int e = xlb_api_args_obj(args, &xlb_obj_vip, vc, vip_key_args, err,
+				 errlen);
 
-	(void)d;
-	e = xlb_api_arg_str(args, "name", false, &s, err, errlen);
-	if (!e && s)
-		snprintf(vc->name, sizeof(vc->name), "%s", s);
-	e = e ?: xlb_api_arg_str(args, "forwarding", false, &s, err, errlen);
-	if (!e && s) {
-		if (!strcmp(s, "ipip"))
-			vc->fwd = XLB_FWD_IPIP;
-		else if (!strcmp(s, "l2"))
-			vc->fwd = XLB_FWD_L2;
-		else if (!strcmp(s, "gue"))
-			vc->fwd = XLB_FWD_GUE;
-		else {
-			snprintf(err, errlen,
-				 "forwarding must be ipip, l2 or gue");
-			return -EINVAL;
-		}
-	}
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "gue_port", false, 65535, &u,
-				     &present, err, errlen);
-	if (!e && present) {
-		if (!u) {
-			snprintf(err, errlen,
-				 "gue_port: 0 is out of range (1..65535)");
-			return -EINVAL;
-		}
-		vc->gue_port = (__u16)u;
-	}
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "ring_size", false,
-				     XLB_MAX_RING_SIZE, &u, &present, err,
-				     errlen);
-	if (!e && present)
-		vc->ring_size = (__u32)u;
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "min_healthy", false, 1000000, &u,
-				     &present, err, errlen);
-	if (!e && present)
-		vc->min_healthy = (__u32)u;
-	e = e	  ?:
-		    xlb_api_arg_bool(args, "conn_table", &b, &present, err,
-				     errlen);
-	if (!e && present) {
-		vc->flags &= ~XLB_VIP_F_NO_CONN;
-		if (!b)
-			vc->flags |= XLB_VIP_F_NO_CONN;
-	}
-	e = e ?: xlb_api_arg_str(args, "hash", false, &s, err, errlen);
-	if (!e && s) {
-		vc->flags &= ~XLB_VIP_F_SRC_ONLY;
-		if (!strcmp(s, "source"))
-			vc->flags |= XLB_VIP_F_SRC_ONLY;
-		else if (strcmp(s, "5tuple")) {
-			snprintf(err, errlen, "hash must be 5tuple or source");
-			return -EINVAL;
-		}
-	}
-	e = e ?: xlb_api_arg_str(args, "unserved", false, &s, err, errlen);
-	if (!e && s) {
-		vc->flags &= ~XLB_VIP_F_UNSERVED_PASS;
-		if (!strcmp(s, "pass"))
-			vc->flags |= XLB_VIP_F_UNSERVED_PASS;
-		else if (strcmp(s, "drop")) {
-			snprintf(err, errlen, "unserved must be drop or pass");
-			return -EINVAL;
-		}
-	}
-	e = e ?: xlb_api_arg_str(args, "fragments", false, &s, err, errlen);
-	if (!e && s) {
-		vc->flags &= ~XLB_VIP_F_FRAG_BALANCE;
-		if (!strcmp(s, "balance")) {
-			vc->flags |= XLB_VIP_F_FRAG_BALANCE;
-			/* implies hash: source unless hash is given */
-			if (!json_object_get(args, "hash"))
-				vc->flags |= XLB_VIP_F_SRC_ONLY;
-		} else if (strcmp(s, "drop")) {
-			snprintf(err, errlen,
-				 "fragments must be drop or balance");
-			return -EINVAL;
-		}
-	}
-	e = e ?: xlb_api_arg_bool(args, "announce", &b, &present, err, errlen);
-	if (!e && present)
-		vc->announce = b;
-	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
-	if (!e && s)
-		snprintf(vc->health_check, sizeof(vc->health_check), "%s", s);
-	/* ranges and combinations: xlb_cfg_validate() */
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "quic_id_length", false, 255, &u,
-				     &present, err, errlen);
-	if (!e && present)
-		vc->quic_id_len = (__u8)u;
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "quic_id_offset", false, 255, &u,
-				     &present, err, errlen);
-	if (!e && present)
-		vc->quic_id_offset = (__u8)u;
-	/* null: no check */
-	if (!e && json_is_null(json_object_get(args, "quic_config_rotation"))) {
-		vc->has_quic_cr = false;
-		vc->quic_cr = 0;
-		return 0;
-	}
-	e = e	  ?:
-		    xlb_api_arg_uint(args, "quic_config_rotation", false, 255,
-				     &u, &present, err, errlen);
-	if (!e && present) {
-		vc->has_quic_cr = true;
-		vc->quic_cr = (__u8)u;
-	}
+	/* fragments: balance implies hash: source unless hash is given */
+	if (!e && json_object_get(args, "fragments") &&
+	    (vc->flags & XLB_VIP_F_FRAG_BALANCE) &&
+	    !json_object_get(args, "hash"))
+		vc->flags |= XLB_VIP_F_SRC_ONLY;
 	return e;
 }
 
@@ -841,24 +733,6 @@ static void unserved_per_address(struct xlb_cfg *c,
 
 static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = { "address",
-					    "port",
-					    "protocol",
-					    "name",
-					    "forwarding",
-					    "ring_size",
-					    "min_healthy",
-					    "conn_table",
-					    "hash",
-					    "unserved",
-					    "fragments",
-					    "announce",
-					    "health_check",
-					    "gue_port",
-					    "quic_id_length",
-					    "quic_id_offset",
-					    "quic_config_rotation",
-					    NULL };
 	struct xlb_vip_cfg vc = {};
 	struct xlb_cfg *next;
 	char what[128];
@@ -866,11 +740,10 @@ static void cmd_vip_add(struct xlbd *d, struct api_req *r, json_t *args)
 	int e;
 
 	xlb_vip_cfg_init(&vc, d->cfg);
-	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = parse_vip_opts(args, &vc, err, sizeof(err));
 	e = e	  ?:
 		    xlb_api_arg_vip(args, &vc.addr, &vc.port, &vc.proto, err,
 				    sizeof(err));
-	e = e ?: parse_vip_opts(d, args, &vc, err, sizeof(err));
 	if (!e && xlb_cfg_find_vip(d->cfg, &vc.addr, vc.port, vc.proto)) {
 		snprintf(err, sizeof(err), "vip %s: already exists",
 			 xlb_vip_str(&vc.addr, vc.port, vc.proto, what,
@@ -930,34 +803,17 @@ static struct xlb_vip_cfg *next_vip(struct xlbd *d, json_t *args,
 
 static void cmd_vip_set(struct xlbd *d, struct api_req *r, json_t *args)
 {
-	static const char *const keys[] = { "address",
-					    "port",
-					    "protocol",
-					    "name",
-					    "forwarding",
-					    "ring_size",
-					    "min_healthy",
-					    "conn_table",
-					    "hash",
-					    "unserved",
-					    "fragments",
-					    "announce",
-					    "health_check",
-					    "gue_port",
-					    "quic_id_length",
-					    "quic_id_offset",
-					    "quic_config_rotation",
-					    NULL };
 	struct xlb_vip_cfg *vc;
 	struct xlb_cfg *next = NULL;
 	char what[128];
 	ERRBUF;
 	int e;
 
-	e = xlb_api_check_keys(args, keys, err, sizeof(err));
+	e = xlb_api_args_obj(args, &xlb_obj_vip, &(struct xlb_vip_cfg){ 0 },
+			     vip_key_args, err, sizeof(err));
 	vc = e ? NULL : next_vip(d, args, &next, err, sizeof(err), &e);
 	if (vc)
-		e = parse_vip_opts(d, args, vc, err, sizeof(err));
+		e = parse_vip_opts(args, vc, err, sizeof(err));
 	if (!e && json_object_get(args, "unserved"))
 		unserved_per_address(next, vc, true, &vc->flags);
 	if (e) {
@@ -992,79 +848,14 @@ static void cmd_vip_del(struct xlbd *d, struct api_req *r, json_t *args)
 	reply_change(d, r, next, what);
 }
 
-static const char *const be_keys[] = { "address",      "port",	  "protocol",
-				       "backend",      "weight",  "state",
-				       "health_check", "quic_id", NULL };
-
-/*
- * quic_id: an integer, a string (decimal, or hexadecimal with 0x: the
- * whole 64-bit range, which a JSON integer cannot hold), or null to remove
- * the id. Whether it fits the VIP is for xlb_cfg_validate().
- */
-static int parse_quic_id(json_t *args, struct xlb_backend_cfg *bc, char *err,
-			 size_t errlen)
-{
-	json_t *v = json_object_get(args, "quic_id");
-	unsigned long long q;
-	const char *s;
-	char *end;
-
-	if (!v)
-		return 0;
-	if (json_is_null(v)) {
-		bc->has_quic_id = false;
-		bc->quic_id = 0;
-		return 0;
-	}
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		bc->has_quic_id = true;
-		bc->quic_id = (__u64)json_integer_value(v);
-		return 0;
-	}
-	s = json_string_value(v);
-	if (s && *s && *s != '-' && *s != '+' && *s != ' ') {
-		bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-
-		errno = 0;
-		q = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
-		if (!errno && !*end && end != (hex ? s + 2 : s)) {
-			bc->has_quic_id = true;
-			bc->quic_id = q;
-			return 0;
-		}
-	}
-	snprintf(err, errlen,
-		 "argument 'quic_id' must be a number (0x... for hex) or "
-		 "null");
-	return -EINVAL;
-}
+static const char *const be_keys[] = { "address", "port", "protocol", "backend",
+				       NULL };
 
 static int parse_be_opts(json_t *args, struct xlb_backend_cfg *bc, char *err,
 			 size_t errlen)
 {
-	unsigned long long w;
-	const char *s;
-	bool present;
-	int e, st;
-
-	e = xlb_api_arg_uint(args, "weight", false, XLB_MAX_WEIGHT, &w,
-			     &present, err, errlen);
-	if (!e && present)
-		bc->weight = (__u32)w;
-	e = e ?: xlb_api_arg_str(args, "state", false, &s, err, errlen);
-	if (!e && s) {
-		st = xlb_admin_state_parse(s);
-		if (st < 0) {
-			snprintf(err, errlen,
-				 "state must be up, drain or down");
-			return -EINVAL;
-		}
-		bc->state = (enum xlb_admin_state)st;
-	}
-	e = e ?: xlb_api_arg_str(args, "health_check", false, &s, err, errlen);
-	if (!e && s)
-		snprintf(bc->health_check, sizeof(bc->health_check), "%s", s);
-	return e ?: parse_quic_id(args, bc, err, errlen);
+	return xlb_api_args_obj(args, &xlb_obj_backend, bc, be_keys, err,
+				errlen);
 }
 
 static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
@@ -1077,11 +868,10 @@ static void cmd_backend_add(struct xlbd *d, struct api_req *r, json_t *args)
 	int e;
 
 	xlb_backend_cfg_init(&bc);
-	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
+	e = parse_be_opts(args, &bc, err, sizeof(err));
 	e = e	  ?:
 		    xlb_api_arg_addr(args, "backend", true, &bc.addr, NULL, err,
 				     sizeof(err));
-	e = e ?: parse_be_opts(args, &bc, err, sizeof(err));
 	if (!e)
 		vc = next_vip(d, args, &next, err, sizeof(err), &e);
 	if (!e && xlb_vip_find_backend(vc, &bc.addr)) {
@@ -1143,7 +933,8 @@ static void cmd_backend_set(struct xlbd *d, struct api_req *r, json_t *args)
 	ERRBUF;
 	int e;
 
-	e = xlb_api_check_keys(args, be_keys, err, sizeof(err));
+	e = parse_be_opts(args, &(struct xlb_backend_cfg){ 0 }, err,
+			  sizeof(err));
 	if (!e && !json_object_get(args, "weight") &&
 	    !json_object_get(args, "state") &&
 	    !json_object_get(args, "health_check") &&
@@ -1296,243 +1087,31 @@ static void cmd_log_set(struct xlbd *d, struct api_req *r, json_t *args)
 
 /* --- health checks -------------------------------------------------------- */
 
-static const char *const check_keys[] = {
-	"name",		 "type",	"port",	      "interval_ms",
-	"timeout_ms",	 "rise",	"fall",	      "via_vip",
-	"method",	 "path",	"host",	      "sni",
-	"expect_status", "expect_body", "tls_verify", "payload",
-	"expect",	 "query_name",	"query_type", "command",
-	"user",		 "mode",	NULL
-};
-
-static int check_type_parse(const char *s)
-{
-	int t;
-
-	for (t = XLB_HC_NONE; t <= XLB_HC_EXEC; t++)
-		if (!strcmp(s, xlb_hc_type_str((enum xlb_hc_type)t)))
-			return t;
-	return -EINVAL;
-}
-
-static int arg_strf(json_t *args, const char *key, char *buf, size_t size,
-		    char *err, size_t errlen)
-{
-	const char *s;
-	int e = xlb_api_arg_str(args, key, false, &s, err, errlen);
-
-	if (e || !s)
-		return e;
-	if (strlen(s) >= size) {
-		snprintf(err, errlen, "argument '%s' is longer than %zu bytes",
-			 key, size - 1);
-		return -EINVAL;
-	}
-	snprintf(buf, size, "%s", s);
-	return 0;
-}
-
-static int arg_u32(json_t *args, const char *key, unsigned long long max,
-		   __u32 *out, char *err, size_t errlen)
-{
-	unsigned long long u;
-	bool present;
-	int e = xlb_api_arg_uint(args, key, false, max, &u, &present, err,
-				 errlen);
-
-	if (!e && present)
-		*out = (__u32)u;
-	return e;
-}
-
-/* "200-399,404" or ["200-399", "404"] */
-static int arg_status(json_t *args, struct xlb_hc_cfg *h, char *err,
-		      size_t errlen)
-{
-	json_t *v = json_object_get(args, "expect_status"), *x;
-	char buf[XLB_STR_MAX * 2], *tok, *save = NULL;
-	unsigned int lo, hi;
-	size_t i, n = 0;
-	int c;
-
-	if (!v)
-		return 0;
-	buf[0] = 0;
-	if (json_is_string(v)) {
-		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
-	} else if (json_is_array(v)) {
-		json_array_foreach (v, i, x) {
-			if (!json_is_string(x))
-				break;
-			c = snprintf(buf + strlen(buf),
-				     sizeof(buf) - strlen(buf), "%s%s",
-				     i ? "," : "", json_string_value(x));
-			(void)c;
-		}
-	} else {
-		snprintf(err, errlen,
-			 "argument 'expect_status' must be a "
-			 "string like 200-399,404");
-		return -EINVAL;
-	}
-	for (tok = strtok_r(buf, ", ", &save); tok;
-	     tok = strtok_r(NULL, ", ", &save)) {
-		c = 0;
-		if (n >= XLB_EXPECT_MAX ||
-		    (sscanf(tok, "%u-%u%n", &lo, &hi, &c) != 2 &&
-		     (c = 0, sscanf(tok, "%u%n", &lo, &c) != 1)) ||
-		    (size_t)c != strlen(tok) || lo > 999) {
-			snprintf(err, errlen,
-				 "expect_status: '%.32s' is not a status or "
-				 "a range like 200-399 (at most %d)",
-				 tok, XLB_EXPECT_MAX);
-			return -EINVAL;
-		}
-		if (!strchr(tok, '-'))
-			hi = lo;
-		if (hi < lo || hi > 999) {
-			snprintf(err, errlen,
-				 "expect_status: bad range '%.32s'", tok);
-			return -EINVAL;
-		}
-		h->expect_status[n].lo = (__u16)lo;
-		h->expect_status[n].hi = (__u16)hi;
-		n++;
-	}
-	h->n_expect_status = n;
-	return 0;
-}
-
-static int arg_command(json_t *args, struct xlb_hc_cfg *h, char *err,
-		       size_t errlen)
-{
-	json_t *v = json_object_get(args, "command"), *x;
-	size_t i;
-
-	if (!v)
-		return 0;
-	if (!json_is_array(v) || json_array_size(v) > XLB_ARGV_MAX) {
-		snprintf(err, errlen,
-			 "argument 'command' must be a list of at most %d "
-			 "strings",
-			 XLB_ARGV_MAX);
-		return -EINVAL;
-	}
-	json_array_foreach (v, i, x) {
-		if (!json_is_string(x) ||
-		    strlen(json_string_value(x)) >= XLB_STR_MAX) {
-			snprintf(err, errlen,
-				 "argument 'command': item %zu must be a "
-				 "string shorter than %d bytes",
-				 i, XLB_STR_MAX);
-			return -EINVAL;
-		}
-		snprintf(h->argv[i], sizeof(h->argv[i]), "%s",
-			 json_string_value(x));
-	}
-	h->argc = json_array_size(v);
-	return 0;
-}
-
 /* Apply the check fields present in @args to @h. A new type starts from
- * that type's defaults (keeping the name and the fields every type has),
+ * that type's defaults, keeping the fields every type has and those given,
  * so fields of the old type do not linger. */
 static int parse_check(json_t *args, struct xlb_hc_cfg *h, char *err,
 		       size_t errlen)
 {
-	const char *s;
-	bool b, present;
-	int e, t;
+	enum xlb_hc_type type = h->type;
+	const struct xlb_field *f;
+	struct xlb_hc_cfg set;
+	int e;
 
-	e = xlb_api_arg_str(args, "type", false, &s, err, errlen);
-	if (!e && s) {
-		t = check_type_parse(s);
-		if (t < 0) {
-			snprintf(err, errlen,
-				 "type must be none, tcp, http, https, udp, "
-				 "dns or exec");
-			return -EINVAL;
-		}
-		if ((enum xlb_hc_type)t != h->type) {
-			struct xlb_hc_cfg old = *h;
-
-			xlb_hc_cfg_init(h, (enum xlb_hc_type)t);
-			memcpy(h->name, old.name, sizeof(h->name));
-			h->port = old.port;
-			h->interval_ms = old.interval_ms;
-			h->timeout_ms = old.timeout_ms;
-			h->rise = old.rise;
-			h->fall = old.fall;
-		}
+	e = xlb_api_args_obj(args, &xlb_obj_check, h, NULL, err, errlen);
+	if (e || h->type == type)
+		return e;
+	set = *h;
+	xlb_hc_cfg_init(h, set.type);
+	for (f = xlb_obj_check.fields; f->key; f++) {
+		if (f->hc && !json_object_get(args, f->key))
+			continue;
+		memcpy((char *)h + f->off, (char *)&set + f->off, f->size);
+		if (f->n_off)
+			memcpy((char *)h + f->n_off, (char *)&set + f->n_off,
+			       sizeof(size_t));
 	}
-	e = e	  ?:
-		    arg_u32(args, "interval_ms", UINT32_MAX, &h->interval_ms,
-			    err, errlen);
-	e = e	  ?:
-		    arg_u32(args, "timeout_ms", UINT32_MAX, &h->timeout_ms, err,
-			    errlen);
-	e = e ?: arg_u32(args, "rise", UINT32_MAX, &h->rise, err, errlen);
-	e = e ?: arg_u32(args, "fall", UINT32_MAX, &h->fall, err, errlen);
-	if (!e && json_object_get(args, "port")) {
-		__u32 port = h->port;
-
-		e = arg_u32(args, "port", 65535, &port, err, errlen);
-		h->port = (__u16)port;
-	}
-	if (!e && json_object_get(args, "query_type")) {
-		e = xlb_api_arg_str(args, "query_type", true, &s, err, errlen);
-		t = e ? 0 : xlb_dns_type_parse(s);
-		if (!e && t < 0) {
-			snprintf(err, errlen,
-				 "query_type: '%.32s' is not a DNS type (A, "
-				 "AAAA, ... or a number)",
-				 s);
-			e = -EINVAL;
-		}
-		if (!e)
-			h->query_type = (__u16)t;
-	}
-	e = e ?: xlb_api_arg_bool(args, "via_vip", &b, &present, err, errlen);
-	if (!e && present)
-		h->via_vip = b;
-	e = e	  ?:
-		    xlb_api_arg_bool(args, "tls_verify", &b, &present, err,
-				     errlen);
-	if (!e && present)
-		h->tls_verify = b;
-	e = e	  ?:
-		    arg_strf(args, "method", h->method, sizeof(h->method), err,
-			     errlen);
-	e = e ?: arg_strf(args, "path", h->path, sizeof(h->path), err, errlen);
-	e = e ?: arg_strf(args, "host", h->host, sizeof(h->host), err, errlen);
-	e = e ?: arg_strf(args, "sni", h->sni, sizeof(h->sni), err, errlen);
-	e = e	  ?:
-		    arg_strf(args, "expect_body", h->expect_body,
-			     sizeof(h->expect_body), err, errlen);
-	e = e	  ?:
-		    arg_strf(args, "payload", h->payload, sizeof(h->payload),
-			     err, errlen);
-	e = e	  ?:
-		    arg_strf(args, "expect", h->expect, sizeof(h->expect), err,
-			     errlen);
-	e = e	  ?:
-		    arg_strf(args, "query_name", h->query_name,
-			     sizeof(h->query_name), err, errlen);
-	e = e ?: arg_strf(args, "user", h->user, sizeof(h->user), err, errlen);
-	e = e ?: arg_status(args, h, err, errlen);
-	e = e ?: arg_command(args, h, err, errlen);
-	e = e ?: xlb_api_arg_str(args, "mode", false, &s, err, errlen);
-	if (!e && s) {
-		if (!strcmp(s, "connect"))
-			h->mode = XLB_HC_TCP_CONNECT;
-		else if (!strcmp(s, "syn"))
-			h->mode = XLB_HC_TCP_SYN;
-		else {
-			snprintf(err, errlen, "mode must be connect or syn");
-			e = -EINVAL;
-		}
-	}
-	return e;
+	return 0;
 }
 
 /* Who names check @name: VIPs and backends, as strings. */
@@ -1602,14 +1181,10 @@ static void cmd_check_add(struct xlbd *d, struct api_req *r, json_t *args)
 	ERRBUF;
 	int e;
 
-	e = xlb_api_check_keys(args, check_keys, err, sizeof(err));
+	e = xlb_api_args_obj(args, &xlb_obj_check, &(struct xlb_hc_cfg){ 0 },
+			     NULL, err, sizeof(err));
 	e = e ?: xlb_api_arg_str(args, "name", true, &name, err, sizeof(err));
 	e = e ?: xlb_api_arg_str(args, "type", true, &type, err, sizeof(err));
-	if (!e && strlen(name) >= sizeof(h.name)) {
-		snprintf(err, sizeof(err), "check name longer than %zu bytes",
-			 sizeof(h.name) - 1);
-		e = -EINVAL;
-	}
 	if (!e && xlb_cfg_find_check(d->cfg, name)) {
 		snprintf(err, sizeof(err), "check %s: already exists", name);
 		e = -EEXIST;
@@ -1651,7 +1226,8 @@ static void cmd_check_set(struct xlbd *d, struct api_req *r, json_t *args)
 	ERRBUF;
 	int e;
 
-	e = xlb_api_check_keys(args, check_keys, err, sizeof(err));
+	e = xlb_api_args_obj(args, &xlb_obj_check, &(struct xlb_hc_cfg){ 0 },
+			     NULL, err, sizeof(err));
 	e = e ?: xlb_api_arg_str(args, "name", true, &name, err, sizeof(err));
 	if (!e && json_object_size(args) < 2) {
 		snprintf(err, sizeof(err), "nothing to set");

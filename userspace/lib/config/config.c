@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
- * DOC: configuration types, checks and edits
+ * DOC: configuration checks
  *
- * Everything about struct xlb_cfg that does not involve YAML: defaults,
- * deep copy, comparison, lookups, the edits the API makes, the semantic
- * checks shared by the loader and xlb_cfg_validate(), and the atomic save.
- * The file format lives in config_yaml.c.
+ * The semantic checks of struct xlb_cfg shared by the loader and
+ * xlb_cfg_validate(), and the names of its enums. Ranges come from the
+ * field tables (fields.c); copying, comparing, editing and saving are in
+ * config_data.c, the file format in config_yaml.c.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "config.h"
 #include "config_priv.h"
+#include "fields.h"
 #include "maglev.h"
 #include "maps/xlb_quic.h"
 
@@ -46,14 +44,6 @@ static const char *const fwd_names[] = {
 	[XLB_FWD_IPIP] = "ipip",
 	[XLB_FWD_L2] = "l2",
 	[XLB_FWD_GUE] = "gue",
-};
-
-static const struct {
-	const char *name;
-	unsigned int type;
-} dns_types[] = {
-	{ "A", 1 },   { "NS", 2 },   { "CNAME", 5 }, { "SOA", 6 },
-	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 },
 };
 
 /** xlb_hc_type_str() - "tcp", "http", ... as in the file; "?" if unknown */
@@ -91,35 +81,6 @@ const char *xlb_fwd_str(int fwd)
 	return fwd_names[fwd];
 }
 
-int xlb_dns_type_parse(const char *s)
-{
-	unsigned long v;
-	unsigned int i;
-	char *end;
-
-	for (i = 0; s && i < ARRAY_SIZE(dns_types); i++)
-		if (!strcmp(s, dns_types[i].name))
-			return (int)dns_types[i].type;
-	if (!s || *s < '1' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
-		return -EINVAL;
-	return (int)v;
-}
-
-const char *xlb_dns_type_str(unsigned int t, char *buf)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dns_types); i++)
-		if (dns_types[i].type == t)
-			return dns_types[i].name;
-	snprintf(buf, 8, "%u", t & 0xffff);
-	return buf;
-}
-
 bool xlb_name_ok(const char *s)
 {
 	if (!*s)
@@ -146,437 +107,7 @@ bool xlb_ifname_ok(const char *s)
 	return true;
 }
 
-/* --- lifecycle ---------------------------------------------------------- */
-
-/**
- * xlb_hc_cfg_init() - a check of @type with every default set
- * @h: the check
- * @type: its type
- */
-void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->interval_ms = XLB_DEFAULT_INTERVAL_MS;
-	h->timeout_ms = XLB_DEFAULT_TIMEOUT_MS;
-	h->rise = XLB_DEFAULT_RISE;
-	h->fall = XLB_DEFAULT_FALL;
-	if (type == XLB_HC_HTTP || type == XLB_HC_HTTPS) {
-		strcpy(h->method, "GET");
-		strcpy(h->path, "/");
-		h->expect_status[0].lo = 200;
-		h->expect_status[0].hi = 399;
-		h->n_expect_status = 1;
-	}
-	if (type == XLB_HC_DNS)
-		h->query_type = 1;
-}
-
-/**
- * xlb_vip_cfg_init() - a VIP with every default set and no backends
- * @v: the VIP
- * @c: the config it will join (for the default ring size), or NULL
- */
-void xlb_vip_cfg_init(struct xlb_vip_cfg *v, const struct xlb_cfg *c)
-{
-	memset(v, 0, sizeof(*v));
-	v->proto = IPPROTO_TCP;
-	v->fwd = XLB_FWD_IPIP;
-	v->gue_port = XLB_GUE_DEFAULT_PORT;
-	v->ring_size = XLB_DEFAULT_RING_SIZE;
-	/* a smaller table is prime too, so it is a valid ring size */
-	if (c && c->sizes.ring_max && c->sizes.ring_max < v->ring_size)
-		v->ring_size = c->sizes.ring_max;
-	v->min_healthy = 1;
-	v->announce = true;
-	v->quic_id_offset = XLB_QUIC_DEFAULT_OFFSET;
-}
-
-/** xlb_backend_cfg_init() - a backend with every default set */
-void xlb_backend_cfg_init(struct xlb_backend_cfg *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->weight = XLB_DEFAULT_WEIGHT;
-	b->state = XLB_ADMIN_UP;
-}
-
-/**
- * xlb_bgp_cfg_init() - an enabled BGP section with defaults, no prefixes
- * @g: the section
- */
-void xlb_bgp_cfg_init(struct xlb_bgp_cfg *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->enabled = true;
-	strcpy(g->bird_socket, XLB_DEFAULT_BIRD_SOCKET);
-	strcpy(g->include_file, XLB_DEFAULT_BIRD_INCLUDE);
-	g->hold_down_ms = XLB_DEFAULT_HOLD_DOWN_MS;
-	g->drain_timeout_s = XLB_DEFAULT_DRAIN_S;
-}
-
-/**
- * xlb_cfg_new() - an empty config with the defaults of every section
- *
- * Return: the config (free with xlb_cfg_free()), or NULL without memory.
- */
-struct xlb_cfg *xlb_cfg_new(void)
-{
-	struct xlb_cfg *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->sizes.max_vips = XLB_DEFAULT_MAX_VIPS;
-	c->sizes.max_backends = XLB_DEFAULT_MAX_BACKENDS;
-	c->sizes.ring_max = XLB_DEFAULT_RING_SIZE;
-	c->sizes.conn_max = XLB_DEFAULT_CONN_MAX;
-	c->max_memory_percent = XLB_DEFAULT_MAX_MEM_PERCENT;
-	c->second_chance = XLB_DEFAULT_SECOND_CHANCE;
-	strcpy(c->api_socket, XLB_DEFAULT_SOCKET);
-	strcpy(c->log_level, "info");
-	return c;
-}
-
-/** xlb_cfg_free() - free @c and every array it owns; NULL is fine */
-void xlb_cfg_free(struct xlb_cfg *c)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	for (i = 0; i < c->n_vips; i++)
-		free(c->vips[i].backends);
-	free(c->vips);
-	free(c->checks);
-	free(c->ifaces);
-	free(c);
-}
-
-/* A copy of @n elements of @size at @src; NULL for none (or no memory:
- * the caller tells the two apart by @n). */
-static void *memdup(const void *src, size_t n, size_t size)
-{
-	void *p;
-
-	if (!n)
-		return NULL;
-	p = malloc(n * size);
-	if (p)
-		memcpy(p, src, n * size);
-	return p;
-}
-
-/**
- * xlb_cfg_dup() - a deep copy of @c
- *
- * Return: the copy, or NULL (no memory, or @c is NULL).
- */
-struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c)
-{
-	struct xlb_cfg *d;
-	size_t i;
-
-	if (!c)
-		return NULL;
-	d = malloc(sizeof(*d));
-	if (!d)
-		return NULL;
-	*d = *c;
-	d->ifaces = memdup(c->ifaces, c->n_ifaces, sizeof(*c->ifaces));
-	d->checks = memdup(c->checks, c->n_checks, sizeof(*c->checks));
-	d->vips = memdup(c->vips, c->n_vips, sizeof(*c->vips));
-	if ((c->n_ifaces && !d->ifaces) || (c->n_checks && !d->checks) ||
-	    (c->n_vips && !d->vips)) {
-		d->n_vips = 0;
-		goto fail;
-	}
-	for (i = 0; i < c->n_vips; i++) {
-		d->vips[i].backends =
-			memdup(c->vips[i].backends, c->vips[i].n_backends,
-			       sizeof(*c->vips[i].backends));
-		if (c->vips[i].n_backends && !d->vips[i].backends) {
-			d->n_vips = i;
-			goto fail;
-		}
-	}
-	return d;
-fail:
-	xlb_cfg_free(d);
-	return NULL;
-}
-
-/* --- comparison --------------------------------------------------------- */
-
-/* IPv4 addresses only use a[0]; the rest is not part of the value. */
-static bool addr_same(const struct xlb_addr *a, const struct xlb_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == XLB_AF_INET)
-		return a->a[0] == b->a[0];
-	if (a->family == XLB_AF_INET6)
-		return !memcmp(a->a, b->a, 16);
-	return true;
-}
-
-#define SAME(f)	    (a->f == b->f)
-#define SAME_STR(f) (!strcmp(a->f, b->f))
-
-static bool hc_equal(const struct xlb_hc_cfg *a, const struct xlb_hc_cfg *b)
-{
-	size_t i;
-
-	if (!(SAME_STR(name) && SAME(type) && SAME(port) && SAME(interval_ms) &&
-	      SAME(timeout_ms) && SAME(rise) && SAME(fall) && SAME(via_vip) &&
-	      SAME_STR(method) && SAME_STR(path) && SAME_STR(host) &&
-	      SAME_STR(sni) && SAME(n_expect_status) && SAME_STR(expect_body) &&
-	      SAME(tls_verify) && SAME_STR(payload) && SAME_STR(expect) &&
-	      SAME_STR(query_name) && SAME(query_type) && SAME(argc) &&
-	      SAME(mode) && SAME_STR(user)))
-		return false;
-	for (i = 0; i < a->n_expect_status && i < XLB_EXPECT_MAX; i++)
-		if (!SAME(expect_status[i].lo) || !SAME(expect_status[i].hi))
-			return false;
-	for (i = 0; i < a->argc && i < XLB_ARGV_MAX; i++)
-		if (!SAME_STR(argv[i]))
-			return false;
-	return true;
-}
-
-static bool vip_equal(const struct xlb_vip_cfg *a, const struct xlb_vip_cfg *b)
-{
-	const struct xlb_backend_cfg *x, *y;
-	size_t i;
-
-	if (!(SAME_STR(name) && addr_same(&a->addr, &b->addr) && SAME(port) &&
-	      SAME(proto) && SAME(fwd) && SAME(gue_port) && SAME(ring_size) &&
-	      SAME(min_healthy) && SAME(flags) && SAME(announce) &&
-	      SAME_STR(health_check) && SAME_STR(notify) && SAME(quic_id_len) &&
-	      SAME(quic_id_offset) && SAME(has_quic_cr) && SAME(quic_cr) &&
-	      SAME(n_backends)))
-		return false;
-	for (i = 0; i < a->n_backends; i++) {
-		x = &a->backends[i];
-		y = &b->backends[i];
-		if (!addr_same(&x->addr, &y->addr) || x->weight != y->weight ||
-		    x->state != y->state ||
-		    strcmp(x->health_check, y->health_check) ||
-		    x->has_quic_id != y->has_quic_id ||
-		    x->quic_id != y->quic_id)
-			return false;
-	}
-	return true;
-}
-
-static bool bgp_equal(const struct xlb_bgp_cfg *a, const struct xlb_bgp_cfg *b)
-{
-	size_t i;
-
-	/* a disabled section is absent, whatever its fields hold */
-	if (!a->enabled || !b->enabled)
-		return a->enabled == b->enabled;
-	if (!(SAME_STR(bird_socket) && SAME_STR(include_file) &&
-	      SAME(n_allowed) && SAME(hold_down_ms) && SAME(drain_timeout_s) &&
-	      SAME(drain) && SAME(prepend)))
-		return false;
-	for (i = 0; i < a->n_allowed && i < XLB_ALLOWED_MAX; i++)
-		if (!addr_same(&a->allowed[i].addr, &b->allowed[i].addr) ||
-		    !SAME(allowed[i].len))
-			return false;
-	return true;
-}
-
-/**
- * xlb_cfg_equal() - same content, path ignored
- *
- * Arrays compare in order (the file's order is content too). A disabled
- * bgp section equals any other disabled one, whatever its fields hold,
- * since it is not part of the file.
- */
-bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b)
-{
-	size_t i;
-
-	if (!a || !b)
-		return a == b;
-	if (!(SAME(n_ifaces) && addr_same(&a->src4, &b->src4) &&
-	      addr_same(&a->src6, &b->src6) && SAME(hash_seed) &&
-	      SAME(sizes.max_vips) && SAME(sizes.max_backends) &&
-	      SAME(sizes.ring_max) && SAME(sizes.conn_max) &&
-	      SAME(max_memory_percent) && SAME_STR(api_socket) &&
-	      SAME_STR(api_group) && SAME_STR(metrics_listen) &&
-	      SAME_STR(notify_command) && SAME_STR(notify_user) &&
-	      SAME_STR(log_level) && SAME(icmp_rate) && SAME(new_flow_rate) &&
-	      SAME(second_chance) && SAME(n_checks) && SAME(n_vips) &&
-	      bgp_equal(&a->bgp, &b->bgp)))
-		return false;
-	for (i = 0; i < a->n_ifaces; i++)
-		if (strcmp(a->ifaces[i].name, b->ifaces[i].name) ||
-		    a->ifaces[i].generic != b->ifaces[i].generic ||
-		    a->ifaces[i].mtu != b->ifaces[i].mtu)
-			return false;
-	for (i = 0; i < a->n_checks; i++)
-		if (!hc_equal(&a->checks[i], &b->checks[i]))
-			return false;
-	for (i = 0; i < a->n_vips; i++)
-		if (!vip_equal(&a->vips[i], &b->vips[i]))
-			return false;
-	return true;
-}
-
-#undef SAME
-#undef SAME_STR
-
-/* --- lookups and edits -------------------------------------------------- */
-
-/** xlb_cfg_find_vip() - the VIP (@a, @port, @proto); NULL if absent */
-struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,
-				     const struct xlb_addr *a, __u16 port,
-				     __u8 proto)
-{
-	size_t i;
-
-	for (i = 0; c && a && i < c->n_vips; i++)
-		if (c->vips[i].port == port && c->vips[i].proto == proto &&
-		    addr_same(&c->vips[i].addr, a))
-			return &c->vips[i];
-	return NULL;
-}
-
-/** xlb_vip_find_backend() - the backend of @v at @a; NULL if absent */
-struct xlb_backend_cfg *xlb_vip_find_backend(const struct xlb_vip_cfg *v,
-					     const struct xlb_addr *a)
-{
-	size_t i;
-
-	for (i = 0; v && a && i < v->n_backends; i++)
-		if (addr_same(&v->backends[i].addr, a))
-			return &v->backends[i];
-	return NULL;
-}
-
-/** xlb_cfg_find_check() - the check named @name; NULL if absent */
-const struct xlb_hc_cfg *xlb_cfg_find_check(const struct xlb_cfg *c,
-					    const char *name)
-{
-	size_t i;
-
-	for (i = 0; c && name && i < c->n_checks; i++)
-		if (!strcmp(c->checks[i].name, name))
-			return &c->checks[i];
-	return NULL;
-}
-
-/**
- * xlb_cfg_add_vip() - append a copy of @v (and of its backends)
- *
- * Return: 0, -EEXIST if @c has a VIP with the same address, port and
- * protocol, -EINVAL, -ENOMEM. The result is not validated.
- */
-int xlb_cfg_add_vip(struct xlb_cfg *c, const struct xlb_vip_cfg *v)
-{
-	struct xlb_backend_cfg *be = NULL;
-	struct xlb_vip_cfg *vips;
-
-	if (!c || !v || (v->n_backends && !v->backends))
-		return -EINVAL;
-	if (xlb_cfg_find_vip(c, &v->addr, v->port, v->proto))
-		return -EEXIST;
-	be = memdup(v->backends, v->n_backends, sizeof(*be));
-	if (v->n_backends && !be)
-		return -ENOMEM;
-	vips = realloc(c->vips, (c->n_vips + 1) * sizeof(*vips));
-	if (!vips) {
-		free(be);
-		return -ENOMEM;
-	}
-	c->vips = vips;
-	c->vips[c->n_vips] = *v;
-	c->vips[c->n_vips].backends = be;
-	c->n_vips++;
-	return 0;
-}
-
-/**
- * xlb_cfg_del_vip() - remove a VIP and its backends
- *
- * Return: 0 or -ENOENT. Pointers into c->vips are invalid afterwards.
- */
-int xlb_cfg_del_vip(struct xlb_cfg *c, const struct xlb_addr *a, __u16 port,
-		    __u8 proto)
-{
-	struct xlb_vip_cfg *v = xlb_cfg_find_vip(c, a, port, proto);
-	size_t i;
-
-	if (!v)
-		return -ENOENT;
-	i = (size_t)(v - c->vips);
-	free(v->backends);
-	memmove(v, v + 1, (c->n_vips - i - 1) * sizeof(*v));
-	c->n_vips--;
-	return 0;
-}
-
-/**
- * xlb_vip_add_backend() - append a copy of @b to @v
- *
- * Return: 0, -EEXIST if @v has a backend with that address, -EINVAL,
- * -ENOMEM. Pointers into v->backends are invalid afterwards.
- */
-int xlb_vip_add_backend(struct xlb_vip_cfg *v, const struct xlb_backend_cfg *b)
-{
-	struct xlb_backend_cfg *be;
-
-	if (!v || !b)
-		return -EINVAL;
-	if (xlb_vip_find_backend(v, &b->addr))
-		return -EEXIST;
-	be = realloc(v->backends, (v->n_backends + 1) * sizeof(*be));
-	if (!be)
-		return -ENOMEM;
-	v->backends = be;
-	v->backends[v->n_backends++] = *b;
-	return 0;
-}
-
-/**
- * xlb_vip_del_backend() - remove the backend with address @a from @v
- *
- * Return: 0 or -ENOENT.
- */
-int xlb_vip_del_backend(struct xlb_vip_cfg *v, const struct xlb_addr *a)
-{
-	struct xlb_backend_cfg *b = xlb_vip_find_backend(v, a);
-	size_t i;
-
-	if (!b)
-		return -ENOENT;
-	i = (size_t)(b - v->backends);
-	memmove(b, b + 1, (v->n_backends - i - 1) * sizeof(*b));
-	v->n_backends--;
-	return 0;
-}
-
 /* --- semantic checks ---------------------------------------------------- */
-
-void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->path, sizeof(e->path), fmt, ap);
-	va_end(ap);
-	e->at_key = at_key;
-}
-
-int xlb_cfg_fail(struct xlb_cfg_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* A fixed-size string that lost its terminator cannot be trusted. */
 #define TERMINATED(s) (memchr((s), '\0', sizeof(s)) != NULL)
@@ -684,36 +215,19 @@ static const char *family_name(int f)
 	return f == XLB_AF_INET6 ? "IPv6" : "IPv4";
 }
 
-static int check_sizes(const struct xlb_dp_sizes *s, struct xlb_cfg_err *e)
+static int check_sizes(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
+	const struct xlb_dp_sizes *s = &c->sizes;
 	unsigned long long ring_slots;
+	int err;
 
-	if (s->max_vips < 1 || s->max_vips > XLB_MAX_VIPS_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/max_vips");
-		return xlb_cfg_fail(
-			e, "lb.tables.max_vips: %u is out of range (1..%u)",
-			s->max_vips, XLB_MAX_VIPS_LIMIT);
-	}
-	if (s->max_backends < 1 || s->max_backends > XLB_MAX_BACKENDS_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/max_backends");
-		return xlb_cfg_fail(
-			e, "lb.tables.max_backends: %u is out of range (1..%u)",
-			s->max_backends, XLB_MAX_BACKENDS_LIMIT);
-	}
+	err = xlb_obj_check_ranges(&xlb_obj_tables, c, NULL, "lb/tables", e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "lb/tables/ring_max");
-	if (s->ring_max > XLB_MAX_RING_SIZE)
-		return xlb_cfg_fail(
-			e, "lb.tables.ring_max: %u is out of range (2..%u)",
-			s->ring_max, XLB_MAX_RING_SIZE);
 	if (!xlb_is_prime(s->ring_max))
 		return xlb_cfg_fail(e, "lb.tables.ring_max: %u is not a prime",
 				    s->ring_max);
-	if (s->conn_max < 1 || s->conn_max > XLB_CONN_MAX_LIMIT) {
-		xlb_cfg_at(e, false, "lb/tables/conn_max");
-		return xlb_cfg_fail(
-			e, "lb.tables.conn_max: %u is out of range (1..%u)",
-			s->conn_max, XLB_CONN_MAX_LIMIT);
-	}
 	/* the ring map is one array indexed by a 32-bit slot number */
 	ring_slots = (unsigned long long)s->max_vips * 2 *
 		     xlb_ring_stride(s->ring_max);
@@ -782,7 +296,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 {
 	unsigned long long ram;
 	unsigned int ncpus;
-	char buf[XLB_ADDR_STRLEN];
+	char buf[XLB_ADDR_STRLEN], who[IFNAMSIZ + 16], path[64];
 	size_t i, j;
 	int err;
 
@@ -807,27 +321,16 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 			if (!strcmp(c->ifaces[j].name, n))
 				return xlb_cfg_fail(
 					e, "interface %s: listed twice", n);
-		xlb_cfg_at(e, false, "interfaces/%zu/mtu", i);
-		if (c->ifaces[i].mtu && (c->ifaces[i].mtu < XLB_MTU_MIN ||
-					 c->ifaces[i].mtu > 65535))
-			return xlb_cfg_fail(
-				e, "interface %s: mtu %u is not in %u..65535",
-				n, c->ifaces[i].mtu, XLB_MTU_MIN);
+		snprintf(who, sizeof(who), "interface %s", n);
+		snprintf(path, sizeof(path), "interfaces/%zu", i);
+		err = xlb_obj_check_ranges(&xlb_obj_iface, &c->ifaces[i], who,
+					   path, e);
+		if (err)
+			return err;
 	}
-	xlb_cfg_at(e, false, "lb/icmp_rate");
-	if (c->icmp_rate > XLB_MAX_RATE)
-		return xlb_cfg_fail(e, "lb.icmp_rate: %u is more than %u",
-				    c->icmp_rate, XLB_MAX_RATE);
-	xlb_cfg_at(e, false, "lb/new_flow_rate");
-	if (c->new_flow_rate > XLB_MAX_RATE)
-		return xlb_cfg_fail(e, "lb.new_flow_rate: %u is more than %u",
-				    c->new_flow_rate, XLB_MAX_RATE);
-	xlb_cfg_at(e, false, "lb/second_chance");
-	if (c->second_chance > XLB_MAX_SECOND_CHANCE)
-		return xlb_cfg_fail(e,
-				    "lb.second_chance: %u seconds is more than "
-				    "%u (0 turns it off)",
-				    c->second_chance, XLB_MAX_SECOND_CHANCE);
+	err = xlb_obj_check_ranges(&xlb_obj_lb, c, NULL, "lb", e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "lb/source4");
 	if (c->src4.family != XLB_AF_NONE &&
 	    (c->src4.family != XLB_AF_INET ||
@@ -842,7 +345,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 		return xlb_cfg_fail(
 			e, "lb.source6: %s is not a usable IPv6 address",
 			xlb_addr_str(&c->src6, buf));
-	err = check_sizes(&c->sizes, e);
+	err = check_sizes(c, e);
 	if (err)
 		return err;
 	machine_size(&ram, &ncpus);
@@ -874,72 +377,7 @@ static int check_globals(const struct xlb_cfg *c, struct xlb_cfg_err *e)
 	    (c->notify_user[0] &&
 	     (!xlb_name_ok(c->notify_user) || c->notify_user[0] == '-')))
 		return xlb_cfg_fail(e, "notify.user: not a valid user name");
-	xlb_cfg_at(e, false, "log/level");
-	if (!TERMINATED(c->log_level) ||
-	    (strcmp(c->log_level, "err") && strcmp(c->log_level, "warn") &&
-	     strcmp(c->log_level, "info") && strcmp(c->log_level, "debug")))
-		return xlb_cfg_fail(
-			e, "log.level: must be err, warn, info or debug");
-	return 0;
-}
-
-/* Fields that only some check types use: set on another type is an error */
-static const char *hc_misplaced(const struct xlb_hc_cfg *h)
-{
-	bool http = h->type == XLB_HC_HTTP || h->type == XLB_HC_HTTPS;
-
-	if (!http && (h->method[0] || h->path[0] || h->host[0] ||
-		      h->n_expect_status || h->expect_body[0]))
-		return h->method[0]	  ? "method" :
-		       h->path[0]	  ? "path" :
-		       h->host[0]	  ? "host" :
-		       h->n_expect_status ? "expect_status" :
-					    "expect_body";
-	if (h->type != XLB_HC_HTTPS && (h->sni[0] || h->tls_verify))
-		return h->sni[0] ? "sni" : "tls_verify";
-	if (h->type != XLB_HC_UDP && (h->payload[0] || h->expect[0]))
-		return h->payload[0] ? "payload" : "expect";
-	if (h->type != XLB_HC_DNS && (h->query_name[0] || h->query_type))
-		return h->query_name[0] ? "query_name" : "query_type";
-	if (h->type != XLB_HC_EXEC && h->argc)
-		return "command";
-	if (h->type == XLB_HC_EXEC && h->via_vip)
-		return "via_vip";
-	if (h->type != XLB_HC_TCP && h->mode)
-		return "mode";
-	if (h->type != XLB_HC_EXEC && h->user[0])
-		return "user";
-	return NULL;
-}
-
-/* Which types a field belongs to, for the message about a misplaced one */
-const char *xlb_hc_field_types(const char *field)
-{
-	static const struct {
-		const char *field, *types;
-	} t[] = {
-		{ "method", "http and https" },
-		{ "path", "http and https" },
-		{ "host", "http and https" },
-		{ "expect_status", "http and https" },
-		{ "expect_body", "http and https" },
-		{ "sni", "https" },
-		{ "tls_verify", "https" },
-		{ "payload", "udp" },
-		{ "expect", "udp" },
-		{ "query_name", "dns" },
-		{ "query_type", "dns" },
-		{ "command", "exec" },
-		{ "via_vip", "all but exec" },
-		{ "mode", "tcp" },
-		{ "user", "exec" },
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(t); i++)
-		if (!strcmp(t[i].field, field))
-			return t[i].types;
-	return NULL;
+	return xlb_obj_check_ranges(&xlb_obj_log, c, NULL, "log", e);
 }
 
 /* A user name for getpwnam(): "" (the default) or [A-Za-z0-9_.-], not
@@ -964,11 +402,94 @@ static bool http_token_ok(const char *s)
 	return true;
 }
 
+/*
+ * The rules of one check that the health check engine relies on too
+ * (xlb_hc_cfg_validate()); @path is where the check is in the file.
+ */
+static int hc_rules(const struct xlb_hc_cfg *h, const char *path,
+		    struct xlb_cfg_err *e)
+{
+	const char *n = h->name;
+	char who[XLB_NAME_MAX + 32];
+	size_t i;
+	int err;
+
+	xlb_cfg_at(e, false, "%s", path);
+	if (!TERMINATED(h->name) || !TERMINATED(h->method) ||
+	    !TERMINATED(h->path) || !TERMINATED(h->host) ||
+	    !TERMINATED(h->sni) || !TERMINATED(h->expect_body) ||
+	    !TERMINATED(h->payload) || !TERMINATED(h->expect) ||
+	    !TERMINATED(h->query_name) || h->n_expect_status > XLB_EXPECT_MAX ||
+	    h->argc > XLB_ARGV_MAX)
+		return xlb_cfg_fail(e, "health check '%.*s': field overflow",
+				    XLB_NAME_MAX, n);
+	snprintf(who, sizeof(who), "health check '%s'", n);
+	err = xlb_obj_check_ranges(&xlb_obj_check, h, who, path, e);
+	if (err)
+		return err;
+	/* a child's packets cannot carry the probe mark: SO_MARK is per
+	 * socket and the child opens its own */
+	xlb_cfg_at(e, true, "%s/via_vip", path);
+	if (h->type == XLB_HC_EXEC && h->via_vip)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': exec checks cannot follow the data path (via_vip): a child process's packets cannot be marked; use a tcp, http(s), udp or dns check",
+			n);
+	xlb_cfg_at(e, false, "%s/mode", path);
+	/* the raw socket's SYN cannot carry a per-backend mark */
+	if (h->type == XLB_HC_TCP && h->mode == XLB_HC_TCP_SYN && h->via_vip)
+		return xlb_cfg_fail(
+			e,
+			"health check '%s': mode syn cannot follow the data path (via_vip); use mode connect",
+			n);
+	xlb_cfg_at(e, false, "%s", path);
+	if (h->type == XLB_HC_UDP && !h->payload[0])
+		return xlb_cfg_fail(
+			e, "health check '%s': udp checks need payload", n);
+	if (h->type == XLB_HC_DNS && !h->query_name[0])
+		return xlb_cfg_fail(
+			e, "health check '%s': dns checks need query_name", n);
+	if (h->type == XLB_HC_EXEC && (!h->argc || !h->argv[0][0]))
+		return xlb_cfg_fail(
+			e, "health check '%s': exec checks need command", n);
+	for (i = 0; i < h->n_expect_status; i++) {
+		const struct xlb_status_range *r = &h->expect_status[i];
+
+		xlb_cfg_at(e, false, "%s/expect_status/%zu", path, i);
+		if (r->lo < 100 || r->hi > 599 || r->lo > 599 || r->hi < 100)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': status %u-%u is out of range (100..599)",
+				n, r->lo, r->hi);
+		if (r->lo > r->hi)
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': status range %u-%u is backwards",
+				n, r->lo, r->hi);
+	}
+	return 0;
+}
+
+/**
+ * xlb_hc_cfg_validate() - see config.h
+ */
+int xlb_hc_cfg_validate(const struct xlb_hc_cfg *h, char *err, size_t errlen)
+{
+	struct xlb_cfg_err e = { 0 };
+	int ret = hc_rules(h, "", &e);
+
+	if (ret && err && errlen)
+		snprintf(err, errlen, "%s", e.msg);
+	return ret;
+}
+
 static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 {
 	const struct xlb_hc_cfg *h = &c->checks[k];
-	const char *f;
+	char who[XLB_NAME_MAX + 32], path[64];
+	const struct xlb_field *f;
 	size_t i;
+	int err;
 
 	xlb_cfg_at(e, false, "health_checks/%zu/name", k);
 	if (!TERMINATED(h->name) || !xlb_name_ok(h->name))
@@ -980,54 +501,26 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 		if (!strcmp(c->checks[i].name, h->name))
 			return xlb_cfg_fail(
 				e, "health check '%s': defined twice", h->name);
-	xlb_cfg_at(e, false, "health_checks/%zu/type", k);
-	if (h->type <= XLB_HC_NONE || h->type > XLB_HC_EXEC)
-		return xlb_cfg_fail(e, "health check '%s': invalid type",
-				    h->name);
-	xlb_cfg_at(e, false, "health_checks/%zu/interval_ms", k);
-	if (h->interval_ms < XLB_HC_INTERVAL_MIN ||
-	    h->interval_ms > XLB_HC_INTERVAL_MAX)
-		return xlb_cfg_fail(
-			e,
-			"health check '%s': interval_ms %u is out of range (%u..%u)",
-			h->name, h->interval_ms, XLB_HC_INTERVAL_MIN,
-			XLB_HC_INTERVAL_MAX);
+	snprintf(path, sizeof(path), "health_checks/%zu", k);
+	err = hc_rules(h, path, e);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "health_checks/%zu/timeout_ms", k);
-	if (!h->timeout_ms)
-		return xlb_cfg_fail(
-			e, "health check '%s': timeout_ms must be at least 1",
-			h->name);
 	if (h->timeout_ms > h->interval_ms)
 		return xlb_cfg_fail(
 			e,
 			"health check '%s': timeout_ms %u is longer than interval_ms %u",
 			h->name, h->timeout_ms, h->interval_ms);
-	xlb_cfg_at(e, false, "health_checks/%zu/rise", k);
-	if (h->rise < 1 || h->rise > XLB_HC_RISE_FALL_MAX)
-		return xlb_cfg_fail(
-			e, "health check '%s': rise %u is out of range (1..%u)",
-			h->name, h->rise, XLB_HC_RISE_FALL_MAX);
-	xlb_cfg_at(e, false, "health_checks/%zu/fall", k);
-	if (h->fall < 1 || h->fall > XLB_HC_RISE_FALL_MAX)
-		return xlb_cfg_fail(
-			e, "health check '%s': fall %u is out of range (1..%u)",
-			h->name, h->fall, XLB_HC_RISE_FALL_MAX);
-	if (!TERMINATED(h->method) || !TERMINATED(h->path) ||
-	    !TERMINATED(h->host) || !TERMINATED(h->sni) ||
-	    !TERMINATED(h->expect_body) || !TERMINATED(h->payload) ||
-	    !TERMINATED(h->expect) || !TERMINATED(h->query_name) ||
-	    h->n_expect_status > XLB_EXPECT_MAX || h->argc > XLB_ARGV_MAX) {
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		return xlb_cfg_fail(e, "health check '%s': field overflow",
-				    h->name);
-	}
-	f = hc_misplaced(h);
-	if (f) {
-		xlb_cfg_at(e, true, "health_checks/%zu/%s", k, f);
-		return xlb_cfg_fail(
-			e, "health check '%s': %s is only for %s checks",
-			h->name, f, xlb_hc_field_types(f));
-	}
+	for (f = xlb_obj_check.fields; f->key; f++)
+		if (!xlb_field_applies(f, (int)h->type) &&
+		    xlb_field_is_set(f, h)) {
+			xlb_cfg_at(e, true, "%s/%s", path, f->key);
+			return xlb_cfg_fail(
+				e,
+				"health check '%s': %s is only for %s checks",
+				h->name, f->key,
+				xlb_field_hc_types(f, who, sizeof(who)));
+		}
 	switch (h->type) {
 	case XLB_HC_HTTP:
 	case XLB_HC_HTTPS:
@@ -1048,52 +541,8 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 			return xlb_cfg_fail(
 				e, "health check '%s': expect_status is empty",
 				h->name);
-		for (i = 0; i < h->n_expect_status; i++) {
-			const struct xlb_status_range *r = &h->expect_status[i];
-
-			xlb_cfg_at(e, false,
-				   "health_checks/%zu/expect_status/%zu", k, i);
-			if (r->lo < 100 || r->hi > 599 || r->lo > 599 ||
-			    r->hi < 100)
-				return xlb_cfg_fail(
-					e,
-					"health check '%s': status %u-%u is out of range (100..599)",
-					h->name, r->lo, r->hi);
-			if (r->lo > r->hi)
-				return xlb_cfg_fail(
-					e,
-					"health check '%s': status range %u-%u is backwards",
-					h->name, r->lo, r->hi);
-		}
-		break;
-	case XLB_HC_TCP:
-		xlb_cfg_at(e, false, "health_checks/%zu/mode", k);
-		if (h->mode != XLB_HC_TCP_CONNECT && h->mode != XLB_HC_TCP_SYN)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': mode must be connect or syn",
-				h->name);
-		/* the raw socket's SYN cannot carry a per-backend mark */
-		if (h->mode == XLB_HC_TCP_SYN && h->via_vip)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': mode syn cannot follow the data path (via_vip); use mode connect",
-				h->name);
-		break;
-	case XLB_HC_UDP:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->payload[0])
-			return xlb_cfg_fail(
-				e, "health check '%s': udp checks need payload",
-				h->name);
 		break;
 	case XLB_HC_DNS:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->query_name[0])
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': dns checks need query_name",
-				h->name);
 		xlb_cfg_at(e, false, "health_checks/%zu/query_type", k);
 		if (!h->query_type)
 			return xlb_cfg_fail(
@@ -1102,12 +551,6 @@ static int check_hc(const struct xlb_cfg *c, size_t k, struct xlb_cfg_err *e)
 				h->name);
 		break;
 	case XLB_HC_EXEC:
-		xlb_cfg_at(e, false, "health_checks/%zu", k);
-		if (!h->argc)
-			return xlb_cfg_fail(
-				e,
-				"health check '%s': exec checks need command",
-				h->name);
 		for (i = 0; i < h->argc; i++)
 			if (!TERMINATED(h->argv[i])) {
 				xlb_cfg_at(e, false,
@@ -1176,17 +619,7 @@ static int check_bgp(const struct xlb_bgp_cfg *g, struct xlb_cfg_err *e)
 				e, "bgp.allowed: %s/%u has host bits set",
 				xlb_addr_str(&p->addr, buf), p->len);
 	}
-	xlb_cfg_at(e, false, "bgp/hold_down_ms");
-	if (g->hold_down_ms > XLB_BGP_HOLD_DOWN_MAX)
-		return xlb_cfg_fail(
-			e, "bgp.hold_down_ms: %u is out of range (0..%u)",
-			g->hold_down_ms, XLB_BGP_HOLD_DOWN_MAX);
-	xlb_cfg_at(e, false, "bgp/drain_timeout_s");
-	if (g->drain_timeout_s > XLB_BGP_DRAIN_MAX)
-		return xlb_cfg_fail(
-			e, "bgp.drain_timeout_s: %u is out of range (0..%u)",
-			g->drain_timeout_s, XLB_BGP_DRAIN_MAX);
-	return 0;
+	return xlb_obj_check_ranges(&xlb_obj_bgp, g, NULL, "bgp", e);
 }
 
 /*
@@ -1311,7 +744,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	const struct xlb_backend_cfg *b = &v->backends[bi];
-	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN];
+	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN], path[64];
 	size_t j;
 	int err;
 
@@ -1325,7 +758,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 		return xlb_cfg_fail(e, "%saddress is %s", who,
 				    addr_unusable(&b->addr));
 	for (j = 0; j < bi; j++)
-		if (addr_same(&v->backends[j].addr, &b->addr))
+		if (xlb_cfg_addr_same(&v->backends[j].addr, &b->addr))
 			return xlb_cfg_fail(e, "vip %s: backend %s: duplicate",
 					    vs, as);
 	if (v->fwd == XLB_FWD_L2 && b->addr.family != v->addr.family)
@@ -1338,13 +771,12 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	if (b->addr.family == XLB_AF_INET6 && c->src6.family == XLB_AF_NONE)
 		return xlb_cfg_fail(e, "%san IPv6 backend needs lb.source6",
 				    who);
-	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/weight", vi, bi);
-	if (b->weight > XLB_MAX_WEIGHT)
-		return xlb_cfg_fail(e, "%sweight %u is out of range (0..%u)",
-				    who, b->weight, XLB_MAX_WEIGHT);
-	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/state", vi, bi);
-	if ((unsigned int)b->state > XLB_ADMIN_DOWN)
-		return xlb_cfg_fail(e, "%sinvalid state", who);
+	snprintf(path, sizeof(path), "vips/%zu/backends/%zu", vi, bi);
+	snprintf(who, sizeof(who), "vip %s: backend %s", vs, as);
+	err = xlb_obj_check_ranges(&xlb_obj_backend, b, who, path, e);
+	if (err)
+		return err;
+	snprintf(who, sizeof(who), "vip %s: backend %s: ", vs, as);
 	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/health_check", vi, bi);
 	if (!TERMINATED(b->health_check))
 		return xlb_cfg_fail(e, "%shealth_check: name too long", who);
@@ -1364,7 +796,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	char vs[XLB_ADDR_STRLEN + 16], who[XLB_ADDR_STRLEN + 32];
-	char other[XLB_ADDR_STRLEN + 16];
+	char other[XLB_ADDR_STRLEN + 16], path[64];
 	size_t i;
 	int err;
 
@@ -1388,7 +820,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	for (i = 0; i < vi; i++)
 		if (c->vips[i].port == v->port &&
 		    c->vips[i].proto == v->proto &&
-		    addr_same(&c->vips[i].addr, &v->addr))
+		    xlb_cfg_addr_same(&c->vips[i].addr, &v->addr))
 			return xlb_cfg_fail(e, "%sdefined twice", who);
 	if (vi >= c->sizes.max_vips)
 		return xlb_cfg_fail(e,
@@ -1400,9 +832,12 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 			e,
 			"%sname: not a valid name (letters, digits, '.', '_', '-')",
 			who);
-	xlb_cfg_at(e, false, "vips/%zu/forwarding", vi);
-	if (v->fwd >= XLB_FWD_MAX)
-		return xlb_cfg_fail(e, "%sinvalid forwarding", who);
+	snprintf(path, sizeof(path), "vips/%zu", vi);
+	snprintf(who, sizeof(who), "vip %s", vs);
+	err = xlb_obj_check_ranges(&xlb_obj_vip, v, who, path, e);
+	snprintf(who, sizeof(who), "vip %s: ", vs);
+	if (err)
+		return err;
 	xlb_cfg_at(e, false, "vips/%zu/gue_port", vi);
 	if (v->fwd == XLB_FWD_GUE && !v->gue_port)
 		return xlb_cfg_fail(
@@ -1429,7 +864,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 		return xlb_cfg_fail(
 			e, "%sfragments: balance needs hash: source", who);
 	for (i = 0; i < vi && (v->flags & XLB_VIP_F_FRAG_BALANCE); i++)
-		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		if (xlb_cfg_addr_same(&c->vips[i].addr, &v->addr) &&
 		    (c->vips[i].flags & XLB_VIP_F_FRAG_BALANCE))
 			return xlb_cfg_fail(
 				e,
@@ -1441,7 +876,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	/* one marker per address carries it (bpf/lookup.h) */
 	xlb_cfg_at(e, false, "vips/%zu/unserved", vi);
 	for (i = 0; i < vi; i++)
-		if (addr_same(&c->vips[i].addr, &v->addr) &&
+		if (xlb_cfg_addr_same(&c->vips[i].addr, &v->addr) &&
 		    (c->vips[i].flags ^ v->flags) & XLB_VIP_F_UNSERVED_PASS)
 			return xlb_cfg_fail(
 				e,
@@ -1638,23 +1073,4 @@ void xlb_cfg_oneline(char *s)
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '?';
-}
-
-/* --- saving -------------------------------------------------------------- */
-
-/**
- * xlb_cfg_save() - see config.h: mode 0640
- */
-int xlb_cfg_save(const struct xlb_cfg *c, const char *path)
-{
-	char *text = NULL;
-	int err;
-
-	if (!c || !path || !*path)
-		return -EINVAL;
-	err = xlb_cfg_dump(c, &text);
-	if (!err)
-		err = xlb_file_replace(path, text, 0640);
-	free(text);
-	return err;
 }

@@ -3,9 +3,9 @@
  * DOC: configuration
  *
  * The validated configuration of xlbd (/etc/xlb/xlb.yaml). The YAML file is
- * loaded with libcyaml into the loader's own schema structs, checked, and
- * converted into the types below, which are plain data (fixed-size strings,
- * arrays owned by the struct) so they are easy to copy, compare and diff.
+ * read with libyaml and its values parsed, by the field tables of fields.h,
+ * into the types below, which are plain data (fixed-size strings, arrays
+ * owned by the struct) so they are easy to copy, compare and diff.
  *
  * Errors are reported as one line, "FILE:LINE:COL: what is wrong", and
  * nothing is applied: a config either loads whole or not at all.
@@ -364,7 +364,6 @@ int xlb_cfg_dump(const struct xlb_cfg *c, char **text);
  */
 int xlb_cfg_save(const struct xlb_cfg *c, const char *path);
 
-
 struct xlb_cfg *xlb_cfg_new(void); /* empty config with defaults */
 /* Elements with their defaults, for building configs in memory. */
 void xlb_hc_cfg_init(struct xlb_hc_cfg *h, enum xlb_hc_type type);
@@ -375,6 +374,14 @@ struct xlb_cfg *xlb_cfg_dup(const struct xlb_cfg *c);
 void xlb_cfg_free(struct xlb_cfg *c);
 /** xlb_cfg_equal() - same content (path ignored) */
 bool xlb_cfg_equal(const struct xlb_cfg *a, const struct xlb_cfg *b);
+
+/**
+ * xlb_hc_cfg_validate() - the rules of one check that xlb_cfg_validate()
+ * applies and the health check engine relies on (field sizes, tcp mode,
+ * via_vip, status ranges); @err gets one line naming the check.
+ * Return: 0 or -EINVAL.
+ */
+int xlb_hc_cfg_validate(const struct xlb_hc_cfg *h, char *err, size_t errlen);
 
 /* Lookups; NULL when absent. */
 struct xlb_vip_cfg *xlb_cfg_find_vip(const struct xlb_cfg *c,

@@ -2,11 +2,12 @@
 /**
  * DOC: configuration internals
  *
- * Shared by config.c (the types, their checks and edits) and config_yaml.c
- * (the file format). The semantic checks report where the problem is as a
- * path into the YAML document ("vips/2/backends/0/weight"), so the loader
- * can turn it into FILE:LINE:COL, while xlb_cfg_validate() only shows the
- * message, which names the element itself.
+ * Shared by config.c (the checks), config_data.c (copies and edits),
+ * fields.c (the field tables) and config_yaml.c (the file format). The
+ * semantic checks report where the problem is as a path into the YAML
+ * document ("vips/2/backends/0/weight"), so the loader can turn it into
+ * FILE:LINE:COL, while xlb_cfg_validate() only shows the message, which
+ * names the element itself.
  */
 #ifndef XLB_CONFIG_PRIV_H
 #define XLB_CONFIG_PRIV_H
@@ -79,6 +80,9 @@ void xlb_cfg_at(struct xlb_cfg_err *e, bool at_key, const char *fmt, ...)
 int xlb_cfg_fail(struct xlb_cfg_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/** xlb_cfg_addr_same() - same address (IPv4 compares a[0] only) */
+bool xlb_cfg_addr_same(const struct xlb_addr *a, const struct xlb_addr *b);
+
 /** xlb_name_ok() - a check or VIP name: 1.., [A-Za-z0-9._-] */
 bool xlb_name_ok(const char *s);
 /** xlb_ifname_ok() - what the kernel accepts as an interface name */
@@ -87,7 +91,5 @@ bool xlb_ifname_ok(const char *s);
 int xlb_dns_type_parse(const char *s);
 /** xlb_dns_type_str() - "A" for 1, ..., else the number into @buf (8) */
 const char *xlb_dns_type_str(unsigned int t, char *buf);
-/** xlb_hc_field_types() - "http and https" for "path"; NULL if unknown */
-const char *xlb_hc_field_types(const char *field);
 
 #endif /* XLB_CONFIG_PRIV_H */

@@ -192,44 +192,14 @@ static bool is_token(const char *s, bool allow_empty)
 int xlb_hc_cfg_check(const struct xlb_hc_cfg *cfg, char *err, size_t errlen)
 {
 	const char *n = cfg->name;
-	size_t i;
 
 	if (!ops_for(cfg->type))
 		return fail(err, errlen, "check %s: type %s has nothing to run",
 			    n, xlb_hc_type_name(cfg->type));
+	/* the rules the config validator has too come from there */
+	if (xlb_hc_cfg_validate(cfg, err, errlen))
+		return -EINVAL;
 	switch (cfg->type) {
-	case XLB_HC_TCP:
-		if (cfg->mode != XLB_HC_TCP_CONNECT &&
-		    cfg->mode != XLB_HC_TCP_SYN)
-			return fail(err, errlen,
-				    "check %s: tcp mode must be connect or syn",
-				    n);
-		/* The SYN leaves from one shared raw socket: it cannot
-		 * carry a per-backend mark. */
-		if (cfg->mode == XLB_HC_TCP_SYN && cfg->via_vip)
-			return fail(err, errlen,
-				    "check %s: tcp mode syn cannot follow the "
-				    "data path (via_vip); use mode connect",
-				    n);
-		break;
-	case XLB_HC_EXEC:
-		/* A child's packets cannot carry the probe mark: SO_MARK is
-		 * per socket and the child opens its own. */
-		if (cfg->via_vip)
-			return fail(err, errlen,
-				    "check %s: exec checks cannot follow the "
-				    "data path (via_vip): a child process's "
-				    "packets cannot be marked; use a tcp, "
-				    "http(s), udp or dns check",
-				    n);
-		if (!cfg->argc || !cfg->argv[0][0])
-			return fail(err, errlen,
-				    "check %s: exec needs a command", n);
-		if (cfg->argc > XLB_ARGV_MAX)
-			return fail(err, errlen,
-				    "check %s: more than %d arguments", n,
-				    XLB_ARGV_MAX);
-		break;
 	case XLB_HC_HTTP:
 	case XLB_HC_HTTPS:
 		if (!is_token(cfg->method, true))
@@ -241,21 +211,8 @@ int xlb_hc_cfg_check(const struct xlb_hc_cfg *cfg, char *err, size_t errlen)
 				    "check %s: path, host and sni must not "
 				    "contain spaces or control characters",
 				    n);
-		if (cfg->n_expect_status > XLB_EXPECT_MAX)
-			return fail(err, errlen,
-				    "check %s: too many status ranges", n);
-		for (i = 0; i < cfg->n_expect_status; i++)
-			if (cfg->expect_status[i].lo > cfg->expect_status[i].hi)
-				return fail(err, errlen,
-					    "check %s: status range %u-%u is "
-					    "empty",
-					    n, cfg->expect_status[i].lo,
-					    cfg->expect_status[i].hi);
 		break;
 	case XLB_HC_DNS:
-		if (!cfg->query_name[0])
-			return fail(err, errlen,
-				    "check %s: dns needs query_name", n);
 		if (hc_dns_build_query(NULL, 0, 0, cfg->query_name,
 				       cfg->query_type ?: 1) == -EINVAL)
 			return fail(err, errlen,
