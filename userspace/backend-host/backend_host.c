@@ -1508,9 +1508,10 @@ static int record_open(const char *pin_dir, char *spath, size_t n,
 {
 	int lock, err;
 
+	*st = NULL;
 	err = xlb_bh_state_path(pin_dir, spath, n);
 	if (err)
-		return err;
+		return err < 0 ? err : -EINVAL;
 	*st = calloc(1, sizeof(**st));
 	if (!*st)
 		return -ENOMEM;
@@ -1518,6 +1519,7 @@ static int record_open(const char *pin_dir, char *spath, size_t n,
 	if (lock < 0) {
 		free(*st);
 		*st = NULL;
+		return lock;
 	}
 	return lock;
 }
