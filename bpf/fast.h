@@ -60,6 +60,58 @@ XLB_INLINE void fast4_pkt(struct xlb_pkt *p, const struct iphdr *iph,
 		p->tcp_flags = ((const __u8 *)tcp)[13];
 }
 
+/*
+ * fast4_shape() - is the frame at @eth the one layout of the fast path?
+ * @proto, @tot: set to the IPv4 protocol and total length when it is
+ *
+ * The general parser's checks for this one layout: Ethernet, IPv4 without
+ * options nor fragmentation, TCP or UDP with sane length fields (a bad one
+ * is for the general path to drop, XLB_P_BAD_L4), the whole datagram in
+ * the frame. A TCP header must be complete; for UDP, 20 bytes of L4 are
+ * asked of the frame (shorter UDP packets take the general path).
+ */
+XLB_INLINE int fast4_shape(struct ethhdr *eth, void *end, __u32 *proto,
+			   __u32 *tot)
+{
+	struct iphdr *iph = (void *)(eth + 1);
+	struct tcphdr *tcp = (void *)(iph + 1);
+	__u32 ulen;
+
+	if ((void *)(tcp + 1) > end)
+		return 0;
+	if (eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    *(__u8 *)iph != XLB_IP4_VER_IHL5 ||
+	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+		return 0;
+	*proto = iph->protocol;
+	*tot = bpf_ntohs(iph->tot_len);
+	if (*proto == IPPROTO_TCP) {
+		if (*tot < sizeof(*iph) + tcp->doff * 4 || tcp->doff < 5)
+			return 0;
+	} else if (*proto == IPPROTO_UDP) {
+		ulen = bpf_ntohs(((struct udphdr *)tcp)->len);
+		if (ulen < sizeof(struct udphdr) || *tot < sizeof(*iph) + ulen)
+			return 0;
+	} else {
+		return 0;
+	}
+	return (void *)iph + *tot <= end;
+}
+
+/* A flow without an entry: @p and @sel filled for the general path. */
+XLB_INLINE int fast4_miss(struct xlb_pkt *p, struct xlb_sel *sel,
+			  const struct iphdr *iph, const struct tcphdr *tcp,
+			  __u32 proto, __u32 tot, struct xlb_conn4_set *set,
+			  __u16 now)
+{
+	fast4_pkt(p, iph, tcp, proto, tot);
+	__builtin_memset(sel, 0, sizeof(*sel));
+	sel->set4 = set;
+	sel->now = now;
+	sel->event = XLB_C_CONN_MISS;
+	return XLB_FAST_MISS;
+}
+
 /**
  * xlb_fast4() - forward an established IPv4 flow, or decline
  * @ctx: the XDP context
@@ -93,30 +145,7 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 	__u16 now;
 	__u32 zero = 0;
 
-	/* Shape: the general parser's checks for this one layout. A TCP
-	 * header must be complete; for UDP, 20 bytes of L4 are asked of the
-	 * frame (shorter UDP packets take the general path). */
-	if ((void *)(tcp + 1) > end)
-		return XLB_FAST_NO;
-	if (eth->h_proto != bpf_htons(ETH_P_IP) ||
-	    *(__u8 *)iph != XLB_IP4_VER_IHL5 ||
-	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
-		return XLB_FAST_NO;
-	proto = iph->protocol;
-	tot = bpf_ntohs(iph->tot_len);
-	/* The L4 length fields as the parser checks them (XLB_P_BAD_L4):
-	 * a bad one is for the general path to drop. */
-	if (proto == IPPROTO_TCP) {
-		if (tot < sizeof(*iph) + tcp->doff * 4 || tcp->doff < 5)
-			return XLB_FAST_NO;
-	} else if (proto == IPPROTO_UDP) {
-		w0 = bpf_ntohs(((struct udphdr *)tcp)->len);
-		if (w0 < sizeof(struct udphdr) || tot < sizeof(*iph) + w0)
-			return XLB_FAST_NO;
-	} else {
-		return XLB_FAST_NO;
-	}
-	if ((void *)iph + tot > end)
+	if (!fast4_shape(eth, end, &proto, &tot))
 		return XLB_FAST_NO;
 	saddr = iph->saddr;
 	daddr = iph->daddr;
@@ -142,14 +171,8 @@ XLB_INLINE int xlb_fast4(struct xdp_md *ctx, struct xlb_pkt *p,
 #endif
 	c = set4_match(set, k0, k1);
 	now = conn_now();
-	if (!c) {
-		fast4_pkt(p, iph, tcp, proto, tot);
-		__builtin_memset(sel, 0, sizeof(*sel));
-		sel->set4 = set;
-		sel->now = now;
-		sel->event = XLB_C_CONN_MISS;
-		return XLB_FAST_MISS;
-	}
+	if (!c)
+		return fast4_miss(p, sel, iph, tcp, proto, tot, set, now);
 	if (c->fwd != XLB_FWD_IPIP)
 		return XLB_FAST_NO;
 	be = conn_backend(c, &id);
