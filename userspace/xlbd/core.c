@@ -92,6 +92,22 @@ static void tell_be(struct xlbd *d, enum be_event ev, struct be_rt *b)
 	}
 }
 
+/* tell the modules @v is about to be written; the first error stops it */
+static int tell_vip_sync(struct xlbd *d, struct vip_rt *v)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < d->n_mods; i++) {
+		if (!d->mods[i].vip_sync)
+			continue;
+		err = d->mods[i].vip_sync(d->mods[i].ctx, v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void tell_servable(struct xlbd *d)
 {
 	size_t i;
@@ -384,7 +400,7 @@ int core_sync_vip(struct xlbd *d, struct vip_rt *v)
 	want.fwd = v->cfg.fwd;
 	want.flags = v->cfg.flags | (v->cfg.quic_id_len ? XLB_VIP_F_QUIC : 0);
 	want.id = v->id;
-	err = quic_sync_vip(d, v); /* before the flag that reads it */
+	err = tell_vip_sync(d, v); /* before the flags that read it */
 	if (err)
 		return err;
 	publish = want.ring_size != v->cfg.ring_size ||
@@ -523,7 +539,6 @@ static void vip_remove(struct xlbd *d, struct vip_rt *v)
 				 v->cfg.proto);
 	if (err && err != -ENOENT)
 		pr_warn("vip %s: delete: %s", v->name, strerror(-err));
-	quic_forget_vip(d, v);
 	for (i = 0; i < v->n_bes; i++)
 		be_release(d, v->bes[i]);
 	v->n_bes = 0;

@@ -70,6 +70,9 @@ struct be_rt {
  * @dpv: the xlb_vip entry as last written
  * @bes: its backends (pointers are stable while the backend exists)
  * @n_bes: entries in @bes
+ * @vip_sync: @v is about to be written to the data path (its VIP entry and
+ *            ring): a module writes what the program reads through the
+ *            VIP's flags here (QUIC ids); an error fails the write
  * @servable: enough healthy backends and no pending checks
  * @name: "192.0.2.1:80/tcp", for logs
  */
@@ -165,11 +168,12 @@ struct core_module {
 	void (*be_applied)(void *ctx, struct be_rt *b);
 	void (*be_forget)(void *ctx, struct be_rt *b);
 	void (*vip_gone)(void *ctx, struct vip_rt *v);
+	int (*vip_sync)(void *ctx, struct vip_rt *v);
 	void (*servable)(void *ctx);
 	void *ctx;
 };
 
-#define CORE_MODULES_MAX 4
+#define CORE_MODULES_MAX 6
 
 int core_init(struct xlbd *d);
 void core_free(struct xlbd *d);

@@ -431,6 +431,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = hc_start(d, cfg);
+	if (!r)
+		r = quic_start(d);
 	if (r)
 		goto out;
 	if (xlb_dp_adopted(d->dp)) {

@@ -42,8 +42,9 @@ static bool claimed(void *arg, __u64 sid, const struct xlb_quic_be *qb)
  *
  * Return: 0 or -errno (logged).
  */
-int quic_sync_vip(struct xlbd *d, struct vip_rt *v)
+static int quic_sync_vip(void *ctx, struct vip_rt *v)
 {
+	struct xlbd *d = ctx;
 	struct xlb_quic_vip qv = {
 		.offset = v->cfg.quic_id_offset,
 		.len = v->cfg.quic_id_len,
@@ -72,8 +73,9 @@ int quic_sync_vip(struct xlbd *d, struct vip_rt *v)
 }
 
 /** quic_forget_vip() - remove VIP @v's QUIC routing (the VIP is going) */
-void quic_forget_vip(struct xlbd *d, struct vip_rt *v)
+static void quic_forget_vip(void *ctx, struct vip_rt *v)
 {
+	struct xlbd *d = ctx;
 	const struct xlb_dp_ops *o = d->dp_ops;
 	struct xlb_quic_vip qv = {};
 	int err;
@@ -84,6 +86,17 @@ void quic_forget_vip(struct xlbd *d, struct vip_rt *v)
 	err = err ?: o->quic_vip_set(d->dp_ctx, v->id, &qv);
 	if (err)
 		pr_warn("vip %s: quic ids: %s", v->name, strerror(-err));
+}
+
+int quic_start(struct xlbd *d)
+{
+	const struct core_module m = {
+		.vip_sync = quic_sync_vip,
+		.vip_gone = quic_forget_vip,
+		.ctx = d,
+	};
+
+	return core_register(d, &m);
 }
 
 void quic_stats_json(struct xlbd *d, void *g)

@@ -124,8 +124,9 @@ struct hc_lat {
 };
 
 /* QUIC connection-ID routing maps of a VIP (quic.c) */
-int quic_sync_vip(struct xlbd *d, struct vip_rt *v);
-void quic_forget_vip(struct xlbd *d, struct vip_rt *v);
+/** quic_start() - register with the core: a VIP's ids are written before
+ * its entry (vip_sync), removed when it goes (vip_gone) */
+int quic_start(struct xlbd *d);
 /* quic_* counters into the stats' global object @g (a jansson json_t) */
 void quic_stats_json(struct xlbd *d, void *g);
 /* xlb_quic_packets_total into the metrics text: one line per counter,

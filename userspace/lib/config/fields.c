@@ -290,7 +290,7 @@ static const struct xlb_field vip_fields[] = {
 	{ 0 },
 };
 
-static void check_init(void *o, const struct xlb_cfg *c)
+static void check_obj_init(void *o, const struct xlb_cfg *c)
 {
 	struct xlb_hc_cfg *h = o;
 	char name[XLB_NAME_MAX];
@@ -301,12 +301,12 @@ static void check_init(void *o, const struct xlb_cfg *c)
 	memcpy(h->name, name, sizeof(name));
 }
 
-static void vip_init(void *o, const struct xlb_cfg *c)
+static void vip_obj_init(void *o, const struct xlb_cfg *c)
 {
 	xlb_vip_cfg_init(o, c);
 }
 
-static void bgp_init(void *o, const struct xlb_cfg *c)
+static void bgp_obj_init(void *o, const struct xlb_cfg *c)
 {
 	(void)c;
 	xlb_bgp_cfg_init(o);
@@ -337,11 +337,12 @@ const struct xlb_obj xlb_obj_notify = { "notify", "notify.", notify_fields,
 					0,	  NULL,	     notify_dump };
 const struct xlb_obj xlb_obj_log = { "log", "log.", log_fields };
 const struct xlb_obj xlb_obj_check = { "health check", "", check_fields,
-				       sizeof(struct xlb_hc_cfg), check_init };
-const struct xlb_obj xlb_obj_bgp = { "bgp", "bgp.",   bgp_fields,
-				     0,	    bgp_init, bgp_dump };
+				       sizeof(struct xlb_hc_cfg),
+				       check_obj_init };
+const struct xlb_obj xlb_obj_bgp = { "bgp", "bgp.",	  bgp_fields,
+				     0,	    bgp_obj_init, bgp_dump };
 const struct xlb_obj xlb_obj_vip = { "vip", "", vip_fields,
-				     sizeof(struct xlb_vip_cfg), vip_init };
+				     sizeof(struct xlb_vip_cfg), vip_obj_init };
 
 static const struct xlb_field root_fields[] = {
 	{ "interfaces", XLB_FT_LIST, offsetof(struct xlb_cfg, ifaces), 0,
