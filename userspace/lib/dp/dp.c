@@ -32,7 +32,6 @@
 
 #include "dp.h"
 #include "file.h"
-#include "dp_quic.h"
 #include "log.h"
 #include "xlb.skel.h"
 #include "maps/xlb_hash.h"
@@ -377,7 +376,14 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	err = err   ?:
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_chance_stats,
 					       sz.max_vips);
-	err = err ?: xlb_dp_quic_sizes(dp->skel, &sz); /* dp_quic.c */
+	/* QUIC connection-ID routing (dp_quic.c): a VIP each, an id per
+	 * backend at most */
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_quic_vips,
+					       sz.max_vips);
+	err = err   ?:
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_quic_ids,
+					       sz.max_backends);
 	if (err)
 		goto err;
 

@@ -26,16 +26,6 @@ const char *xlb_quic_counter_name(unsigned int c)
 	return c < XLB_QC_MAX ? quic_counter_names[c] : "?";
 }
 
-int xlb_dp_quic_sizes(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz)
-{
-	int err;
-
-	err = bpf_map__set_max_entries(skel->maps.xlb_quic_vips, sz->max_vips);
-	return err   ?:
-		       bpf_map__set_max_entries(skel->maps.xlb_quic_ids,
-						sz->max_backends);
-}
-
 static int fd_of(struct xlb_dp *dp, int which)
 {
 	struct xlb_bpf *skel = xlb_dp_skel(dp);

@@ -17,9 +17,6 @@
 
 struct xlb_bpf;
 
-/* xlb_dp_quic_sizes() - the maps' sizes, before the object is loaded */
-int xlb_dp_quic_sizes(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz);
-
 /**
  * xlb_dp_quic_vip_set() - where VIP @vip_id's server ids are
  * @qv: offset and length; a length of 0 turns the routing off
