@@ -573,6 +573,13 @@ static const struct bad {
 	  "t.yaml:7:15: vip 192.0.2.10:80/tcp: defined twice" },
 	{ VIP "      - address: 10.0.1.1\n      - address: 10.0.1.1\n",
 	  "t.yaml:10:18: vip 192.0.2.10:80/tcp: backend 10.0.1.1: duplicate" },
+	/* the first backend that repeats an earlier one is named (backends
+	 * 4 and 5 repeat 2 and 1): found on sorted copies, as the pairwise
+	 * comparison did */
+	{ VIP "      - address: 10.0.1.1\n      - address: 10.0.1.2\n"
+	      "      - address: 10.0.1.3\n      - address: 10.0.1.2\n"
+	      "      - address: 10.0.1.1\n",
+	  "t.yaml:12:18: vip 192.0.2.10:80/tcp: backend 10.0.1.2: duplicate" },
 	{ BASE "  source6: 2001:db8::1\n"
 	       "vips:\n  - address: 192.0.2.10\n    port: 80\n"
 	       "    forwarding: l2\n    backends:\n"
@@ -1253,6 +1260,14 @@ static const struct bad bad_quic[] = {
 	       "      - address: 10.0.1.2\n        quic_id: 0x7\n",
 	  "t.yaml:14:18: vip 192.0.2.10:443/udp: backend 10.0.1.2: quic_id "
 	  "0x7 is also backend 10.0.1.1's" },
+	/* of two repeats, the earlier in the list, naming the first holder */
+	{ QVIP "      - address: 10.0.1.1\n        quic_id: 9\n"
+	       "      - address: 10.0.1.2\n        quic_id: 7\n"
+	       "      - address: 10.0.1.3\n        quic_id: 7\n"
+	       "      - address: 10.0.1.4\n        quic_id: 9\n"
+	       "      - address: 10.0.1.5\n        quic_id: 7\n",
+	  "t.yaml:16:18: vip 192.0.2.10:443/udp: backend 10.0.1.3: quic_id "
+	  "0x7 is also backend 10.0.1.2's" },
 	{ QVIP "      - address: 10.0.1.1\n        quic_id: seven\n",
 	  "t.yaml:12:18: quic_id: 'seven' is not a number" },
 	{ VIP "      - address: 10.0.1.1\n        quic_id: 1\n",

@@ -646,13 +646,110 @@ static int check_hc_ref(const struct xlb_cfg *c, const struct xlb_vip_cfg *v,
 	return 0;
 }
 
+/*
+ * The first repeats among a VIP's backends, found on sorted copies (a VIP
+ * may have a hundred thousand backends; comparing each with those before
+ * it took seconds): the backend that repeats an earlier address (addr_at),
+ * and the one that repeats an earlier QUIC id (quic_at, of quic_of, the
+ * first with that id). SIZE_MAX: none. check_backend() reports them at
+ * their place in the list, where the pairwise loops did.
+ */
+struct be_dups {
+	size_t addr_at, quic_at, quic_of;
+};
+
+struct be_ref {
+	const struct xlb_backend_cfg *b;
+	size_t i;
+};
+
+static int be_addr_cmp(const void *x, const void *y)
+{
+	const struct be_ref *p = x, *q = y;
+	const struct xlb_addr *a = &p->b->addr, *b = &q->b->addr;
+	int r = 0;
+
+	if (a->family != b->family)
+		r = a->family < b->family ? -1 : 1;
+	else if (a->family == XLB_AF_INET)
+		r = memcmp(a->a, b->a, 4);
+	else if (a->family == XLB_AF_INET6)
+		r = memcmp(a->a, b->a, 16);
+	return r ? r : p->i < q->i ? -1 : p->i > q->i;
+}
+
+static int be_quic_cmp(const void *x, const void *y)
+{
+	const struct be_ref *p = x, *q = y;
+
+	if (p->b->quic_id != q->b->quic_id)
+		return p->b->quic_id < q->b->quic_id ? -1 : 1;
+	return p->i < q->i ? -1 : p->i > q->i;
+}
+
+/* same key: @cmp without the indexes */
+static bool be_same(const struct be_ref *x, const struct be_ref *y,
+		    int (*cmp)(const void *, const void *))
+{
+	struct be_ref a = { x->b, 0 }, b = { y->b, 0 };
+
+	return !cmp(&a, &b);
+}
+
+/*
+ * On @r (@n) sorted by key then index, each group of equal keys is
+ * contiguous with its indexes rising: its second member is the first to
+ * repeat the key, its first the one repeated. @at: the earliest such
+ * second member of all groups (SIZE_MAX: none), @of its group's first.
+ */
+static void first_repeat(const struct be_ref *r, size_t n,
+			 int (*cmp)(const void *, const void *), size_t *at,
+			 size_t *of)
+{
+	size_t k, g;
+
+	*at = SIZE_MAX;
+	for (k = 0; k < n; k = g) {
+		for (g = k + 1; g < n && be_same(&r[k], &r[g], cmp); g++)
+			;
+		if (g - k > 1 && r[k + 1].i < *at) {
+			*at = r[k + 1].i;
+			*of = r[k].i;
+		}
+	}
+}
+
+static int be_dups_find(const struct xlb_vip_cfg *v, struct be_dups *d)
+{
+	struct be_ref *r;
+	size_t i, n = 0, of = 0;
+
+	d->addr_at = d->quic_at = d->quic_of = SIZE_MAX;
+	if (v->n_backends < 2)
+		return 0;
+	r = calloc(v->n_backends, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < v->n_backends; i++)
+		r[i] = (struct be_ref){ &v->backends[i], i };
+	qsort(r, v->n_backends, sizeof(*r), be_addr_cmp);
+	first_repeat(r, v->n_backends, be_addr_cmp, &d->addr_at, &of);
+	for (i = 0; i < v->n_backends; i++)
+		if (v->backends[i].has_quic_id)
+			r[n++] = (struct be_ref){ &v->backends[i], i };
+	qsort(r, n, sizeof(*r), be_quic_cmp);
+	first_repeat(r, n, be_quic_cmp, &d->quic_at, &d->quic_of);
+	free(r);
+	return 0;
+}
+
 /* a backend's QUIC server id: fits the VIP's length, unique in the VIP */
 static int check_quic_id(const struct xlb_vip_cfg *v, size_t vi, size_t bi,
-			 const char *who, struct xlb_cfg_err *e)
+			 const struct be_dups *d, const char *who,
+			 struct xlb_cfg_err *e)
 {
 	const struct xlb_backend_cfg *b = &v->backends[bi];
 	char as[XLB_ADDR_STRLEN];
-	size_t j;
 
 	if (!b->has_quic_id)
 		return 0;
@@ -669,13 +766,11 @@ static int check_quic_id(const struct xlb_vip_cfg *v, size_t vi, size_t bi,
 				    who, (unsigned long long)b->quic_id,
 				    v->quic_id_len,
 				    (1ull << (8 * v->quic_id_len)) - 1);
-	for (j = 0; j < bi; j++)
-		if (v->backends[j].has_quic_id &&
-		    v->backends[j].quic_id == b->quic_id)
-			return xlb_cfg_fail(
-				e, "%squic_id 0x%llx is also backend %s's", who,
-				(unsigned long long)b->quic_id,
-				xlb_addr_str(&v->backends[j].addr, as));
+	if (bi == d->quic_at)
+		return xlb_cfg_fail(
+			e, "%squic_id 0x%llx is also backend %s's", who,
+			(unsigned long long)b->quic_id,
+			xlb_addr_str(&v->backends[d->quic_of].addr, as));
 	return 0;
 }
 
@@ -740,12 +835,12 @@ static int check_quic_vip(const struct xlb_vip_cfg *v, size_t vi,
 }
 
 static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
-			 const char *vs, struct xlb_cfg_err *e)
+			 const struct be_dups *d, const char *vs,
+			 struct xlb_cfg_err *e)
 {
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	const struct xlb_backend_cfg *b = &v->backends[bi];
 	char who[XLB_ADDR_STRLEN + 200], as[XLB_ADDR_STRLEN], path[64];
-	size_t j;
 	int err;
 
 	xlb_cfg_at(e, false, "vips/%zu/backends/%zu/address", vi, bi);
@@ -757,10 +852,8 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	if (addr_unusable(&b->addr))
 		return xlb_cfg_fail(e, "%saddress is %s", who,
 				    addr_unusable(&b->addr));
-	for (j = 0; j < bi; j++)
-		if (xlb_cfg_addr_same(&v->backends[j].addr, &b->addr))
-			return xlb_cfg_fail(e, "vip %s: backend %s: duplicate",
-					    vs, as);
+	if (bi == d->addr_at)
+		return xlb_cfg_fail(e, "vip %s: backend %s: duplicate", vs, as);
 	if (v->fwd == XLB_FWD_L2 && b->addr.family != v->addr.family)
 		return xlb_cfg_fail(
 			e, "%sl2 forwarding needs an %s backend, like the VIP",
@@ -783,7 +876,7 @@ static int check_backend(const struct xlb_cfg *c, size_t vi, size_t bi,
 	err = check_hc_ref(c, v, who, b->health_check, e);
 	if (err)
 		return err;
-	return check_quic_id(v, vi, bi, who, e);
+	return check_quic_id(v, vi, bi, d, who, e);
 }
 
 static const char *unserved_str(__u16 flags)
@@ -797,6 +890,7 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 	const struct xlb_vip_cfg *v = &c->vips[vi];
 	char vs[XLB_ADDR_STRLEN + 16], who[XLB_ADDR_STRLEN + 32];
 	char other[XLB_ADDR_STRLEN + 16], path[64];
+	struct be_dups dups;
 	size_t i;
 	int err;
 
@@ -907,8 +1001,11 @@ static int check_vip(const struct xlb_cfg *c, size_t vi, size_t *members,
 		xlb_cfg_at(e, false, "vips/%zu/backends", vi);
 		return xlb_cfg_fail(e, "%sbackends missing", who);
 	}
+	err = be_dups_find(v, &dups);
+	if (err)
+		return xlb_cfg_fail(e, "%sbackends: %s", who, strerror(-err));
 	for (i = 0; i < v->n_backends; i++) {
-		err = check_backend(c, vi, i, vs, e);
+		err = check_backend(c, vi, i, &dups, vs, e);
 		if (err)
 			return err;
 		if (++*members > c->sizes.max_backends) {
