@@ -30,6 +30,32 @@ XLB_INLINE __u16 csum_replace2(__u16 check, __u16 old, __u16 new)
 	return csum_fold(sum);
 }
 
+/*
+ * ip4_csum_ok() - does the IPv4 header at @iph (options too) sum right?
+ *
+ * An echo reply is made by editing the request's header in place, and the
+ * incremental checksum update (RFC 1624) keeps a wrong sum wrong: a request
+ * whose header is damaged goes to the stack instead, which drops it, rather
+ * than being answered with a damaged reply.
+ */
+XLB_INLINE int ip4_csum_ok(const struct iphdr *iph, const void *end)
+{
+	const __u16 *w = (const void *)iph;
+	__u32 words = iph->ihl * 2, sum = 0, i;
+
+#pragma unroll
+	for (i = 0; i < 30; i++) {
+		if (i < words) {
+			if ((const void *)(w + i + 1) > end)
+				return 0;
+			sum += w[i];
+		}
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 /**
  * xlb_icmp_echo() - answer an echo request to a VIP address in place
  * Return: XDP_TX when answered, -1 when the stack should see it.
@@ -56,7 +82,8 @@ XLB_INLINE int xlb_icmp_echo(struct xdp_md *ctx, const struct xlb_pkt *p)
 		iph = data + xlb_bound(p->l3_off, 0x3f);
 		if ((void *)(iph + 1) > end)
 			return -1;
-		if (icmp->type != ICMP_ECHO || icmp->code)
+		if (icmp->type != ICMP_ECHO || icmp->code ||
+		    !ip4_csum_ok(iph, end))
 			return -1;
 		icmp->type = ICMP_ECHOREPLY;
 		icmp->checksum =

@@ -1236,6 +1236,17 @@ static void b_ping_vip4(struct pkt *p)
 	pkt_finish(p);
 }
 
+/* An echo request to a VIP whose IPv4 header checksum is wrong (fuzz_xdp
+ * found it answered with an equally wrong reply): the stack's, to drop. */
+static void b_ping_vip4_bad_csum(struct pkt *p)
+{
+	size_t l3;
+
+	b_ping_vip4(p);
+	l3 = pkt_l3_off(p);
+	p->data[l3 + 10] ^= 0x5a; /* the header checksum */
+}
+
 static void b_ping_vip6(struct pkt *p)
 {
 	eth(p);
@@ -2829,6 +2840,8 @@ static const struct tcase cases[] = {
 	SAME("LLDP (not IP) passes unchanged", b_lldp),
 	SAME("ICMP unreachable to the host passes unchanged", b_unreach_host),
 	SAME("ICMP echo reply to a VIP passes unchanged", b_echo_reply_vip),
+	SAME("ICMP echo to a VIP with a bad IPv4 header checksum: the stack's",
+	     b_ping_vip4_bad_csum),
 	SAME("IPv4 fragment to the host passes unchanged", b_frag_host),
 	SAME("ICMPv6 echo with extension headers goes to the stack",
 	     b_icmp6_echo_ext),
