@@ -42,7 +42,7 @@ struct {
 	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
 	__type(key, __u32);
 	__type(value, struct xlb_chance_stats);
-} xlb_chance_stats SEC(".maps");
+} xlb_chance_cnt SEC(".maps");
 
 /**
  * xlb_chance_wanted() - might the packet take the previous ring?
@@ -121,7 +121,7 @@ XLB_INLINE struct xlb_backend *xlb_second_chance(const struct xlb_vip *vip,
 	if (!be || be->vip_id != vip->id ||
 	    (be->state != XLB_BE_UP && be->state != XLB_BE_DRAINING))
 		return NULL;
-	st = bpf_map_lookup_elem(&xlb_chance_stats, &key);
+	st = bpf_map_lookup_elem(&xlb_chance_cnt, &key);
 	if (st) {
 		st->hits++;
 		if (pid != *id)

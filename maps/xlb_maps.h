@@ -620,7 +620,7 @@ _Static_assert(sizeof(struct xlb_ring_prev) == 16, "xlb_ring_prev size");
 
 /**
  * struct xlb_chance_stats - per-CPU per-VIP second-chance counters
- *                           (xlb_chance_stats[vip id])
+ *                           (map xlb_chance_cnt[vip id])
  * @hits: packets sent to the previous ring's backend (a non-SYN TCP miss
  *        inside the window whose previous-ring backend is still usable)
  * @moved: those of @hits whose backend on the current ring differs: the
@@ -661,7 +661,7 @@ _Static_assert(sizeof(struct xlb_chance_stats) == 16, "xlb_chance_stats size");
 
 /* second chance (bpf/chance.h) */
 #define XLB_MAP_RING_PREV    "xlb_ring_prev"
-#define XLB_MAP_CHANCE_STATS "xlb_chance_stats"
+#define XLB_MAP_CHANCE_STATS "xlb_chance_cnt"
 
 /*
  * Approximate memory of each map, in bytes, for documentation and for the

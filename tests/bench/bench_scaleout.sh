@@ -22,7 +22,7 @@
 # _resilient_join: the same with a resilient nexthop group on the router.
 # BENCH scaleout_drain_broken_pct: be1 is drained on every host instead of
 # be4 added (plain multipath, pop3 leaves).
-# These run with lb.second_chance at its default (on, docs/scaling.md).
+# These run with lb.second_chance: 60 (it is off by default, docs/scaling.md).
 # _off: scaleout_rehash_broken_pct with lb.second_chance: 0. _younger: be4
 # is added first and the connections open after it (second chance's weak
 # case: they are younger than the ring change), then pop3 leaves.
@@ -58,7 +58,7 @@ spread() {
 PORT=20000
 broken() {
 	local name=$1 mode=$2 before=$3 after=$4 change=${5:-add4} r pct
-	local order=${6:-old} chance=${7:-}
+	local order=${6:-old} chance=${7:-60}
 	local results=()
 	so_second_chance "$chance" || return 1
 	so_route_mode "$mode" || return 1

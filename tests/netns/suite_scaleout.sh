@@ -180,7 +180,7 @@ test_backend_added_with_a_rehash_resilient_nexthop_group() {
 	return $rc
 }
 
-# Second chance (lb.second_chance, on by default; docs/scaling.md): be4
+# Second chance (lb.second_chance: 60 here, off by default; docs/scaling.md): be4
 # joins every host's ring, then pop3 leaves rt's multipath route within the
 # window. The moved connections are older than the ring change: a host
 # without their entry sends them to the previous ring's backend, theirs,
@@ -189,7 +189,7 @@ test_backend_added_with_a_rehash_resilient_nexthop_group() {
 # it fail.
 test_second_chance_keeps_moved_connections() {
 	local v base=36000 rc=0 out
-	so_second_chance "${SO_SECOND_CHANCE:-}" || return 1
+	so_second_chance "${SO_SECOND_CHANCE:-60}" || return 1
 	for v in "$VIP4" "$VIP6"; do
 		so_rehash_broken "$v" 300 "$base" "1 2 3" "1 2" || {
 			rc=1
@@ -233,7 +233,7 @@ test_second_chance_keeps_moved_connections() {
 # than moved
 test_second_chance_connections_younger_than_the_ring() {
 	local frac
-	so_second_chance "" || return 1
+	so_second_chance 60 || return 1
 	so_rehash_broken "$VIP4" 300 38000 "1 2 3" "1 2" add4 new || return 1
 	frac=$("$LAB_PY" -c "print('%.3f' % ($SO_BROKEN / $SO_OPEN))")
 	lab_log "second chance $VIP4: be4 added, then $SO_OPEN connections" \

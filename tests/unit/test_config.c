@@ -1080,8 +1080,9 @@ static void test_tables_memory(void **state)
 	xlb_cfg_free(c);
 	c = parse_ok(BASE);
 	assert_int_equal(c->max_memory_percent, XLB_DEFAULT_MAX_MEM_PERCENT);
-	/* lb.second_chance: on by default, 0 (off) and others round-trip */
-	assert_int_equal(c->second_chance, XLB_DEFAULT_SECOND_CHANCE);
+	/* lb.second_chance: off by default (docs/scaling.md), others
+	 * round-trip */
+	assert_int_equal(c->second_chance, 0);
 	xlb_cfg_free(c);
 	c = parse_ok(BASE "  second_chance: 5\n");
 	assert_int_equal(c->second_chance, 5);

@@ -478,7 +478,7 @@ static void cmd_stats(struct xlbd *d, struct api_req *r, json_t *args)
 	for (i = 0; i < XLB_C_MAX; i++)
 		json_object_set_new(gj, xlb_counter_name(i),
 				    json_integer((json_int_t)g.c[i]));
-	/* second chance: per VIP in xlb_chance_stats, summed here */
+	/* second chance: per VIP in the map xlb_chance_cnt, summed here */
 	for (i = 0; i < d->n_vips; i++) {
 		struct xlb_chance_stats cs = {};
 

@@ -42,7 +42,7 @@
 /* share of RAM the maps may take (lb.tables.max_memory_percent) */
 #define XLB_DEFAULT_MAX_MEM_PERCENT 25
 /* lb.second_chance: default window and the largest (docs/scaling.md) */
-#define XLB_DEFAULT_SECOND_CHANCE 60
+#define XLB_DEFAULT_SECOND_CHANCE 0
 #define XLB_MAX_SECOND_CHANCE	  3600
 
 enum xlb_hc_type {

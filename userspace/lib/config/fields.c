@@ -81,7 +81,7 @@ static const struct xlb_field lb_fields[] = {
 	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_RATE,
 	  .help = "new flows recorded per second per CPU (0: no limit)" },
 	{ "second_chance", XLB_FT_UINT, M(xlb_cfg, second_chance),
-	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_SECOND_CHANCE, .def = "60",
+	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_SECOND_CHANCE, .def = "0",
 	  .help = "seconds a TCP packet of no known flow may take the "
 		  "previous ring's backend after a change (0: off)" },
 	{ 0 },

@@ -374,7 +374,7 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		      bpf_map__set_max_entries(dp->skel->maps.xlb_ring_prev,
 					       sz.max_vips);
 	err = err   ?:
-		      bpf_map__set_max_entries(dp->skel->maps.xlb_chance_stats,
+		      bpf_map__set_max_entries(dp->skel->maps.xlb_chance_cnt,
 					       sz.max_vips);
 	/* QUIC connection-ID routing (dp_quic.c): a VIP each, an id per
 	 * backend at most */
@@ -953,14 +953,14 @@ int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
 {
 	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id, sizeof(struct xlb_vip_stats)) ?:
-		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_stats),
+		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_cnt),
 				    id, sizeof(struct xlb_chance_stats));
 }
 
 int xlb_dp_stats_chance(struct xlb_dp *dp, __u32 id,
 			struct xlb_chance_stats *out)
 {
-	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_chance_stats), id,
+	return percpu_sum(dp, map_fd(dp->skel->maps.xlb_chance_cnt), id,
 			  (__u64 *)out, sizeof(*out) / sizeof(__u64));
 }
 
