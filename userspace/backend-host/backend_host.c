@@ -66,6 +66,20 @@ struct run {
 	int prog_fd;
 };
 
+/* run_close_fds() - close the map and program fds @r holds (-1 after) */
+static void run_close_fds(struct run *r)
+{
+	int *fd[] = { &r->vips_fd, &r->local_fd, &r->sources_fd, &r->cfg_fd,
+		      &r->prog_fd };
+	size_t i;
+
+	for (i = 0; i < sizeof(fd) / sizeof(fd[0]); i++) {
+		if (*fd[i] >= 0)
+			close(*fd[i]);
+		*fd[i] = -1;
+	}
+}
+
 struct xlb_decap_addr xlb_decap_key(const struct xlb_addr *a)
 {
 	struct xlb_decap_addr k = {};
@@ -1066,20 +1080,8 @@ static int undo(struct xlb_bh_state *st, const char *pin_dir, struct run *r)
 		nl_socket_free(sk);
 
 	if (!r || r->pinned_new) {
-		if (r) {
-			if (r->vips_fd >= 0)
-				close(r->vips_fd);
-			if (r->local_fd >= 0)
-				close(r->local_fd);
-			if (r->sources_fd >= 0)
-				close(r->sources_fd);
-			if (r->cfg_fd >= 0)
-				close(r->cfg_fd);
-			if (r->prog_fd >= 0)
-				close(r->prog_fd);
-			r->vips_fd = r->local_fd = r->prog_fd = -1;
-			r->sources_fd = r->cfg_fd = -1;
-		}
+		if (r)
+			run_close_fds(r);
 		e = unpin_all(pin_dir);
 		err = err ?: e;
 	}
@@ -1477,16 +1479,7 @@ out:
 	if (sk)
 		nl_socket_free(sk);
 	if (r) {
-		if (r->vips_fd >= 0)
-			close(r->vips_fd);
-		if (r->local_fd >= 0)
-			close(r->local_fd);
-		if (r->sources_fd >= 0)
-			close(r->sources_fd);
-		if (r->cfg_fd >= 0)
-			close(r->cfg_fd);
-		if (r->prog_fd >= 0)
-			close(r->prog_fd);
+		run_close_fds(r);
 		lock_drop(lock, r->state_path, false);
 	}
 	free(r);
