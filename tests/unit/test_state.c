@@ -229,6 +229,47 @@ static void test_unlisted_field_still_counts(void **s)
 	xlb_cfg_free(m);
 }
 
+/* Every key of the field tables is in the diff by name: one per object
+ * kind that the hand-written JSON forms left out (before: "a setting not
+ * listed here changed" or nothing for the globals). */
+static void test_diff_names_every_key(void **s)
+{
+	static const struct {
+		const char *from, *to, *line;
+	} c[] = {
+		{ "  source4: 10.0.0.1\n",
+		  "  source4: 10.0.0.1\n  second_chance: 60\n",
+		  "~ global lb.second_chance: 0 -> 60" },
+		{ "  source4: 10.0.0.1\n",
+		  "  source4: 10.0.0.1\n  icmp_rate: 7\n",
+		  "~ global lb.icmp_rate: 0 -> 7" },
+		{ "    protocol: tcp\n",
+		  "    protocol: tcp\n    unserved: pass\n",
+		  "~ vip 192.0.2.1:80/tcp: unserved drop -> pass" },
+		{ "    protocol: tcp\n",
+		  "    protocol: tcp\n    notify: /bin/true\n",
+		  "~ vip 192.0.2.1:80/tcp: notify (none) -> /bin/true" },
+		{ "  - name: eth0\n", "  - name: eth0\n    mtu: 1400\n",
+		  "~ interface eth0: mtu 0 -> 1400" },
+	};
+	struct xlb_cfg *b = parse(base_yaml), *r;
+	char line[512];
+	json_t *d;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		r = parse_edit(c[i].from, c[i].to);
+		d = xlb_cfg_diff(b, r);
+		assert_int_equal(json_array_size(d), 1);
+		xlb_diff_line(json_array_get(d, 0), line, sizeof(line));
+		assert_string_equal(line, c[i].line);
+		json_decref(d);
+		xlb_cfg_free(r);
+	}
+	xlb_cfg_free(b);
+}
+
 static void test_state_file(void **s)
 {
 	char dir[] = "/tmp/xlb-state-XXXXXX", path[64], err[ERRLEN];
@@ -283,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_deleted_at_runtime),
 		cmocka_unit_test(test_diff_lines),
 		cmocka_unit_test(test_unlisted_field_still_counts),
+		cmocka_unit_test(test_diff_names_every_key),
 		cmocka_unit_test(test_state_file),
 	};
 

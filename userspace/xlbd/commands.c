@@ -53,11 +53,6 @@ static json_t *addr_json(const struct xlb_addr *a)
 	return json_string(xlb_addr_str(a, s));
 }
 
-static const char *admin_str(enum xlb_admin_state s)
-{
-	return xlb_admin_state_str(s);
-}
-
 static json_t *be_stats_json(struct xlbd *d, const struct be_rt *b)
 {
 	struct xlb_be_stats s = {};
@@ -143,12 +138,6 @@ const struct xlb_conn_tally *conn_tally(struct xlbd *d, __u32 id)
 	return conn_cache.ok && id < n ? &conn_cache.t[id] : NULL;
 }
 
-static const char *quic_id_str(__u64 id, char buf[19])
-{
-	snprintf(buf, 19, "0x%llx", (unsigned long long)id);
-	return buf;
-}
-
 static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 {
 	const struct xlb_conn_tally *ct;
@@ -163,25 +152,19 @@ static json_t *be_json(struct xlbd *d, const struct be_rt *b, __u32 slots)
 	if (b->nh.state == XLB_NH_OK)
 		json_object_set_new(nh, "mac",
 				    json_string(xlb_mac_str(b->nh.mac, ms)));
-	o = json_pack("{s:o,s:I,s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "address",
-		      addr_json(&b->cfg.addr), "weight",
-		      (json_int_t)b->cfg.weight, "state",
-		      admin_str(b->cfg.state), "dp_state",
-		      be_state_str(b->dp_state), "id", (json_int_t)b->id, "gen",
-		      (json_int_t)b->gen, "health", hc_status(d, b), "nexthop",
-		      nh, "stats", be_stats_json(d, b));
+	o = xlb_obj_json(&xlb_obj_backend, &b->cfg); /* every option */
+	json_object_set_new(o, "dp_state",
+			    json_string(be_state_str(b->dp_state)));
+	json_object_set_new(o, "id", json_integer((json_int_t)b->id));
+	json_object_set_new(o, "gen", json_integer((json_int_t)b->gen));
+	json_object_set_new(o, "health", hc_status(d, b));
+	json_object_set_new(o, "nexthop", nh);
+	json_object_set_new(o, "stats", be_stats_json(d, b));
 	json_object_set_new(o, "slots", json_integer(slots));
 	json_object_set_new(o, "usable", json_boolean(!core_be_out_reason(b)));
 	if (core_be_out_reason(b))
 		json_object_set_new(o, "out_reason",
 				    json_string(core_be_out_reason(b)));
-	if (b->cfg.health_check[0])
-		json_object_set_new(o, "health_check",
-				    json_string(b->cfg.health_check));
-	if (b->cfg.has_quic_id) /* a string: JSON integers stop at 2^63 */
-		json_object_set_new(
-			o, "quic_id",
-			json_string(quic_id_str(b->cfg.quic_id, ms)));
 	ct = conn_tally(d, b->id);
 	if (ct)
 		json_object_set_new(o, "conns",
@@ -199,42 +182,13 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	json_t *o, *arr;
 	size_t i;
 
-	o = json_pack(
-		"{s:o,s:o,s:s,s:I,s:s,s:I,s:I,s:b,s:s,s:b,s:b,s:I,s:I}",
-		"address", addr_json(&v->cfg.addr), "port",
-		port_json(v->cfg.port), "protocol", xlb_proto_str(v->cfg.proto),
-		"id", (json_int_t)v->id, "forwarding", xlb_fwd_str(v->cfg.fwd),
-		"ring_size", (json_int_t)v->cfg.ring_size, "min_healthy",
-		(json_int_t)v->cfg.min_healthy, "conn_table",
-		!(v->cfg.flags & XLB_VIP_F_NO_CONN), "hash",
-		(v->cfg.flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
-		"announce", v->cfg.announce, "servable", v->servable, "healthy",
-		(json_int_t)core_healthy(v), "backends", (json_int_t)v->n_bes);
-	if (o && v->cfg.fwd == XLB_FWD_GUE)
-		json_object_set_new(o, "gue_port",
-				    json_integer((json_int_t)v->cfg.gue_port));
-	json_object_set_new(o, "unserved",
-			    json_string(v->cfg.flags & XLB_VIP_F_UNSERVED_PASS ?
-						"pass" :
-						"drop"));
-	json_object_set_new(o, "fragments",
-			    json_string(v->cfg.flags & XLB_VIP_F_FRAG_BALANCE ?
-						"balance" :
-						"drop"));
-	if (v->cfg.name[0])
-		json_object_set_new(o, "name", json_string(v->cfg.name));
-	if (v->cfg.health_check[0])
-		json_object_set_new(o, "health_check",
-				    json_string(v->cfg.health_check));
-	if (v->cfg.quic_id_len) {
-		json_object_set_new(o, "quic_id_length",
-				    json_integer(v->cfg.quic_id_len));
-		json_object_set_new(o, "quic_id_offset",
-				    json_integer(v->cfg.quic_id_offset));
-	}
-	if (v->cfg.has_quic_cr)
-		json_object_set_new(o, "quic_config_rotation",
-				    json_integer(v->cfg.quic_cr));
+	o = xlb_obj_json(&xlb_obj_vip, &v->cfg); /* every option */
+	json_object_set_new(o, "port", port_json(v->cfg.port));
+	json_object_set_new(o, "id", json_integer((json_int_t)v->id));
+	json_object_set_new(o, "servable", json_boolean(v->servable));
+	json_object_set_new(o, "healthy",
+			    json_integer((json_int_t)core_healthy(v)));
+	json_object_set_new(o, "backends", json_integer((json_int_t)v->n_bes));
 	if (!full)
 		return o;
 	arr = json_array();

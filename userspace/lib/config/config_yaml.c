@@ -735,31 +735,6 @@ static int emit_end(yaml_emitter_t *em, bool seq)
 static int dump_obj(yaml_emitter_t *em, const struct xlb_obj *o,
 		    const void *base);
 
-/* Leaves out keys a check type does not take, empty strings, empty lists
- * that are not required ("interfaces: []" stays) and the values marked
- * XLB_FF_OMITDEF at their default */
-static bool dump_skip(const struct xlb_field *f, const struct xlb_obj *o,
-		      const void *base)
-{
-	const char *p = (const char *)base + f->off;
-
-	if (o == &xlb_obj_check &&
-	    !xlb_field_applies(f, ((const struct xlb_hc_cfg *)base)->type))
-		return true;
-	if (f->shown)
-		return !f->shown(base);
-	if (f->type == XLB_FT_OBJ)
-		return f->sub->dump && !f->sub->dump(p);
-	if (f->flags & XLB_FF_HAS)
-		return !xlb_field_is_set(f, base);
-	if (f->type == XLB_FT_STR)
-		return !*p;
-	if (f->type == XLB_FT_LIST || f->type == XLB_FT_PREFIX ||
-	    f->type == XLB_FT_STATUS || f->type == XLB_FT_ARGV)
-		return !(f->flags & XLB_FF_REQ) && !xlb_field_count(f, base);
-	return (f->flags & XLB_FF_OMITDEF) && xlb_field_is_default(f, base);
-}
-
 static int dump_field(yaml_emitter_t *em, const struct xlb_field *f,
 		      const void *base)
 {
@@ -799,7 +774,7 @@ static int dump_obj(yaml_emitter_t *em, const struct xlb_obj *o,
 	int err = emit_start(em, false, false);
 
 	for (f = o->fields; !err && f->key; f++) {
-		if (dump_skip(f, o, base))
+		if (!xlb_field_shown(f, o, base, true))
 			continue;
 		err = emit_str(em, f->key);
 		if (!err)

@@ -832,6 +832,32 @@ const char *xlb_field_str(const struct xlb_field *f, const void *base, size_t i,
 }
 
 /**
+ * xlb_field_shown() - see fields.h
+ */
+bool xlb_field_shown(const struct xlb_field *f, const struct xlb_obj *o,
+		     const void *base, bool omit_defaults)
+{
+	const char *p = (const char *)base + f->off;
+
+	if (o == &xlb_obj_check &&
+	    !xlb_field_applies(f, ((const struct xlb_hc_cfg *)base)->type))
+		return false;
+	if (f->shown)
+		return f->shown(base);
+	if (f->type == XLB_FT_OBJ)
+		return !f->sub->dump || f->sub->dump(p);
+	if (f->flags & XLB_FF_HAS)
+		return xlb_field_is_set(f, base);
+	if (f->type == XLB_FT_STR)
+		return *p;
+	if (f->type == XLB_FT_LIST || f->type == XLB_FT_PREFIX ||
+	    f->type == XLB_FT_STATUS || f->type == XLB_FT_ARGV)
+		return (f->flags & XLB_FF_REQ) || xlb_field_count(f, base);
+	return !omit_defaults || !(f->flags & XLB_FF_OMITDEF) ||
+	       !xlb_field_is_default(f, base);
+}
+
+/**
  * xlb_field_is_default() - see fields.h
  */
 bool xlb_field_is_default(const struct xlb_field *f, const void *base)

@@ -171,6 +171,16 @@ bool xlb_field_is_default(const struct xlb_field *f, const void *base);
 /** xlb_field_is_set() - @f at @base is not zero, empty or off */
 bool xlb_field_is_set(const struct xlb_field *f, const void *base);
 
+/**
+ * xlb_field_shown() - @f of the object @o at @base is written out: not a
+ * key its check type does not take, an empty string or list that is not
+ * required, an unset optional value, a section whose @dump says no, nor
+ * (with @omit_defaults, as the dump does) an XLB_FF_OMITDEF value at its
+ * default
+ */
+bool xlb_field_shown(const struct xlb_field *f, const struct xlb_obj *o,
+		     const void *base, bool omit_defaults);
+
 /** xlb_field_applies() - @f is a key of checks of @type */
 bool xlb_field_applies(const struct xlb_field *f, int type);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config_priv.h"
+#include "fields.h"
 #include "state.h"
 
 #define STATE_VERSION 1
@@ -21,168 +22,88 @@
 
 /* --- objects as JSON ----------------------------------------------------- */
 
-static json_t *addr_j(const struct xlb_addr *a)
+/* A value as JSON: numbers (but 0x... ones: JSON integers stop at 2^63)
+ * and booleans as such, addresses unset as null, lists as arrays, the rest
+ * as the file writes it. */
+static json_t *field_json(const struct xlb_field *f, const void *base)
 {
-	char s[XLB_ADDR_STRLEN];
+	char buf[XLB_STR_MAX + 64];
+	const char *v;
+	size_t i, n;
+	json_t *a;
 
-	return json_string(xlb_addr_str(a, s));
+	switch (f->type) {
+	case XLB_FT_PREFIX:
+	case XLB_FT_STATUS:
+	case XLB_FT_ARGV:
+		a = json_array();
+		n = xlb_field_count(f, base);
+		for (i = 0; i < n; i++)
+			json_array_append_new(
+				a, json_string(xlb_field_str(f, base, i, buf,
+							     sizeof(buf))));
+		return a;
+	case XLB_FT_ADDR:
+		if (!xlb_field_is_set(f, base))
+			return json_null();
+		break;
+	default:
+		break;
+	}
+	v = xlb_field_str(f, base, 0, buf, sizeof(buf));
+	if (f->type == XLB_FT_UINT && !(f->flags & XLB_FF_HEX))
+		return json_integer((json_int_t)strtoull(v, NULL, 0));
+	if (f->type == XLB_FT_BOOL ||
+	    (f->type == XLB_FT_FLAG && !strcmp(f->names[0], "true")) ||
+	    (f->type == XLB_FT_FLAG && !strcmp(f->names[0], "false")))
+		return json_boolean(!strcmp(v, "true"));
+	return json_string(v);
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
+/* Every key of @o that the file would hold, defaults included, sections
+ * flattened as "prefix.key"; lists of objects are objects of their own. */
+static void obj_json(json_t *out, const struct xlb_obj *o, const void *base,
+		     const char *prefix)
 {
-	if (v && v[0])
-		json_object_set_new(o, k, json_string(v));
+	char key[128];
+	const struct xlb_field *f;
+
+	for (f = o->fields; f->key; f++) {
+		if (f->type == XLB_FT_LIST ||
+		    !xlb_field_shown(f, o, base, false))
+			continue;
+		snprintf(key, sizeof(key), "%s%s", prefix, f->key);
+		if (f->type == XLB_FT_OBJ) {
+			strncat(key, ".", sizeof(key) - strlen(key) - 1);
+			obj_json(out, f->sub, (const char *)base + f->off, key);
+			continue;
+		}
+		json_object_set_new(out, key, field_json(f, base));
+	}
+}
+
+json_t *xlb_obj_json(const struct xlb_obj *o, const void *base)
+{
+	json_t *out = json_object();
+
+	if (out)
+		obj_json(out, o, base, "");
+	return out;
 }
 
 json_t *xlb_hc_json(const struct xlb_hc_cfg *h)
 {
-	json_t *o, *a;
-	char buf[32];
-	size_t i;
-
-	o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:b}", "name", h->name,
-		      "type", xlb_hc_type_str(h->type), "port",
-		      (json_int_t)h->port, "interval_ms",
-		      (json_int_t)h->interval_ms, "timeout_ms",
-		      (json_int_t)h->timeout_ms, "rise", (json_int_t)h->rise,
-		      "fall", (json_int_t)h->fall, "via_vip", h->via_vip);
-	if (!o)
-		return NULL;
-	set_str(o, "method", h->method);
-	set_str(o, "path", h->path);
-	set_str(o, "host", h->host);
-	set_str(o, "sni", h->sni);
-	if (h->n_expect_status) {
-		a = json_array();
-		for (i = 0; i < h->n_expect_status && i < XLB_EXPECT_MAX; i++) {
-			const struct xlb_status_range *r = &h->expect_status[i];
-
-			if (r->lo == r->hi)
-				snprintf(buf, sizeof(buf), "%u", r->lo);
-			else
-				snprintf(buf, sizeof(buf), "%u-%u", r->lo,
-					 r->hi);
-			json_array_append_new(a, json_string(buf));
-		}
-		json_object_set_new(o, "expect_status", a);
-	}
-	set_str(o, "expect_body", h->expect_body);
-	if (h->tls_verify)
-		json_object_set_new(o, "tls_verify", json_true());
-	set_str(o, "payload", h->payload);
-	set_str(o, "expect", h->expect);
-	set_str(o, "query_name", h->query_name);
-	if (h->query_type)
-		json_object_set_new(
-			o, "query_type",
-			json_string(xlb_dns_type_str(h->query_type, buf)));
-	if (h->argc) {
-		a = json_array();
-		for (i = 0; i < h->argc && i < XLB_ARGV_MAX; i++)
-			json_array_append_new(a, json_string(h->argv[i]));
-		json_object_set_new(o, "command", a);
-	}
-	set_str(o, "user", h->user);
-	if (h->mode == XLB_HC_TCP_SYN)
-		json_object_set_new(o, "mode", json_string("syn"));
-	return o;
+	return xlb_obj_json(&xlb_obj_check, h);
 }
 
-/* A VIP's own options, without its backends. */
-static json_t *vip_opts_json(const struct xlb_vip_cfg *v)
-{
-	json_t *o;
-
-	o = json_pack("{s:s,s:s,s:I,s:I,s:b,s:s,s:b,s:s}", "name", v->name,
-		      "forwarding", xlb_fwd_str(v->fwd), "ring_size",
-		      (json_int_t)v->ring_size, "min_healthy",
-		      (json_int_t)v->min_healthy, "conn_table",
-		      !(v->flags & XLB_VIP_F_NO_CONN), "hash",
-		      (v->flags & XLB_VIP_F_SRC_ONLY) ? "source" : "5tuple",
-		      "announce", v->announce, "health_check", v->health_check);
-	if (o && v->fwd == XLB_FWD_GUE)
-		json_object_set_new(o, "gue_port",
-				    json_integer((json_int_t)v->gue_port));
-	if (o && v->quic_id_len) {
-		json_object_set_new(o, "quic_id_length",
-				    json_integer(v->quic_id_len));
-		json_object_set_new(o, "quic_id_offset",
-				    json_integer(v->quic_id_offset));
-	}
-	if (o && v->has_quic_cr)
-		json_object_set_new(o, "quic_config_rotation",
-				    json_integer(v->quic_cr));
-	return o;
-}
-
-static json_t *be_json(const struct xlb_backend_cfg *b)
-{
-	json_t *o = json_pack("{s:I,s:s,s:s}", "weight", (json_int_t)b->weight,
-			      "state", xlb_admin_state_str(b->state),
-			      "health_check", b->health_check);
-
-	if (o && b->has_quic_id)
-		json_object_set_new(o, "quic_id",
-				    json_integer((json_int_t)b->quic_id));
-	return o;
-}
-
-static const char *drain_str(__u8 d)
-{
-	return d == XLB_DRAIN_GRACEFUL	? "graceful" :
-	       d == XLB_DRAIN_WITHDRAWN ? "withdrawn" :
-					  "off";
-}
-
-/* Every global setting, one key each, as "section.key". */
+/* Every global setting, one key each, as "section.key"; "bgp" says whether
+ * the section is there. */
 static json_t *globals_json(const struct xlb_cfg *c)
 {
-	char buf[XLB_ADDR_STRLEN + 8];
-	json_t *o, *a;
-	size_t i;
+	json_t *o = xlb_obj_json(&xlb_obj_root, c);
 
-	o = json_object();
-	json_object_set_new(o, "lb.source4",
-			    c->src4.family ? addr_j(&c->src4) : json_null());
-	json_object_set_new(o, "lb.source6",
-			    c->src6.family ? addr_j(&c->src6) : json_null());
-	json_object_set_new(o, "lb.hash_seed", json_integer(c->hash_seed));
-	json_object_set_new(o, "lb.tables.max_vips",
-			    json_integer(c->sizes.max_vips));
-	json_object_set_new(o, "lb.tables.max_backends",
-			    json_integer(c->sizes.max_backends));
-	json_object_set_new(o, "lb.tables.ring_max",
-			    json_integer(c->sizes.ring_max));
-	json_object_set_new(o, "lb.tables.conn_max",
-			    json_integer(c->sizes.conn_max));
-	json_object_set_new(o, "api.socket", json_string(c->api_socket));
-	json_object_set_new(o, "api.group", json_string(c->api_group));
-	json_object_set_new(o, "metrics.listen",
-			    json_string(c->metrics_listen));
-	json_object_set_new(o, "log.level", json_string(c->log_level));
-	json_object_set_new(o, "bgp", json_boolean(c->bgp.enabled));
-	if (!c->bgp.enabled)
-		return o;
-	json_object_set_new(o, "bgp.bird_socket",
-			    json_string(c->bgp.bird_socket));
-	json_object_set_new(o, "bgp.include_file",
-			    json_string(c->bgp.include_file));
-	a = json_array();
-	for (i = 0; i < c->bgp.n_allowed && i < XLB_ALLOWED_MAX; i++) {
-		char s[XLB_ADDR_STRLEN];
-
-		snprintf(buf, sizeof(buf), "%s/%u",
-			 xlb_addr_str(&c->bgp.allowed[i].addr, s),
-			 c->bgp.allowed[i].len);
-		json_array_append_new(a, json_string(buf));
-	}
-	json_object_set_new(o, "bgp.allowed", a);
-	json_object_set_new(o, "bgp.hold_down_ms",
-			    json_integer(c->bgp.hold_down_ms));
-	json_object_set_new(o, "bgp.drain_timeout_s",
-			    json_integer(c->bgp.drain_timeout_s));
-	json_object_set_new(o, "bgp.drain",
-			    json_string(drain_str(c->bgp.drain)));
+	if (o)
+		json_object_set_new(o, "bgp", json_boolean(c->bgp.enabled));
 	return o;
 }
 
@@ -302,9 +223,7 @@ static json_t *cfg_map(const struct xlb_cfg *c)
 	json_decref(g);
 	for (i = 0; i < c->n_ifaces; i++)
 		map_add(m, "interface", c->ifaces[i].name,
-			json_pack("{s:s}", "mode",
-				  c->ifaces[i].generic ? "generic" : "native"),
-			i, 0);
+			xlb_obj_json(&xlb_obj_iface, &c->ifaces[i]), i, 0);
 	for (i = 0; i < c->n_checks; i++)
 		map_add(m, "check", c->checks[i].name,
 			xlb_hc_json(&c->checks[i]), i, 0);
@@ -312,10 +231,12 @@ static json_t *cfg_map(const struct xlb_cfg *c)
 		const struct xlb_vip_cfg *vc = &c->vips[i];
 
 		vip_name(vc, name, sizeof(name));
-		map_add(m, "vip", name, vip_opts_json(vc), i, 0);
+		map_add(m, "vip", name, xlb_obj_json(&xlb_obj_vip, vc), i, 0);
 		for (j = 0; j < vc->n_backends; j++) {
 			be_name(vc, &vc->backends[j], name, sizeof(name));
-			map_add(m, "backend", name, be_json(&vc->backends[j]),
+			map_add(m, "backend", name,
+				xlb_obj_json(&xlb_obj_backend,
+					     &vc->backends[j]),
 				i, j);
 		}
 	}
@@ -431,6 +352,10 @@ static void val_str(json_t *v, char *buf, size_t len)
 {
 	char *s;
 
+	if (!v || json_is_null(v)) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
 	if (json_is_string(v)) {
 		snprintf(buf, len, "%s",
 			 json_string_length(v) ? json_string_value(v) : "\"\"");

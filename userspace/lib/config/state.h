@@ -47,7 +47,17 @@ json_t *xlb_cfg_diff(const struct xlb_cfg *from, const struct xlb_cfg *to);
 /** xlb_diff_line() - one change of xlb_cfg_diff() as a line of text */
 void xlb_diff_line(json_t *change, char *buf, size_t len);
 
-/** xlb_hc_json() - a check as the file's keys (empty strings left out) */
+/**
+ * xlb_obj_json() - the object @base of kind @o as the file's keys, from
+ * the field tables (struct xlb_obj), defaults included; empty strings,
+ * unset optional values and keys its check type does not take left out;
+ * lists of objects (a VIP's backends) too. Sections are flattened:
+ * "lb.tables.conn_max".
+ */
+struct xlb_obj;
+json_t *xlb_obj_json(const struct xlb_obj *o, const void *base);
+
+/** xlb_hc_json() - a check as the file's keys: xlb_obj_json() of it */
 json_t *xlb_hc_json(const struct xlb_hc_cfg *h);
 
 /**
