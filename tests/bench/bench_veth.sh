@@ -52,6 +52,14 @@
 #
 # Runs: ROUNDS rounds; in each, for each flow count, xlb, floor, nft in
 # turn (A B C A B C ...), each WARM s of traffic, then a window of SECS s.
+# VARIANTS="xlb floor nft" (the default) picks and orders them; the others,
+# for finding where xlb's time goes: xlb:N (connection table of N flows),
+# xlb:nc (a VIP without connection table: every packet through the ring,
+# with a connection table of one set),
+# floor_mem[:SETS] (the floor plus one random read of an array of SETS
+# 128-byte entries, default the 32 MiB of xlb's default IPv4 table),
+# floor_mem2 and floor_memw[:SETS] (both 64-byte lines of the entry read;
+# and written to).
 # BENCH lines are medians over the rounds; "#" lines give every round.
 #   BENCH veth_pps_{xlb,floor,nft}_{1,16k,1m}       pps
 #   BENCH veth_cpu_ns_{xlb,floor,nft}_{1,16k,1m}    ns (PoP CPU per packet)
@@ -70,9 +78,10 @@ INFLIGHT=${INFLIGHT:-200}
 HELPER=$BUILD/tests/helpers/veth_bench
 GENOBJ=$BUILD/tests/bench/veth_gen.bpf.o
 FLOOROBJ=$BUILD/tests/bench/floor.bpf.o
+FLOORMEMOBJ=$BUILD/tests/bench/floor_mem.bpf.o
 BACKENDS="10.102.0.2 10.102.0.3 10.102.0.4 10.102.0.5"
 
-for f in "$HELPER" "$GENOBJ" "$FLOOROBJ"; do
+for f in "$HELPER" "$GENOBJ" "$FLOOROBJ" "$FLOORMEMOBJ"; do
 	[ -e "$f" ] || { echo "# skip veth: $f not built (make all)"; exit 0; }
 done
 for c in ethtool taskset; do
@@ -159,13 +168,38 @@ nsx pop nft list tables >/dev/null 2>&1 || { NFT_OK=0; echo "# skip nft: nft doe
 # back to XDP_PASS (never detached: the NAPI thread would go with it)
 xdp_off() { nsx pop "$HELPER" attach "$PIF" "$GENOBJ" veth_pass; }
 
+# xlb[:N] - connection table of N flows (default: the library's, 1M);
+# xlb:nc - a VIP without connection table (conn_table: false), every packet
+# through the ring; the table (still looked up first, and missed) is of one
+# set, so the miss costs instructions, not memory: the ring's cost alone
 up_xlb() {
+	local env=()
+	case ${1:-} in
+	"") ;;
+	nc) env=(VETH_NO_CONN=1 VETH_CONN_MAX=4) ;;
+	*) env=("VETH_CONN_MAX=$1") ;;
+	esac
 	# shellcheck disable=SC2086
-	nsx pop "$HELPER" xlb "$PIF" "$GMAC" 10.99.0.2 $BACKENDS
+	nsx pop env "${env[@]}" "$HELPER" xlb "$PIF" "$GMAC" 10.99.0.2 $BACKENDS
 }
 down_xlb() { xdp_off; }
 up_floor() { nsx pop "$HELPER" attach "$PIF" "$FLOOROBJ" floor_prog; }
 down_floor() { xdp_off; }
+# floor_mem[:SETS] - the floor plus one read of a random 128-byte entry of
+# an array of SETS entries (default 262144: 32 MiB, the size of xlb's
+# default IPv4 connection table), tests/bench/floor_mem.bpf.c
+# floor_mem2, floor_memw: both lines of the entry read (a flow not in its
+# set), and 16 bytes of it written too (a new flow recorded)
+floor_mem_prog() {
+	nsx pop env ${2:+VETH_TBL_SETS=$2} "$HELPER" attach "$PIF" \
+		"$FLOORMEMOBJ" "$1"
+}
+up_floor_mem() { floor_mem_prog floor_mem "${1:-}"; }
+up_floor_mem2() { floor_mem_prog floor_mem2 "${1:-}"; }
+up_floor_memw() { floor_mem_prog floor_memw "${1:-}"; }
+down_floor_mem() { xdp_off; }
+down_floor_mem2() { xdp_off; }
+down_floor_memw() { xdp_off; }
 # DNAT by a hash of the flow (jhash of source address and port) to the
 # backends, so a flow keeps its backend; conntrack comes with the NAT hook.
 # The PoP's veth keeps veth_pass (XDP_PASS, a few ns) for its NAPI.
@@ -216,16 +250,19 @@ inject() {
 }
 
 declare -A PPS CPU CPUR
-# one VARIANT FLOWS ROUND - one run; sets PPS/CPU[VARIANT,FLOWS] (appends)
+# one VARIANT FLOWS ROUND - one run; sets PPS/CPU[VARIANT,FLOWS] (appends).
+# VARIANT is NAME or NAME:ARG (up_NAME ARG)
 one() {
 	local v=$1 n=$2 t0 t1 r0 r1 s0 s1 p0 p1 w0 w1 dt pps ns util
-	if ! "up_$v" >/dev/null 2>"$LAB_TMP/up.err"; then
+	local base=${1%%:*} arg=
+	[ "$base" = "$v" ] || arg=${v#*:}
+	if ! "up_$base" "$arg" >/dev/null 2>"$LAB_TMP/up.err"; then
 		echo "# skip $v $(flabel "$n"): $(head -1 "$LAB_TMP/up.err")"
-		"down_$v" >/dev/null 2>&1
+		"down_$base" >/dev/null 2>&1
 		return 0
 	fi
 	nsx gen "$HELPER" attach "$GIF" "$GENOBJ" veth_reflect "$n" ||
-		{ echo "# skip $v: cannot attach the reflector"; "down_$v"; return 0; }
+		{ echo "# skip $v: cannot attach the reflector"; "down_$base"; return 0; }
 	inject
 	sleep "$WARM"
 	t0=$(date +%s%N); r0=$(runtime_ns "$POP_PID"); w0=$(sleeps "$POP_PID")
@@ -237,9 +274,9 @@ one() {
 	nsx gen "$HELPER" attach "$GIF" "$GENOBJ" veth_sink
 	sleep 0.1
 	# xlb's own counters since it was attached (warm-up included)
-	[ "$v" != xlb ] ||
-		echo "# round $3 xlb $(flabel "$n") counters: $(nsx pop "$HELPER" stats "$PIF" 2>&1)"
-	"down_$v" >/dev/null 2>&1
+	[ "$base" != xlb ] ||
+		echo "# round $3 $v $(flabel "$n") counters: $(nsx pop "$HELPER" stats "$PIF" 2>&1)"
+	"down_$base" >/dev/null 2>&1
 	dt=$((t1 - t0))
 	if [ $((p1 - p0)) -le 0 ] || [ $((s1 - s0)) -le 0 ]; then
 		echo "# skip $v $(flabel "$n"): nothing went through" \
@@ -268,8 +305,11 @@ median() {
 		awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
 }
 
-variants="xlb floor"
-[ "$NFT_OK" = 1 ] && variants="$variants nft"
+variants=""
+for v in ${VARIANTS:-xlb floor nft}; do
+	[ "$v" != nft ] || [ "$NFT_OK" = 1 ] || continue
+	variants="$variants${variants:+ }$v"
+done
 for r in $(seq "$ROUNDS"); do
 	for n in $FLOWS; do
 		for v in $variants; do
@@ -291,11 +331,12 @@ for n in $FLOWS; do
 		# shellcheck disable=SC2086
 		echo "# $v $l ns/pkt per round: ${CPU[$v,$n]% } (min" \
 			"$(printf '%s\n' ${CPU[$v,$n]} | sort -g | head -1))"
-		echo "BENCH veth_pps_${v}_$l $p pps"
-		echo "BENCH veth_cpu_ns_${v}_$l $c ns"
+		echo "BENCH veth_pps_${v//:/_}_$l $p pps"
+		echo "BENCH veth_cpu_ns_${v//:/_}_$l $c ns"
 		echo "$v $n $p" >>"$LAB_TMP/plot.dat"
 	done
-	for v in xlb nft; do
+	for v in $variants; do
+		[ "$v" != floor ] || continue
 		# per round: the run of v over the floor's run of that round
 		ratios=""
 		for r in $(seq "$ROUNDS"); do
@@ -308,7 +349,7 @@ for n in $FLOWS; do
 		[ -n "$ratios" ] || continue
 		echo "# ${v}/floor $l per round: ${ratios% }"
 		# shellcheck disable=SC2086
-		echo "BENCH veth_cpu_ratio_${v}_floor_$l $(median $ratios) ratio"
+		echo "BENCH veth_cpu_ratio_${v//:/_}_floor_$l $(median $ratios) ratio"
 	done
 done
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

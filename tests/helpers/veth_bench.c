@@ -8,6 +8,8 @@
  *	"ip link set dev IF xdp off" ends it. With FLOWS, the object's
  *	gen_cfg map gets it first (veth_reflect of
  *	tests/bench/veth_gen.bpf.c: how many flows to cycle through).
+ *	An object with a floor_tbl map (tests/bench/floor_mem.bpf.c) has it
+ *	sized from VETH_TBL_SETS, if set.
  *
  * veth_bench xlb IF NHMAC SRC4 BACKEND...
  *	Loads xlb.bpf.o through the library (userspace/lib/dp/dp.c) with private
@@ -15,6 +17,10 @@
  *	the BACKENDs (IPv4, next hop NHMAC, LB source SRC4, a ring of
  *	XLB_DEFAULT_RING_SIZE slots shared out in turn), attaches xlb_lb to IF
  *	in native mode and exits: what xlbd would have set up for that VIP.
+ *	Environment: VETH_CONN_MAX sets the connection table's size (flows;
+ *	default XLB_DEFAULT_CONN_MAX), VETH_NO_CONN=1 makes the VIP one
+ *	without a connection table (conn_table: false: every packet through
+ *	the ring).
  *
  * veth_bench stats IF
  *	Prints the non-zero global counters (XLB_MAP_STATS, summed over CPUs)
@@ -75,6 +81,32 @@ static int attach(int ifindex, int prog, const char *what)
 	return err;
 }
 
+/*
+ * floor_mem (tests/bench/floor_mem.bpf.c): floor_tbl gets VETH_TBL_SETS
+ * entries (a power of two) and floor_mask their mask, before the load.
+ */
+static int size_floor_tbl(struct bpf_object *obj)
+{
+	struct bpf_map *tbl = bpf_object__find_map_by_name(obj, "floor_tbl");
+	struct bpf_map *data = bpf_object__find_map_by_name(obj, ".data");
+	const char *env = getenv("VETH_TBL_SETS");
+	unsigned long n;
+	__u32 mask;
+
+	if (!tbl || !env)
+		return 0;
+	n = strtoul(env, NULL, 0);
+	mask = (__u32)(n - 1);
+	/* floor_mask is the only variable of .data */
+	if (!n || n & (n - 1) || n > (1ul << 24) || !data ||
+	    bpf_map__set_initial_value(data, &mask, sizeof(mask)) ||
+	    bpf_map__set_max_entries(tbl, (__u32)n)) {
+		fprintf(stderr, "veth_bench: bad VETH_TBL_SETS %s\n", env);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int open_prog(const char *path, const char *name,
 		     struct bpf_object **objp, struct bpf_program **progp)
 {
@@ -89,6 +121,10 @@ static int open_prog(const char *path, const char *name,
 		return err;
 	}
 	prog = bpf_object__find_program_by_name(obj, name);
+	if (prog && size_floor_tbl(obj)) {
+		bpf_object__close(obj);
+		return -EINVAL;
+	}
 	if (!prog) {
 		fprintf(stderr, "veth_bench: no program %s in %s\n", name,
 			path);
@@ -157,9 +193,16 @@ static int cmd_xlb(int argc, char **argv)
 	struct xlb_dp *dp = NULL;
 	struct xlb_addr vip;
 	int ifindex = ifindex_of(argv[0]), nbe = argc - 3, i, err;
+	const char *env;
 
 	if (ifindex < 0)
 		return ifindex;
+	env = getenv("VETH_CONN_MAX");
+	if (env)
+		o.sizes.conn_max = (__u32)strtoul(env, NULL, 0);
+	env = getenv("VETH_NO_CONN");
+	if (env && *env == '1')
+		e.flags |= XLB_VIP_F_NO_CONN;
 	if (nbe < 1 || nbe > MAX_BACKENDS || parse_mac(argv[1], cfg.nh_mac) ||
 	    inet_pton(AF_INET, argv[2], &cfg.src4) != 1) {
 		fprintf(stderr, "veth_bench xlb: bad arguments\n");
