@@ -44,6 +44,7 @@
 #include "log.h"
 #include "maps/xlb_decap.h"
 #include "xlb_decap.skel.h"
+#include "machine.h"
 
 #define ROUNDS 5
 #define BLOCK  8192
@@ -412,6 +413,7 @@ int main(void)
 			strerror(-err));
 		goto out;
 	}
+	bench_print_machine();
 	printf("# bench_decap: pinned to CPU %d, %d rounds of %d packets\n",
 	       cpu, ROUNDS, N_PKTS);
 	frame_init(&f, 0, 4);

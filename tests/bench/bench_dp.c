@@ -70,6 +70,7 @@
 #include "dp.h"
 #include "dp_quic.h"
 #include "log.h"
+#include "machine.h"
 
 #define ROUNDS	   5
 #define BLOCK	   8192 /* packets of one kind in a row */
@@ -795,6 +796,7 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto out;
 	}
+	bench_print_machine();
 	printf("# bench_dp: pinned to CPU %d of %d, %d rounds, ring %d, %d "
 	       "backends per VIP\n",
 	       cpu, b.ncpus, ROUNDS, RING_SIZE, N_BACKENDS);
