@@ -64,16 +64,31 @@ struct {
 	__type(value, struct xlb_quic_stats);
 } xlb_quic_stats SEC(".maps");
 
+/* The same counters per VIP (xlb_quic_vcnt[vip id]): a map of its own, so
+ * no existing map changes its layout (docs/datapath.md, Maps). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_quic_stats);
+} xlb_quic_vcnt SEC(".maps");
+
 /* Frames of XDP are at most a page or so: a larger l4_off is no QUIC. */
 #define XLB_QUIC_L4_MAX 0x3fff
 
-XLB_INLINE void quic_count(__u32 c)
+/* one packet's outcome @c, in all VIPs' counters and in VIP @vip_id's */
+XLB_INLINE void quic_count(__u32 vip_id, __u32 c)
 {
 	struct xlb_quic_stats *s;
 	__u32 zero = 0;
 
+	if (c >= XLB_QC_MAX)
+		return;
 	s = bpf_map_lookup_elem(&xlb_quic_stats, &zero);
-	if (s && c < XLB_QC_MAX)
+	if (s)
+		s->c[c]++;
+	s = bpf_map_lookup_elem(&xlb_quic_vcnt, &vip_id);
+	if (s)
 		s->c[c]++;
 }
 
@@ -163,25 +178,25 @@ XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
 	if (!qv || !qv->len)
 		return;
 	if (quic_read_sid(ctx, p, qv, &k.sid)) {
-		quic_count(XLB_QC_NO_ID);
+		quic_count(vip_id, XLB_QC_NO_ID);
 		return;
 	}
 	k.vip_id = vip_id;
 	qb = bpf_map_lookup_elem(&xlb_quic_ids, &k);
 	if (!qb) {
-		quic_count(XLB_QC_UNKNOWN_ID);
+		quic_count(vip_id, XLB_QC_UNKNOWN_ID);
 		return;
 	}
 	id = qb->backend;
 	be = bpf_map_lookup_elem(&xlb_backends, &id);
 	if (!be || be->gen != qb->gen || be->vip_id != vip->id ||
 	    be->state != XLB_BE_UP) {
-		quic_count(XLB_QC_FALLBACK);
+		quic_count(vip_id, XLB_QC_FALLBACK);
 		return;
 	}
 	s->be = be;
 	s->id = id;
-	quic_count(XLB_QC_ROUTED);
+	quic_count(vip_id, XLB_QC_ROUTED);
 }
 
 #endif /* XLB_BPF_QUIC_H */

@@ -733,7 +733,8 @@ static inline unsigned long long xlb_mem_chance(__u32 max_vips,
 		(unsigned long long)ncpus * sizeof(struct xlb_chance_stats));
 }
 /* QUIC (maps/xlb_quic.h): xlb_quic_vips, xlb_quic_ids (not preallocated:
- * counted full, one id per backend), xlb_quic_stats (per CPU) */
+ * counted full, one id per backend), xlb_quic_stats and xlb_quic_vcnt
+ * (per CPU) */
 static inline unsigned long long
 xlb_mem_quic(__u32 max_vips, __u32 max_backends, unsigned int ncpus)
 {
@@ -743,7 +744,8 @@ xlb_mem_quic(__u32 max_vips, __u32 max_backends, unsigned int ncpus)
 		       (XLB_MEM_R8(sizeof(struct xlb_quic_key)) +
 			XLB_MEM_R8(sizeof(struct xlb_quic_be)) +
 			XLB_HTAB_ELEM_OVERHEAD) +
-	       (unsigned long long)ncpus * sizeof(struct xlb_quic_stats);
+	       (unsigned long long)ncpus * (1ull + max_vips) *
+		       sizeof(struct xlb_quic_stats);
 }
 
 /**

@@ -329,21 +329,34 @@ static __u16 port_not(struct world *w, const char *src, int vip, __u16 from,
 	return from;
 }
 
-/* counters equal @want (routed, unknown, fallback, no id) */
-static void want_qc(struct world *w, __u64 r, __u64 u, __u64 fb, __u64 n)
+/* counters equal @want (routed, unknown, fallback, no id): the global
+ * ones, and those of VIP @vip, every other VIP's being 0 */
+static void want_qc(struct world *w, int vip, __u64 r, __u64 u, __u64 fb,
+		    __u64 n)
 {
-	struct xlb_quic_stats s;
-	int err = xlb_dp_quic_stats(w->dp, &s);
+	const __u64 want[XLB_QC_MAX] = { r, u, fb, n };
+	struct xlb_quic_stats s = {};
+	int err = xlb_dp_quic_stats(w->dp, &s), v;
 
-	CHECK(w,
-	      !err && s.c[XLB_QC_ROUTED] == r && s.c[XLB_QC_UNKNOWN_ID] == u &&
-		      s.c[XLB_QC_FALLBACK] == fb && s.c[XLB_QC_NO_ID] == n,
+	CHECK(w, !err && !memcmp(s.c, want, sizeof(want)),
 	      "quic counters routed/unknown/fallback/no_id: got "
 	      "%llu/%llu/%llu/%llu, want %llu/%llu/%llu/%llu (err %d)",
 	      (unsigned long long)s.c[0], (unsigned long long)s.c[1],
 	      (unsigned long long)s.c[2], (unsigned long long)s.c[3],
 	      (unsigned long long)r, (unsigned long long)u,
 	      (unsigned long long)fb, (unsigned long long)n, err);
+	for (v = 0; v < NV; v++) {
+		memset(&s, 0, sizeof(s));
+		err = xlb_dp_quic_stats_vip(w->dp, (__u32)v, &s);
+		CHECK(w,
+		      !err && (v == vip ? !memcmp(s.c, want, sizeof(want)) :
+					  !(s.c[0] | s.c[1] | s.c[2] | s.c[3])),
+		      "VIP %d's quic counters: got %llu/%llu/%llu/%llu, want "
+		      "%s (err %d)",
+		      v, (unsigned long long)s.c[0], (unsigned long long)s.c[1],
+		      (unsigned long long)s.c[2], (unsigned long long)s.c[3],
+		      v == vip ? "the global ones" : "0", err);
+	}
 }
 
 static void want_be(struct world *w, int got, __u32 act, int want,
@@ -374,7 +387,7 @@ static void c_short_known_migrate(struct world *w)
 		b = xsend(w, &p, &act);
 		want_be(w, b, act, 2, srcs[i]);
 	}
-	want_qc(w, 4, 0, 0, 0);
+	want_qc(w, 0, 4, 0, 0, 0);
 }
 
 static void c_short_known_v6(struct world *w)
@@ -393,7 +406,7 @@ static void c_short_known_v6(struct world *w)
 	quic_short(&p, &f, SID(3), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, NBV + 3, "IPv6, migrated");
-	want_qc(w, 2, 0, 0, 0);
+	want_qc(w, 1, 2, 0, 0, 0);
 }
 
 /* An id nobody holds: the ring, as any UDP flow, then the table. */
@@ -411,7 +424,7 @@ static void c_short_unknown(struct world *w)
 	 * second count) */
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "unknown id, again");
-	want_qc(w, 0, 1, 0, 0);
+	want_qc(w, 0, 0, 1, 0, 0);
 }
 
 /* A client's first Initial: a random DCID (8 bytes), no id of ours. */
@@ -425,7 +438,7 @@ static void c_long_initial(struct world *w)
 	quic_long(&p, &f, 8, 0x5151);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "Initial, random DCID");
-	want_qc(w, 0, 1, 0, 0);
+	want_qc(w, 0, 0, 1, 0, 0);
 }
 
 /* A long header whose DCID (chosen by the server) names backend 1. */
@@ -440,7 +453,7 @@ static void c_long_known(struct world *w)
 	quic_long(&p, &f, 8, SID(1));
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 1, "long header, known id");
-	want_qc(w, 1, 0, 0, 0);
+	want_qc(w, 0, 1, 0, 0, 0);
 }
 
 /* DCID length 2 < offset 1 + length 2: no id, ring; length 0 too. */
@@ -458,7 +471,7 @@ static void c_long_short_dcid(struct world *w)
 	quic_long(&p, &f, 0, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "empty DCID");
-	want_qc(w, 0, 0, 0, 2);
+	want_qc(w, 0, 0, 0, 0, 2);
 }
 
 /* Every cut of a short header naming backend 2: the id is read when the
@@ -490,7 +503,7 @@ static void c_truncated(struct world *w)
 			noid++;
 		}
 	}
-	want_qc(w, routed, 0, 0, noid);
+	want_qc(w, 0, routed, 0, 0, noid);
 }
 
 /* A backend down, draining, or reused (another generation): its id
@@ -520,7 +533,7 @@ static void c_down(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "stale generation");
-	want_qc(w, 0, 0, 3, 0);
+	want_qc(w, 0, 0, 0, 3, 0);
 }
 
 /* back up: the id steers again (no table entry for a new 5-tuple) */
@@ -541,7 +554,7 @@ static void c_down_up(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 2, "up again");
-	want_qc(w, 1, 0, 1, 0);
+	want_qc(w, 0, 1, 0, 1, 0);
 }
 
 /* An entry naming a backend of another VIP is not followed. */
@@ -557,7 +570,7 @@ static void c_foreign(struct world *w)
 	quic_short(&p, &f, 0x0b0b, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "foreign backend");
-	want_qc(w, 0, 0, 1, 0);
+	want_qc(w, 0, 0, 0, 1, 0);
 }
 
 /* A VIP without the option ignores DCIDs and counts nothing. */
@@ -572,7 +585,7 @@ static void c_plain_vip(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "plain UDP VIP");
-	want_qc(w, 0, 0, 0, 0);
+	want_qc(w, 2, 0, 0, 0, 0);
 }
 
 /* Id of 8 bytes at offset 0, and of 1 byte at offset 19 of a 20-byte
@@ -604,7 +617,7 @@ static void c_ranges(struct world *w)
 	quic_long(&p, &f, 20, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 3, "1-byte id at offset 19");
-	want_qc(w, 2, 0, 0, 0);
+	want_qc(w, 0, 2, 0, 0, 0);
 }
 
 /* With a config rotation to check, the first octet's top 3 bits must
@@ -631,7 +644,7 @@ static void c_config_rotation(struct world *w)
 			i < 2 ? "config rotation 2" : "another rotation");
 	}
 	first_octet = 0;
-	want_qc(w, 2, 0, 0, 2);
+	want_qc(w, 0, 2, 0, 0, 2);
 }
 
 /* xlbd's prune: ids of one VIP that it no longer wants go, others stay */

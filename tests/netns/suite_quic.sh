@@ -220,6 +220,58 @@ test_metrics_match_the_stats() {
 	check "some were routed" test "$(stat quic_routed)" -gt 0
 }
 
+# vips_agree - per VIP: the stats' "quic" counters equal the metrics'
+# xlb_vip_quic_packets_total, and the VIPs' add up to the global ones (no
+# VIP has been removed yet), in the stats and in the metrics alike
+vips_agree() {
+	local out st
+	st=$(xpop 1 -j stats) || return 1
+	out=$(nsx pop1 curl -sf http://127.0.0.1:9110/metrics) || return 1
+	"$LAB_PY" -c '
+import json, re, sys
+st = json.loads(sys.argv[1])
+g = st["global"]
+res = ("routed", "unknown_id", "fallback", "no_id")
+m = {}
+for v, r, n in re.findall(
+        r"^xlb_vip_quic_packets_total\{vip=\"([^\"]+)\",result=\"(\w+)\"\} (\d+)$",
+        sys.argv[2], re.M):
+    m.setdefault(v, {})[r] = int(n)
+mg = dict(re.findall(r"^xlb_quic_packets_total\{result=\"(\w+)\"\} (\d+)$",
+                     sys.argv[2], re.M))
+vs = {}
+for v in st["vips"]:
+    a = v["address"]
+    name = ("[%s]" % a if ":" in a else a) + ":%s/%s" % (v["port"], v["protocol"])
+    vs[name] = v["quic"]
+ok = (len(vs) == 2 and set(vs) == set(m) and
+      all(m[n] == {r: vs[n][r] for r in res} for n in vs) and
+      all(sum(vs[n][r] for n in vs) == g["quic_" + r] for r in res) and
+      all(sum(m[n][r] for n in m) == int(mg[r]) for r in res))
+if not ok:
+    print("# stats:", vs, "global:", g, file=sys.stderr)
+    print("# metrics:", m, mg, file=sys.stderr)
+sys.exit(0 if ok else 1)' "$st" "$out"
+}
+
+test_counters_per_vip() {
+	local out
+	check "per VIP: stats and metrics agree and add up to the global" \
+		lab_wait 20 vips_agree || return 1
+	out=$(xpop 1 stats)
+	printf '%s\n' "$out" | grep -E '^vip|quic' | sed 's/^/# /'
+	check "xlbctl stats has a quic line per QUIC VIP" \
+		test "$(grep -c '^  quic: [1-9][0-9]* routed' <<<"$out")" = 2 ||
+		return 1
+	check "the IPv6 VIP's own: only routed ones (be3's id, 8 sources)" \
+		"$LAB_PY" -c '
+import json, sys
+v = [v for v in json.loads(sys.argv[1])["vips"] if ":" in v["address"]][0]
+q = v["quic"]
+sys.exit(0 if q["routed"] >= 8 and q["unknown_id"] == q["fallback"] ==
+         q["no_id"] == 0 else 1)' "$(xpop 1 -j stats)"
+}
+
 test_config_rotation_is_checked() {
 	local out n0
 	xpop 1 vip set "$VIP4" --port 5300 --proto udp \
@@ -284,6 +336,7 @@ lab_run_cases test_migrating_client_keeps_its_backend_ipv4 \
 	test_down_backend_takes_nothing_through_its_id \
 	test_ids_in_show_dump_and_errors \
 	test_metrics_match_the_stats \
+	test_counters_per_vip \
 	test_config_rotation_is_checked \
 	test_restart_keeps_the_ids \
 	test_map_follows_the_config

@@ -531,6 +531,13 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			       "left\n",
 			       jint(sc, "hits"), jint(sc, "moved"),
 			       jint(sc, "window_left_ms") / 1000.0);
+		sc = json_object_get(v, "quic");
+		if (sc)
+			printf("  quic: %lld routed by their connection ID; "
+			       "through the ring: %lld unknown_id, %lld "
+			       "fallback, %lld no_id\n",
+			       jint(sc, "routed"), jint(sc, "unknown_id"),
+			       jint(sc, "fallback"), jint(sc, "no_id"));
 		json_array_foreach (json_object_get(v, "backends"), j, b) {
 			long long bnf = jint(b, "new_flows");
 

@@ -441,6 +441,7 @@ static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 		      "new_flows", (json_int_t)s.new_flows, "drops",
 		      (json_int_t)s.drops, "backends", bes);
 	second_chance_json(d, v, o);
+	quic_vip_stats_json(d, v, o); /* quic.c */
 	return o;
 }
 

@@ -326,6 +326,7 @@ int xlb_dp_size_maps(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz)
 		 * per backend at most */
 		{ skel->maps.xlb_quic_vips, sz->max_vips },
 		{ skel->maps.xlb_quic_ids, sz->max_backends },
+		{ skel->maps.xlb_quic_vcnt, sz->max_vips },
 	};
 	size_t k;
 	int err = 0;
@@ -953,9 +954,12 @@ int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
 
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
 {
-	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id, sizeof(struct xlb_vip_stats)) ?:
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
+			    sizeof(struct xlb_vip_stats)) ?:
 		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_cnt),
-				    id, sizeof(struct xlb_chance_stats));
+				    id, sizeof(struct xlb_chance_stats)) ?:
+		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_quic_vcnt),
+				    id, sizeof(struct xlb_quic_stats));
 }
 
 int xlb_dp_stats_chance(struct xlb_dp *dp, __u32 id,

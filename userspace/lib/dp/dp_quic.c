@@ -106,11 +106,11 @@ out:
 	return err;
 }
 
-int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out)
+/* the counters of @key in the per-CPU map @fd, summed over CPUs */
+static int quic_sum(int fd, __u32 key, struct xlb_quic_stats *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), cpu, err = 0;
 	struct xlb_quic_stats *buf;
-	__u32 zero = 0;
 	size_t i;
 
 	if (ncpus <= 0)
@@ -118,7 +118,7 @@ int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out)
 	buf = calloc((size_t)ncpus, sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd_of(dp, 2), &zero, buf)) {
+	if (bpf_map_lookup_elem(fd, &key, buf)) {
 		err = -errno;
 		goto out;
 	}
@@ -129,4 +129,18 @@ int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out)
 out:
 	free(buf);
 	return err;
+}
+
+int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out)
+{
+	return quic_sum(fd_of(dp, 2), 0, out);
+}
+
+int xlb_dp_quic_stats_vip(struct xlb_dp *dp, __u32 vip_id,
+			  struct xlb_quic_stats *out)
+{
+	if (vip_id >= xlb_dp_sizes(dp)->max_vips)
+		return -ERANGE;
+	return quic_sum(bpf_map__fd(xlb_dp_skel(dp)->maps.xlb_quic_vcnt),
+			vip_id, out);
 }

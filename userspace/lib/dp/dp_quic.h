@@ -4,7 +4,8 @@
  *
  * Per VIP, where its server ids are in the DCID (xlb_quic_vips); per
  * (VIP, server id), the backend membership that owns it (xlb_quic_ids);
- * and the counters of bpf/quic.h (xlb_quic_stats).
+ * and the counters of bpf/quic.h (xlb_quic_stats, and per VIP
+ * xlb_quic_vcnt).
  */
 #ifndef XLB_DP_QUIC_H
 #define XLB_DP_QUIC_H
@@ -44,8 +45,15 @@ int xlb_dp_quic_prune(struct xlb_dp *dp, __u32 vip_id,
 				   const struct xlb_quic_be *b),
 		      void *arg);
 
-/** xlb_dp_quic_stats() - the counters summed over CPUs */
+/** xlb_dp_quic_stats() - the counters of all VIPs, summed over CPUs */
 int xlb_dp_quic_stats(struct xlb_dp *dp, struct xlb_quic_stats *out);
+
+/**
+ * xlb_dp_quic_stats_vip() - VIP @vip_id's counters, summed over CPUs
+ * (cleared with the VIP's others, xlb_dp_stats_vip_clear())
+ */
+int xlb_dp_quic_stats_vip(struct xlb_dp *dp, __u32 vip_id,
+			  struct xlb_quic_stats *out);
 
 /** xlb_quic_counter_name() - "quic_routed", ... */
 const char *xlb_quic_counter_name(unsigned int c);
