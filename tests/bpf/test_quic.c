@@ -647,6 +647,114 @@ static void c_config_rotation(struct world *w)
 	want_qc(w, 0, 2, 0, 0, 2);
 }
 
+/*
+ * Ask xlb_dp_quic_pick() (xlbctl flow --dcid) about the DCID of @dlen
+ * bytes carrying @sid, then send a long header with it from a new
+ * 5-tuple of @f: the program must send it where the answer says (the
+ * backend, or the ring's choice) and count the outcome the answer names.
+ */
+static void agree(struct world *w, struct qflow *f, __u8 dlen, __u32 sid,
+		  const char *what, int want)
+{
+	struct xlb_addr a = xaddr(VIPS[f->vip].addr);
+	struct xlb_quic_stats s0 = {}, s1 = {};
+	__u8 d[XLB_QUIC_CID_MAX];
+	__u32 act, be = XLB_BACKEND_NONE;
+	struct xlb_vip v;
+	struct pkt p;
+	__u64 got;
+	int c, b, i;
+
+	dcid(d, dlen, sid);
+	CHECK(w, !xlb_dp_vip_get(w->dp, &a, VIPS[f->vip].port, IPPROTO_UDP, &v),
+	      "%s: VIP", what);
+	c = xlb_dp_quic_pick(w->dp, &v, IPPROTO_UDP, d, dlen, &got, &be);
+	CHECK(w, c == want, "%s: xlb_dp_quic_pick() said %d, want %d", what, c,
+	      want);
+	/* a port whose ring choice is not the backend named */
+	f->sport = port_not(w, f->src, f->vip, (__u16)(f->sport + 1),
+			    c == XLB_QC_ROUTED ? (int)be : -1);
+	CHECK(w, !xlb_dp_quic_stats(w->dp, &s0), "stats");
+	quic_long(&p, f, dlen, sid);
+	b = xsend(w, &p, &act);
+	CHECK(w, !xlb_dp_quic_stats(w->dp, &s1), "stats");
+	want_be(w, b, act, c == XLB_QC_ROUTED ? (int)be : ring_choice(w, f),
+		what);
+	for (i = 0; i < XLB_QC_MAX; i++)
+		CHECK(w, s1.c[i] - s0.c[i] == (__u64)(i == c),
+		      "%s: the program counted %llu %s, the answer was %d",
+		      what, (unsigned long long)(s1.c[i] - s0.c[i]),
+		      xlb_quic_counter_name((unsigned int)i), c);
+}
+
+static void c_pick_agrees(struct world *w)
+{
+	struct xlb_quic_vip cr2 = { .offset = 1,
+				    .len = 2,
+				    .cr = XLB_QUIC_CR_CHECK | 2 };
+	struct xlb_quic_vip q1 = { .offset = 19, .len = 1 };
+	struct xlb_quic_be qb = { .backend = 3, .gen = 1 };
+	struct qflow f = { "198.51.100.16", 48000, 0 };
+	struct qflow f6 = { "2001:db8:c::16", 48000, 1 };
+	struct qflow fp = { "198.51.100.16", 48000, 2 };
+
+	agree(w, &f, 8, SID(1), "known id", XLB_QC_ROUTED);
+	agree(w, &f6, 8, SID(2), "known id, IPv6", XLB_QC_ROUTED);
+	agree(w, &f, 20, SID(3), "known id, 20-byte DCID", XLB_QC_ROUTED);
+	agree(w, &f, 8, 0x7777, "unknown id", XLB_QC_UNKNOWN_ID);
+	agree(w, &f, 2, SID(1), "DCID shorter than the range", XLB_QC_NO_ID);
+	agree(w, &f, 0, 0, "empty DCID", XLB_QC_NO_ID);
+	agree(w, &fp, 8, SID(1), "VIP without the option", XLB_QC_MAX);
+	CHECK(w, !be_state(w, 2, XLB_BE_DRAINING), "state");
+	agree(w, &f, 8, SID(2), "backend draining", XLB_QC_FALLBACK);
+	CHECK(w, !be_state(w, 2, XLB_BE_UP), "state");
+	w->be[2].gen = 2;
+	CHECK(w, !xlb_dp_backend_set(w->dp, 2, &w->be[2]), "gen");
+	agree(w, &f, 8, SID(2), "backend reused", XLB_QC_FALLBACK);
+	CHECK(w, !xlb_dp_quic_vip_set(w->dp, 0, &cr2), "vip");
+	first_octet = 0x40;
+	agree(w, &f, 8, SID(1), "config rotation carried", XLB_QC_ROUTED);
+	first_octet = 0xe0;
+	agree(w, &f, 8, SID(1), "another config rotation", XLB_QC_NO_ID);
+	first_octet = 0;
+	CHECK(w, !xlb_dp_quic_vip_set(w->dp, 0, &q1), "vip");
+	CHECK(w, !xlb_dp_quic_id_set(w->dp, 0, 0x43, &qb), "id");
+	agree(w, &f, 20, 0, "1-byte id at offset 19", XLB_QC_ROUTED);
+	agree(w, &f, 19, 0, "offset 19 of a 19-byte DCID", XLB_QC_NO_ID);
+}
+
+/* the DCIDs xlbctl flow --dcid takes */
+static void c_dcid_parse(struct world *w)
+{
+	static const struct {
+		const char *hex;
+		int ret;
+		size_t len;
+	} t[] = {
+		{ "0a0b", 0, 2 },
+		{ "0x0A0b", 0, 2 },
+		{ "", 0, 0 },
+		{ "0102030405060708090a0b0c0d0e0f1011121314", 0, 20 },
+		{ "0102030405060708090a0b0c0d0e0f101112131415", -EINVAL, 0 },
+		{ "abc", -EINVAL, 0 },
+		{ "0g", -EINVAL, 0 },
+		{ "0x", 0, 0 },
+		{ "01 02", -EINVAL, 0 },
+	};
+	__u8 d[XLB_QUIC_CID_MAX];
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = 99;
+		r = xlb_quic_dcid_parse(t[i].hex, d, &len);
+		CHECK(w, r == t[i].ret && (r || len == t[i].len),
+		      "'%s': %d, %zu bytes", t[i].hex, r, len);
+	}
+	r = xlb_quic_dcid_parse("0x0a0B", d, &len);
+	CHECK(w, !r && d[0] == 0x0a && d[1] == 0x0b, "bytes of 0x0a0B");
+}
+
 /* xlbd's prune: ids of one VIP that it no longer wants go, others stay */
 static bool keep_odd(void *arg, __u64 sid, const struct xlb_quic_be *b)
 {
@@ -699,6 +807,12 @@ static const struct {
 	{ "config rotation checked: only DCIDs carrying it are routed",
 	  c_config_rotation },
 	{ "prune keeps what xlbd wants and only that VIP's", c_prune },
+	{ "xlb_dp_quic_pick() (xlbctl flow --dcid) answers what the program "
+	  "does: routed, unknown, no id, fallback, config rotation, ranges, "
+	  "a VIP without the option",
+	  c_pick_agrees },
+	{ "DCIDs in hex: 0x optional, at most 20 bytes, nothing else",
+	  c_dcid_parse },
 };
 
 int main(void)
