@@ -641,10 +641,12 @@ static void flow_print_quic(json_t *res)
 		printf("  quic: no server id in this DCID (no_id): the ring "
 		       "decides\n");
 	else if (!strcmp(q, "routed"))
-		printf("  quic: server id %s -> %s (routed)\n",
+		printf("  quic, without a connection entry: server id %s -> "
+		       "%s (routed)\n",
 		       jstr(res, "quic_id"), jstr(res, "quic_backend"));
 	else
-		printf("  quic: server id %s %s (%s): the ring decides\n",
+		printf("  quic, without a connection entry: server id %s %s "
+		       "(%s): the ring decides\n",
 		       jstr(res, "quic_id"),
 		       strcmp(q, "fallback") ? "names no backend" :
 					       "names a backend that is not up",
