@@ -137,7 +137,7 @@ XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
 	struct xlb_backend *be = NULL;
 	struct xlb_quic_vip *qv;
 	struct xlb_quic_be *qb;
-	__u32 vip_id = vip->id, id = 0, c;
+	__u32 vip_id = vip->id, c;
 
 	if (!xlb_quic_on(vip, p->proto) || p->icmp_type)
 		return;
@@ -151,14 +151,15 @@ XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
 	k.vip_id = vip_id;
 	qb = bpf_map_lookup_elem(&xlb_quic_ids, &k);
 	if (qb) {
-		id = qb->backend;
+		__u32 id = qb->backend;
+
 		be = bpf_map_lookup_elem(&xlb_backends, &id);
 	}
 	c = xlb_quic_verdict(qb, be, vip_id);
 	quic_count(vip_id, c);
-	if (c == XLB_QC_ROUTED && be) {
+	if (c == XLB_QC_ROUTED && qb && be) {
 		s->be = be;
-		s->id = id;
+		s->id = qb->backend;
 	}
 }
 
