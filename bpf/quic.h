@@ -28,7 +28,8 @@
  * bounded (l4_off below 0x4000, the id's offset below 32), behind one
  * bounds check for 8 bytes from the id's first byte on, whatever the id's
  * length: a datagram with fewer has no id (a real QUIC packet always has
- * them, see quic_read_sid()).
+ * them, see xlb_quic_sid() in maps/xlb_quic_rule.h, the rule userspace
+ * applies too).
  */
 #ifndef XLB_BPF_QUIC_H
 #define XLB_BPF_QUIC_H
@@ -38,6 +39,7 @@
 #include "parse.h"
 #include "select.h"
 #include "../maps/xlb_quic.h"
+#include "../maps/xlb_quic_rule.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -64,16 +66,31 @@ struct {
 	__type(value, struct xlb_quic_stats);
 } xlb_quic_stats SEC(".maps");
 
+/* The same counters per VIP (xlb_quic_vcnt[vip id]): a map of its own, so
+ * no existing map changes its layout (docs/datapath.md, Maps). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_DEFAULT_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_quic_stats);
+} xlb_quic_vcnt SEC(".maps");
+
 /* Frames of XDP are at most a page or so: a larger l4_off is no QUIC. */
 #define XLB_QUIC_L4_MAX 0x3fff
 
-XLB_INLINE void quic_count(__u32 c)
+/* one packet's outcome @c, in all VIPs' counters and in VIP @vip_id's */
+XLB_INLINE void quic_count(__u32 vip_id, __u32 c)
 {
 	struct xlb_quic_stats *s;
 	__u32 zero = 0;
 
+	if (c >= XLB_QC_MAX)
+		return;
 	s = bpf_map_lookup_elem(&xlb_quic_stats, &zero);
-	if (s && c < XLB_QC_MAX)
+	if (s)
+		s->c[c]++;
+	s = bpf_map_lookup_elem(&xlb_quic_vcnt, &vip_id);
+	if (s)
 		s->c[c]++;
 }
 
@@ -84,56 +101,21 @@ XLB_INLINE void quic_count(__u32 c)
  * @qv: where the id is
  * @sid: result
  *
- * Return: 0 and @sid set, or -1 when the packet holds no such id.
+ * Return: 0 and @sid set, or -1 when the packet holds no such id
+ * (xlb_quic_sid(), maps/xlb_quic_rule.h).
  */
 XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
 			     const struct xlb_quic_vip *qv, __u64 *sid)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u32 l4 = p->l4_off, off = qv->offset, len = qv->len, cr = qv->cr;
-	__u8 *q, *s;
-	__u64 v = 0;
-	__u32 i;
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u32 l4 = p->l4_off;
 
-	if (l4 > XLB_QUIC_L4_MAX || !len || len > XLB_QUIC_ID_MAX_LEN ||
-	    off + len > XLB_QUIC_CID_MAX)
+	if (l4 > XLB_QUIC_L4_MAX)
 		return -1;
-	q = data + xlb_bound(l4, XLB_QUIC_L4_MAX) + sizeof(struct udphdr);
-	if ((void *)(q + 6) > end) {
-		/* too short for a long header; a short one needs 1 + the
-		 * id range, checked byte by byte below */
-		if ((void *)(q + 1) > end || (q[0] & 0x80))
-			return -1;
-		s = q + 1;
-	} else if (q[0] & 0x80) {
-		/* long header: the range must be inside the DCID */
-		if (off + len > q[5])
-			return -1;
-		s = q + 6;
-	} else {
-		s = q + 1;
-	}
-	/* QUIC-LB's config rotation: the first octet's top 3 bits */
-	if (cr & XLB_QUIC_CR_CHECK) {
-		if ((void *)(s + 1) > end || s[0] >> 5 != (cr & 7))
-			return -1;
-	}
-	s += xlb_bound(off, 31);
-	/* One check for 8 bytes, whatever the id's length: a real QUIC
-	 * packet always has them, its DCID being followed by a packet
-	 * number and a 16-byte AEAD tag. (Checking byte by byte, clang
-	 * turns "s + i + 1 > end" into arithmetic on end, which the
-	 * verifier refuses: "R5 pointer arithmetic on pkt_end prohibited",
-	 * kernel 6.18, clang 14.) */
-	if ((void *)(s + XLB_QUIC_ID_MAX_LEN) > end)
-		return -1;
-#pragma unroll
-	for (i = 0; i < XLB_QUIC_ID_MAX_LEN; i++)
-		if (i < len)
-			v = v << 8 | s[i];
-	*sid = v;
-	return 0;
+	return xlb_quic_sid(data + xlb_bound(l4, XLB_QUIC_L4_MAX) +
+				    sizeof(struct udphdr),
+			    end, qv, sid);
 }
 
 /**
@@ -145,43 +127,40 @@ XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
  *     backend of @vip; left alone otherwise, for the ring
  *
  * Only for VIPs with XLB_VIP_F_QUIC, UDP packets that are not the quoted
- * flow of an ICMP error.
+ * flow of an ICMP error. The rule is maps/xlb_quic_rule.h's, which
+ * `xlbctl flow --dcid` applies too (xlb_dp_quic_pick()).
  */
 XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
 				const struct xlb_vip *vip, struct xlb_sel *s)
 {
 	struct xlb_quic_key k = {};
+	struct xlb_backend *be = NULL;
 	struct xlb_quic_vip *qv;
 	struct xlb_quic_be *qb;
-	struct xlb_backend *be;
-	__u32 vip_id = vip->id, id;
+	__u32 vip_id = vip->id, c;
 
-	if (!(vip->flags & XLB_VIP_F_QUIC) || p->proto != IPPROTO_UDP ||
-	    p->icmp_type)
+	if (!xlb_quic_on(vip, p->proto) || p->icmp_type)
 		return;
 	qv = bpf_map_lookup_elem(&xlb_quic_vips, &vip_id);
 	if (!qv || !qv->len)
 		return;
 	if (quic_read_sid(ctx, p, qv, &k.sid)) {
-		quic_count(XLB_QC_NO_ID);
+		quic_count(vip_id, XLB_QC_NO_ID);
 		return;
 	}
 	k.vip_id = vip_id;
 	qb = bpf_map_lookup_elem(&xlb_quic_ids, &k);
-	if (!qb) {
-		quic_count(XLB_QC_UNKNOWN_ID);
-		return;
+	if (qb) {
+		__u32 id = qb->backend;
+
+		be = bpf_map_lookup_elem(&xlb_backends, &id);
 	}
-	id = qb->backend;
-	be = bpf_map_lookup_elem(&xlb_backends, &id);
-	if (!be || be->gen != qb->gen || be->vip_id != vip->id ||
-	    be->state != XLB_BE_UP) {
-		quic_count(XLB_QC_FALLBACK);
-		return;
+	c = xlb_quic_verdict(qb, be, vip_id);
+	quic_count(vip_id, c);
+	if (c == XLB_QC_ROUTED && qb && be) {
+		s->be = be;
+		s->id = qb->backend;
 	}
-	s->be = be;
-	s->id = id;
-	quic_count(XLB_QC_ROUTED);
 }
 
 #endif /* XLB_BPF_QUIC_H */

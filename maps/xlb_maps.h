@@ -73,6 +73,8 @@
 
 #include <linux/types.h>
 
+#include "xlb_quic.h" /* QUIC's maps, for xlb_mem_total() */
+
 /* Defaults for the load-time sizes (overridden by the configuration). */
 #define XLB_DEFAULT_MAX_VIPS	 64
 #define XLB_DEFAULT_MAX_BACKENDS 4096
@@ -664,12 +666,18 @@ _Static_assert(sizeof(struct xlb_chance_stats) == 16, "xlb_chance_stats size");
 #define XLB_MAP_CHANCE_STATS "xlb_chance_cnt"
 
 /*
- * Approximate memory of each map, in bytes, for documentation and for the
- * start-up log. Hash maps cost key + value + ~48 bytes of kernel element
- * header per preallocated entry; the connection tables are arrays of sets,
- * no overhead.
+ * Approximate memory of each map, in bytes, for documentation, for the
+ * start-up log and for lb.tables.max_memory_percent. As the kernel lays
+ * them out: an array's values are rounded up to 8 bytes (per-CPU arrays
+ * once per possible CPU); a hash map costs its key and value, each rounded
+ * up to 8, plus ~48 bytes of kernel element header per entry, counted for
+ * every entry even where they are not preallocated (a full table uses them
+ * all); the connection tables are arrays of sets, no overhead.
+ * tests/unit/test_mem.c checks that xlb_mem_total() counts every map of
+ * xlb.bpf.o at the size xlb_dp_open() gives it.
  */
 #define XLB_HTAB_ELEM_OVERHEAD 48ull
+#define XLB_MEM_R8(x)	       (((unsigned long long)(x) + 7) & ~7ull)
 static inline unsigned long long xlb_mem_ring(__u32 max_vips, __u32 ring_max)
 {
 	return (unsigned long long)xlb_ring_blocks(max_vips, ring_max) *
@@ -688,9 +696,10 @@ static inline unsigned long long xlb_mem_conn6(__u32 conn_max)
 static inline unsigned long long xlb_mem_vips(__u32 max_vips)
 {
 	return (unsigned long long)max_vips *
-	       (sizeof(struct xlb_vip4_key) + sizeof(struct xlb_vip) +
-		XLB_HTAB_ELEM_OVERHEAD + sizeof(struct xlb_vip6_key) +
-		sizeof(struct xlb_vip) + XLB_HTAB_ELEM_OVERHEAD);
+	       (XLB_MEM_R8(sizeof(struct xlb_vip4_key)) +
+		XLB_MEM_R8(sizeof(struct xlb_vip)) + XLB_HTAB_ELEM_OVERHEAD +
+		XLB_MEM_R8(sizeof(struct xlb_vip6_key)) +
+		XLB_MEM_R8(sizeof(struct xlb_vip)) + XLB_HTAB_ELEM_OVERHEAD);
 }
 static inline unsigned long long xlb_mem_backends(__u32 max_backends)
 {
@@ -704,6 +713,39 @@ xlb_mem_stats(__u32 max_vips, __u32 max_backends, unsigned int ncpus)
 	       (sizeof(struct xlb_global_stats) +
 		(unsigned long long)max_vips * sizeof(struct xlb_vip_stats) +
 		(unsigned long long)max_backends * sizeof(struct xlb_be_stats));
+}
+/* the one-entry maps and the MTU table: xlb_cfg, xlb_mtu, xlb_limits,
+ * xlb_rl (per CPU) */
+static inline unsigned long long xlb_mem_fixed(unsigned int ncpus)
+{
+	return XLB_MEM_R8(sizeof(struct xlb_config)) +
+	       XLB_MTU_SLOTS * XLB_MEM_R8(sizeof(__u32)) +
+	       XLB_MEM_R8(sizeof(struct xlb_limits)) +
+	       (unsigned long long)ncpus *
+		       XLB_MEM_R8(sizeof(struct xlb_rl_state));
+}
+/* second chance: xlb_ring_prev, xlb_chance_cnt (per CPU) */
+static inline unsigned long long xlb_mem_chance(__u32 max_vips,
+						unsigned int ncpus)
+{
+	return (unsigned long long)max_vips *
+	       (sizeof(struct xlb_ring_prev) +
+		(unsigned long long)ncpus * sizeof(struct xlb_chance_stats));
+}
+/* QUIC (maps/xlb_quic.h): xlb_quic_vips, xlb_quic_ids (not preallocated:
+ * counted full, one id per backend), xlb_quic_stats and xlb_quic_vcnt
+ * (per CPU) */
+static inline unsigned long long
+xlb_mem_quic(__u32 max_vips, __u32 max_backends, unsigned int ncpus)
+{
+	return (unsigned long long)max_vips *
+		       XLB_MEM_R8(sizeof(struct xlb_quic_vip)) +
+	       (unsigned long long)max_backends *
+		       (XLB_MEM_R8(sizeof(struct xlb_quic_key)) +
+			XLB_MEM_R8(sizeof(struct xlb_quic_be)) +
+			XLB_HTAB_ELEM_OVERHEAD) +
+	       (unsigned long long)ncpus * (1ull + max_vips) *
+		       sizeof(struct xlb_quic_stats);
 }
 
 /**
@@ -720,8 +762,10 @@ static inline unsigned long long xlb_mem_total(__u32 max_vips,
 {
 	return xlb_mem_vips(max_vips) + xlb_mem_ring(max_vips, ring_max) +
 	       xlb_mem_backends(max_backends) + xlb_mem_conn4(conn_max) +
-	       xlb_mem_conn6(conn_max) + sizeof(struct xlb_config) +
-	       xlb_mem_stats(max_vips, max_backends, ncpus);
+	       xlb_mem_conn6(conn_max) + xlb_mem_fixed(ncpus) +
+	       xlb_mem_stats(max_vips, max_backends, ncpus) +
+	       xlb_mem_chance(max_vips, ncpus) +
+	       xlb_mem_quic(max_vips, max_backends, ncpus);
 }
 
 #endif /* XLB_MAPS_H */

@@ -17,6 +17,7 @@
  * xlb_quic_vips  ARRAY          vip id -> xlb_quic_vip       max_vips
  * xlb_quic_ids   HASH (*)       xlb_quic_key -> xlb_quic_be  max_backends
  * xlb_quic_stats PERCPU_ARRAY   0 -> xlb_quic_stats          1
+ * xlb_quic_vcnt  PERCPU_ARRAY   vip id -> xlb_quic_stats     max_vips
  * ============== ============== ============================ ==============
  *
  * (*) BPF_F_NO_PREALLOC: memory only for the ids configured (about 72
@@ -108,7 +109,10 @@ enum xlb_quic_counter {
 			"quic_no_id",                              \
 	}
 
-/** struct xlb_quic_stats - per-CPU counters (xlb_quic_stats[0]) */
+/**
+ * struct xlb_quic_stats - per-CPU counters: all VIPs' (xlb_quic_stats[0])
+ * and each VIP's (xlb_quic_vcnt[vip id])
+ */
 struct xlb_quic_stats {
 	__u64 c[XLB_QC_MAX];
 };
@@ -118,5 +122,6 @@ _Static_assert(sizeof(struct xlb_quic_stats) == 8 * XLB_QC_MAX,
 #define XLB_MAP_QUIC_VIPS  "xlb_quic_vips"
 #define XLB_MAP_QUIC_IDS   "xlb_quic_ids"
 #define XLB_MAP_QUIC_STATS "xlb_quic_stats"
+#define XLB_MAP_QUIC_VCNT  "xlb_quic_vcnt"
 
 #endif /* XLB_QUIC_H */

@@ -48,9 +48,9 @@
  * Arguments name the cases to run (default: all); the baseline always runs.
  *
  * --ab FILE compares this build with another build's xlb.bpf.o (FILE) in
- * the same process: the established and new_flow cases then run blocks of
- * both programs (each on its own maps, in alternating order) between the
- * baseline blocks, and a "# ab" line gives each one's ratio and the median
+ * the same process: the established, new_flow and quic cases then run
+ * blocks of both programs (each on its own maps, in alternating order)
+ * between the baseline blocks, and a "# ab" line gives each one's ratio and the median
  * over rounds of the difference, B - A. Differences of a few hundredths
  * are visible this way; separate runs differ by a tenth.
  */
@@ -341,6 +341,7 @@ struct result {
 struct bench {
 	struct xlb_dp *dp; /* a world with a table of 1M */
 	struct xlb_dp *dp_b; /* the same world over --ab's object, or NULL */
+	const char *ab; /* --ab's object, or NULL */
 	int pass_prog;
 	int ncpus;
 };
@@ -648,21 +649,18 @@ static int c_flows_1m(struct bench *b, struct result *res)
  * compare with new_flow); without (conn_table: false), one flow again and
  * again, every packet reading its DCID (compare with established_v4).
  */
-static int quic_case(struct bench *b, const char *name, int conn,
-		     struct result *res)
+/* the QUIC world described above, over @obj (NULL: this build's) */
+static int quic_world(const char *obj, int conn, struct xlb_dp **out)
 {
-	struct flows fl = { .base = 0x300000u, .cycle = ROUNDS * N_NEW };
 	struct xlb_vip e = { .id = 2, .flags = XLB_VIP_F_QUIC };
 	struct xlb_quic_vip qv = { .offset = 1, .len = 2 };
-	struct xlb_quic_stats qs;
 	struct xlb_dp *dp = NULL;
 	static __u32 slots[RING_SIZE];
 	struct xlb_addr vip;
-	struct frame f;
-	__u8 *u;
+	__u64 saved;
 	int i, err;
 
-	err = world(1u << 20, NULL, &dp);
+	err = world(1u << 20, obj, &dp);
 	if (err)
 		return err;
 	if (!conn)
@@ -679,14 +677,40 @@ static int quic_case(struct bench *b, const char *name, int conn,
 		err = xlb_dp_backend_set(dp, (__u32)i, &be);
 		err = err ?: xlb_dp_quic_id_set(dp, 2, 0x0100u + (__u32)i, &qb);
 	}
+	/* the same ring in both worlds of --ab: from a fixed state of the
+	 * generator, the cases after this one left as they were */
+	saved = rng;
+	rng = 0x5eed5eed5eedull;
 	for (i = 0; i < RING_SIZE; i++)
 		slots[i] = (__u32)(rnd() % N_BACKENDS);
+	rng = saved;
 	err = err ?: xlb_addr_parse("192.0.2.10", &vip);
 	err = err ?: xlb_dp_quic_vip_set(dp, 2, &qv);
 	err = err ?: xlb_dp_vip_set(dp, &vip, 443, IPPROTO_UDP, &e);
 	err = err   ?:
 		      xlb_dp_ring_publish(dp, &vip, 443, IPPROTO_UDP, &e, slots,
 					  RING_SIZE);
+	if (err) {
+		xlb_dp_close(dp);
+		return err;
+	}
+	*out = dp;
+	return 0;
+}
+
+static int quic_case(struct bench *b, const char *name, int conn,
+		     struct result *res)
+{
+	struct flows fl = { .base = 0x300000u, .cycle = ROUNDS * N_NEW };
+	struct xlb_dp *dp = NULL, *dp_b = NULL;
+	struct xlb_quic_stats qs;
+	struct frame f;
+	__u8 *u;
+	int err;
+
+	err = quic_world(NULL, conn, &dp);
+	if (!err && b->ab)
+		err = quic_world(b->ab, conn, &dp_b);
 	if (err) {
 		xlb_dp_close(dp);
 		return err;
@@ -707,7 +731,8 @@ static int quic_case(struct bench *b, const char *name, int conn,
 	u[10] = 0x01;
 	u[11] = 0x07;
 	f.len = f.l4 + 8 + 64;
-	err = rounds(b, name, xlb_dp_prog_fd(dp), -1, &f, conn ? &fl : NULL,
+	err = rounds(b, name, xlb_dp_prog_fd(dp),
+		     dp_b ? xlb_dp_prog_fd(dp_b) : -1, &f, conn ? &fl : NULL,
 		     conn ? N_NEW : N_FIXED, res);
 	if (!xlb_dp_quic_stats(dp, &qs))
 		printf("# %s: quic_routed %llu quic_unknown_id %llu "
@@ -717,6 +742,7 @@ static int quic_case(struct bench *b, const char *name, int conn,
 		       (unsigned long long)qs.c[XLB_QC_FALLBACK],
 		       (unsigned long long)qs.c[XLB_QC_NO_ID]);
 	print_hits(dp, name);
+	xlb_dp_close(dp_b);
 	xlb_dp_close(dp);
 	return err;
 }
@@ -807,6 +833,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	b.pass_prog = xlb_dp_pass_prog_fd(b.dp);
+	b.ab = ab;
 	if (ab) {
 		err = world(1u << 20, ab, &b.dp_b);
 		if (err) {

@@ -329,21 +329,34 @@ static __u16 port_not(struct world *w, const char *src, int vip, __u16 from,
 	return from;
 }
 
-/* counters equal @want (routed, unknown, fallback, no id) */
-static void want_qc(struct world *w, __u64 r, __u64 u, __u64 fb, __u64 n)
+/* counters equal @want (routed, unknown, fallback, no id): the global
+ * ones, and those of VIP @vip, every other VIP's being 0 */
+static void want_qc(struct world *w, int vip, __u64 r, __u64 u, __u64 fb,
+		    __u64 n)
 {
-	struct xlb_quic_stats s;
-	int err = xlb_dp_quic_stats(w->dp, &s);
+	const __u64 want[XLB_QC_MAX] = { r, u, fb, n };
+	struct xlb_quic_stats s = {};
+	int err = xlb_dp_quic_stats(w->dp, &s), v;
 
-	CHECK(w,
-	      !err && s.c[XLB_QC_ROUTED] == r && s.c[XLB_QC_UNKNOWN_ID] == u &&
-		      s.c[XLB_QC_FALLBACK] == fb && s.c[XLB_QC_NO_ID] == n,
+	CHECK(w, !err && !memcmp(s.c, want, sizeof(want)),
 	      "quic counters routed/unknown/fallback/no_id: got "
 	      "%llu/%llu/%llu/%llu, want %llu/%llu/%llu/%llu (err %d)",
 	      (unsigned long long)s.c[0], (unsigned long long)s.c[1],
 	      (unsigned long long)s.c[2], (unsigned long long)s.c[3],
 	      (unsigned long long)r, (unsigned long long)u,
 	      (unsigned long long)fb, (unsigned long long)n, err);
+	for (v = 0; v < NV; v++) {
+		memset(&s, 0, sizeof(s));
+		err = xlb_dp_quic_stats_vip(w->dp, (__u32)v, &s);
+		CHECK(w,
+		      !err && (v == vip ? !memcmp(s.c, want, sizeof(want)) :
+					  !(s.c[0] | s.c[1] | s.c[2] | s.c[3])),
+		      "VIP %d's quic counters: got %llu/%llu/%llu/%llu, want "
+		      "%s (err %d)",
+		      v, (unsigned long long)s.c[0], (unsigned long long)s.c[1],
+		      (unsigned long long)s.c[2], (unsigned long long)s.c[3],
+		      v == vip ? "the global ones" : "0", err);
+	}
 }
 
 static void want_be(struct world *w, int got, __u32 act, int want,
@@ -374,7 +387,7 @@ static void c_short_known_migrate(struct world *w)
 		b = xsend(w, &p, &act);
 		want_be(w, b, act, 2, srcs[i]);
 	}
-	want_qc(w, 4, 0, 0, 0);
+	want_qc(w, 0, 4, 0, 0, 0);
 }
 
 static void c_short_known_v6(struct world *w)
@@ -393,7 +406,7 @@ static void c_short_known_v6(struct world *w)
 	quic_short(&p, &f, SID(3), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, NBV + 3, "IPv6, migrated");
-	want_qc(w, 2, 0, 0, 0);
+	want_qc(w, 1, 2, 0, 0, 0);
 }
 
 /* An id nobody holds: the ring, as any UDP flow, then the table. */
@@ -411,7 +424,7 @@ static void c_short_unknown(struct world *w)
 	 * second count) */
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "unknown id, again");
-	want_qc(w, 0, 1, 0, 0);
+	want_qc(w, 0, 0, 1, 0, 0);
 }
 
 /* A client's first Initial: a random DCID (8 bytes), no id of ours. */
@@ -425,7 +438,7 @@ static void c_long_initial(struct world *w)
 	quic_long(&p, &f, 8, 0x5151);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "Initial, random DCID");
-	want_qc(w, 0, 1, 0, 0);
+	want_qc(w, 0, 0, 1, 0, 0);
 }
 
 /* A long header whose DCID (chosen by the server) names backend 1. */
@@ -440,7 +453,7 @@ static void c_long_known(struct world *w)
 	quic_long(&p, &f, 8, SID(1));
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 1, "long header, known id");
-	want_qc(w, 1, 0, 0, 0);
+	want_qc(w, 0, 1, 0, 0, 0);
 }
 
 /* DCID length 2 < offset 1 + length 2: no id, ring; length 0 too. */
@@ -458,7 +471,7 @@ static void c_long_short_dcid(struct world *w)
 	quic_long(&p, &f, 0, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "empty DCID");
-	want_qc(w, 0, 0, 0, 2);
+	want_qc(w, 0, 0, 0, 0, 2);
 }
 
 /* Every cut of a short header naming backend 2: the id is read when the
@@ -490,7 +503,7 @@ static void c_truncated(struct world *w)
 			noid++;
 		}
 	}
-	want_qc(w, routed, 0, 0, noid);
+	want_qc(w, 0, routed, 0, 0, noid);
 }
 
 /* A backend down, draining, or reused (another generation): its id
@@ -520,7 +533,7 @@ static void c_down(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "stale generation");
-	want_qc(w, 0, 0, 3, 0);
+	want_qc(w, 0, 0, 0, 3, 0);
 }
 
 /* back up: the id steers again (no table entry for a new 5-tuple) */
@@ -541,7 +554,7 @@ static void c_down_up(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 2, "up again");
-	want_qc(w, 1, 0, 1, 0);
+	want_qc(w, 0, 1, 0, 1, 0);
 }
 
 /* An entry naming a backend of another VIP is not followed. */
@@ -557,7 +570,7 @@ static void c_foreign(struct world *w)
 	quic_short(&p, &f, 0x0b0b, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "foreign backend");
-	want_qc(w, 0, 0, 1, 0);
+	want_qc(w, 0, 0, 0, 1, 0);
 }
 
 /* A VIP without the option ignores DCIDs and counts nothing. */
@@ -572,7 +585,7 @@ static void c_plain_vip(struct world *w)
 	quic_short(&p, &f, SID(2), 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, ring_choice(w, &f), "plain UDP VIP");
-	want_qc(w, 0, 0, 0, 0);
+	want_qc(w, 2, 0, 0, 0, 0);
 }
 
 /* Id of 8 bytes at offset 0, and of 1 byte at offset 19 of a 20-byte
@@ -604,7 +617,7 @@ static void c_ranges(struct world *w)
 	quic_long(&p, &f, 20, 0);
 	b = xsend(w, &p, &act);
 	want_be(w, b, act, 3, "1-byte id at offset 19");
-	want_qc(w, 2, 0, 0, 0);
+	want_qc(w, 0, 2, 0, 0, 0);
 }
 
 /* With a config rotation to check, the first octet's top 3 bits must
@@ -631,7 +644,115 @@ static void c_config_rotation(struct world *w)
 			i < 2 ? "config rotation 2" : "another rotation");
 	}
 	first_octet = 0;
-	want_qc(w, 2, 0, 0, 2);
+	want_qc(w, 0, 2, 0, 0, 2);
+}
+
+/*
+ * Ask xlb_dp_quic_pick() (xlbctl flow --dcid) about the DCID of @dlen
+ * bytes carrying @sid, then send a long header with it from a new
+ * 5-tuple of @f: the program must send it where the answer says (the
+ * backend, or the ring's choice) and count the outcome the answer names.
+ */
+static void agree(struct world *w, struct qflow *f, __u8 dlen, __u32 sid,
+		  const char *what, int want)
+{
+	struct xlb_addr a = xaddr(VIPS[f->vip].addr);
+	struct xlb_quic_stats s0 = {}, s1 = {};
+	__u8 d[XLB_QUIC_CID_MAX];
+	__u32 act, be = XLB_BACKEND_NONE;
+	struct xlb_vip v;
+	struct pkt p;
+	__u64 got;
+	int c, b, i;
+
+	dcid(d, dlen, sid);
+	CHECK(w, !xlb_dp_vip_get(w->dp, &a, VIPS[f->vip].port, IPPROTO_UDP, &v),
+	      "%s: VIP", what);
+	c = xlb_dp_quic_pick(w->dp, &v, IPPROTO_UDP, d, dlen, &got, &be);
+	CHECK(w, c == want, "%s: xlb_dp_quic_pick() said %d, want %d", what, c,
+	      want);
+	/* a port whose ring choice is not the backend named */
+	f->sport = port_not(w, f->src, f->vip, (__u16)(f->sport + 1),
+			    c == XLB_QC_ROUTED ? (int)be : -1);
+	CHECK(w, !xlb_dp_quic_stats(w->dp, &s0), "stats");
+	quic_long(&p, f, dlen, sid);
+	b = xsend(w, &p, &act);
+	CHECK(w, !xlb_dp_quic_stats(w->dp, &s1), "stats");
+	want_be(w, b, act, c == XLB_QC_ROUTED ? (int)be : ring_choice(w, f),
+		what);
+	for (i = 0; i < XLB_QC_MAX; i++)
+		CHECK(w, s1.c[i] - s0.c[i] == (__u64)(i == c),
+		      "%s: the program counted %llu %s, the answer was %d",
+		      what, (unsigned long long)(s1.c[i] - s0.c[i]),
+		      xlb_quic_counter_name((unsigned int)i), c);
+}
+
+static void c_pick_agrees(struct world *w)
+{
+	struct xlb_quic_vip cr2 = { .offset = 1,
+				    .len = 2,
+				    .cr = XLB_QUIC_CR_CHECK | 2 };
+	struct xlb_quic_vip q1 = { .offset = 19, .len = 1 };
+	struct xlb_quic_be qb = { .backend = 3, .gen = 1 };
+	struct qflow f = { "198.51.100.16", 48000, 0 };
+	struct qflow f6 = { "2001:db8:c::16", 48000, 1 };
+	struct qflow fp = { "198.51.100.16", 48000, 2 };
+
+	agree(w, &f, 8, SID(1), "known id", XLB_QC_ROUTED);
+	agree(w, &f6, 8, SID(2), "known id, IPv6", XLB_QC_ROUTED);
+	agree(w, &f, 20, SID(3), "known id, 20-byte DCID", XLB_QC_ROUTED);
+	agree(w, &f, 8, 0x7777, "unknown id", XLB_QC_UNKNOWN_ID);
+	agree(w, &f, 2, SID(1), "DCID shorter than the range", XLB_QC_NO_ID);
+	agree(w, &f, 0, 0, "empty DCID", XLB_QC_NO_ID);
+	agree(w, &fp, 8, SID(1), "VIP without the option", XLB_QC_MAX);
+	CHECK(w, !be_state(w, 2, XLB_BE_DRAINING), "state");
+	agree(w, &f, 8, SID(2), "backend draining", XLB_QC_FALLBACK);
+	CHECK(w, !be_state(w, 2, XLB_BE_UP), "state");
+	w->be[2].gen = 2;
+	CHECK(w, !xlb_dp_backend_set(w->dp, 2, &w->be[2]), "gen");
+	agree(w, &f, 8, SID(2), "backend reused", XLB_QC_FALLBACK);
+	CHECK(w, !xlb_dp_quic_vip_set(w->dp, 0, &cr2), "vip");
+	first_octet = 0x40;
+	agree(w, &f, 8, SID(1), "config rotation carried", XLB_QC_ROUTED);
+	first_octet = 0xe0;
+	agree(w, &f, 8, SID(1), "another config rotation", XLB_QC_NO_ID);
+	first_octet = 0;
+	CHECK(w, !xlb_dp_quic_vip_set(w->dp, 0, &q1), "vip");
+	CHECK(w, !xlb_dp_quic_id_set(w->dp, 0, 0x43, &qb), "id");
+	agree(w, &f, 20, 0, "1-byte id at offset 19", XLB_QC_ROUTED);
+	agree(w, &f, 19, 0, "offset 19 of a 19-byte DCID", XLB_QC_NO_ID);
+}
+
+/* the DCIDs xlbctl flow --dcid takes */
+static void c_dcid_parse(struct world *w)
+{
+	static const struct {
+		const char *hex;
+		int ret;
+		size_t len;
+	} t[] = {
+		{ "0a0b", 0, 2 },
+		{ "0x0A0b", 0, 2 },
+		{ "", 0, 0 },
+		{ "0102030405060708090a0b0c0d0e0f1011121314", 0, 20 },
+		{ "0102030405060708090a0b0c0d0e0f101112131415", -EINVAL, 0 },
+		{ "abc", -EINVAL, 0 },
+		{ "0g", -EINVAL, 0 },
+		{ "0x", 0, 0 },
+		{ "01 02", -EINVAL, 0 },
+	};
+	__u8 d[XLB_QUIC_CID_MAX];
+	size_t i, len;
+	int r;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = 99;
+		r = xlb_quic_dcid_parse(t[i].hex, d, &len);
+		CHECK(w, r == t[i].ret && (r || len == t[i].len),
+		      "'%s': %d, %zu bytes", t[i].hex, r, len);
+	}
+	r = xlb_quic_dcid_parse("0x0a0B", d, &len);
+	CHECK(w, !r && d[0] == 0x0a && d[1] == 0x0b, "bytes of 0x0a0B");
 }
 
 /* xlbd's prune: ids of one VIP that it no longer wants go, others stay */
@@ -686,6 +807,12 @@ static const struct {
 	{ "config rotation checked: only DCIDs carrying it are routed",
 	  c_config_rotation },
 	{ "prune keeps what xlbd wants and only that VIP's", c_prune },
+	{ "xlb_dp_quic_pick() (xlbctl flow --dcid) answers what the program "
+	  "does: routed, unknown, no id, fallback, config rotation, ranges, "
+	  "a VIP without the option",
+	  c_pick_agrees },
+	{ "DCIDs in hex: 0x optional, at most 20 bytes, nothing else",
+	  c_dcid_parse },
 };
 
 int main(void)

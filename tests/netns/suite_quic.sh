@@ -220,6 +220,58 @@ test_metrics_match_the_stats() {
 	check "some were routed" test "$(stat quic_routed)" -gt 0
 }
 
+# vips_agree - per VIP: the stats' "quic" counters equal the metrics'
+# xlb_vip_quic_packets_total, and the VIPs' add up to the global ones (no
+# VIP has been removed yet), in the stats and in the metrics alike
+vips_agree() {
+	local out st
+	st=$(xpop 1 -j stats) || return 1
+	out=$(nsx pop1 curl -sf http://127.0.0.1:9110/metrics) || return 1
+	"$LAB_PY" -c '
+import json, re, sys
+st = json.loads(sys.argv[1])
+g = st["global"]
+res = ("routed", "unknown_id", "fallback", "no_id")
+m = {}
+for v, r, n in re.findall(
+        r"^xlb_vip_quic_packets_total\{vip=\"([^\"]+)\",result=\"(\w+)\"\} (\d+)$",
+        sys.argv[2], re.M):
+    m.setdefault(v, {})[r] = int(n)
+mg = dict(re.findall(r"^xlb_quic_packets_total\{result=\"(\w+)\"\} (\d+)$",
+                     sys.argv[2], re.M))
+vs = {}
+for v in st["vips"]:
+    a = v["address"]
+    name = ("[%s]" % a if ":" in a else a) + ":%s/%s" % (v["port"], v["protocol"])
+    vs[name] = v["quic"]
+ok = (len(vs) == 2 and set(vs) == set(m) and
+      all(m[n] == {r: vs[n][r] for r in res} for n in vs) and
+      all(sum(vs[n][r] for n in vs) == g["quic_" + r] for r in res) and
+      all(sum(m[n][r] for n in m) == int(mg[r]) for r in res))
+if not ok:
+    print("# stats:", vs, "global:", g, file=sys.stderr)
+    print("# metrics:", m, mg, file=sys.stderr)
+sys.exit(0 if ok else 1)' "$st" "$out"
+}
+
+test_counters_per_vip() {
+	local out
+	check "per VIP: stats and metrics agree and add up to the global" \
+		lab_wait 20 vips_agree || return 1
+	out=$(xpop 1 stats)
+	printf '%s\n' "$out" | grep -E '^vip|quic' | sed 's/^/# /'
+	check "xlbctl stats has a quic line per QUIC VIP" \
+		test "$(grep -c '^  quic: [1-9][0-9]* routed' <<<"$out")" = 2 ||
+		return 1
+	check "the IPv6 VIP's own: only routed ones (be3's id, 8 sources)" \
+		"$LAB_PY" -c '
+import json, sys
+v = [v for v in json.loads(sys.argv[1])["vips"] if ":" in v["address"]][0]
+q = v["quic"]
+sys.exit(0 if q["routed"] >= 8 and q["unknown_id"] == q["fallback"] ==
+         q["no_id"] == 0 else 1)' "$(xpop 1 -j stats)"
+}
+
 test_config_rotation_is_checked() {
 	local out n0
 	xpop 1 vip set "$VIP4" --port 5300 --proto udp \
@@ -243,6 +295,76 @@ sys.exit(0 if d["errors"] == 0 and len(d["counts"]) > 1 else 1)' "$out" ||
 	out=$(qsend --vip "$VIP4" --src 10.100.0.3 --sport-base 42100 \
 		--n 4 --sid 0x0102 --first-octet 0x00)
 	check "no check again: be2" only_from "$out" be2
+}
+
+# flowq SPORT HEX [ARGS...] - xlbctl -j flow about the IPv4 VIP from
+# 10.100.0.2:SPORT with --dcid HEX
+flowq() {
+	local sp=$1 hex=$2
+	shift 2
+	xpop 1 -j flow "$VIP4" --port 5300 --proto udp 10.100.0.2 "$sp" \
+		--dcid "$hex" "$@"
+}
+
+# be_name ADDR - be1..be3 for an IPv4 backend address
+be_name() {
+	local i
+	for i in 1 2 3; do
+		[ "$(be4 $i)" = "$1" ] && echo "be$i" && return 0
+	done
+	echo "?"
+}
+
+# xlbctl flow --dcid answers what the data path then does with real
+# datagrams: asked first (no connection entry yet), then sent
+test_flow_dcid_predicts_the_backend() {
+	local out sp want be
+	# be2's id 0x0102: quic_send.py's DCID is 00 01 02 30 31 32 33 34
+	out=$(flowq 43000 0x0001023031323334) || return 1
+	lab_log "flow --dcid with be2's id: $out"
+	check "routed to be2 by its id" test "$(json_get "$out" from) \
+$(json_get "$out" quic) $(json_get "$out" quic_id) $(json_get "$out" backend)" \
+		= "quic_id routed 0x102 $(be4 2)" || return 1
+	out=$(qsend --vip "$VIP4" --src 10.100.0.2 --sport-base 43000 --n 1 \
+		--sid 0x0102)
+	check "and the datagram reached be2" only_from "$out" be2 || return 1
+	out=$(xpop 1 flow "$VIP4" --port 5300 --proto udp 10.100.0.2 43000 \
+		--dcid 0001023031323334)
+	printf '%s\n' "$out" | sed 's/^/# /'
+	check "now from the connection table; the text names the id" \
+		grep -q "quic, without a connection entry: server id 0x102 -> \
+$(be4 2) (routed)" <<<"$out" || return 1
+	# an unknown id: the ring, per 5-tuple; each answer checked
+	for sp in 43100 43101 43102 43103 43104 43105; do
+		out=$(flowq "$sp" 0x0077773031323334) || return 1
+		check "port $sp: unknown id, the ring" test \
+			"$(json_get "$out" from) $(json_get "$out" quic)" = \
+			"ring unknown_id" || return 1
+		want=$(be_name "$(json_get "$out" backend)")
+		out=$(qsend --vip "$VIP4" --src 10.100.0.2 --sport-base "$sp" \
+			--n 1 --sid 0x7777)
+		check "port $sp: answered by $want, as flow said" \
+			only_from "$out" "$want" || return 1
+	done
+	# be2 down: its id falls back to the ring, and never to be2
+	xpop 1 backend set "$VIP4" --port 5300 --proto udp "$(be4 2)" \
+		state down || return 1
+	out=$(flowq 43200 0x0001023031323334)
+	be=$(json_get "$out" backend)
+	xpop 1 backend set "$VIP4" --port 5300 --proto udp "$(be4 2)" \
+		state up || return 1
+	lab_log "be2 down: $out"
+	check "be2 down: fallback, the ring, not be2" test \
+		"$(json_get "$out" quic) $(json_get "$out" from)" = \
+		"fallback ring" -a "$be" != "$(be4 2)" || return 1
+	# a DCID too short for the id range (offset 1 + 2 bytes): no id
+	out=$(flowq 43300 0x0001)
+	check "2-byte DCID: no id" test "$(json_get "$out" quic)" = no_id ||
+		return 1
+	out=$(flowq 43300 0x0g 2>&1)
+	check "a DCID that is not hex is refused" \
+		grep -q "argument 'dcid' must be a connection ID in hex" \
+		<<<"$out"
 }
 
 # ids_in_map - entries of the pinned xlb_quic_ids
@@ -284,6 +406,8 @@ lab_run_cases test_migrating_client_keeps_its_backend_ipv4 \
 	test_down_backend_takes_nothing_through_its_id \
 	test_ids_in_show_dump_and_errors \
 	test_metrics_match_the_stats \
+	test_counters_per_vip \
+	test_flow_dcid_predicts_the_backend \
 	test_config_rotation_is_checked \
 	test_restart_keeps_the_ids \
 	test_map_follows_the_config

@@ -531,6 +531,13 @@ static void print_stats(json_t *res, json_t *prev, double dt)
 			       "left\n",
 			       jint(sc, "hits"), jint(sc, "moved"),
 			       jint(sc, "window_left_ms") / 1000.0);
+		sc = json_object_get(v, "quic");
+		if (sc)
+			printf("  quic: %lld routed by their connection ID; "
+			       "through the ring: %lld unknown_id, %lld "
+			       "fallback, %lld no_id\n",
+			       jint(sc, "routed"), jint(sc, "unknown_id"),
+			       jint(sc, "fallback"), jint(sc, "no_id"));
 		json_array_foreach (json_object_get(v, "backends"), j, b) {
 			long long bnf = jint(b, "new_flows");
 
@@ -623,15 +630,53 @@ static int do_stats(int argc, char **argv)
 
 /* --- flow ----------------------------------------------------------------- */
 
+/* the answer about --dcid: a line of what the QUIC id does */
+static void flow_print_quic(json_t *res)
+{
+	const char *q = jstr(res, "quic");
+
+	if (!strcmp(q, "off"))
+		printf("  quic: the VIP does not route on connection IDs\n");
+	else if (!strcmp(q, "no_id"))
+		printf("  quic: no server id in this DCID (no_id): the ring "
+		       "decides\n");
+	else if (!strcmp(q, "routed"))
+		printf("  quic, without a connection entry: server id %s -> "
+		       "%s (routed)\n",
+		       jstr(res, "quic_id"), jstr(res, "quic_backend"));
+	else
+		printf("  quic, without a connection entry: server id %s %s "
+		       "(%s): the ring decides\n",
+		       jstr(res, "quic_id"),
+		       strcmp(q, "fallback") ? "names no backend" :
+					       "names a backend that is not up",
+		       q);
+}
+
+static int flow_opt(int c, const char *val, void *ctx)
+{
+	struct vip_opts *o = ctx;
+
+	if (c != O_DCID)
+		return vip_opt(c, val, ctx);
+	json_object_set_new(o->args, "dcid", json_string(val));
+	return 0;
+}
+
 static int do_flow(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		COMMON_VIP_OPTS,
+		{ "dcid", required_argument, NULL, O_DCID },
+		{},
+	};
 	struct vip_opts o = { .args = json_object() };
 	unsigned long sp = 0, dp = 0;
 	json_t *res = NULL;
 	char *pos[4] = { 0 };
 	int n, r;
 
-	r = split_args(argc, argv, vip_key_opts, vip_opt, &o, pos, 4, &n);
+	r = split_args(argc, argv, opts, flow_opt, &o, pos, 4, &n);
 	if (!r && n < 3)
 		r = -usage_err("need VIP SRC_IP SRC_PORT");
 	if (!r)
@@ -671,6 +716,8 @@ static int do_flow(int argc, char **argv)
 		       json_is_true(json_object_get(res, "in_conn_table")) ?
 			       jstr(res, "conn_backend") :
 			       "");
+		if (json_object_get(res, "quic"))
+			flow_print_quic(res);
 		if (json_object_get(res, "second_chance_left_ms"))
 			printf("  second chance: a packet without SYN would "
 			       "take the previous ring -> %s (window %.1fs "
@@ -1871,9 +1918,13 @@ static const struct cmd cmds[] = {
 	{ "stats", "", do_stats, "[" VIPU "] [--watch[=SECONDS]] [--count N]",
 	  "Packets, bytes, new flows per VIP and backend, and every global "
 	  "outcome\ncounter (drops by reason). --watch repeats with rates." },
-	{ "flow", "", do_flow, VIPU " SRC_IP SRC_PORT [DST_PORT]",
+	{ "flow", "", do_flow, VIPU " SRC_IP SRC_PORT [DST_PORT] [--dcid HEX]",
 	  "Which backend a flow reaches, and whether it is in the connection "
-	  "table.\nThe hash and ring are the data path's own." },
+	  "table.\nThe hash and ring are the data path's own. --dcid: a QUIC "
+	  "packet of the flow\ncarrying that destination connection ID (hex, "
+	  "at most 20 bytes), as the\ndata path routes it without a "
+	  "connection entry: to the backend its\nserver id names if that one "
+	  "is up, else through the ring." },
 	{ "status", "", do_status, "[--flows]",
 	  "Daemon, data path and interfaces. --flows counts the connection "
 	  "tables." },

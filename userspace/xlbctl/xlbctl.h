@@ -51,6 +51,7 @@ enum {
 	O_THRESHOLD,
 	O_ONCE,
 	O_VIEW,
+	O_DCID,
 };
 
 #define COMMON_VIP_OPTS                                        \

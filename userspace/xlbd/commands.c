@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "dp_conns.h"
+#include "dp_quic.h"
 #include "log.h"
 #include "config_priv.h"
 #include "maglev.h"
@@ -395,6 +396,7 @@ static json_t *vip_stats_json(struct xlbd *d, const struct vip_rt *v)
 		      "new_flows", (json_int_t)s.new_flows, "drops",
 		      (json_int_t)s.drops, "backends", bes);
 	second_chance_json(d, v, o);
+	quic_vip_stats_json(d, v, o); /* quic.c */
 	return o;
 }
 
@@ -495,12 +497,57 @@ static void flow_second_chance(struct xlbd *d, struct vip_rt *v,
 		json_integer((json_int_t)((rp.until_ns - now) / 1000000)));
 }
 
+static const char *quic_id_str(__u64 id, char buf[19])
+{
+	snprintf(buf, 19, "0x%llx", (unsigned long long)id);
+	return buf;
+}
+
+/*
+ * With a QUIC DCID: what the program does with a packet of this flow that
+ * carries it, when the flow has no usable connection entry (the rule of
+ * maps/xlb_quic_rule.h, through xlb_dp_quic_pick()): "quic" is the
+ * outcome (a quic_* counter's name without its prefix, or "off" for a VIP
+ * that does not route on connection IDs), "quic_id" the server id read,
+ * "quic_backend" the backend it names when it is usable (then *@qbe).
+ */
+static int flow_quic(struct xlbd *d, struct vip_rt *v, const __u8 *dcid,
+		     size_t len, json_t *o, struct be_rt **qbe)
+{
+	__u32 id = XLB_BACKEND_NONE;
+	__u64 sid = 0;
+	char ms[19];
+	int c;
+
+	c = xlb_dp_quic_pick(d->dp, &v->dpv, v->cfg.proto, dcid, len, &sid,
+			     &id);
+	if (c < 0)
+		return c;
+	json_object_set_new(
+		o, "quic",
+		json_string(c == XLB_QC_MAX ?
+				    "off" :
+				    xlb_quic_counter_name((unsigned int)c) +
+					    strlen("quic_")));
+	if (c == XLB_QC_MAX || c == XLB_QC_NO_ID)
+		return 0;
+	json_object_set_new(o, "quic_id", json_string(quic_id_str(sid, ms)));
+	*qbe = c == XLB_QC_ROUTED ? be_by_id(v, id) : NULL;
+	json_object_set_new(o, "quic_backend",
+			    *qbe ? addr_json(&(*qbe)->cfg.addr) : json_null());
+	return 0;
+}
+
 static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 {
 	static const char *const keys[] = { "address", "port",	"protocol",
 					    "src",     "sport", "dport",
-					    NULL };
+					    "dcid",    NULL };
 	unsigned long long sport = 0, dport = 0;
+	__u8 dcid[XLB_QUIC_CID_MAX];
+	const char *dcid_hex = NULL;
+	size_t dcid_len = 0;
+	struct be_rt *qbe = NULL;
 	struct xlb_flow f = {};
 	struct xlb_conn c;
 	struct be_rt *rb = NULL, *cb = NULL;
@@ -522,6 +569,16 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 	e = e	  ?:
 		    xlb_api_arg_uint(args, "dport", false, 65535, &dport,
 				     &have_dport, err, sizeof(err));
+	e = e	  ?:
+		    xlb_api_arg_str(args, "dcid", false, &dcid_hex, err,
+				    sizeof(err));
+	if (!e && dcid_hex && xlb_quic_dcid_parse(dcid_hex, dcid, &dcid_len)) {
+		snprintf(err, sizeof(err),
+			 "argument 'dcid' must be a connection ID in hex, at "
+			 "most %d bytes",
+			 XLB_QUIC_CID_MAX);
+		e = -EINVAL;
+	}
 	if (!e && json_object_get(args, "port")) {
 		v = arg_vip(d, args, err, sizeof(err), &e);
 	} else if (!e) {
@@ -599,9 +656,20 @@ static void cmd_flow(struct xlbd *d, struct api_req *r, json_t *args)
 			    cb ? addr_json(&cb->cfg.addr) : json_null());
 	if (f.proto == IPPROTO_TCP && !in_conn)
 		flow_second_chance(d, v, &f, o);
+	if (dcid_hex) {
+		e = flow_quic(d, v, dcid, dcid_len, o, &qbe);
+		if (e) {
+			json_decref(o);
+			api_reply(r, NULL, e, "reading the QUIC maps");
+			return;
+		}
+	}
 	if (conn_usable) {
 		json_object_set_new(o, "backend", addr_json(&cb->cfg.addr));
 		json_object_set_new(o, "from", json_string("conn_table"));
+	} else if (qbe) {
+		json_object_set_new(o, "backend", addr_json(&qbe->cfg.addr));
+		json_object_set_new(o, "from", json_string("quic_id"));
 	} else if (rb) {
 		json_object_set_new(o, "backend", addr_json(&rb->cfg.addr));
 		json_object_set_new(o, "from", json_string("ring"));

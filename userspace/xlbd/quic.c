@@ -110,12 +110,45 @@ void quic_stats_json(struct xlbd *d, void *g)
 				    json_integer((json_int_t)s.c[i]));
 }
 
+/* VIP @v's counters into @s; false when they are not shown (a VIP that
+ * does not route on ids and never did, or unreadable) */
+static bool vip_counters(struct xlbd *d, const struct vip_rt *v,
+			 struct xlb_quic_stats *s)
+{
+	unsigned int i;
+	__u64 any = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (xlb_dp_quic_stats_vip(d->dp, v->id, s))
+		return false;
+	for (i = 0; i < XLB_QC_MAX; i++)
+		any |= s->c[i];
+	return v->cfg.quic_id_len || any;
+}
+
+void quic_vip_stats_json(struct xlbd *d, const struct vip_rt *v, void *o)
+{
+	struct xlb_quic_stats s;
+	unsigned int i;
+	json_t *q;
+
+	if (!vip_counters(d, v, &s))
+		return;
+	q = json_object();
+	for (i = 0; i < XLB_QC_MAX; i++)
+		json_object_set_new(q,
+				    xlb_quic_counter_name(i) + strlen("quic_"),
+				    json_integer((json_int_t)s.c[i]));
+	json_object_set_new(o, "quic", q);
+}
+
 void quic_metrics(struct xlbd *d, void (*put)(void *arg, const char *line),
 		  void *arg)
 {
 	struct xlb_quic_stats s = {};
-	char line[160];
+	char line[256];
 	unsigned int i;
+	size_t k;
 
 	xlb_dp_quic_stats(d->dp, &s);
 	put(arg, "# HELP xlb_quic_packets_total Packets of QUIC VIPs without "
@@ -129,5 +162,24 @@ void quic_metrics(struct xlbd *d, void (*put)(void *arg, const char *line),
 			 xlb_quic_counter_name(i) + strlen("quic_"),
 			 (unsigned long long)s.c[i]);
 		put(arg, line);
+	}
+	put(arg, "# HELP xlb_vip_quic_packets_total The same, per VIP (VIPs "
+		 "with quic_id_length, or that counted some before it was "
+		 "turned off).\n");
+	put(arg, "# TYPE xlb_vip_quic_packets_total counter\n");
+	for (k = 0; k < d->n_vips; k++) {
+		const struct vip_rt *v = d->vips[k];
+
+		if (!vip_counters(d, v, &s))
+			continue;
+		for (i = 0; i < XLB_QC_MAX; i++) {
+			snprintf(line, sizeof(line),
+				 "xlb_vip_quic_packets_total{vip=\"%s\","
+				 "result=\"%s\"} %llu\n",
+				 v->name,
+				 xlb_quic_counter_name(i) + strlen("quic_"),
+				 (unsigned long long)s.c[i]);
+			put(arg, line);
+		}
 	}
 }

@@ -129,8 +129,12 @@ struct hc_lat {
 int quic_start(struct xlbd *d);
 /* quic_* counters into the stats' global object @g (a jansson json_t) */
 void quic_stats_json(struct xlbd *d, void *g);
-/* xlb_quic_packets_total into the metrics text: one line per counter,
- * written with @put(arg, line) */
+/* VIP @v's counters as "quic" into its stats object @o (a json_t), when
+ * it routes on QUIC ids or has counted something */
+void quic_vip_stats_json(struct xlbd *d, const struct vip_rt *v, void *o);
+/* xlb_quic_packets_total, and xlb_vip_quic_packets_total per VIP as
+ * above, into the metrics text: one line per counter, written with
+ * @put(arg, line) */
 void quic_metrics(struct xlbd *d, void (*put)(void *arg, const char *line),
 		  void *arg);
 

@@ -298,6 +298,44 @@ static int skel_open(struct xlb_dp *dp, const char *path)
 	return 0;
 }
 
+/**
+ * xlb_dp_size_maps() - see dp.h
+ *
+ * The one table of which size each map takes: xlb_dp_open() uses it, and
+ * tests/unit/test_mem.c checks xlb_mem_total() against the maps it sizes.
+ */
+int xlb_dp_size_maps(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz)
+{
+	const struct {
+		struct bpf_map *map;
+		__u32 entries;
+	} size[] = {
+		{ skel->maps.xlb_vip4, sz->max_vips },
+		{ skel->maps.xlb_vip6, sz->max_vips },
+		{ skel->maps.xlb_ring,
+		  xlb_ring_blocks(sz->max_vips, sz->ring_max) },
+		{ skel->maps.xlb_backends, sz->max_backends },
+		{ skel->maps.xlb_conn4_v3, xlb_conn_sets(sz->conn_max) },
+		{ skel->maps.xlb_conn6_v3, xlb_conn_sets(sz->conn_max) },
+		{ skel->maps.xlb_vip_stats, sz->max_vips },
+		{ skel->maps.xlb_be_stats, sz->max_backends },
+		/* second chance (bpf/chance.h) */
+		{ skel->maps.xlb_ring_prev, sz->max_vips },
+		{ skel->maps.xlb_chance_cnt, sz->max_vips },
+		/* QUIC connection-ID routing (dp_quic.c): a VIP each, an id
+		 * per backend at most */
+		{ skel->maps.xlb_quic_vips, sz->max_vips },
+		{ skel->maps.xlb_quic_ids, sz->max_backends },
+		{ skel->maps.xlb_quic_vcnt, sz->max_vips },
+	};
+	size_t k;
+	int err = 0;
+
+	for (k = 0; !err && k < sizeof(size) / sizeof(size[0]); k++)
+		err = bpf_map__set_max_entries(size[k].map, size[k].entries);
+	return err;
+}
+
 int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 {
 	struct xlb_dp_sizes want = o->sizes, sz = o->sizes;
@@ -347,37 +385,7 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	}
 	dp->skel->rodata->ring_max = sz.ring_max;
 	dp->skel->rodata->conn_sets = xlb_conn_sets(sz.conn_max);
-	{
-		/* the maps' sizes, before the object is loaded */
-		const struct {
-			struct bpf_map *map;
-			__u32 entries;
-		} size[] = {
-			{ dp->skel->maps.xlb_vip4, sz.max_vips },
-			{ dp->skel->maps.xlb_vip6, sz.max_vips },
-			{ dp->skel->maps.xlb_ring,
-			  xlb_ring_blocks(sz.max_vips, sz.ring_max) },
-			{ dp->skel->maps.xlb_backends, sz.max_backends },
-			{ dp->skel->maps.xlb_conn4_v3,
-			  xlb_conn_sets(sz.conn_max) },
-			{ dp->skel->maps.xlb_conn6_v3,
-			  xlb_conn_sets(sz.conn_max) },
-			{ dp->skel->maps.xlb_vip_stats, sz.max_vips },
-			{ dp->skel->maps.xlb_be_stats, sz.max_backends },
-			/* second chance (bpf/chance.h) */
-			{ dp->skel->maps.xlb_ring_prev, sz.max_vips },
-			{ dp->skel->maps.xlb_chance_cnt, sz.max_vips },
-			/* QUIC connection-ID routing (dp_quic.c): a VIP each,
-			 * an id per backend at most */
-			{ dp->skel->maps.xlb_quic_vips, sz.max_vips },
-			{ dp->skel->maps.xlb_quic_ids, sz.max_backends },
-		};
-		size_t k;
-
-		for (k = 0; !err && k < sizeof(size) / sizeof(size[0]); k++)
-			err = bpf_map__set_max_entries(size[k].map,
-						       size[k].entries);
-	}
+	err = xlb_dp_size_maps(dp->skel, &sz);
 	if (err)
 		goto err;
 
@@ -946,9 +954,12 @@ int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
 
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
 {
-	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id, sizeof(struct xlb_vip_stats)) ?:
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
+			    sizeof(struct xlb_vip_stats)) ?:
 		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_cnt),
-				    id, sizeof(struct xlb_chance_stats));
+				    id, sizeof(struct xlb_chance_stats)) ?:
+		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_quic_vcnt),
+				    id, sizeof(struct xlb_quic_stats));
 }
 
 int xlb_dp_stats_chance(struct xlb_dp *dp, __u32 id,

@@ -62,6 +62,14 @@ struct xlb_flow {
 };
 
 int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out);
+
+/**
+ * xlb_dp_size_maps() - give the maps of an opened, not yet loaded skeleton
+ * their entries for @sz (every size set, none 0)
+ *
+ * Return: 0 or -errno.
+ */
+int xlb_dp_size_maps(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz);
 void xlb_dp_close(struct xlb_dp *dp);
 
 /** xlb_dp_adopted() - true when at least one map came from its pin */
