@@ -10,6 +10,12 @@
  *
  * The ring array is mmapped, so a ring copy is written with one memcpy and
  * published by rewriting the VIP entry (see xlb_dp_ring_publish()).
+ *
+ * Load-time constants (the sizes, lb.outer_ttl) are the object's .rodata,
+ * written through the skeleton before load and frozen by it. They are part
+ * of what the program is, but not of its tag: xlb_dp_prog_same() compares
+ * both, and xlb_dp_rodata_pin() keeps the attached program's .rodata pinned
+ * so that a restart without CAP_SYS_ADMIN can read it too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attach.h"
 #include "dp.h"
 #include "file.h"
 #include "log.h"
@@ -49,6 +56,7 @@ struct xlb_dp {
 	unsigned int maps_created; /* maps this open created (and pinned) */
 	char created_names[256]; /* their names, for the start-up log */
 	__u32 second_chance_s; /* window of the previous ring, 0: off */
+	char *pin_dir; /* xlb_dp_opts.pin_dir, or NULL */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -347,6 +355,8 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 	}
 	dp->skel->rodata->ring_max = sz.ring_max;
 	dp->skel->rodata->conn_sets = xlb_conn_sets(sz.conn_max);
+	if (o->outer_ttl)
+		dp->skel->rodata->outer_ttl = o->outer_ttl;
 	{
 		/* the maps' sizes, before the object is loaded */
 		const struct {
@@ -382,6 +392,11 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		goto err;
 
 	if (o->pin_dir) {
+		dp->pin_dir = strdup(o->pin_dir);
+		if (!dp->pin_dir) {
+			err = -ENOMEM;
+			goto err;
+		}
 		if (mkdir(o->pin_dir, 0700) && errno != EEXIST) {
 			err = -errno;
 			pr_err("mkdir %s: %s", o->pin_dir, strerror(-err));
@@ -472,6 +487,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 		munmap(dp->ring, dp->ring_bytes);
 	xlb_bpf__destroy(dp->skel);
 	free(dp->obj_bytes);
+	free(dp->pin_dir);
 	free(dp);
 }
 
@@ -498,6 +514,11 @@ int xlb_dp_prog_fd(const struct xlb_dp *dp)
 int xlb_dp_pass_prog_fd(const struct xlb_dp *dp)
 {
 	return bpf_program__fd(dp->skel->progs.xlb_pass_prog);
+}
+
+__u8 xlb_dp_outer_ttl(const struct xlb_dp *dp)
+{
+	return dp->skel->rodata->outer_ttl;
 }
 
 static int map_fd(const struct bpf_map *m)
@@ -1351,4 +1372,163 @@ int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
 	*adopted = dp->maps_adopted;
 	*created = dp->maps_created;
 	return 0;
+}
+
+/* --- the program's identity: its tag and its .rodata -------------------- */
+
+/* Pin of the attached program's .rodata (no '.': xlb_dp_unpin() takes it) */
+#define RODATA_PIN "xlb_lb_rodata"
+
+/* Whether map @fd is a program's .rodata ("<object>.rodata"), and its
+ * value's size. */
+static bool is_rodata(int fd, __u32 *size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t n;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	n = strlen(info.name);
+	*size = info.value_size;
+	return info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1 &&
+	       n > 7 && !strcmp(info.name + n - 7, ".rodata");
+}
+
+/*
+ * An fd of the .rodata of program @prog_fd (caller closes): the one pinned
+ * in @pin_dir if the program uses it, else found among its maps by id
+ * (which needs CAP_SYS_ADMIN). -ENOENT if neither finds it.
+ */
+static int prog_rodata_fd(int prog_fd, const char *pin_dir, int *out,
+			  __u32 *size)
+{
+	char p[PATH_MAX];
+	__u32 *ids, n, i, id = 0;
+	int r, fd;
+
+	*out = -1;
+	r = prog_map_ids(prog_fd, &ids, &n);
+	if (r)
+		return r;
+	if (pin_dir) {
+		pin_path(p, sizeof(p), pin_dir, RODATA_PIN);
+		fd = bpf_obj_get(p);
+		if (fd >= 0 && !obj_id(fd, &id, NULL, 0) && id_in(ids, n, id) &&
+		    is_rodata(fd, size)) {
+			*out = fd;
+			goto out;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (i = 0; i < n; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (is_rodata(fd, size)) {
+			*out = fd;
+			goto out;
+		}
+		close(fd);
+	}
+	r = -ENOENT;
+out:
+	free(ids);
+	return r;
+}
+
+/* The value of .rodata map @fd (key 0) in @buf of @size bytes. */
+static int rodata_read(int fd, __u32 size, void **buf)
+{
+	__u32 zero = 0;
+
+	*buf = calloc(1, size ?: 1);
+	if (!*buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, *buf)) {
+		free(*buf);
+		*buf = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+int xlb_dp_prog_same(struct xlb_dp *dp, int prog_fd, const char **why)
+{
+	int own_fd = bpf_map__fd(dp->skel->maps.rodata), fd = -1, r;
+	const char *w = "it could not be read";
+	__u8 tag[8], own_tag[8];
+	__u32 size = 0, own_size = 0;
+	void *theirs = NULL, *own = NULL;
+
+	r = xlb_prog_tag(prog_fd, tag, NULL);
+	r = r ?: xlb_prog_tag(xlb_dp_prog_fd(dp), own_tag, NULL);
+	if (r)
+		goto out;
+	if (memcmp(tag, own_tag, sizeof(tag))) {
+		w = "another build";
+		goto out;
+	}
+	if (!is_rodata(own_fd, &own_size)) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = prog_rodata_fd(prog_fd, dp->pin_dir, &fd, &size);
+	if (r == -ENOENT) {
+		/* replacing keeps every flow: the safe answer */
+		w = "its load-time constants cannot be read";
+		r = 0;
+		goto out;
+	}
+	r = r ?: rodata_read(fd, size, &theirs);
+	r = r ?: rodata_read(own_fd, own_size, &own);
+	if (!r) {
+		w = "other load-time constants (lb.outer_ttl, table sizes)";
+		r = size == own_size && !memcmp(theirs, own, size);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(theirs);
+	free(own);
+	if (r <= 0)
+		*why = w;
+	return r;
+}
+
+int xlb_dp_rodata_pin(struct xlb_dp *dp, int prog_fd)
+{
+	__u32 id = 0, pid = 0, size = 0;
+	char p[PATH_MAX];
+	int fd = -1, pfd, r;
+
+	if (!dp->pin_dir)
+		return 0;
+	if (prog_fd == xlb_dp_prog_fd(dp)) {
+		fd = dup(bpf_map__fd(dp->skel->maps.rodata));
+		r = fd < 0 ? -errno : 0;
+	} else {
+		r = prog_rodata_fd(prog_fd, dp->pin_dir, &fd, &size);
+	}
+	r = r ?: obj_id(fd, &id, NULL, 0);
+	if (r)
+		goto out;
+	pin_path(p, sizeof(p), dp->pin_dir, RODATA_PIN);
+	pfd = bpf_obj_get(p);
+	if (pfd >= 0) {
+		r = obj_id(pfd, &pid, NULL, 0);
+		close(pfd);
+		if (!r && pid == id)
+			goto out;
+		r = 0;
+	}
+	if (unlink(p) && errno != ENOENT)
+		r = -errno;
+	else if (bpf_obj_pin(fd, p))
+		r = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
