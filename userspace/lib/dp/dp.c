@@ -34,6 +34,7 @@
 #include <linux/magic.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -57,6 +58,7 @@ struct xlb_dp {
 	char created_names[256]; /* their names, for the start-up log */
 	__u32 second_chance_s; /* window of the previous ring, 0: off */
 	char *pin_dir; /* xlb_dp_opts.pin_dir, or NULL */
+	__u8 outer_ttl; /* lb.outer_ttl, as loaded */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -306,6 +308,88 @@ static int skel_open(struct xlb_dp *dp, const char *path)
 	return 0;
 }
 
+/*
+ * Offset of the .rodata variable @name of @size bytes in an object opened
+ * from a file. Its layout may differ from the skeleton's (bench_dp --ab
+ * loads other builds, and the compiler places the variables in definition
+ * order), so the variable is found by name in the object's BTF. -ENOENT if
+ * that build has no such variable.
+ */
+static long rodata_off(struct xlb_dp *dp, const char *name, __u32 size,
+		       size_t len)
+{
+	const struct btf *btf = bpf_object__btf(dp->skel->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) :
+		   -ENOENT;
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, (__u32)id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		if (vs->size != size || vs->offset + size > len)
+			return -EINVAL;
+		return vs->offset;
+	}
+	return -ENOENT;
+}
+
+/* The load-time constants: through the skeleton for the built-in object,
+ * by name for one read from a file. */
+static int set_rodata(struct xlb_dp *dp, const struct xlb_dp_opts *o,
+		      const struct xlb_dp_sizes *sz)
+{
+	struct bpf_map *map = dp->skel->maps.rodata;
+	__u32 sets = xlb_conn_sets(sz->conn_max);
+	long ring_off, sets_off, ttl_off;
+	const void *img;
+	size_t len = 0;
+	char *buf;
+	int err;
+
+	if (!o->object) {
+		dp->skel->rodata->ring_max = sz->ring_max;
+		dp->skel->rodata->conn_sets = sets;
+		if (o->outer_ttl)
+			dp->skel->rodata->outer_ttl = o->outer_ttl;
+		dp->outer_ttl = dp->skel->rodata->outer_ttl;
+		return 0;
+	}
+	img = bpf_map__initial_value(map, &len);
+	if (!img)
+		return -ENOENT;
+	ring_off = rodata_off(dp, "ring_max", sizeof(__u32), len);
+	sets_off = rodata_off(dp, "conn_sets", sizeof(__u32), len);
+	ttl_off = rodata_off(dp, "outer_ttl", sizeof(__u8), len);
+	if (ring_off < 0 || sets_off < 0 || (o->outer_ttl && ttl_off < 0)) {
+		pr_err("%s: no .rodata variable %s", o->object,
+		       ring_off < 0 ? "ring_max" :
+		       sets_off < 0 ? "conn_sets" :
+				      "outer_ttl");
+		return -ENOENT;
+	}
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, img, len);
+	memcpy(buf + ring_off, &sz->ring_max, sizeof(__u32));
+	memcpy(buf + sets_off, &sets, sizeof(__u32));
+	if (o->outer_ttl)
+		buf[ttl_off] = (char)o->outer_ttl;
+	/* a build from before lb.outer_ttl always sent 64 */
+	dp->outer_ttl = ttl_off < 0 ? 64 : (__u8)buf[ttl_off];
+	err = bpf_map__set_initial_value(map, buf, len);
+	free(buf);
+	return err;
+}
+
 int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 {
 	struct xlb_dp_sizes want = o->sizes, sz = o->sizes;
@@ -353,10 +437,9 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		       strerror(-err));
 		goto err;
 	}
-	dp->skel->rodata->ring_max = sz.ring_max;
-	dp->skel->rodata->conn_sets = xlb_conn_sets(sz.conn_max);
-	if (o->outer_ttl)
-		dp->skel->rodata->outer_ttl = o->outer_ttl;
+	err = set_rodata(dp, o, &sz);
+	if (err)
+		goto err;
 	{
 		/* the maps' sizes, before the object is loaded */
 		const struct {
@@ -518,7 +601,7 @@ int xlb_dp_pass_prog_fd(const struct xlb_dp *dp)
 
 __u8 xlb_dp_outer_ttl(const struct xlb_dp *dp)
 {
-	return dp->skel->rodata->outer_ttl;
+	return dp->outer_ttl;
 }
 
 static int map_fd(const struct bpf_map *m)
