@@ -45,10 +45,10 @@ PKGS := libbpf libxdp libnl-route-3.0 libcurl libuv yaml-0.1 jansson \
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-# BPF_EXTRA: extra -D flags for the BPF objects (the upgrade test builds a
-# variant with another outer TTL: make upgrade-variant)
+# One object for every configuration: load-time knobs (sizes,
+# lb.outer_ttl) are const volatile .rodata the loader sets, never -D flags
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra -Werror -mcpu=v3 \
-	-I/usr/include/$(MULTIARCH) -I. $(BPF_EXTRA)
+	-I/usr/include/$(MULTIARCH) -I.
 
 # One -I per part of the library (and the backend-host tool), so that
 # #include "dp.h" works from anywhere (tests/check.sh has the same list)
@@ -103,7 +103,7 @@ ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(XLBD_SRCS) \
 	$(BENCH_SRCS) $(BENCH_COMMON) $(HELPER_SRCS))
 
 .PHONY: all bpf userspace tests deps test bench check demo clean san \
-	install fuzz format upgrade-variant
+	install fuzz format
 
 all: bpf userspace tests
 
@@ -192,7 +192,6 @@ san:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory san
-	$(Q)$(MAKE) --no-print-directory upgrade-variant
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
@@ -223,12 +222,6 @@ deb:
 		xargs -0 tar -cf - --ignore-failed-read | tar -xf - -C $(BUILD)/deb/xlb
 	$(Q)cd $(BUILD)/deb/xlb && dpkg-buildpackage -us -uc -b
 	$(Q)ls $(BUILD)/deb/*.deb
-
-# A second xlbd whose program differs (outer TTL 63): the end-to-end tests
-# upgrade a running PoP to it and see the new program's packets.
-upgrade-variant:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/upgrade \
-		BPF_EXTRA=-DXLB_TTL=63 $(BUILD)/upgrade/xlbd
 
 # --- fuzzing (libFuzzer) -----------------------------------------------------
 # tests/fuzz/fuzz_*.c -> $(BUILD)/fuzz/fuzz_*: clang with libFuzzer, ASan and
@@ -298,5 +291,4 @@ clean:
 .PHONY: soak
 soak: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory upgrade-variant
 	$(Q)BUILD=$(BUILD) tests/soak/soak.sh

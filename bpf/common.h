@@ -62,10 +62,13 @@ struct icmp6hdr {
 #define IP_DF	  0x4000
 #define IP_OFFSET 0x1FFF
 
-/* outer TTL / hop limit; a build may override it (make upgrade-variant) */
-#ifndef XLB_TTL
-#define XLB_TTL 64
-#endif
+/*
+ * TTL / hop limit of the outer header and of the ICMP messages the balancer
+ * sends (lb.outer_ttl). Set in .rodata by the loader before load
+ * (userspace/lib/dp), so one object serves every value; the verifier sees a
+ * constant, but the program still loads it from the map.
+ */
+const volatile __u8 outer_ttl = 64;
 
 /*
  * Bound an offset for the verifier: the empty asm hides what the compiler

@@ -140,7 +140,7 @@ XLB_INLINE __u16 ip4_csum_words(__u32 w0, __u32 w1, __u32 w2, __u32 w3,
  * @proto: IPPROTO_IPIP or IPPROTO_IPV6
  * @w0: version, IHL 5, TOS, total length (memory order, as all three)
  * @w1: ID 0, DF
- * @w2: TTL XLB_TTL, @proto, checksum field 0
+ * @w2: TTL outer_ttl, @proto, checksum field 0
  *
  * Computed apart from xlb_outer4_put() so a caller can take the inner
  * fields before the packet moves (bpf/fast.h).
@@ -151,7 +151,7 @@ XLB_INLINE void xlb_outer4_words(__u8 tos, __u32 inner_len, int df, __u8 proto,
 	*w0 = bpf_htonl(0x45000000 | (__u32)tos << 16 |
 			((inner_len + sizeof(struct iphdr)) & 0xffff));
 	*w1 = df ? bpf_htonl(IP_DF) : 0;
-	*w2 = bpf_htonl((__u32)XLB_TTL << 24 | (__u32)proto << 16);
+	*w2 = bpf_htonl((__u32)outer_ttl << 24 | (__u32)proto << 16);
 }
 
 /* Store an outer IPv4 header: its words, the addresses, the checksum. */
@@ -175,7 +175,7 @@ XLB_INLINE void xlb_outer4_put(struct iphdr *o4, __u32 w0, __u32 w1, __u32 w2,
  * @be: the backend (IPv4)
  * @cfg: LB source address
  *
- * Version 4, IHL 5, the inner TOS, ID 0, DF copied, TTL XLB_TTL, the
+ * Version 4, IHL 5, the inner TOS, ID 0, DF copied, TTL outer_ttl, the
  * checksum computed from the words before they are stored.
  */
 XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
@@ -198,7 +198,7 @@ XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
  * @cfg: LB source address
  *
  * Version 6, the inner traffic class, a flow label from the ports and the
- * client address's last word, hop limit XLB_TTL.
+ * client address's last word, hop limit outer_ttl.
  */
 XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
 			   const struct xlb_backend *be,
@@ -211,7 +211,7 @@ XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
 	__u32 nh = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 
 	w[0] = bpf_htonl(6u << 28 | (__u32)p->tos << 20 | fl);
-	w[1] = bpf_htonl((__u32)p->l3_len << 16 | nh << 8 | XLB_TTL);
+	w[1] = bpf_htonl((__u32)p->l3_len << 16 | nh << 8 | outer_ttl);
 	w[2] = cfg->src6[0];
 	w[3] = cfg->src6[1];
 	w[4] = cfg->src6[2];

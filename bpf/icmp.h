@@ -90,7 +90,7 @@ XLB_INLINE int xlb_icmp_echo(struct xdp_md *ctx, const struct xlb_pkt *p)
 			csum_replace2(icmp->checksum, bpf_htons(ICMP_ECHO << 8),
 				      bpf_htons(ICMP_ECHOREPLY << 8));
 		old = *(__u16 *)&iph->ttl;
-		iph->ttl = XLB_TTL;
+		iph->ttl = outer_ttl;
 		iph->check =
 			csum_replace2(iph->check, old, *(__u16 *)&iph->ttl);
 		a4 = iph->saddr;
@@ -109,7 +109,7 @@ XLB_INLINE int xlb_icmp_echo(struct xdp_md *ctx, const struct xlb_pkt *p)
 		icmp->checksum = csum_replace2(
 			icmp->checksum, bpf_htons(ICMPV6_ECHO_REQUEST << 8),
 			bpf_htons(ICMPV6_ECHO_REPLY << 8));
-		ip6h->hop_limit = XLB_TTL;
+		ip6h->hop_limit = outer_ttl;
 		__builtin_memcpy(a6, &ip6h->saddr, 16);
 		__builtin_memcpy(&ip6h->saddr, &ip6h->daddr, 16);
 		__builtin_memcpy(&ip6h->daddr, a6, 16);

@@ -109,7 +109,7 @@ XLB_INLINE void frag_needed_put(struct iphdr *o4, struct icmphdr *icmp,
 
 	/* precedence "internet control", as Linux sends its own */
 	w0 = bpf_htonl(0x45c00000 | (sizeof(*o4) + sizeof(*icmp) + q));
-	w2 = bpf_htonl((__u32)XLB_TTL << 24 | IPPROTO_ICMP << 16);
+	w2 = bpf_htonl((__u32)outer_ttl << 24 | IPPROTO_ICMP << 16);
 	xlb_outer4_put(o4, w0, 0, w2, p->dst[0], p->src[0]);
 	icmp->type = ICMP_DEST_UNREACH;
 	icmp->code = 4; /* fragmentation needed and DF set */
@@ -129,7 +129,7 @@ XLB_INLINE void pkt_too_big_put(struct ipv6hdr *o6, struct icmphdr *icmp,
 	__u64 sum;
 
 	w[0] = bpf_htonl(6u << 28);
-	w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | XLB_TTL);
+	w[1] = bpf_htonl(plen << 16 | IPPROTO_ICMPV6 << 8 | outer_ttl);
 	__builtin_memcpy(&o6->saddr, p->dst, 16);
 	__builtin_memcpy(&o6->daddr, p->src, 16);
 	icmp->type = ICMPV6_PKT_TOOBIG;

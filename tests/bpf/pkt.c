@@ -921,8 +921,9 @@ int pkt_check_encap(const uint8_t *out, size_t len, const struct pkt *in,
 	ohl = w->family == 4 ? 20 : 40;
 	bad |= want_addr("outer source", po.family, po.src, w->src);
 	bad |= want_addr("outer destination", po.family, po.dst, w->dst);
-	if (po.ttl != 64) {
-		pkt_diag("outer TTL/hop limit %u, want 64", po.ttl);
+	if (po.ttl != (w->ttl ? w->ttl : 64)) {
+		pkt_diag("outer TTL/hop limit %u, want %u", po.ttl,
+			 w->ttl ? w->ttl : 64);
 		bad = 1;
 	}
 	if (po.proto != (pi.family == 4 ? P_IPIP : P_IPV6)) {

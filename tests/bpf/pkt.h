@@ -243,6 +243,7 @@ struct pkt_encap_want {
 	const char *dst;
 	const uint8_t *dmac;
 	const uint8_t *smac;
+	uint8_t ttl; /* outer TTL / hop limit; 0: 64 */
 };
 
 /**
@@ -253,7 +254,7 @@ struct pkt_encap_want {
  * @w: expected outer addresses and MACs
  *
  * Checks the MACs, that the VLAN tags of @in are kept, the outer header
- * (version, IPv4 checksum, TTL/hop limit 64, protocol, total or payload
+ * (version, IPv4 checksum, TTL/hop limit @w->ttl, protocol, total or payload
  * length, DSCP/ECN copied from the inner packet, DF for IPv4 when the
  * inner packet is IPv6 or has DF), that the inner packet is byte-identical
  * to the IP packet of @in, and every checksum.

@@ -109,6 +109,7 @@ struct world {
 	struct expect e;
 	int lo_ifindex; /* BPF_PROG_TEST_RUN's ingress device */
 	int bad; /* a check failed (diagnostics collected) */
+	__u8 ttl; /* the outer TTL the program was loaded with */
 };
 
 struct res {
@@ -183,18 +184,21 @@ static int cfg_push(struct world *w)
 	return xlb_dp_config_set(w->dp, &w->cfg);
 }
 
-static int world_open(struct world *w)
+/* @ttl: lb.outer_ttl, set in the object's .rodata (0: its default, 64) */
+static int world_open(struct world *w, __u8 ttl)
 {
 	struct xlb_dp_opts o = {
 		.sizes = { .max_vips = 16,
 			   .max_backends = 32,
 			   .ring_max = 257,
 			   .conn_max = 1024 },
+		.outer_ttl = ttl,
 	};
 	struct xlb_addr a;
 	int i, err;
 
 	memset(w, 0, sizeof(*w));
+	w->ttl = ttl ? ttl : 64;
 	w->lo_ifindex = (int)if_nametoindex("lo");
 	err = xlb_dp_open(&o, &w->dp);
 	if (err) {
@@ -513,6 +517,7 @@ static void want_fwd(struct world *w, const struct pkt *in, const struct res *r,
 		.smac = (b->flags & XLB_BE_F_NH_VALID) && b->ifindex ?
 				b->src_mac :
 				MAC_LB,
+		.ttl = w->ttl,
 	};
 	__u8 l2[PKT_MAX];
 
@@ -536,7 +541,8 @@ static void want_fwd(struct world *w, const struct pkt *in, const struct res *r,
 	}
 }
 
-/* An echo reply made from @in: addresses and MACs swapped, TTL 64. */
+/* An echo reply made from @in: addresses and MACs swapped, TTL the
+ * program's (64 unless the case set lb.outer_ttl). */
 static void want_echo(struct world *w, const struct pkt *in,
 		      const struct res *r)
 {
@@ -557,7 +563,7 @@ static void want_echo(struct world *w, const struct pkt *in,
 	memcpy(tmp, pi.src, 16);
 	memcpy(ipb + (pi.family == 4 ? 12 : 8), pi.dst, alen);
 	memcpy(ipb + (pi.family == 4 ? 16 : 24), tmp, alen);
-	ipb[pi.family == 4 ? 8 : 7] = 64;
+	ipb[pi.family == 4 ? 8 : 7] = w->ttl;
 	want[pi.l4_off] = pi.family == 4 ? 0 : 129;
 	pkt_fix_csums(want, in->len);
 	if (r->len != in->len || memcmp(r->out, want, in->len)) {
@@ -2756,6 +2762,7 @@ struct tcase {
 	int be;
 	int counter;
 	void (*run)(struct world *w);
+	__u8 ttl; /* lb.outer_ttl to load the program with (0: 64) */
 };
 
 #define FWD(d, b, v, a)                                                     \
@@ -3050,6 +3057,33 @@ static const struct tcase cases[] = {
 	  .build = b_ping_vip4_opts_vlan,
 	  .action = XDP_TX,
 	  .out = O_ECHO },
+	/* lb.outer_ttl: a constant in .rodata, set before load */
+	{ .desc = "lb.outer_ttl 63: IPIP outer TTL 63",
+	  .build = b_v4_tcp,
+	  .action = XDP_TX,
+	  .out = O_FWD,
+	  .vip = 0,
+	  .be = -1,
+	  .counter = XLB_C_CONN_MISS,
+	  .ttl = 63 },
+	{ .desc = "lb.outer_ttl 63: 4in6 outer hop limit 63",
+	  .build = b_4in6,
+	  .action = XDP_TX,
+	  .out = O_FWD,
+	  .vip = 4,
+	  .be = -1,
+	  .counter = XLB_C_CONN_MISS,
+	  .ttl = 63 },
+	{ .desc = "lb.outer_ttl 1: ICMP echo reply TTL 1",
+	  .build = b_ping_vip4,
+	  .action = XDP_TX,
+	  .out = O_ECHO,
+	  .ttl = 1 },
+	{ .desc = "lb.outer_ttl 255: ICMPv6 echo reply hop limit 255",
+	  .build = b_ping_vip6,
+	  .action = XDP_TX,
+	  .out = O_ECHO,
+	  .ttl = 255 },
 	SCEN("a full connection set: the new flow evicts one (counted), a "
 	     "flow of the same set is not mistaken for another",
 	     sc_set_full),
@@ -3132,7 +3166,7 @@ static void run_case(const struct tcase *c)
 	struct res r;
 	int be = -1;
 
-	if (world_open(&w)) {
+	if (world_open(&w, c->ttl)) {
 		tap_result(false, "%s", c->desc);
 		world_close(&w);
 		return;
@@ -3221,7 +3255,7 @@ static void truncation(const char *name, void (*build)(struct pkt *p))
 	size_t cut, l3;
 	int i, runs = 0;
 
-	if (world_open(&w)) {
+	if (world_open(&w, 0)) {
 		tap_result(false, "%s truncated at every length", name);
 		world_close(&w);
 		return;

@@ -14,7 +14,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 
-XLBD_UPGRADE=$BUILD/upgrade/xlbd
 lab_init e2e
 
 setup() {
@@ -76,7 +75,7 @@ test_udp_through_the_vip() {
 # The connection's backend must be kept through every change below; the
 # backends added and removed are chosen to be others than it.
 test_long_lived_tcp_survives_changes() {
-	local mine other stranger log
+	local mine other stranger log out rc
 	hold_start a "$VIP4" || return 1
 	mine=$(hold_field a backend)
 	lab_log "connection is on $mine"
@@ -94,11 +93,17 @@ test_long_lived_tcp_survives_changes() {
 	check "maps re-adopted" grep -q "re-adopted pinned data path" \
 		"$LAB_LAST_XLBD_LOG" || return 1
 	check "alive after the restart" hold_alive a || return 1
-	# upgrade: a build whose program sets outer TTL 63
+	check "program re-adopted (same build, same lb.outer_ttl)" \
+		grep -q "re-adopted attached program" "$LAB_LAST_XLBD_LOG" ||
+		return 1
+	# upgrade: a program that differs (its .rodata: outer TTL 63)
 	lab_pop_stop 1 || return 1
-	LAB_XLBD=$XLBD_UPGRADE lab_pop_start 1 || return 1
+	sed -i '/^lb:$/a\  outer_ttl: 63' "$LAB_TMP/pop1.yaml"
+	lab_pop_start 1 || return 1
 	log=$LAB_LAST_XLBD_LOG
 	check "program replaced" grep -q "(upgrade" "$log" || return 1
+	check "for its load-time constants" grep -q \
+		"other load-time constants" "$log" || return 1
 	check "alive after the upgrade" hold_alive a || return 1
 	lab_bg rt ttlcap timeout 5 tcpdump -i "b${mine#be}" -nn -v -c 3 \
 		'ip proto 4'
@@ -107,8 +112,25 @@ test_long_lived_tcp_survives_changes() {
 		grep -q "ttl 63" "$LAB_TMP/ttlcap.log" || return 1
 	check "still on $mine" test "$(hold_field a backend)" = "$mine" ||
 		return 1
+	# a reload cannot change it (a constant of the loaded program)
+	sed -i '/^  outer_ttl: 63$/d' "$LAB_TMP/pop1.yaml"
+	out=$(xpop 1 reload 2>&1)
+	rc=$?
+	lab_log "xlbctl reload: rc $rc: $out"
+	check "reload changing lb.outer_ttl refused" test "$rc" -ne 0 ||
+		return 1
+	check "saying why, and that nothing changed" grep -q \
+		"lb.outer_ttl 63 -> 64.*nothing changed" <<<"$out" || return 1
+	# the same lb.outer_ttl again: the same program, re-adopted
+	sed -i '/^lb:$/a\  outer_ttl: 63' "$LAB_TMP/pop1.yaml"
+	lab_pop_stop 1 || return 1
+	lab_pop_start 1 || return 1
+	check "restart with the same lb.outer_ttl re-adopts the program" \
+		grep -q "re-adopted attached program" "$LAB_LAST_XLBD_LOG" ||
+		return 1
+	check "alive after the restart" hold_alive a || return 1
 	hold_stop a
-	# back to the normal build (a replace again) and the first config:
+	# back to outer TTL 64 (a replace again) and the first config:
 	# the runtime changes above are kept in the state file, so it goes
 	lab_pop_stop 1 || return 1
 	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3"

@@ -12,8 +12,9 @@
 #       cl ── rt ──┬── pop1 (xlbd as nobody, XDP on eth0)
 #                  └── be1..be3 (xlb_decap.bpf.o, VIPs on lo, servers)
 #
-#     with runtime changes, a restart, an upgrade and dp detach, all
-#     without CAP_SYS_ADMIN (where libxdp cannot work: the netlink path);
+#     with runtime changes, a restart, an upgrade (a restart with another
+#     lb.outer_ttl: the program differs) and dp detach, all without
+#     CAP_SYS_ADMIN (where libxdp cannot work: the netlink path);
 #   - each of the four capabilities is needed: without it xlbd stops with
 #     the documented error (or, for CAP_NET_RAW, falls back), never a crash.
 #
@@ -135,13 +136,10 @@ sys.exit(0 if sum(x["conns"]["active"] for x in b) > 0 else 1)' "$out"
 }
 
 # Runtime change (saved by nobody), restart and upgrade: re-adopted or
-# replaced atomically through the pinned program, a connection kept.
+# replaced atomically through the pinned program (and its pinned .rodata,
+# which says what it was loaded with), a connection kept.
 test_restart_and_upgrade_without_cap_sys_admin() {
 	local mine other log
-	[ -x "$BUILD/upgrade/xlbd" ] || {
-		lab_log "no $BUILD/upgrade/xlbd (make upgrade-variant)"
-		return $LAB_SKIP
-	}
 	hold_start a "$VIP4" || return 1
 	mine=$(hold_field a backend)
 	other=$(printf 'be1\nbe2\nbe3\n' | grep -v "^$mine$" | head -1)
@@ -159,15 +157,23 @@ test_restart_and_upgrade_without_cap_sys_admin() {
 		return 1
 	check "alive after the restart" hold_alive a || return 1
 	lab_pop_stop 1 || return 1
-	priv_wrapper xlbd-priv-upgrade "$BUILD/upgrade/xlbd"
-	LAB_XLBD=$LAB_TMP/xlbd-priv-upgrade lab_pop_start 1 || return 1
+	# upgrade: the program's .rodata differs (outer TTL 63)
+	sed -i '/^lb:$/a\  outer_ttl: 63' "$LAB_TMP/pop1.yaml"
+	lab_pop_start 1 || return 1
 	log=$LAB_LAST_XLBD_LOG
 	check "program replaced (upgrade)" grep -q "(upgrade" "$log" || return 1
+	check "for its load-time constants" grep -q \
+		"other load-time constants" "$log" || return 1
 	check "alive after the upgrade" hold_alive a || return 1
+	lab_bg rt ttlcap timeout 5 tcpdump -i "b${mine#be}" -nn -v -c 3 \
+		'ip proto 4'
+	lab_wait 8 grep -q "ttl 63" "$LAB_TMP/ttlcap.log"
+	check "the new program is the one forwarding (ttl 63)" \
+		grep -q "ttl 63" "$LAB_TMP/ttlcap.log" || return 1
 	check "still on $mine" test "$(hold_field a backend)" = "$mine" ||
 		return 1
 	hold_stop a
-	# back to the normal build (a replace again) and the first config
+	# back to outer TTL 64 (a replace again) and the first config
 	lab_pop_stop 1 || return 1
 	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2 3"
 	lab_pop_start 1 || return 1

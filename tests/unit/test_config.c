@@ -679,6 +679,10 @@ static const struct bad {
 	  "t.yaml:5:14: lb.icmp_rate: 20000000 is out of range (0..10000000)" },
 	{ BASE "  second_chance: 3601\n",
 	  "t.yaml:5:18: lb.second_chance: 3601 is out of range (0..3600)" },
+	{ BASE "  outer_ttl: 0\n",
+	  "t.yaml:5:14: lb.outer_ttl: 0 is out of range (1..255)" },
+	{ BASE "  outer_ttl: 256\n",
+	  "t.yaml:5:14: lb.outer_ttl: 256 is out of range (1..255)" },
 	/* health checks */
 	{ BASE "health_checks:\n  - {name: a, type: tcp}\n"
 	       "  - {name: a, type: http}\n",
@@ -1086,6 +1090,14 @@ static void test_tables_memory(void **state)
 	xlb_cfg_free(c);
 	c = parse_ok(BASE "  second_chance: 5\n");
 	assert_int_equal(c->second_chance, 5);
+	roundtrip(c);
+	xlb_cfg_free(c);
+	/* lb.outer_ttl: 64 by default, others round-trip */
+	c = parse_ok(BASE);
+	assert_int_equal(c->outer_ttl, 64);
+	xlb_cfg_free(c);
+	c = parse_ok(BASE "  outer_ttl: 63\n");
+	assert_int_equal(c->outer_ttl, 63);
 	roundtrip(c);
 	xlb_cfg_free(c);
 }

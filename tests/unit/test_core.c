@@ -840,6 +840,47 @@ static void unsaved_change_taken_back(void **state)
 	xlb_cfg_free(old);
 }
 
+/* lb.outer_ttl is a constant of the loaded program (.rodata): a reload
+ * that changes it is refused with one line, and what runs stays. */
+static void outer_ttl_reload_refused(void **state)
+{
+	struct t *t = *state;
+	const char *lb = strstr(two_yaml, "lb:\n") + 4;
+	char err[512] = "", path[96], text[1024], *before, *after;
+	json_t *plan = NULL, *dropped = NULL;
+	struct xlb_cfg *old;
+	FILE *fp;
+
+	/* the file xlbd started with, and lb.outer_ttl: 63 */
+	snprintf(path, sizeof(path), "%s/xlb.yaml", t->dir);
+	snprintf(text, sizeof(text), "%.*s  outer_ttl: 63\n%s",
+		 (int)(lb - two_yaml), two_yaml, lb);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	snprintf(t->d.cfg->path, sizeof(t->d.cfg->path), "%s", path);
+	old = xlb_cfg_dup(t->d.cfg);
+	assert_int_equal(old->outer_ttl, 64);
+	before = fake_view();
+	assert_int_equal(
+		core_reload(&t->d, false, &plan, &dropped, err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, "lb.outer_ttl 64 -> 63"));
+	assert_non_null(strstr(err, "nothing changed"));
+	assert_null(strchr(err, '\n'));
+	after = fake_view();
+	assert_string_equal(before, after);
+	assert_true(xlb_cfg_equal(t->d.cfg, old));
+	assert_int_equal(access(t->state, F_OK), -1);
+	json_decref(plan);
+	json_decref(dropped);
+	unlink(path);
+	free(before);
+	free(after);
+	xlb_cfg_free(old);
+}
+
 /* A data path that is not whole withdraws every VIP, and the modules are
  * told; whole again, the VIPs come back. */
 static void unhealthy_dp_withdraws(void **state)
@@ -883,6 +924,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unsaved_change_taken_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(unhealthy_dp_withdraws, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(outer_ttl_reload_refused, setup,
 						teardown),
 	};
 

@@ -855,6 +855,25 @@ static int apply(struct xlbd *d, const struct xlb_cfg *next)
 	return 0;
 }
 
+/*
+ * lb.outer_ttl is a constant of the loaded program (its .rodata, frozen at
+ * load): a running xlbd cannot change it. A restart can, and replaces the
+ * program without losing a flow (ifaces.c), so a change is refused here
+ * rather than half taken.
+ */
+static int check_load_time(const struct xlb_cfg *old,
+			   const struct xlb_cfg *next, char *err, size_t errlen)
+{
+	if (!old || old->outer_ttl == next->outer_ttl)
+		return 0;
+	snprintf(err, errlen,
+		 "lb.outer_ttl %u -> %u: a constant of the loaded program, "
+		 "changed by a restart of xlbd (the program is replaced, no "
+		 "flow is lost)",
+		 old->outer_ttl, next->outer_ttl);
+	return -EINVAL;
+}
+
 int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 {
 	struct xlb_cfg *old = d->cfg;
@@ -864,6 +883,7 @@ int core_apply(struct xlbd *d, struct xlb_cfg *next, char *err, size_t errlen)
 	 * touched */
 	r = d->dp_ops->ifaces_check(d->dp_ctx, next, err, errlen);
 	r = r ?: check_capacity(d, next, err, errlen);
+	r = r ?: check_load_time(old, next, err, errlen);
 	if (r) {
 		if (old)
 			snprintf(err + strlen(err), errlen - strlen(err),

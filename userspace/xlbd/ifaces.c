@@ -5,11 +5,12 @@
  * At start and on every configuration change the attached set is made to
  * match the configured interfaces. For each interface:
  *
- * - our program, same tag, bound to our maps: re-adopted, untouched
- *   (a restart of xlbd);
- * - our program with another tag or other maps: replaced atomically by the
- *   one just loaded (an upgrade; the pinned connection table carries the
- *   flows over);
+ * - our program, same tag and same load-time constants (.rodata:
+ *   lb.outer_ttl, the sizes; xlb_dp_prog_same()), bound to our maps:
+ *   re-adopted, untouched (a restart of xlbd);
+ * - our program with another tag, other constants or other maps: replaced
+ *   atomically by the one just loaded (an upgrade; the pinned connection
+ *   table carries the flows over);
  * - nothing: attached, native mode unless generic was asked for.
  *
  * Another program alone on the interface is an error: xlb does not take an
@@ -104,6 +105,19 @@ static void pin_program(struct xlbd *d, int prog_fd)
 			p, strerror(errno));
 }
 
+/* Pin the attached program and its .rodata (what a restart compares). */
+static void pin_attached(struct xlbd *d, int prog_fd)
+{
+	int r;
+
+	pin_program(d, prog_fd);
+	r = xlb_dp_rodata_pin(d->dp, prog_fd);
+	if (r)
+		pr_warn("pin the program's .rodata in %s: %s (a restart "
+			"without CAP_SYS_ADMIN will replace the program)",
+			d->opts.pin_dir, strerror(-r));
+}
+
 /* What a replaced program's flows became: said, never assumed. */
 static const char *replace_note(struct xlbd *d)
 {
@@ -143,7 +157,8 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		return r;
 	}
 	if (a.prog_id) {
-		bool same = !memcmp(a.tag, tag, 8) &&
+		const char *differs = "other maps or mode";
+		bool same = xlb_dp_prog_same(d->dp, a.prog_fd, &differs) > 0 &&
 			    !xlb_dp_verify(d->dp, NULL, a.prog_fd, false, why,
 					   sizeof(why)) &&
 			    a.generic == f->cfg.generic;
@@ -156,7 +171,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 				"(id %u%s): it uses xlbd's maps",
 				f->cfg.name, a.prog_id,
 				a.dispatcher ? ", libxdp dispatcher" : "");
-			pin_program(d, a.prog_fd);
+			pin_attached(d, a.prog_fd);
 			close(a.prog_fd);
 			return 0;
 		}
@@ -172,9 +187,9 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 		}
 		f->attached = true;
 		f->prog_id = id;
-		pin_program(d, prog_fd);
-		pr_info("interface %s: replaced program %u by %u (%s)",
-			f->cfg.name, a.prog_id, id, replace_note(d));
+		pin_attached(d, prog_fd);
+		pr_info("interface %s: replaced program %u by %u, %s (%s)",
+			f->cfg.name, a.prog_id, id, differs, replace_note(d));
 		return 0;
 	}
 	if (a.unidentified) {
@@ -202,7 +217,7 @@ static int attach_one(struct xlbd *d, struct iface_rt *f, char *err,
 	}
 	f->attached = true;
 	f->prog_id = id;
-	pin_program(d, prog_fd);
+	pin_attached(d, prog_fd);
 	pr_info("interface %s: attached (program %u, %s mode%s)", f->cfg.name,
 		id, f->cfg.generic ? "generic" : "native",
 		f->dispatcher ? ", libxdp dispatcher" :

@@ -412,6 +412,7 @@ int main(int argc, char **argv)
 	}
 	dpo.pin_dir = d->opts.pin_dir;
 	dpo.sizes = cfg->sizes;
+	dpo.outer_ttl = cfg->outer_ttl;
 	r = xlb_dp_open(&dpo, &d->dp);
 	if (r)
 		goto out;

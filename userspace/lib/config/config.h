@@ -295,6 +295,9 @@ struct xlb_bgp_cfg {
  *                 without SYN and without a connection entry takes the
  *                 previous ring's backend (lb.second_chance, bpf/chance.h;
  *                 0: off; default XLB_DEFAULT_SECOND_CHANCE)
+ * @outer_ttl: TTL / hop limit of the outer header and of the ICMP messages
+ *             the data path sends (lb.outer_ttl, 1..255, default 64); a
+ *             load-time constant of the program: a change takes a restart
  */
 struct xlb_cfg {
 	char path[PATH_MAX];
@@ -319,6 +322,7 @@ struct xlb_cfg {
 	__u32 icmp_rate;
 	__u32 new_flow_rate;
 	__u32 second_chance;
+	__u8 outer_ttl;
 };
 
 /**

@@ -84,6 +84,10 @@ static const struct xlb_field lb_fields[] = {
 	  XLB_FF_OMITDEF | XLB_FF_RANGE, 0, XLB_MAX_SECOND_CHANCE, .def = "0",
 	  .help = "seconds a TCP packet of no known flow may take the "
 		  "previous ring's backend after a change (0: off)" },
+	{ "outer_ttl", XLB_FT_UINT, M(xlb_cfg, outer_ttl),
+	  XLB_FF_OMITDEF | XLB_FF_LOADRANGE, 1, 255, .def = "64",
+	  .help = "TTL / hop limit of the outer header and of the ICMP "
+		  "messages the balancer sends (errors, echo replies)" },
 	{ 0 },
 };
 

@@ -10,6 +10,12 @@
  *
  * The ring array is mmapped, so a ring copy is written with one memcpy and
  * published by rewriting the VIP entry (see xlb_dp_ring_publish()).
+ *
+ * Load-time constants (the sizes, lb.outer_ttl) are the object's .rodata,
+ * written through the skeleton before load and frozen by it. They are part
+ * of what the program is, but not of its tag: xlb_dp_prog_same() compares
+ * both, and xlb_dp_rodata_pin() keeps the attached program's .rodata pinned
+ * so that a restart without CAP_SYS_ADMIN can read it too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +34,10 @@
 #include <linux/magic.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "attach.h"
 #include "dp.h"
 #include "file.h"
 #include "log.h"
@@ -49,6 +57,8 @@ struct xlb_dp {
 	unsigned int maps_created; /* maps this open created (and pinned) */
 	char created_names[256]; /* their names, for the start-up log */
 	__u32 second_chance_s; /* window of the previous ring, 0: off */
+	char *pin_dir; /* xlb_dp_opts.pin_dir, or NULL */
+	__u8 outer_ttl; /* lb.outer_ttl, as loaded */
 };
 
 static const char *const counter_names[] = XLB_COUNTER_NAMES;
@@ -336,6 +346,88 @@ int xlb_dp_size_maps(struct xlb_bpf *skel, const struct xlb_dp_sizes *sz)
 	return err;
 }
 
+/*
+ * Offset of the .rodata variable @name of @size bytes in an object opened
+ * from a file. Its layout may differ from the skeleton's (bench_dp --ab
+ * loads other builds, and the compiler places the variables in definition
+ * order), so the variable is found by name in the object's BTF. -ENOENT if
+ * that build has no such variable.
+ */
+static long rodata_off(struct xlb_dp *dp, const char *name, __u32 size,
+		       size_t len)
+{
+	const struct btf *btf = bpf_object__btf(dp->skel->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	int id, i;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) :
+		   -ENOENT;
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, (__u32)id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		if (vs->size != size || vs->offset + size > len)
+			return -EINVAL;
+		return vs->offset;
+	}
+	return -ENOENT;
+}
+
+/* The load-time constants: through the skeleton for the built-in object,
+ * by name for one read from a file. */
+static int set_rodata(struct xlb_dp *dp, const struct xlb_dp_opts *o,
+		      const struct xlb_dp_sizes *sz)
+{
+	struct bpf_map *map = dp->skel->maps.rodata;
+	__u32 sets = xlb_conn_sets(sz->conn_max);
+	long ring_off, sets_off, ttl_off;
+	const void *img;
+	size_t len = 0;
+	char *buf;
+	int err;
+
+	if (!o->object) {
+		dp->skel->rodata->ring_max = sz->ring_max;
+		dp->skel->rodata->conn_sets = sets;
+		if (o->outer_ttl)
+			dp->skel->rodata->outer_ttl = o->outer_ttl;
+		dp->outer_ttl = dp->skel->rodata->outer_ttl;
+		return 0;
+	}
+	img = bpf_map__initial_value(map, &len);
+	if (!img)
+		return -ENOENT;
+	ring_off = rodata_off(dp, "ring_max", sizeof(__u32), len);
+	sets_off = rodata_off(dp, "conn_sets", sizeof(__u32), len);
+	ttl_off = rodata_off(dp, "outer_ttl", sizeof(__u8), len);
+	if (ring_off < 0 || sets_off < 0 || (o->outer_ttl && ttl_off < 0)) {
+		pr_err("%s: no .rodata variable %s", o->object,
+		       ring_off < 0 ? "ring_max" :
+		       sets_off < 0 ? "conn_sets" :
+				      "outer_ttl");
+		return -ENOENT;
+	}
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, img, len);
+	memcpy(buf + ring_off, &sz->ring_max, sizeof(__u32));
+	memcpy(buf + sets_off, &sets, sizeof(__u32));
+	if (o->outer_ttl)
+		buf[ttl_off] = (char)o->outer_ttl;
+	/* a build from before lb.outer_ttl always sent 64 */
+	dp->outer_ttl = ttl_off < 0 ? 64 : (__u8)buf[ttl_off];
+	err = bpf_map__set_initial_value(map, buf, len);
+	free(buf);
+	return err;
+}
+
 int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 {
 	struct xlb_dp_sizes want = o->sizes, sz = o->sizes;
@@ -383,13 +475,19 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		       strerror(-err));
 		goto err;
 	}
-	dp->skel->rodata->ring_max = sz.ring_max;
-	dp->skel->rodata->conn_sets = xlb_conn_sets(sz.conn_max);
+	err = set_rodata(dp, o, &sz);
+	if (err)
+		goto err;
 	err = xlb_dp_size_maps(dp->skel, &sz);
 	if (err)
 		goto err;
 
 	if (o->pin_dir) {
+		dp->pin_dir = strdup(o->pin_dir);
+		if (!dp->pin_dir) {
+			err = -ENOMEM;
+			goto err;
+		}
 		if (mkdir(o->pin_dir, 0700) && errno != EEXIST) {
 			err = -errno;
 			pr_err("mkdir %s: %s", o->pin_dir, strerror(-err));
@@ -480,6 +578,7 @@ void xlb_dp_close(struct xlb_dp *dp)
 		munmap(dp->ring, dp->ring_bytes);
 	xlb_bpf__destroy(dp->skel);
 	free(dp->obj_bytes);
+	free(dp->pin_dir);
 	free(dp);
 }
 
@@ -506,6 +605,11 @@ int xlb_dp_prog_fd(const struct xlb_dp *dp)
 int xlb_dp_pass_prog_fd(const struct xlb_dp *dp)
 {
 	return bpf_program__fd(dp->skel->progs.xlb_pass_prog);
+}
+
+__u8 xlb_dp_outer_ttl(const struct xlb_dp *dp)
+{
+	return dp->outer_ttl;
 }
 
 static int map_fd(const struct bpf_map *m)
@@ -954,10 +1058,8 @@ int xlb_dp_stats_backend(struct xlb_dp *dp, __u32 id, struct xlb_be_stats *out)
 
 int xlb_dp_stats_vip_clear(struct xlb_dp *dp, __u32 id)
 {
-	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id,
-			    sizeof(struct xlb_vip_stats)) ?:
-		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_cnt),
-				    id, sizeof(struct xlb_chance_stats)) ?:
+	return percpu_clear(dp, map_fd(dp->skel->maps.xlb_vip_stats), id, sizeof(struct xlb_vip_stats)) ?:
+		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_chance_cnt), id, sizeof(struct xlb_chance_stats)) ?:
 		       percpu_clear(dp, map_fd(dp->skel->maps.xlb_quic_vcnt),
 				    id, sizeof(struct xlb_quic_stats));
 }
@@ -1362,4 +1464,163 @@ int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
 	*adopted = dp->maps_adopted;
 	*created = dp->maps_created;
 	return 0;
+}
+
+/* --- the program's identity: its tag and its .rodata -------------------- */
+
+/* Pin of the attached program's .rodata (no '.': xlb_dp_unpin() takes it) */
+#define RODATA_PIN "xlb_lb_rodata"
+
+/* Whether map @fd is a program's .rodata ("<object>.rodata"), and its
+ * value's size. */
+static bool is_rodata(int fd, __u32 *size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t n;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	n = strlen(info.name);
+	*size = info.value_size;
+	return info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == 1 &&
+	       n > 7 && !strcmp(info.name + n - 7, ".rodata");
+}
+
+/*
+ * An fd of the .rodata of program @prog_fd (caller closes): the one pinned
+ * in @pin_dir if the program uses it, else found among its maps by id
+ * (which needs CAP_SYS_ADMIN). -ENOENT if neither finds it.
+ */
+static int prog_rodata_fd(int prog_fd, const char *pin_dir, int *out,
+			  __u32 *size)
+{
+	char p[PATH_MAX];
+	__u32 *ids, n, i, id = 0;
+	int r, fd;
+
+	*out = -1;
+	r = prog_map_ids(prog_fd, &ids, &n);
+	if (r)
+		return r;
+	if (pin_dir) {
+		pin_path(p, sizeof(p), pin_dir, RODATA_PIN);
+		fd = bpf_obj_get(p);
+		if (fd >= 0 && !obj_id(fd, &id, NULL, 0) && id_in(ids, n, id) &&
+		    is_rodata(fd, size)) {
+			*out = fd;
+			goto out;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (i = 0; i < n; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (is_rodata(fd, size)) {
+			*out = fd;
+			goto out;
+		}
+		close(fd);
+	}
+	r = -ENOENT;
+out:
+	free(ids);
+	return r;
+}
+
+/* The value of .rodata map @fd (key 0) in @buf of @size bytes. */
+static int rodata_read(int fd, __u32 size, void **buf)
+{
+	__u32 zero = 0;
+
+	*buf = calloc(1, size ?: 1);
+	if (!*buf)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, *buf)) {
+		free(*buf);
+		*buf = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+int xlb_dp_prog_same(struct xlb_dp *dp, int prog_fd, const char **why)
+{
+	int own_fd = bpf_map__fd(dp->skel->maps.rodata), fd = -1, r;
+	const char *w = "it could not be read";
+	__u8 tag[8], own_tag[8];
+	__u32 size = 0, own_size = 0;
+	void *theirs = NULL, *own = NULL;
+
+	r = xlb_prog_tag(prog_fd, tag, NULL);
+	r = r ?: xlb_prog_tag(xlb_dp_prog_fd(dp), own_tag, NULL);
+	if (r)
+		goto out;
+	if (memcmp(tag, own_tag, sizeof(tag))) {
+		w = "another build";
+		goto out;
+	}
+	if (!is_rodata(own_fd, &own_size)) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = prog_rodata_fd(prog_fd, dp->pin_dir, &fd, &size);
+	if (r == -ENOENT) {
+		/* replacing keeps every flow: the safe answer */
+		w = "its load-time constants cannot be read";
+		r = 0;
+		goto out;
+	}
+	r = r ?: rodata_read(fd, size, &theirs);
+	r = r ?: rodata_read(own_fd, own_size, &own);
+	if (!r) {
+		w = "other load-time constants (lb.outer_ttl, table sizes)";
+		r = size == own_size && !memcmp(theirs, own, size);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(theirs);
+	free(own);
+	if (r <= 0)
+		*why = w;
+	return r;
+}
+
+int xlb_dp_rodata_pin(struct xlb_dp *dp, int prog_fd)
+{
+	__u32 id = 0, pid = 0, size = 0;
+	char p[PATH_MAX];
+	int fd = -1, pfd, r;
+
+	if (!dp->pin_dir)
+		return 0;
+	if (prog_fd == xlb_dp_prog_fd(dp)) {
+		fd = dup(bpf_map__fd(dp->skel->maps.rodata));
+		r = fd < 0 ? -errno : 0;
+	} else {
+		r = prog_rodata_fd(prog_fd, dp->pin_dir, &fd, &size);
+	}
+	r = r ?: obj_id(fd, &id, NULL, 0);
+	if (r)
+		goto out;
+	pin_path(p, sizeof(p), dp->pin_dir, RODATA_PIN);
+	pfd = bpf_obj_get(p);
+	if (pfd >= 0) {
+		r = obj_id(pfd, &pid, NULL, 0);
+		close(pfd);
+		if (!r && pid == id)
+			goto out;
+		r = 0;
+	}
+	if (unlink(p) && errno != ENOENT)
+		r = -errno;
+	else if (bpf_obj_pin(fd, p))
+		r = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }

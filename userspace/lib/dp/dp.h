@@ -38,11 +38,15 @@ struct xlb_dp_sizes {
  * @object: a BPF object file to load instead of the built-in xlb.bpf.o,
  *          or NULL; it must have the same maps and programs (the benchmark
  *          compares two builds with it: bench_dp --ab)
+ * @outer_ttl: TTL / hop limit of the outer header and of the ICMP messages
+ *             the program sends (lb.outer_ttl), a load-time constant in its
+ *             .rodata; 0: the object's default, 64
  */
 struct xlb_dp_opts {
 	const char *pin_dir;
 	struct xlb_dp_sizes sizes;
 	const char *object;
+	__u8 outer_ttl;
 };
 
 /**
@@ -80,6 +84,32 @@ struct xlb_bpf *xlb_dp_skel(struct xlb_dp *dp);
 int xlb_dp_prog_fd(const struct xlb_dp *dp);
 /** xlb_dp_pass_prog_fd() - the XDP_PASS program in the same object */
 int xlb_dp_pass_prog_fd(const struct xlb_dp *dp);
+/** xlb_dp_outer_ttl() - the outer TTL the program was loaded with */
+__u8 xlb_dp_outer_ttl(const struct xlb_dp *dp);
+
+/**
+ * xlb_dp_prog_same() - is @prog_fd the program this data path loaded?
+ * @prog_fd: a program found attached (xlb_attach_query())
+ * @why: out, when it is not: what differs, for the log
+ *
+ * The same program is the same build (tag) loaded with the same load-time
+ * constants (.rodata: lb.outer_ttl, the sizes), which the tag does not
+ * cover. The attached program's .rodata is the one pinned by
+ * xlb_dp_rodata_pin() if it uses that, else opened by id (CAP_SYS_ADMIN);
+ * when neither can be read, the answer is "not the same": a replace keeps
+ * every flow, a wrong re-adoption would keep the old constants.
+ *
+ * Return: 1 the same, 0 not, or a negative errno.
+ */
+int xlb_dp_prog_same(struct xlb_dp *dp, int prog_fd, const char **why);
+
+/**
+ * xlb_dp_rodata_pin() - pin the .rodata of the attached program @prog_fd
+ * (this data path's, or a re-adopted one) in the pin directory as
+ * xlb_lb_rodata, replacing the pin of another; nothing without a pin
+ * directory. Return: 0 or a negative errno.
+ */
+int xlb_dp_rodata_pin(struct xlb_dp *dp, int prog_fd);
 
 /** xlb_dp_ensure_bpffs() - mount bpffs on /sys/fs/bpf if it is not */
 int xlb_dp_ensure_bpffs(void);

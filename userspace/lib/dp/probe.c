@@ -55,6 +55,9 @@ int xlb_probe_open(const struct xlb_probe_opts *o, struct xlb_probe **out)
 		pr_err("open xlb_probe.bpf.o: %s", strerror(-err));
 		goto err;
 	}
+	/* the balancer's outer TTL, so the probe's packets are its own */
+	if (o->outer_ttl)
+		pr->skel->rodata->outer_ttl = o->outer_ttl;
 	err = bpf_map__reuse_fd(pr->skel->maps.xlb_backends, o->backends_fd);
 	err = err ?: bpf_map__reuse_fd(pr->skel->maps.xlb_cfg, o->cfg_fd);
 	if (err) {
@@ -80,6 +83,7 @@ int xlb_probe_open_dp(struct xlb_dp *dp, struct xlb_probe **out)
 	struct xlb_probe_opts o = {
 		.backends_fd = bpf_map__fd(skel->maps.xlb_backends),
 		.cfg_fd = bpf_map__fd(skel->maps.xlb_cfg),
+		.outer_ttl = xlb_dp_outer_ttl(dp),
 	};
 
 	return xlb_probe_open(&o, out);

@@ -30,10 +30,12 @@ struct xlb_dp;
  * struct xlb_probe_opts - the balancer's maps to share
  * @backends_fd: fd of xlb_backends
  * @cfg_fd: fd of xlb_cfg
+ * @outer_ttl: the outer TTL / hop limit (lb.outer_ttl; 0: the default, 64)
  */
 struct xlb_probe_opts {
 	int backends_fd;
 	int cfg_fd;
+	__u8 outer_ttl;
 };
 
 /**
