@@ -33,7 +33,12 @@
 
 #define XLB_GUE_CSUM_CHUNK  512 /* bytes per bpf_csum_diff() call (its max) */
 #define XLB_GUE_CSUM_CHUNKS 18 /* 9216 bytes: a jumbo frame */
-#define XLB_GUE_CSUM_L2_MAX 64 /* offset of the inner packet, at most */
+/* Offset of the inner packet, at most: Ethernet, two VLAN tags, the outer
+ * IPv6 and the UDP header (70). It was 64, and every IPv6 GUE frame behind
+ * a VLAN tag (inner packet at 66 or 70) was dropped as drop_encap. */
+#define XLB_GUE_INNER_OFF_MAX                                                \
+	(sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN + sizeof(struct ipv6hdr) + \
+	 sizeof(struct udphdr))
 
 /**
  * xlb_encap_overhead() - bytes the forwarding mode adds in front of the IP
@@ -76,7 +81,7 @@ __attribute__((noinline)) int xlb_gue_inner_sum(struct xdp_md *ctx, __u32 off,
 	__u32 *w;
 	int i;
 
-	if (off > XLB_GUE_CSUM_L2_MAX)
+	if (off > XLB_GUE_INNER_OFF_MAX)
 		return -1;
 	pos = data + off;
 	for (i = 0; i < XLB_GUE_CSUM_CHUNKS; i++) {
