@@ -203,7 +203,7 @@ XLB_INLINE void gue_check6(struct ipv6hdr *o6, __u32 ulen, __u32 inner)
 
 	sum = (__u64)w[2] + w[3] + w[4] + w[5] + w[6] + w[7] + w[8] + w[9];
 	sum += bpf_htonl(ulen) + bpf_htonl(IPPROTO_UDP);
-	sum += uh[0] + uh[1] + inner;
+	sum += (__u64)uh[0] + uh[1] + inner; /* in 64 bits: no lost carry */
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	((struct udphdr *)uh)->check = csum_fold((__u32)sum) ?: 0xffff;

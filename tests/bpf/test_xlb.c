@@ -2686,6 +2686,25 @@ static void sc_gue_v6_stale(struct world *w)
 	}
 }
 
+/*
+ * GUE over IPv6 to port 65535, many flows. The checksum adds the UDP
+ * header's words as loaded (little-endian here: the port's low byte is the
+ * top byte), so with port 65535 and a high source port they and the inner
+ * sum overflow 32 bits; the sum must keep that carry (it lost it, and one
+ * flow in a few got a checksum off by 0x100).
+ */
+static void sc_gue_v6_carry(struct world *w)
+{
+	struct tflow t = F6T;
+	int i;
+
+	gue_on(w, 2, 65535);
+	for (i = 0; i < 48 && !w->bad; i++) {
+		t.sport = (__u16)(1024 + i * 1361);
+		gue_flow(w, 2, &t, 65535, (size_t)(i % 7) * 50);
+	}
+}
+
 /* The VIP's own port (gue_port), not the default. */
 static void sc_gue_port(struct world *w)
 {
@@ -3011,6 +3030,9 @@ static const struct tcase cases[] = {
 	     "whatever the frame held under the new UDP header (MACs of 0 "
 	     "and 1 bits, VLAN TCI 0 and 4095, two tags)",
 	     sc_gue_v6_stale),
+	SCEN("GUE, IPv6 to port 65535, 48 flows: the checksum keeps the "
+	     "carry out of 32 bits",
+	     sc_gue_v6_carry),
 	SCEN("GUE to the VIP's gue_port 7777", sc_gue_port),
 	SCEN("GUE behind a VLAN tag keeps the tag", sc_gue_vlan),
 	SCEN("GUE source port: from the flow hash, stable per flow, spread "
