@@ -141,14 +141,8 @@ XLB_INLINE void gue_udp_words(const struct xlb_pkt *p,
 			      __u32 *u0, __u32 *ulen)
 {
 	__be16 dport = be->gue_port ?: bpf_htons(XLB_GUE_DEFAULT_PORT);
-	__u64 h;
+	__u64 h = xlb_pkt_hash(p, seed);
 
-	if (p->family == XLB_AF_INET)
-		h = xlb_hash4(seed, p->src[0], p->dst[0], p->sport, p->dport,
-			      p->proto);
-	else
-		h = xlb_hash6(seed, p->src, p->dst, p->sport, p->dport,
-			      p->proto);
 	*ulen = p->l3_len + sizeof(struct udphdr);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	*u0 = (__u32)bpf_htons(xlb_gue_sport(h)) | (__u32)dport << 16;
