@@ -162,18 +162,6 @@ test_gue_port_follows_vip_set() {
 	path http "$VIP4" decap_ipip 38000
 }
 
-# be_health VIP ADDR - "state:check" of ADDR's health in xlbctl backend show
-be_health() {
-	xpop 1 -j backend show "$1" | "$LAB_PY" -c '
-import json, sys
-for b in json.load(sys.stdin):
-    if b["address"] == sys.argv[1]:
-        h = b.get("health", {})
-        print("%s:%s" % (h.get("state"), h.get("check")))' "$2"
-}
-
-be_health_is() { [ "$(be_health "$1" "$2")" = "$3" ]; }
-
 # Health checks through the VIP (via_vip) of GUE VIPs go out in GUE like
 # the VIPs' traffic (bpf/xlb_probe.bpf.c): be2 set up to take GUE on 7000
 # only still strips IPIP, but not what the VIPs send it on 6080, and the
