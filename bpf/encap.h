@@ -114,6 +114,16 @@ XLB_INLINE int xlb_encap_prep(const struct xlb_backend *be,
 }
 
 /*
+ * A 32-bit word that may alias anything: the type through which a header
+ * written field by field (16-bit stores such as a checksum = 0) is read
+ * back as words for a sum. With plain __u32 loads, type-based alias
+ * analysis lets clang move the loads before the narrower stores, and the
+ * sum then takes whatever the frame held there (seen in pmtu.h: a
+ * frag-needed behind a VLAN tag came out with a wrong checksum).
+ */
+typedef __u32 __attribute__((__may_alias__)) xlb_word;
+
+/*
  * The outer headers are built in registers and written with word stores,
  * never read back: filling them field by field (bitfields, bytes) and then
  * summing the IPv4 header from memory made the loads wait on narrower
@@ -191,27 +201,29 @@ XLB_INLINE void xlb_outer4(struct iphdr *o4, const struct xlb_pkt *p,
 }
 
 /**
- * xlb_outer6() - fill the outer IPv6 header toward @be (IP6IP6 or 4in6)
+ * xlb_outer6_put() - fill an outer IPv6 header toward @be
  * @o6: the header, bounds already checked
  * @p: the inner packet as parsed
  * @be: the backend (IPv6)
  * @cfg: LB source address
+ * @plen: payload length (the inner packet, plus 8 for GUE's UDP header)
+ * @nh: next header (IPPROTO_IPIP, IPPROTO_IPV6 or IPPROTO_UDP)
  *
  * Version 6, the inner traffic class, a flow label from the ports and the
- * client address's last word, hop limit outer_ttl.
+ * client address's last word, hop limit outer_ttl; ten word stores.
  */
-XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
-			   const struct xlb_backend *be,
-			   const struct xlb_config *cfg)
+XLB_INLINE void xlb_outer6_put(struct ipv6hdr *o6, const struct xlb_pkt *p,
+			       const struct xlb_backend *be,
+			       const struct xlb_config *cfg, __u32 plen,
+			       __u32 nh)
 {
-	__u32 *w = (__u32 *)o6;
+	xlb_word *w = (xlb_word *)o6;
 	__u32 fl = (bpf_ntohs(p->sport) ^ bpf_ntohs(p->dport) ^
 		    bpf_ntohl(p->src[3])) &
 		   0xfffff;
-	__u32 nh = p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
 
 	w[0] = bpf_htonl(6u << 28 | (__u32)p->tos << 20 | fl);
-	w[1] = bpf_htonl((__u32)p->l3_len << 16 | nh << 8 | outer_ttl);
+	w[1] = bpf_htonl(plen << 16 | nh << 8 | outer_ttl);
 	w[2] = cfg->src6[0];
 	w[3] = cfg->src6[1];
 	w[4] = cfg->src6[2];
@@ -220,6 +232,15 @@ XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
 	w[7] = be->addr[1];
 	w[8] = be->addr[2];
 	w[9] = be->addr[3];
+}
+
+/* The outer IPv6 header of IP6IP6 or 4in6 (xlb_outer6_put()). */
+XLB_INLINE void xlb_outer6(struct ipv6hdr *o6, const struct xlb_pkt *p,
+			   const struct xlb_backend *be,
+			   const struct xlb_config *cfg)
+{
+	xlb_outer6_put(o6, p, be, cfg, p->l3_len,
+		       p->family == XLB_AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6);
 }
 
 /**
@@ -276,6 +297,42 @@ XLB_INLINE int encap_untagged(struct xdp_md *ctx, const struct xlb_pkt *p,
 }
 
 /**
+ * xlb_encap_push() - grow a frame by @olen bytes between L2 and L3
+ * @ctx: XDP context
+ * @l2_len: the frame's L2 header length (Ethernet and its VLAN tags)
+ * @be: the backend (family: the outer EtherType; its egress port's MAC)
+ * @dmac: the next hop's MAC
+ * @olen: the outer headers' length
+ *
+ * The L2 header, tags and all, is saved before the frame grows and written
+ * back in front with the next hop's addresses and the outer family's
+ * EtherType. Shared by IP-in-IP (tagged frames) and GUE (gue.h).
+ *
+ * Return: where the outer IP header goes (not bounds checked), or NULL.
+ */
+XLB_INLINE void *xlb_encap_push(struct xdp_md *ctx, __u16 l2_len,
+				const struct xlb_backend *be, const __u8 *dmac,
+				__u32 olen)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct l2_save l2 = {};
+
+	if (l2_len > sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN)
+		return NULL;
+	save_l2(data, end, l2_len, &l2);
+	if (bpf_xdp_adjust_head(ctx, -(int)olen))
+		return NULL;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, l2.our_mac), &l2,
+		     be->family == XLB_AF_INET ? bpf_htons(ETH_P_IP) :
+						 bpf_htons(ETH_P_IPV6)))
+		return NULL;
+	return data + xlb_bound(l2_len, 0x1f);
+}
+
+/**
  * xlb_encap() - encapsulate the packet toward @be
  * @ctx: XDP context (the packet grows at the front)
  * @p: the parsed packet
@@ -288,49 +345,31 @@ XLB_INLINE int xlb_encap(struct xdp_md *ctx, const struct xlb_pkt *p,
 			 const struct xlb_backend *be,
 			 const struct xlb_config *cfg)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u16 l2_len = p->l2_len;
 	const __u8 *dmac = NULL;
-	struct l2_save l2 = {};
-	struct iphdr *o4;
 	struct ipv6hdr *o6;
+	struct iphdr *o4;
 	__u32 olen = 0;
-	void *l3;
+	void *l3, *end;
 	int err;
 
 	err = xlb_encap_prep(be, cfg, &dmac, &olen);
 	if (err)
 		return err;
-	if (l2_len == sizeof(struct ethhdr))
+	if (p->l2_len == sizeof(struct ethhdr))
 		return encap_untagged(ctx, p, be, cfg, dmac, olen);
 
 	/* VLAN tags: saved before the packet grows, written back in front. */
-	save_l2(data, end, l2_len, &l2);
-	if (bpf_xdp_adjust_head(ctx, -(int)olen))
+	l3 = xlb_encap_push(ctx, p->l2_len, be, dmac, olen);
+	if (!l3)
 		return XLB_C_DROP_ENCAP;
-	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-
-	if (l2_len > sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN)
-		return XLB_C_DROP_ENCAP;
-	l3 = data + xlb_bound(l2_len, 0x1f);
-
 	if (be->family == XLB_AF_INET) {
-		if (write_l2(data, end, l2_len, dmac,
-			     src_mac_for(be, l2.our_mac), &l2,
-			     bpf_htons(ETH_P_IP)))
-			return XLB_C_DROP_ENCAP;
 		o4 = l3;
 		if ((void *)(o4 + 1) > end)
 			return XLB_C_DROP_ENCAP;
 		xlb_outer4(o4, p, be, cfg);
 		return 0;
 	}
-
-	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, l2.our_mac), &l2,
-		     bpf_htons(ETH_P_IPV6)))
-		return XLB_C_DROP_ENCAP;
 	o6 = l3;
 	if ((void *)(o6 + 1) > end)
 		return XLB_C_DROP_ENCAP;

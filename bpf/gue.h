@@ -33,7 +33,12 @@
 
 #define XLB_GUE_CSUM_CHUNK  512 /* bytes per bpf_csum_diff() call (its max) */
 #define XLB_GUE_CSUM_CHUNKS 18 /* 9216 bytes: a jumbo frame */
-#define XLB_GUE_CSUM_L2_MAX 64 /* offset of the inner packet, at most */
+/* Offset of the inner packet, at most: Ethernet, two VLAN tags, the outer
+ * IPv6 and the UDP header (70). It was 64, and every IPv6 GUE frame behind
+ * a VLAN tag (inner packet at 66 or 70) was dropped as drop_encap. */
+#define XLB_GUE_INNER_OFF_MAX                                                \
+	(sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN + sizeof(struct ipv6hdr) + \
+	 sizeof(struct udphdr))
 
 /**
  * xlb_encap_overhead() - bytes the forwarding mode adds in front of the IP
@@ -76,7 +81,7 @@ __attribute__((noinline)) int xlb_gue_inner_sum(struct xdp_md *ctx, __u32 off,
 	__u32 *w;
 	int i;
 
-	if (off > XLB_GUE_CSUM_L2_MAX)
+	if (off > XLB_GUE_INNER_OFF_MAX)
 		return -1;
 	pos = data + off;
 	for (i = 0; i < XLB_GUE_CSUM_CHUNKS; i++) {
@@ -136,14 +141,8 @@ XLB_INLINE void gue_udp_words(const struct xlb_pkt *p,
 			      __u32 *u0, __u32 *ulen)
 {
 	__be16 dport = be->gue_port ?: bpf_htons(XLB_GUE_DEFAULT_PORT);
-	__u64 h;
+	__u64 h = xlb_pkt_hash(p, seed);
 
-	if (p->family == XLB_AF_INET)
-		h = xlb_hash4(seed, p->src[0], p->dst[0], p->sport, p->dport,
-			      p->proto);
-	else
-		h = xlb_hash6(seed, p->src, p->dst, p->sport, p->dport,
-			      p->proto);
 	*ulen = p->l3_len + sizeof(struct udphdr);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	*u0 = (__u32)bpf_htons(xlb_gue_sport(h)) | (__u32)dport << 16;
@@ -153,27 +152,55 @@ XLB_INLINE void gue_udp_words(const struct xlb_pkt *p,
 }
 
 /*
- * The UDP checksum over IPv6: pseudo header (addresses, UDP length, next
- * header 17), the UDP header with its check 0, and the inner packet.
+ * The outer IPv4 and UDP headers at @o4 (bounds checked by the caller),
+ * as word stores; UDP checksum 0.
  */
-XLB_INLINE int gue_csum6(struct xdp_md *ctx, struct ipv6hdr *o6,
-			 struct udphdr *uh, __u32 ulen, void *data)
+XLB_INLINE void gue_put4(struct iphdr *o4, const struct xlb_pkt *p,
+			 const struct xlb_backend *be,
+			 const struct xlb_config *cfg, __u32 u0, __u32 ulen)
 {
-	__u32 *w = (__u32 *)o6;
-	__u64 sum;
-	int inner;
+	xlb_word *uh = (xlb_word *)(o4 + 1);
+	__u32 w0, w1, w2;
 
-	inner = xlb_gue_inner_sum(ctx, (void *)(uh + 1) - data,
-				  ulen - sizeof(*uh));
-	if (inner < 0)
-		return -1;
+	xlb_outer4_words(p->tos, ulen, p->df, IPPROTO_UDP, &w0, &w1, &w2);
+	xlb_outer4_put(o4, w0, w1, w2, cfg->src4, be->addr[0]);
+	uh[0] = u0;
+	uh[1] = bpf_htonl(ulen << 16); /* length, check 0 */
+}
+
+/*
+ * The outer IPv6 and UDP headers at @o6 (bounds checked by the caller),
+ * the UDP checksum 0 until gue_check6() has the sum.
+ */
+XLB_INLINE void gue_put6(struct ipv6hdr *o6, const struct xlb_pkt *p,
+			 const struct xlb_backend *be,
+			 const struct xlb_config *cfg, __u32 u0, __u32 ulen)
+{
+	xlb_word *uh = (xlb_word *)(o6 + 1);
+
+	xlb_outer6_put(o6, p, be, cfg, ulen, IPPROTO_UDP);
+	uh[0] = u0;
+	uh[1] = bpf_htonl(ulen << 16);
+}
+
+/*
+ * The UDP checksum over IPv6 from the sum of the inner packet @inner:
+ * pseudo header (addresses, UDP length, next header 17) and the UDP
+ * header with its check 0, read back through xlb_word so the loads stay
+ * after the stores of gue_put6() whatever the helpers' shape.
+ */
+XLB_INLINE void gue_check6(struct ipv6hdr *o6, __u32 ulen, __u32 inner)
+{
+	xlb_word *w = (xlb_word *)o6;
+	xlb_word *uh = (xlb_word *)(o6 + 1);
+	__u64 sum;
+
 	sum = (__u64)w[2] + w[3] + w[4] + w[5] + w[6] + w[7] + w[8] + w[9];
 	sum += bpf_htonl(ulen) + bpf_htonl(IPPROTO_UDP);
-	sum += ((__u32 *)uh)[0] + ((__u32 *)uh)[1] + (__u32)inner;
+	sum += (__u64)uh[0] + uh[1] + inner; /* in 64 bits: no lost carry */
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
-	uh->check = csum_fold((__u32)sum) ?: 0xffff;
-	return 0;
+	((struct udphdr *)uh)->check = csum_fold((__u32)sum) ?: 0xffff;
 }
 
 /**
@@ -183,8 +210,8 @@ XLB_INLINE int gue_csum6(struct xdp_md *ctx, struct ipv6hdr *o6,
  * @be: its backend (family, address, next hop, gue_port)
  * @cfg: LB source addresses, default next hop, the hash seed
  *
- * The IP-in-IP encapsulation of encap.h with a UDP header between the
- * outer and the inner IP header.
+ * The IP-in-IP encapsulation of encap.h (xlb_encap_push(), the outer
+ * header) with a UDP header between the outer and the inner IP header.
  *
  * Return: 0, or the XLB_C_DROP_* reason why the packet cannot be sent.
  */
@@ -192,17 +219,12 @@ XLB_INLINE int xlb_encap_gue(struct xdp_md *ctx, const struct xlb_pkt *p,
 			     const struct xlb_backend *be,
 			     const struct xlb_config *cfg)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u16 l2_len = p->l2_len;
 	const __u8 *dmac = NULL;
-	struct l2_save l2 = {};
-	__u32 olen = 0, u0, ulen, w0, w1, w2;
+	__u32 olen = 0, u0, ulen;
+	void *end, *l3;
 	struct ipv6hdr *o6;
-	struct udphdr *uh;
 	struct iphdr *o4;
-	int v4 = be->family == XLB_AF_INET, err;
-	void *l3;
+	int err, inner;
 
 	err = xlb_encap_prep(be, cfg, &dmac, &olen);
 	if (err)
@@ -210,41 +232,28 @@ XLB_INLINE int xlb_encap_gue(struct xdp_md *ctx, const struct xlb_pkt *p,
 	olen += sizeof(struct udphdr);
 	gue_udp_words(p, be, cfg->hash_seed, &u0, &ulen);
 
-	if (l2_len > sizeof(struct ethhdr) + 4 * XLB_MAX_VLAN)
+	l3 = xlb_encap_push(ctx, p->l2_len, be, dmac, olen);
+	if (!l3)
 		return XLB_C_DROP_ENCAP;
-	save_l2(data, end, l2_len, &l2);
-	if (bpf_xdp_adjust_head(ctx, -(int)olen))
-		return XLB_C_DROP_ENCAP;
-	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (write_l2(data, end, l2_len, dmac, src_mac_for(be, l2.our_mac), &l2,
-		     v4 ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6)))
-		return XLB_C_DROP_ENCAP;
-	l3 = data + xlb_bound(l2_len, 0x1f);
-
-	if (v4) {
+	if (be->family == XLB_AF_INET) {
 		o4 = l3;
-		uh = (void *)(o4 + 1);
-		if ((void *)(uh + 1) > end)
+		if ((void *)(o4 + 1) + sizeof(struct udphdr) > end)
 			return XLB_C_DROP_ENCAP;
-		xlb_outer4_words(p->tos, ulen, p->df, IPPROTO_UDP, &w0, &w1,
-				 &w2);
-		xlb_outer4_put(o4, w0, w1, w2, cfg->src4, be->addr[0]);
-		((__u32 *)uh)[0] = u0;
-		((__u32 *)uh)[1] = bpf_htonl(ulen << 16); /* check 0 */
+		gue_put4(o4, p, be, cfg, u0, ulen);
 		return 0;
 	}
 	o6 = l3;
-	uh = (void *)(o6 + 1);
-	if ((void *)(uh + 1) > end)
+	if ((void *)(o6 + 1) + sizeof(struct udphdr) > end)
 		return XLB_C_DROP_ENCAP;
-	xlb_outer6(o6, p, be, cfg);
-	o6->payload_len = bpf_htons(ulen);
-	o6->nexthdr = IPPROTO_UDP;
-	((__u32 *)uh)[0] = u0;
-	((__u32 *)uh)[1] = bpf_htonl(ulen << 16);
-	if (gue_csum6(ctx, o6, uh, ulen, data))
+	gue_put6(o6, p, be, cfg, u0, ulen);
+	inner = xlb_gue_inner_sum(ctx,
+				  xlb_bound(p->l2_len, 0x1f) + sizeof(*o6) +
+					  sizeof(struct udphdr),
+				  ulen - sizeof(struct udphdr));
+	if (inner < 0)
 		return XLB_C_DROP_ENCAP;
+	gue_check6(o6, ulen, (__u32)inner);
 	return 0;
 }
 

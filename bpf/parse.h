@@ -333,4 +333,19 @@ XLB_INLINE int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 			     (void *)(long)ctx->data_end, p);
 }
 
+/**
+ * xlb_pkt_hash() - the seeded 5-tuple hash of a parsed packet
+ * (maps/xlb_hash.h, as userspace's xlb_flow_hash() with the ports): its
+ * connection-table set (select.h) and its GUE source port (gue.h)
+ * @p: the packet
+ * @seed: lb.hash_seed
+ */
+XLB_INLINE __u64 xlb_pkt_hash(const struct xlb_pkt *p, __u32 seed)
+{
+	if (p->family == XLB_AF_INET)
+		return xlb_hash4(seed, p->src[0], p->dst[0], p->sport, p->dport,
+				 p->proto);
+	return xlb_hash6(seed, p->src, p->dst, p->sport, p->dport, p->proto);
+}
+
 #endif /* XLB_BPF_PARSE_H */

@@ -64,17 +64,12 @@ XLB_INLINE __u32 xlb_pmtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32 len)
 	return def;
 }
 
-/*
- * A 32-bit word that may alias anything. The sum below reads, as words,
- * the ICMP header just written field by field (its checksum field is a
- * __sum16): with plain __u32 loads, type-based alias analysis lets clang
- * move the loads before the 16-bit store of checksum = 0, and the sum then
- * takes whatever the frame held there. Which inlining shape triggers it
- * varies (with the answer split into helpers, a frag-needed behind a VLAN
- * tag came out with a wrong checksum, and before that ICMPv6 packet-too-big
- * answers a real client refused while a fixture with zeros there passed).
- */
-typedef __u32 __attribute__((__may_alias__)) xlb_word;
+/* xlb_word (encap.h): the sum below reads, as words, the ICMP header just
+ * written field by field (its checksum field is a __sum16). With the
+ * answer split into helpers, plain __u32 loads made a frag-needed behind a
+ * VLAN tag come out with a wrong checksum, and before that ICMPv6
+ * packet-too-big answers a real client refused while a fixture with zeros
+ * there passed. */
 
 /* One's-complement sum of the 32-bit words from @w to @end (at most 2 +
  * XLB_QUOTE_MAX / 4 of them: the ICMP header and the quote). */

@@ -100,15 +100,7 @@ XLB_INLINE void conn6_key(const struct xlb_pkt *p, struct xlb_conn6_key *k)
 /* the set of a flow: its seeded 5-tuple hash (maps/xlb_hash.h) */
 XLB_INLINE __u32 conn_set_index(const struct xlb_pkt *p, __u32 seed)
 {
-	__u64 h;
-
-	if (p->family == XLB_AF_INET)
-		h = xlb_hash4(seed, p->src[0], p->dst[0], p->sport, p->dport,
-			      p->proto);
-	else
-		h = xlb_hash6(seed, p->src, p->dst, p->sport, p->dport,
-			      p->proto);
-	return (__u32)h & (conn_sets - 1);
+	return (__u32)xlb_pkt_hash(p, seed) & (conn_sets - 1);
 }
 
 /* The way of @s holding the IPv4 key whose two 64-bit words are @k0, @k1. */

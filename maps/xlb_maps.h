@@ -180,6 +180,11 @@ enum xlb_be_flags {
 	/* nh_mac/src_mac/ifindex are resolved; otherwise the global
 	 * next hop from xlb_config is used (if that is valid). */
 	XLB_BE_F_NH_VALID = 1 << 0,
+	/* A membership of an XLB_FWD_GUE VIP: the health probes that follow
+	 * the data path (bpf/xlb_probe.bpf.c, via_vip) go out in GUE to
+	 * gue_port as the VIP's traffic does, not in IP-in-IP. The XDP
+	 * program reads the mode from the VIP, not from here. */
+	XLB_BE_F_GUE = 1 << 1,
 };
 
 /* enum xlb_cfg_flags - xlb_config.flags */

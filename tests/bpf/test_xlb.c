@@ -2630,6 +2630,87 @@ static void sc_gue_v6_large(struct world *w)
 	gue_flow(w, 2, &F6T, XLB_GUE_DEFAULT_PORT, 1403);
 }
 
+/*
+ * The UDP checksum over IPv6 whatever the frame held where the UDP header
+ * goes. The frame grows by 48 bytes, so the new UDP header lands on the
+ * last 8 bytes of the old L2 header: the source MAC or a VLAN tag under
+ * its length, the old EtherType under its check. The sum reads the UDP
+ * header back as words (bpf/gue.h gue_check6()); were those loads moved
+ * before the stores (pmtu.h saw clang do it), the stale bytes would enter
+ * the sum. Here they vary (zeros, ones, tags with TCI 0 and 4095, two
+ * tags), and every frame must be the one built by the test and verify as
+ * a receiver verifies it (pkt_check_frame(): pseudo header, UDP header,
+ * inner packet sum to 0xffff; a zero check is no checksum over IPv6).
+ */
+static void sc_gue_v6_stale(struct world *w)
+{
+	static const __u8 zeros[6] = { 0 };
+	static const __u8 ones[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const struct {
+		const __u8 *smac;
+		int ntags;
+		__u16 tci[2];
+	} l2[] = {
+		{ zeros, 0, { 0 } },	    { ones, 0, { 0 } },
+		{ zeros, 1, { 0 } },	    { ones, 1, { 0x0fff } },
+		{ ones, 2, { 0, 0x0fff } }, { zeros, 2, { 0x0fff, 0 } },
+	};
+	const struct tflow *fl[] = { &F6T, &F4in6 };
+	static struct pkt p;
+	static struct res r;
+	struct pkt_info po;
+	size_t i, f;
+	int t, be;
+
+	gue_on(w, 2, XLB_GUE_DEFAULT_PORT);
+	gue_on(w, 4, XLB_GUE_DEFAULT_PORT);
+	for (f = 0; f < 2 && !w->bad; f++) {
+		be = ring_choice(w, f ? 4 : 2, fl[f]);
+		for (i = 0; i < sizeof(l2) / sizeof(l2[0]) && !w->bad; i++) {
+			pkt_init(&p);
+			pkt_eth(&p, MAC_LB, l2[i].smac);
+			for (t = 0; t < l2[i].ntags; t++)
+				pkt_vlan(&p, 0x8100, l2[i].tci[t]);
+			ip(&p, fl[f]->src, fl[f]->dst);
+			l4(&p, fl[f], PKT_ACK);
+			pkt_payload_fill(&p, 16 + i);
+			pkt_finish(&p);
+			if (be < 0 || xrun(w, &p, &r))
+				return;
+			want_gue(w, &p, &r, f ? 4 : 2, be, XLB_GUE_DEFAULT_PORT,
+				 i ? XLB_C_CONN_HIT : XLB_C_CONN_MISS);
+			CHECK(w,
+			      !pkt_check_frame(r.out, r.len) &&
+				      !pkt_parse(r.out, r.len, &po) &&
+				      po.proto == 17 &&
+				      (r.out[po.l4_off + 6] ||
+				       r.out[po.l4_off + 7]),
+			      "flow %zu, L2 %zu: a receiver refuses the UDP "
+			      "checksum",
+			      f, i);
+		}
+	}
+}
+
+/*
+ * GUE over IPv6 to port 65535, many flows. The checksum adds the UDP
+ * header's words as loaded (little-endian here: the port's low byte is the
+ * top byte), so with port 65535 and a high source port they and the inner
+ * sum overflow 32 bits; the sum must keep that carry (it lost it, and one
+ * flow in a few got a checksum off by 0x100).
+ */
+static void sc_gue_v6_carry(struct world *w)
+{
+	struct tflow t = F6T;
+	int i;
+
+	gue_on(w, 2, 65535);
+	for (i = 0; i < 48 && !w->bad; i++) {
+		t.sport = (__u16)(1024 + i * 1361);
+		gue_flow(w, 2, &t, 65535, (size_t)(i % 7) * 50);
+	}
+}
+
 /* The VIP's own port (gue_port), not the default. */
 static void sc_gue_port(struct world *w)
 {
@@ -2952,6 +3033,13 @@ static const struct tcase cases[] = {
 	SCEN("GUE, IPv6, 1463-byte inner packet: checksum over blocks, words "
 	     "and an odd tail",
 	     sc_gue_v6_large),
+	SCEN("GUE, IPv6: UDP checksum right and verified as a receiver does "
+	     "whatever the frame held under the new UDP header (MACs of 0 "
+	     "and 1 bits, VLAN TCI 0 and 4095, two tags)",
+	     sc_gue_v6_stale),
+	SCEN("GUE, IPv6 to port 65535, 48 flows: the checksum keeps the "
+	     "carry out of 32 bits",
+	     sc_gue_v6_carry),
 	SCEN("GUE to the VIP's gue_port 7777", sc_gue_port),
 	SCEN("GUE behind a VLAN tag keeps the tag", sc_gue_vlan),
 	SCEN("GUE source port: from the flow hash, stable per flow, spread "

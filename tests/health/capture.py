@@ -8,8 +8,13 @@ A raw AF_PACKET socket (no tcpdump, no scapy) reads every frame for
 SECONDS and prints one line per IPv4/IPv6 packet: outer addresses,
 protocol, TTL/hop limit, whether the IPv4 header checksum is right, and for
 IP-in-IP (protocol 4 or 41) the inner packet's addresses, protocol, ports,
-TCP flags and whether its TCP/UDP checksum is right. Used to check that
-probe packets leave the balancer encapsulated as client traffic would.
+TCP flags and whether its TCP/UDP checksum is right; the same for GUE
+(UDP to one of GUE_PORTS, comma-separated, default 6080, carrying an IP
+packet: variant 1), with the outer UDP ports and whether the UDP checksum
+is right ("udp_csum": 0 for none). Used to check that probe packets leave
+the balancer encapsulated as client traffic would.
+
+Usage: capture.py IFACE SECONDS [GUE_PORTS]
 """
 import json
 import socket
@@ -83,6 +88,8 @@ def l4_info(d, payload, src, dst):
 
 def main():
     iface, secs = sys.argv[1], float(sys.argv[2])
+    gue_ports = {int(p) for p in
+                 (sys.argv[3] if len(sys.argv) > 3 else "6080").split(",")}
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                       socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
@@ -107,6 +114,17 @@ def main():
         d["smac"] = frame[6:12].hex(":")
         if d["proto"] in (4, 41):
             ir = parse_ip(payload)
+            if ir:
+                inner, ipay, isrc, idst = ir
+                l4_info(inner, ipay, isrc, idst)
+                d["inner"] = inner
+        elif (d["proto"] == 17 and len(payload) >= 28 and
+              struct.unpack("!H", payload[2:4])[0] in gue_ports and
+              payload[8] >> 4 in (4, 6)):
+            l4_info(d, payload, src, dst)
+            d["gue"] = True
+            d["udp_csum"] = struct.unpack("!H", payload[6:8])[0]
+            ir = parse_ip(payload[8:])
             if ir:
                 inner, ipay, isrc, idst = ir
                 l4_info(inner, ipay, isrc, idst)

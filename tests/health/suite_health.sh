@@ -525,6 +525,68 @@ test_via_vip_probe_encapsulated() {
 		'errors("t4") == {"timeout after 400 ms"}'
 }
 
+# Marked probes of a GUE VIP's memberships (XLB_BE_F_GUE) leave in GUE
+# like its client traffic: UDP to the VIP's gue_port from a source port of
+# 49152..65535, the probe as its payload; UDP checksum 0 over IPv4, and
+# over IPv6 one a receiver accepts (the capture verifies it).
+test_via_vip_probe_gue() {
+	lab_ns gpop || return 1
+	lab_ns gbe || return 1
+	lab_link gpop p0 gbe b0 || return 1
+	lab_addr gpop p0 10.79.0.1/24
+	lab_addr gbe b0 10.79.0.2/24
+	lab_addr gpop p0 fd79::1/64
+	lab_addr gbe b0 fd79::2/64
+	ip -n "$(nsname gpop)" route add 192.0.2.80/32 via 10.79.0.2
+	ip -n "$(nsname gpop)" -6 route add 2001:db8::80/128 via fd79::2
+	# Software checksums, so the capture sees complete inner checksums
+	# and can verify the outer UDP checksum over them.
+	nsx gpop ethtool -K p0 tx off >/dev/null 2>&1 ||
+		lab_log "ethtool -K p0 tx off failed: inner checksums may be partial"
+	local bmac pmac
+	bmac=$(lab_mac gbe b0)
+	pmac=$(lab_mac gpop p0)
+	lab_bg gbe gcap $PY "$HERE/capture.py" b0 4 6080,7777
+	local cap_pid=$LAB_LAST_PID
+	lab_wait 10 grep -q ready "$LAB_TMP/gcap.log" || return 1
+	timeout 30 nsenter --net="/run/netns/$(nsname gpop)" -- "$HC_RUN" -d 2 \
+		--probe-dev p0 --src4 10.79.0.1 --src6 fd79::1 \
+		--dp-backend "7,10.79.0.2,$bmac,-,gue=6080" \
+		--dp-backend "8,fd79::2,$bmac,-,gue=7777" \
+		--dp-backend "9,fd79::2,$bmac,-,gue=6080" \
+		-c name=t4 type=tcp via_vip=1 vip=192.0.2.80 addr=10.79.0.2 id=7 \
+		port=80 interval=500 timeout=400 \
+		-c name=u4 type=udp via_vip=1 vip=192.0.2.80 addr=10.79.0.2 id=7 \
+		port=53 payload=x interval=500 timeout=400 \
+		-c name=t6 type=tcp via_vip=1 vip=2001:db8::80 addr=fd79::2 id=8 \
+		port=80 interval=500 timeout=400 \
+		-c name=u6 type=udp via_vip=1 vip=2001:db8::80 addr=fd79::2 id=8 \
+		port=53 payload=xyz interval=500 timeout=400 \
+		-c name=t46 type=tcp via_vip=1 vip=192.0.2.80 addr=fd79::2 id=9 \
+		port=81 interval=500 timeout=400 \
+		>"$LAB_TMP/vg.json" 2>"$LAB_TMP/vg.err"
+	local rc=$?
+	grep -v '"ev":"result"' "$LAB_TMP/vg.json" | sed 's/^/# /' | cut -c1-200
+	sed 's/^/# stderr: /' "$LAB_TMP/vg.err"
+	[ $rc -eq 0 ] || return 1
+	wait "$cap_pid" 2>/dev/null
+	lab_wait 5 sh -c "! kill -0 $cap_pid 2>/dev/null"
+	local g4='[c for c in cap if c.get("gue") and c["v"] == 4]'
+	local g6='[c for c in cap if c.get("gue") and c["v"] == 6]'
+	$CHECK "$LAB_TMP/vg.json" --cap "$LAB_TMP/gcap.log" \
+		'ev("probe_stats")[0]["encap"] >= 10' \
+		'sum(v for k, v in ev("probe_stats")[0].items() if k.startswith("drop")) == 0' \
+		'not any(c["proto"] in (4, 41) for c in cap)' \
+		"len($g4) >= 4 and all(c['src'] == '10.79.0.1' and c['dst'] == '10.79.0.2' and c['csum_ok'] and c['ttl'] == 64 and c['dport'] == 6080 and c['udp_csum'] == 0 for c in $g4)" \
+		"all(c['dmac'] == '$bmac' and c['smac'] == '$pmac' for c in $g4 + $g6)" \
+		"all(49152 <= c['sport'] <= 65535 for c in $g4 + $g6)" \
+		"all(c['len'] == c['inner']['len'] + 28 for c in $g4) and all(c['len'] == c['inner']['len'] + 48 for c in $g6)" \
+		"{(c['inner']['proto'], c['inner']['dport']) for c in $g4} == {(6, 80), (17, 53)}" \
+		"all(c['inner'].get('l4_csum_ok') for c in $g4 + $g6)" \
+		"{(c['inner']['v'], c['inner']['proto'], c['dport']) for c in $g6} == {(6, 6, 7777), (6, 17, 7777), (4, 6, 6080)}" \
+		"all(c['src'] == 'fd79::1' and c['dst'] == 'fd79::2' and c['udp_csum'] != 0 and c['l4_csum_ok'] for c in $g6)"
+}
+
 for c in openssl nsenter ethtool; do
 	command -v $c >/dev/null || {
 		echo "ok - health suite # SKIP missing $c"
@@ -552,5 +614,6 @@ lab_run_cases \
 	test_restart_initial_up_stays_up \
 	test_update_in_place_and_delete_in_flight \
 	test_via_vip_rejected_for_exec \
-	test_via_vip_probe_encapsulated
+	test_via_vip_probe_encapsulated \
+	test_via_vip_probe_gue
 exit $LAB_FAILED

@@ -10,7 +10,8 @@
  *
  * Usage: hc_run [-d SECONDS] [-m MAX_INFLIGHT] [--src4 A] [--src6 A]
  *               [--del NAME@MS] [--update NAME@MS key=value...]
- *               [--probe-dev IF --dp-backend ID,ADDR,NHMAC[,IF]...]
+ *               [--probe-dev IF
+ *                --dp-backend ID,ADDR,NHMAC[,IF|-[,gue=PORT]]...]
  *               -c key=value... [-c key=value...]
  *
  * Each -c starts a check; the key=value words after it describe it:
@@ -22,7 +23,9 @@
  *
  * --probe-dev attaches the tc probe program (probe.h) to IF with private
  * data-path maps (xlb_dp_open() without a pin dir), filled from --src4,
- * --src6 and --dp-backend, so via_vip checks get encapsulated.
+ * --src6 and --dp-backend, so via_vip checks get encapsulated; gue=PORT
+ * makes the backend a membership of a GUE VIP on that UDP port (probed in
+ * GUE), "-" for IF keeps --probe-dev's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +68,7 @@ struct dp_backend {
 	struct xlb_addr addr;
 	__u8 mac[6];
 	char dev[IF_NAMESIZE];
+	__u16 gue_port; /* host order; 0: not a GUE VIP's membership */
 };
 
 static struct check checks[MAX_CHECKS];
@@ -367,19 +371,26 @@ static int parse_mac(const char *s, __u8 *mac)
 static int parse_dp_backend(char *s)
 {
 	struct dp_backend *b;
-	char *f[4] = {}, *save = NULL;
+	char *f[5] = {}, *save = NULL;
+	__u32 port;
 	int i;
 
 	if (n_dp_backends >= MAX_BACKENDS)
 		return -E2BIG;
 	b = &dp_backends[n_dp_backends];
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		f[i] = strtok_r(i ? NULL : s, ",", &save);
 	if (!f[0] || !f[1] || !f[2] || parse_u32(f[0], &b->id) ||
 	    xlb_addr_parse(f[1], &b->addr) || parse_mac(f[2], b->mac))
 		return -EINVAL;
-	if (f[3])
+	if (f[3] && strcmp(f[3], "-"))
 		snprintf(b->dev, sizeof(b->dev), "%s", f[3]);
+	if (f[4]) {
+		if (strncmp(f[4], "gue=", 4) || parse_u32(f[4] + 4, &port) ||
+		    !port || port > 65535)
+			return -EINVAL;
+		b->gue_port = (__u16)port;
+	}
 	n_dp_backends++;
 	return 0;
 }
@@ -439,8 +450,10 @@ static int setup_probe(const char *dev, const struct xlb_hc_opts *o,
 		be = (struct xlb_backend){
 			.family = b->addr.family,
 			.state = XLB_BE_UP,
-			.flags = XLB_BE_F_NH_VALID,
+			.flags = XLB_BE_F_NH_VALID |
+				 (b->gue_port ? XLB_BE_F_GUE : 0),
 			.ifindex = if_nametoindex(bdev),
+			.gue_port = htons(b->gue_port),
 		};
 		memcpy(be.addr, b->addr.a, 16);
 		memcpy(be.nh_mac, b->mac, 6);
@@ -472,7 +485,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hc_run [-d SECONDS] [-m MAX_INFLIGHT] [--src4 A] "
 		"[--src6 A] [--del NAME@MS] [--update NAME@MS k=v...] "
-		"[--probe-dev IF --dp-backend ID,ADDR,NHMAC[,IF]] "
+		"[--probe-dev IF --dp-backend ID,ADDR,NHMAC[,IF|-[,gue=PORT]]] "
 		"-c key=value... [-c ...]\n");
 }
 

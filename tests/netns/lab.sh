@@ -254,6 +254,19 @@ xpop() {
 	nsx "pop$n" "$LAB_XLBCTL" -s "$LAB_TMP/pop$n.sock" "$@"
 }
 
+# be_health VIP ADDR - "state:check" of ADDR's health in PoP 1's xlbctl
+# backend show (via_vip cases of suite_e2e and suite_gue)
+be_health() {
+	xpop 1 -j backend show "$1" | "$LAB_PY" -c '
+import json, sys
+for b in json.load(sys.stdin):
+    if b["address"] == sys.argv[1]:
+        h = b.get("health", {})
+        print("%s:%s" % (h.get("state"), h.get("check")))' "$2"
+}
+
+be_health_is() { [ "$(be_health "$1" "$2")" = "$3" ]; }
+
 # lab_http VIP N SPORT_BASE - N requests from the client; prints the JSON
 lab_http() {
 	nsx cl "$LAB_PY" "$LAB_TRAFFIC" http --vip "$1" --n "$2" \

@@ -236,18 +236,6 @@ PY
 	return $rc
 }
 
-# be_health VIP ADDR - "state:check" of ADDR's health in xlbctl backend show
-be_health() {
-	xpop 1 -j backend show "$1" | "$LAB_PY" -c '
-import json, sys
-for b in json.load(sys.stdin):
-    if b["address"] == sys.argv[1]:
-        h = b.get("health", {})
-        print("%s:%s" % (h.get("state"), h.get("check")))' "$2"
-}
-
-be_health_is() { [ "$(be_health "$1" "$2")" = "$3" ]; }
-
 via_vip_case() {
 	local b ip2
 	ip2=$(be4 2)

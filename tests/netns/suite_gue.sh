@@ -46,7 +46,16 @@ setup() {
 	lab_route_vips 1
 	lab_backend_up 1 || return 1
 	lab_backend_up 2 || return 1
-	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2" "    forwarding: gue"
+	# a check that follows the data path, used by one case (on :7)
+	lab_pop_config 1 "$LAB_TMP/pop1.yaml" "1 2" "    forwarding: gue" \
+		"health_checks:
+  - name: path
+    type: tcp
+    via_vip: true
+    interval_ms: 200
+    timeout_ms: 200
+    rise: 2
+    fall: 2"
 	lab_pop_start 1
 }
 
@@ -153,6 +162,53 @@ test_gue_port_follows_vip_set() {
 	path http "$VIP4" decap_ipip 38000
 }
 
+# Health checks through the VIP (via_vip) of GUE VIPs go out in GUE like
+# the VIPs' traffic (bpf/xlb_probe.bpf.c): be2 set up to take GUE on 7000
+# only still strips IPIP, but not what the VIPs send it on 6080, and the
+# check must take it out (IPv4 and IPv6 outer); back on 6080 it is up.
+test_via_vip_check_goes_in_gue() {
+	local rc=0
+	{
+		xpop 1 vip set "$VIP4:7/tcp" --health-check path &&
+			xpop 1 vip set "[$VIP6]:7/tcp" --health-check path
+	} || rc=1
+	[ $rc = 0 ] && via_vip_gue_case || rc=1
+	bh_gue_port 2 6080 >/dev/null 2>&1 || rc=1
+	xpop 1 vip set "$VIP4:7/tcp" --health-check "" >/dev/null || rc=1
+	xpop 1 vip set "[$VIP6]:7/tcp" --health-check "" >/dev/null || rc=1
+	return $rc
+}
+
+via_vip_gue_case() {
+	local b
+	for b in 1 2; do
+		check "be$b up by the via_vip check (IPv4)" \
+			lab_wait 15 be_health_is "$VIP4:7/tcp" "$(be4 $b)" up:path ||
+			return 1
+		check "be$b up by the via_vip check (IPv6)" \
+			lab_wait 15 be_health_is "[$VIP6]:7/tcp" "$(be6 $b)" up:path ||
+			return 1
+	done
+	check "be2 takes GUE on 7000 only" bh_gue_port 2 7000 >/dev/null ||
+		return 1
+	check "via_vip check takes be2 out (IPv4)" \
+		lab_wait 10 be_health_is "$VIP4:7/tcp" "$(be4 2)" down:path ||
+		return 1
+	check "via_vip check takes be2 out (IPv6)" \
+		lab_wait 10 be_health_is "[$VIP6]:7/tcp" "$(be6 2)" down:path ||
+		return 1
+	xpop 1 backend show "$VIP4:7/tcp" | sed 's/^/# /'
+	check "be1 still up" be_health_is "$VIP4:7/tcp" "$(be4 1)" up:path ||
+		return 1
+	check "be2 takes GUE on 6080 again" bh_gue_port 2 6080 >/dev/null ||
+		return 1
+	check "be2 back up (IPv4)" \
+		lab_wait 15 be_health_is "$VIP4:7/tcp" "$(be4 2)" up:path ||
+		return 1
+	check "be2 back up (IPv6)" \
+		lab_wait 15 be_health_is "[$VIP6]:7/tcp" "$(be6 2)" up:path
+}
+
 test_bad_gue_port_refused() {
 	local out
 	out=$(xpop 1 vip set "$VIP4" --port 80 --proto tcp --gue-port 0 2>&1)
@@ -174,5 +230,6 @@ lab_run_cases \
 	test_udp_v4_and_v6_through_gue \
 	test_capture_udp_6080_source_ports_vary \
 	test_gue_port_follows_vip_set \
+	test_via_vip_check_goes_in_gue \
 	test_bad_gue_port_refused
 exit $LAB_FAILED

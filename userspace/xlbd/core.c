@@ -294,10 +294,12 @@ static int be_write(struct xlbd *d, struct be_rt *b, __u8 state)
 	e.vip_id = b->vip->id;
 	e.gen = b->gen;
 	e.state = state;
-	if (b->vip->cfg.fwd == XLB_FWD_GUE)
+	if (b->vip->cfg.fwd == XLB_FWD_GUE) {
 		e.gue_port = htons(b->vip->cfg.gue_port);
+		e.flags |= XLB_BE_F_GUE; /* via_vip probes in GUE too */
+	}
 	if (b->nh.state == XLB_NH_OK) {
-		e.flags = XLB_BE_F_NH_VALID;
+		e.flags |= XLB_BE_F_NH_VALID;
 		e.ifindex = b->nh.ifindex;
 		memcpy(e.nh_mac, b->nh.mac, 6);
 		memcpy(e.src_mac, b->nh.src_mac, 6);
