@@ -225,7 +225,8 @@ int xlb_lb(struct xdp_md *ctx)
 }
 
 /* An XDP_PASS program, the baseline of the benchmark and the peer program
- * that lets XDP_TX frames arrive on a veth (LAB-NOTES.md). */
+ * that lets XDP_TX frames arrive on a veth (tests/README.md, "XDP_TX on a
+ * veth"). */
 SEC("xdp")
 int xlb_pass_prog(struct xdp_md *ctx)
 {
