@@ -2842,8 +2842,8 @@ struct tcase {
 	int vip;
 	int be;
 	int counter;
-	void (*run)(struct world *w);
 	__u8 ttl; /* lb.outer_ttl to load the program with (0: 64) */
+	void (*run)(struct world *w);
 };
 
 #define FWD(d, b, v, a)                                                     \

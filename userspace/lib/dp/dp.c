@@ -1577,7 +1577,8 @@ int xlb_dp_prog_same(struct xlb_dp *dp, int prog_fd, const char **why)
 	r = r ?: rodata_read(own_fd, own_size, &own);
 	if (!r) {
 		w = "other load-time constants (lb.outer_ttl, table sizes)";
-		r = size == own_size && !memcmp(theirs, own, size);
+		r = size == own_size && theirs && own &&
+		    !memcmp(theirs, own, size);
 	}
 out:
 	if (fd >= 0)
