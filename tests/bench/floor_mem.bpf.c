@@ -21,15 +21,7 @@
  * 262144 sets: 32 MiB, xlb's default IPv4 table of 1M flows) and writes the
  * mask into floor_mask before the program runs.
  */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-
-#define FLOOR_SRC 0x0a630002 /* 10.99.0.2, the PoP's address in the bench */
-#define FLOOR_DST 0x0a660002 /* 10.102.0.2, the one backend */
+#include "floor.h"
 
 struct floor_ent {
 	__u64 w[16];
@@ -55,8 +47,7 @@ static __always_inline int floor_body(struct xdp_md *ctx, int lines, int write)
 	struct ethhdr *eth, *old;
 	struct iphdr *ip, *in;
 	struct floor_ent *e;
-	__u32 sum, len, x;
-	__u8 tos;
+	__u32 x;
 
 	if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct iphdr)))
 		return XDP_ABORTED;
@@ -88,29 +79,7 @@ static __always_inline int floor_body(struct xdp_md *ctx, int lines, int write)
 		e->w[3] = x;
 	}
 
-	__builtin_memcpy(eth->h_dest, old->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, old->h_dest, ETH_ALEN);
-	eth->h_proto = bpf_htons(ETH_P_IP);
-
-	tos = in->tos;
-	len = bpf_ntohs(in->tot_len) + sizeof(*ip);
-	sum = (0x4500 | tos) + len + 0x4000 + (64 << 8 | IPPROTO_IPIP) +
-	      (FLOOR_SRC >> 16) + (FLOOR_SRC & 0xffff) + (FLOOR_DST >> 16) +
-	      (FLOOR_DST & 0xffff);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tos = tos;
-	ip->tot_len = bpf_htons(len);
-	ip->id = 0;
-	ip->frag_off = bpf_htons(0x4000); /* DF */
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_IPIP;
-	ip->check = bpf_htons((__u16)~sum);
-	ip->saddr = bpf_htonl(FLOOR_SRC);
-	ip->daddr = bpf_htonl(FLOOR_DST);
-	return XDP_TX;
+	return floor_put(eth, old, ip, in);
 }
 
 /* one line of the entry read: an established flow found in its set's
