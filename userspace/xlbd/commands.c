@@ -184,7 +184,6 @@ static json_t *vip_json(struct xlbd *d, const struct vip_rt *v, bool full)
 	size_t i;
 
 	o = xlb_obj_json(&xlb_obj_vip, &v->cfg); /* every option */
-	json_object_set_new(o, "port", port_json(v->cfg.port));
 	json_object_set_new(o, "id", json_integer((json_int_t)v->id));
 	json_object_set_new(o, "servable", json_boolean(v->servable));
 	json_object_set_new(o, "healthy",

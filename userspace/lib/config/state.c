@@ -22,9 +22,9 @@
 
 /* --- objects as JSON ----------------------------------------------------- */
 
-/* A value as JSON: numbers (but 0x... ones: JSON integers stop at 2^63)
- * and booleans as such, addresses unset as null, lists as arrays, the rest
- * as the file writes it. */
+/* A value as JSON: numbers (but 0x... ones: JSON integers stop at 2^63),
+ * ports (a number or "any") and booleans as such, addresses unset as null,
+ * lists as arrays, the rest as the file writes it. */
 static json_t *field_json(const struct xlb_field *f, const void *base)
 {
 	char buf[XLB_STR_MAX + 64];
@@ -46,6 +46,11 @@ static json_t *field_json(const struct xlb_field *f, const void *base)
 	case XLB_FT_ADDR:
 		if (!xlb_field_is_set(f, base))
 			return json_null();
+		break;
+	case XLB_FT_PORT: /* a number, or "any" */
+		if (*(const __u16 *)((const char *)base + f->off))
+			return json_integer(
+				*(const __u16 *)((const char *)base + f->off));
 		break;
 	default:
 		break;
