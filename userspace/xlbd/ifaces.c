@@ -126,9 +126,9 @@ static const char *replace_note(struct xlbd *d)
 	xlb_dp_maps_origin(d->dp, &adopted, &created);
 	if (!adopted)
 		return "its maps were not pinned here: flows start over";
-	if (created)
-		return "upgrade: some maps were created empty (see above), "
-		       "flows in them start over";
+	if (xlb_dp_conns_created(d->dp))
+		return "upgrade: a connection table was created empty, its "
+		       "flows start over on the ring";
 	return "upgrade: the flows are in the re-adopted maps";
 }
 

@@ -263,9 +263,10 @@ static void log_maps_origin(struct xlbd *d)
 		return;
 	}
 	xlb_dp_conn_count(d->dp, &n4, &n6);
-	pr_info("adopted %llu IPv4 / %llu IPv6 flows from %s%s",
-		(unsigned long long)n4, (unsigned long long)n6, d->opts.pin_dir,
-		created ? " (some maps were created empty: see above)" : "");
+	/* the maps created beside them: xlb_dp_open()'s one line */
+	pr_info("adopted %llu IPv4 / %llu IPv6 flows from %s",
+		(unsigned long long)n4, (unsigned long long)n6,
+		d->opts.pin_dir);
 }
 
 static void close_all(uv_handle_t *h, void *arg)

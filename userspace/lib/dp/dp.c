@@ -55,7 +55,9 @@ struct xlb_dp {
 	char *obj_bytes; /* xlb_dp_opts.object's contents, kept while loaded */
 	unsigned int maps_adopted; /* maps that came from their pins */
 	unsigned int maps_created; /* maps this open created (and pinned) */
-	char created_names[256]; /* their names, for the start-up log */
+	char created_names[1024]; /* their names, for the start-up log */
+	bool created_state; /* one of them is more than counters */
+	bool conns_created; /* one of them is a connection table */
 	__u32 second_chance_s; /* window of the previous ring, 0: off */
 	char *pin_dir; /* xlb_dp_opts.pin_dir, or NULL */
 	__u8 outer_ttl; /* lb.outer_ttl, as loaded */
@@ -244,13 +246,60 @@ static int check_sizes(const struct xlb_dp_sizes *s)
 	return 0;
 }
 
+/*
+ * What a map created empty beside re-adopted ones loses, said in the one
+ * line xlbd logs about it. A map an older build lacked is created so on
+ * upgrade (docs/edge-host.md, "Maps an older build may lack"); a map not
+ * listed here is named alone, and its loss is warned about.
+ */
+static const struct {
+	const char *name;
+	const char *empty;
+	bool minor; /* counters, or state refilled on its own: no warning */
+} empty_means[] = {
+	{ XLB_MAP_CONN4, "IPv4 flows start over on the ring", false },
+	{ XLB_MAP_CONN6, "IPv6 flows start over on the ring", false },
+	{ XLB_MAP_RING_PREV, "no previous ring until a ring changes", true },
+	{ XLB_MAP_STATS, "outcome counters start at zero", true },
+	{ XLB_MAP_VIP_STATS, "per-VIP counters start at zero", true },
+	{ XLB_MAP_BE_STATS, "per-backend counters start at zero", true },
+	{ XLB_MAP_MTU, "written from the configuration", true },
+	{ XLB_MAP_LIMITS, "written from the configuration", true },
+	{ XLB_MAP_RL, "rate-limit buckets start over", true },
+	{ XLB_MAP_CHANCE_STATS, "second-chance counters start at zero", true },
+	{ XLB_MAP_QUIC_VIPS, "written from the configuration", true },
+	{ XLB_MAP_QUIC_IDS, "written from the configuration", true },
+	{ XLB_MAP_QUIC_STATS, "QUIC counters start at zero", true },
+	{ XLB_MAP_QUIC_VCNT, "per-VIP QUIC counters start at zero", true },
+};
+
+/* Record @name among the maps this open creates beside re-adopted ones. */
+static void note_created(struct xlb_dp *dp, const char *name)
+{
+	size_t len = strlen(dp->created_names), k;
+	const char *empty = NULL;
+	bool minor = false;
+
+	for (k = 0; k < sizeof(empty_means) / sizeof(empty_means[0]); k++)
+		if (!strcmp(name, empty_means[k].name)) {
+			empty = empty_means[k].empty;
+			minor = empty_means[k].minor;
+		}
+	if (!strcmp(name, XLB_MAP_CONN4) || !strcmp(name, XLB_MAP_CONN6))
+		dp->conns_created = true;
+	if (!minor)
+		dp->created_state = true;
+	snprintf(dp->created_names + len, sizeof(dp->created_names) - len,
+		 "%s%s%s%s%s", len ? ", " : "", name, empty ? " (" : "",
+		 empty ? empty : "", empty ? ")" : "");
+}
+
 /* Pin paths for every map; counts which already exist (re-adopted by the
  * load) and which the load will create. */
 static int set_pins(struct xlb_dp *dp, const char *dir)
 {
 	struct bpf_map *map;
 	char p[PATH_MAX];
-	size_t len;
 	int err;
 
 	bpf_object__for_each_map(map, dp->skel->obj)
@@ -267,10 +316,7 @@ static int set_pins(struct xlb_dp *dp, const char *dir)
 			continue;
 		}
 		dp->maps_created++;
-		len = strlen(dp->created_names);
-		snprintf(dp->created_names + len,
-			 sizeof(dp->created_names) - len, "%s%s",
-			 len ? ", " : "", bpf_map__name(map));
+		note_created(dp, bpf_map__name(map));
 	}
 	return 0;
 }
@@ -558,9 +604,13 @@ int xlb_dp_open(const struct xlb_dp_opts *o, struct xlb_dp **out)
 		 xlb_mem_ring(sz.max_vips, sz.ring_max) >> 20,
 		 (xlb_mem_conn4(sz.conn_max) + xlb_mem_conn6(sz.conn_max)) >>
 			 20);
+	/* One line: an upgrade from a build that lacked a map is expected
+	 * (info); losing more than counters deserves a warning. */
 	if (dp->adopted && dp->maps_created)
-		pr_warn("pinned maps in %s: %u re-adopted, %u created empty "
-			"(%s): their pins were missing",
+		xlb_log(dp->created_state ? XLB_LOG_WARN : XLB_LOG_INFO,
+			"pinned maps in %s: %u re-adopted, %u created empty "
+			"as not pinned (new in this build, or a pin removed): "
+			"%s",
 			o->pin_dir, dp->maps_adopted, dp->maps_created,
 			dp->created_names);
 	*out = dp;
@@ -1456,6 +1506,11 @@ int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
 	free(ids);
 	free(own);
 	return r;
+}
+
+bool xlb_dp_conns_created(const struct xlb_dp *dp)
+{
+	return dp->adopted && dp->conns_created;
 }
 
 int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,

@@ -148,6 +148,12 @@ int xlb_dp_verify(struct xlb_dp *dp, const char *pin_dir, int prog_fd,
 int xlb_dp_maps_origin(const struct xlb_dp *dp, unsigned int *adopted,
 		       unsigned int *created);
 
+/**
+ * xlb_dp_conns_created() - true when this open re-adopted pinned maps but
+ * created a connection table beside them (its flows start over on the ring)
+ */
+bool xlb_dp_conns_created(const struct xlb_dp *dp);
+
 /* Global configuration (xlb_cfg). The size fields are kept by set(). */
 int xlb_dp_config_get(struct xlb_dp *dp, struct xlb_config *c);
 int xlb_dp_config_set(struct xlb_dp *dp, const struct xlb_config *c);
