@@ -382,9 +382,9 @@ XLB_INLINE void fast4_fill(struct xlb_pkt *p, const struct iphdr *iph,
  * frame with IPv4 without options and not a fragment, and a whole TCP or UDP
  * header whose length field is right. parse_fast4() reads that one layout
  * in one straight line, without the cursor's walk, and fills every field of
- * @p as the walk would (what the walk would write, field by field: the
- * packet tests compare every fixture's output bytes and counters, but no
- * test yet sends one frame through both and compares @p). It
+ * @p as the walk would (tests/bpf/test_parse.c runs both on the same
+ * frames and every single-byte change of their headers, and compares @p
+ * byte for byte). It
  * accepts only what the walk would class as XLB_P_L4; every other frame
  * (a bad length field too, which the walk drops as XLB_P_BAD_L4) is left to
  * the walk. A TCP header must be whole in the frame; for UDP, 20 bytes of
