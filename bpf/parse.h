@@ -380,25 +380,28 @@ XLB_INLINE void fast4_fill(struct xlb_pkt *p, const struct iphdr *iph,
 /*
  * The fast shape. Most packets a balancer sees are an untagged Ethernet
  * frame with IPv4 without options and not a fragment, and a whole TCP or UDP
- * header whose length field is right. parse_fast4() reads that one layout
- * in one straight line, without the cursor's walk, and fills every field of
- * @p as the walk would (tests/bpf/test_parse.c runs both on the same
- * frames and every single-byte change of their headers, and compares @p
- * byte for byte). It
- * accepts only what the walk would class as XLB_P_L4; every other frame
- * (a bad length field too, which the walk drops as XLB_P_BAD_L4) is left to
- * the walk. A TCP header must be whole in the frame; for UDP, 20 bytes of
- * L4 are asked of it (shorter UDP packets take the walk).
+ * header whose length field is right. xlb_fast4_shape() recognises that one
+ * layout in one straight line, without the cursor's walk: it accepts only
+ * what the walk would class as XLB_P_L4; every other frame (a bad length
+ * field too, which the walk drops as XLB_P_BAD_L4) is left to the walk. A
+ * TCP header must be whole in the frame; for UDP, 20 bytes of L4 are asked
+ * of it (shorter UDP packets take the walk). bpf/fast.h forwards an
+ * established flow of this shape from the scalars it returns;
+ * parse_fast4() fills every field of a struct xlb_pkt from them as the
+ * walk would (tests/bpf/test_parse.c runs both on the same frames and every
+ * single-byte change of their headers, and compares the result byte for
+ * byte).
  *
- * Return: 1 with @p filled whole, or 0 with @p untouched.
+ * Return: 1 with @proto, @tot (IPv4 total length) and @flags (TCP flags,
+ * 0 for UDP) set, or 0.
  */
-XLB_INLINE int parse_fast4(void *data, void *end, struct xlb_pkt *p)
+XLB_INLINE int xlb_fast4_shape(void *data, void *end, __u32 *proto, __u32 *tot,
+			       __u8 *flags)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 	struct tcphdr *l4 = (void *)(iph + 1);
-	__u32 proto, tot, l4_len;
-	__u8 flags = 0;
+	__u32 l4_len;
 
 	if ((void *)(l4 + 1) > end)
 		return 0;
@@ -406,23 +409,34 @@ XLB_INLINE int parse_fast4(void *data, void *end, struct xlb_pkt *p)
 	    *(__u8 *)iph != XLB_IP4_VER_IHL5 ||
 	    (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return 0;
-	proto = iph->protocol;
-	tot = bpf_ntohs(iph->tot_len);
-	if (proto == IPPROTO_TCP) {
+	*proto = iph->protocol;
+	*tot = bpf_ntohs(iph->tot_len);
+	*flags = 0;
+	if (*proto == IPPROTO_TCP) {
 		l4_len = l4->doff * 4;
 		if (l4_len < sizeof(struct tcphdr))
 			return 0;
-		flags = ((const __u8 *)l4)[13];
-	} else if (proto == IPPROTO_UDP) {
+		*flags = ((const __u8 *)l4)[13];
+	} else if (*proto == IPPROTO_UDP) {
 		l4_len = bpf_ntohs(((struct udphdr *)l4)->len);
 		if (l4_len < sizeof(struct udphdr))
 			return 0;
 	} else {
 		return 0;
 	}
-	if (tot < sizeof(*iph) + l4_len || (void *)iph + tot > end)
+	return *tot >= sizeof(*iph) + l4_len && (void *)iph + *tot <= end;
+}
+
+/* The fast shape into @p, filled whole. Return: 1, or 0 with @p untouched. */
+XLB_INLINE int parse_fast4(void *data, void *end, struct xlb_pkt *p)
+{
+	struct iphdr *iph = data + sizeof(struct ethhdr);
+	__u32 proto, tot;
+	__u8 flags;
+
+	if (!xlb_fast4_shape(data, end, &proto, &tot, &flags))
 		return 0;
-	fast4_fill(p, iph, *(__u32 *)l4, tot, proto, flags);
+	fast4_fill(p, iph, *(__u32 *)(iph + 1), tot, proto, flags);
 	return 1;
 }
 

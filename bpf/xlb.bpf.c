@@ -32,6 +32,7 @@
 #include "stats.h"
 #include "pmtu.h"
 #include "quic.h"
+#include "fast.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -292,6 +293,11 @@ int xlb_lb(struct xdp_md *ctx)
 	__u32 zero = 0;
 	int act;
 
+	/* the parse step's fast branch: an established IPv4 flow of the
+	 * common shape, forwarded whole (bpf/fast.h) */
+	act = xlb_fast4(ctx);
+	if (likely(act != XLB_FAST_NO))
+		return act;
 	act = parse_step(ctx, &p);
 	if (unlikely(act != XLB_NEXT))
 		return act;
