@@ -11,7 +11,11 @@
  * common untagged IPv4 TCP/UDP shape in one straight line and walks every
  * other frame), then the selection (struct xlb_sel, select.h: the flow's
  * entry, or the VIP's ring for a flow without a usable one, or the backend
- * its QUIC connection ID names, quic.h). A step returns XLB_NEXT to go on,
+ * its QUIC connection ID names, quic.h). The parse step has one fast
+ * branch, fast.h: an established IPv4 flow of the common shape is
+ * finished there from its fields in registers (the same steps, without the
+ * filled contexts' cost), any other packet given back untouched to the
+ * pipeline. A step returns XLB_NEXT to go on,
  * or the packet's XDP action, already counted. Traffic that is not for a
  * VIP goes to the stack untouched; VIP traffic that cannot be served is
  * dropped and counted by reason, and so is traffic to a VIP address that
