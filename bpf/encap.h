@@ -153,7 +153,7 @@ XLB_INLINE __u16 ip4_csum_words(__u32 w0, __u32 w1, __u32 w2, __u32 w3,
  * @w2: TTL outer_ttl, @proto, checksum field 0
  *
  * Computed apart from xlb_outer4_put() so a caller can take the inner
- * fields before the packet moves (bpf/fast.h).
+ * fields before the packet moves.
  */
 XLB_INLINE void xlb_outer4_words(__u8 tos, __u32 inner_len, int df, __u8 proto,
 				 __u32 *w0, __u32 *w1, __u32 *w2)

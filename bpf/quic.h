@@ -97,19 +97,18 @@ XLB_INLINE void quic_count(__u32 vip_id, __u32 c)
 /**
  * quic_read_sid() - the server id in the DCID of a QUIC packet
  * @ctx: the frame
- * @p: the parsed packet (a UDP one: l4_off is its UDP header)
+ * @l4: the offset of its UDP header in the frame
  * @qv: where the id is
  * @sid: result
  *
  * Return: 0 and @sid set, or -1 when the packet holds no such id
  * (xlb_quic_sid(), maps/xlb_quic_rule.h).
  */
-XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
+XLB_INLINE int quic_read_sid(struct xdp_md *ctx, __u32 l4,
 			     const struct xlb_quic_vip *qv, __u64 *sid)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
-	__u32 l4 = p->l4_off;
 
 	if (l4 > XLB_QUIC_L4_MAX)
 		return -1;
@@ -119,48 +118,47 @@ XLB_INLINE int quic_read_sid(struct xdp_md *ctx, const struct xlb_pkt *p,
 }
 
 /**
- * xlb_quic_select() - the backend a QUIC packet's DCID names, if usable
+ * xlb_quic_id() - the backend a QUIC packet's DCID names, if usable
  * @ctx: the frame
- * @p: the parsed packet, without a usable connection entry
- * @vip: its VIP
- * @s: set to the backend (@s->be, @s->id) when the DCID names an up
- *     backend of @vip; left alone otherwise, for the ring
+ * @l4: the offset of its UDP header in the frame
+ * @vip_id: its VIP, one with XLB_VIP_F_QUIC
  *
- * Only for VIPs with XLB_VIP_F_QUIC, UDP packets that are not the quoted
- * flow of an ICMP error. The rule is maps/xlb_quic_rule.h's, which
- * `xlbctl flow --dcid` applies too (xlb_dp_quic_pick()).
+ * Only for UDP packets (xlb_quic_on()) without a usable connection entry
+ * that are not the quoted flow of an ICMP error: the caller checks. Scalars
+ * in, a scalar out: the caller's parsed packet and selection stay in
+ * registers (xlb.bpf.c, xlb_quic_pick()). The rule is
+ * maps/xlb_quic_rule.h's, which `xlbctl flow --dcid` applies too
+ * (xlb_dp_quic_pick()).
+ *
+ * Return: the id of an up backend of the VIP (counted quic_routed), or
+ * XLB_BACKEND_NONE for the ring (counted by why).
  */
-XLB_INLINE void xlb_quic_select(struct xdp_md *ctx, const struct xlb_pkt *p,
-				const struct xlb_vip *vip, struct xlb_sel *s)
+XLB_INLINE __u32 xlb_quic_id(struct xdp_md *ctx, __u32 l4, __u32 vip_id)
 {
 	struct xlb_quic_key k = {};
 	struct xlb_backend *be = NULL;
 	struct xlb_quic_vip *qv;
 	struct xlb_quic_be *qb;
-	__u32 vip_id = vip->id, c;
+	__u32 c, id = XLB_BACKEND_NONE;
 
-	if (!xlb_quic_on(vip, p->proto) || p->icmp_type)
-		return;
 	qv = bpf_map_lookup_elem(&xlb_quic_vips, &vip_id);
 	if (!qv || !qv->len)
-		return;
-	if (quic_read_sid(ctx, p, qv, &k.sid)) {
+		return XLB_BACKEND_NONE;
+	if (quic_read_sid(ctx, l4, qv, &k.sid)) {
 		quic_count(vip_id, XLB_QC_NO_ID);
-		return;
+		return XLB_BACKEND_NONE;
 	}
 	k.vip_id = vip_id;
 	qb = bpf_map_lookup_elem(&xlb_quic_ids, &k);
 	if (qb) {
-		__u32 id = qb->backend;
-
+		id = qb->backend;
 		be = bpf_map_lookup_elem(&xlb_backends, &id);
 	}
 	c = xlb_quic_verdict(qb, be, vip_id);
 	quic_count(vip_id, c);
-	if (c == XLB_QC_ROUTED && qb && be) {
-		s->be = be;
-		s->id = qb->backend;
-	}
+	if (c == XLB_QC_ROUTED && qb && be)
+		return id;
+	return XLB_BACKEND_NONE;
 }
 
 #endif /* XLB_BPF_QUIC_H */

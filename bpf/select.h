@@ -103,6 +103,26 @@ XLB_INLINE __u32 conn_set_index(const struct xlb_pkt *p, __u32 seed)
 	return (__u32)xlb_pkt_hash(p, seed) & (conn_sets - 1);
 }
 
+/*
+ * A flow's key as the 64-bit words a way stores (struct xlb_conn4_key,
+ * xlb_conn6_key), taken from the parsed packet: no key is built on the
+ * stack to be compared. The last word of both keys is the ports (as stored
+ * in the packet, @ports), the protocol and the padding.
+ */
+XLB_INLINE __u64 conn_key_tail(__u32 ports, __u8 proto)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)ports | (__u64)proto << 32;
+#else
+	return (__u64)ports << 32 | (__u64)proto << 24;
+#endif
+}
+
+XLB_INLINE __u32 pkt_ports(const struct xlb_pkt *p)
+{
+	return *(const __u32 *)&p->sport; /* sport, dport as stored */
+}
+
 /* The way of @s holding the IPv4 key whose two 64-bit words are @k0, @k1. */
 XLB_INLINE struct xlb_conn *set4_match(struct xlb_conn4_set *s, __u64 k0,
 				       __u64 k1)
@@ -119,26 +139,20 @@ XLB_INLINE struct xlb_conn *set4_match(struct xlb_conn4_set *s, __u64 k0,
 	return NULL;
 }
 
-XLB_INLINE struct xlb_conn *set4_find(struct xlb_conn4_set *s,
-				      const struct xlb_conn4_key *k)
+/* The way of @s holding the IPv6 flow of @p (its key's five words). */
+XLB_INLINE struct xlb_conn *set6_match(struct xlb_conn6_set *s,
+				       const struct xlb_pkt *p)
 {
-	const __u64 *kk = (const __u64 *)k;
-
-	return set4_match(s, kk[0], kk[1]);
-}
-
-XLB_INLINE struct xlb_conn *set6_find(struct xlb_conn6_set *s,
-				      const struct xlb_conn6_key *k)
-{
-	const __u64 *kk = (const __u64 *)k;
+	const __u64 *a = (const __u64 *)p->src, *b = (const __u64 *)p->dst;
+	__u64 k4 = conn_key_tail(pkt_ports(p), p->proto);
 	int i;
 
 #pragma unroll
 	for (i = 0; i < XLB_CONN_WAYS; i++) {
 		const __u64 *wk = (const __u64 *)&s->w[i].k;
 
-		if (s->w[i].c.used && wk[0] == kk[0] && wk[1] == kk[1] &&
-		    wk[2] == kk[2] && wk[3] == kk[3] && wk[4] == kk[4])
+		if (s->w[i].c.used && wk[0] == a[0] && wk[1] == a[1] &&
+		    wk[2] == b[0] && wk[3] == b[1] && wk[4] == k4)
 			return &s->w[i].c;
 	}
 	return NULL;
@@ -192,54 +206,102 @@ XLB_INLINE struct xlb_backend *conn_backend(const struct xlb_conn *c, __u32 *id)
 	return be;
 }
 
+/* The entry of an IPv4 flow, and its set in @set. */
+XLB_INLINE struct xlb_conn *conn4_find(const struct xlb_pkt *p, __u32 seed,
+				       struct xlb_conn4_set **set)
+{
+	__u64 k0;
+
+	*set = conn4_set(conn_set_index(p, seed));
+	if (!*set)
+		return NULL;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	k0 = (__u64)p->src[0] | (__u64)p->dst[0] << 32;
+#else
+	k0 = (__u64)p->src[0] << 32 | p->dst[0];
+#endif
+	return set4_match(*set, k0, conn_key_tail(pkt_ports(p), p->proto));
+}
+
+/* The entry of an IPv6 flow, and its set in @set. */
+XLB_INLINE struct xlb_conn *conn6_find(const struct xlb_pkt *p, __u32 seed,
+				       struct xlb_conn6_set **set)
+{
+	*set = conn6_set(conn_set_index(p, seed));
+	if (!*set)
+		return NULL;
+	return set6_match(*set, p);
+}
+
+/**
+ * xlb_sel_init() - a selection without a backend yet
+ * @s: set whole: no entry, no set, event XLB_C_CONN_MISS, the time now
+ */
+XLB_INLINE void xlb_sel_init(struct xlb_sel *s)
+{
+	*s = (struct xlb_sel){ .event = XLB_C_CONN_MISS, .now = conn_now() };
+}
+
+/* The selection of an entry found (@c, usable when @be), written whole. */
+XLB_INLINE void sel_found(struct xlb_sel *s, struct xlb_conn *c,
+			  struct xlb_backend *be, __u32 id, __u16 now)
+{
+	if (!be) {
+		*s = (struct xlb_sel){ .c = c,
+				       .event = XLB_C_CONN_STALE,
+				       .now = now };
+		return;
+	}
+	*s = (struct xlb_sel){
+		.be = be,
+		.c = c,
+		.id = id,
+		.vip_id = c->vip_id,
+		.event = XLB_C_CONN_HIT,
+		.now = now,
+		.fwd = c->fwd,
+	};
+}
+
 /**
  * xlb_conn_find() - the flow's connection entry and, if usable, its backend
  * @p: the parsed packet (its flow tuple)
  * @seed: xlb_config.conn_seed
- * @s: result: @s->be set on a usable entry (event XLB_C_CONN_HIT); @s->c
- *     set on any entry (a stale one is re-pointed by xlb_select_new()),
- *     @s->set4/6 to the flow's set
+ * @s: set whole: @s->be on a usable entry (event XLB_C_CONN_HIT); @s->c on
+ *     any entry (a stale one is re-pointed by xlb_select_new()), the
+ *     flow's set (@s->set4 or @s->set6), the time now; else as
+ *     xlb_sel_init() with the set
+ *
+ * Each outcome writes the selection once, in one place.
  */
 XLB_INLINE void xlb_conn_find(const struct xlb_pkt *p, __u32 seed,
 			      struct xlb_sel *s)
 {
+	struct xlb_conn4_set *set4 = NULL;
+	struct xlb_conn6_set *set6 = NULL;
 	struct xlb_backend *be;
-	struct xlb_conn *c = NULL;
-	__u32 id, set = conn_set_index(p, seed);
+	struct xlb_conn *c;
+	__u32 id = 0;
+	__u16 now;
 
-	s->event = XLB_C_CONN_MISS;
-	s->now = conn_now();
-	if (p->family == XLB_AF_INET) {
-		struct xlb_conn4_key k4 __attribute__((aligned(8))) = {};
-
-		s->set4 = conn4_set(set);
-		if (!s->set4)
-			return;
-		conn4_key(p, &k4);
-		c = set4_find(s->set4, &k4);
-	} else {
-		struct xlb_conn6_key k6 __attribute__((aligned(8))) = {};
-
-		s->set6 = conn6_set(set);
-		if (!s->set6)
-			return;
-		conn6_key(p, &k6);
-		c = set6_find(s->set6, &k6);
+	if (p->family == XLB_AF_INET)
+		c = conn4_find(p, seed, &set4);
+	else
+		c = conn6_find(p, seed, &set6);
+	now = conn_now();
+	if (!c) {
+		*s = (struct xlb_sel){ .set4 = set4,
+				       .set6 = set6,
+				       .event = XLB_C_CONN_MISS,
+				       .now = now };
+		return;
 	}
-	s->c = c;
-	if (!c)
-		return;
-	if (c->seen != s->now)
-		c->seen = s->now;
-	s->event = XLB_C_CONN_STALE;
+	if (c->seen != now)
+		c->seen = now;
 	be = conn_backend(c, &id);
-	if (!be)
-		return;
-	s->be = be;
-	s->id = id;
-	s->vip_id = c->vip_id;
-	s->fwd = c->fwd;
-	s->event = XLB_C_CONN_HIT;
+	sel_found(s, c, be, id, now);
+	s->set4 = set4;
+	s->set6 = set6;
 }
 
 XLB_INLINE __u64 flow_hash(const struct xlb_pkt *p, const struct xlb_vip *vip,
@@ -257,50 +319,92 @@ XLB_INLINE __u64 flow_hash(const struct xlb_pkt *p, const struct xlb_vip *vip,
 
 /**
  * ring_pick() - the backend of a new flow from the VIP's active ring
+ * @vip: the VIP
+ * @hash: the flow's hash (flow_hash())
+ * @id: set to the slot's backend id (XLB_BACKEND_NONE for an empty slot),
+ *      usable or not, as the second chance counts a move against it
+ *
  * Return: the backend (up or draining, of this VIP), or NULL.
  */
-XLB_INLINE struct xlb_backend *ring_pick(const struct xlb_pkt *p,
-					 const struct xlb_vip *vip, __u32 seed,
+XLB_INLINE struct xlb_backend *ring_pick(const struct xlb_vip *vip, __u64 hash,
 					 __u32 *id)
 {
 	struct xlb_ring_block *blk;
 	struct xlb_backend *be;
-	__u32 slot, idx, blkno;
+	__u32 slot, idx, blkno, bid;
 
 	if (!vip->ring_size || vip->ring_size > ring_max)
 		return NULL;
-	slot = xlb_hash_slot(flow_hash(p, vip, seed), vip->ring_size);
+	slot = xlb_hash_slot(hash, vip->ring_size);
 	idx = xlb_ring_index(vip->id, vip->active & 1, ring_max, slot);
 	blkno = idx / XLB_RING_BLOCK_SLOTS;
 	blk = bpf_map_lookup_elem(&xlb_ring, &blkno);
 	if (!blk)
 		return NULL;
-	*id = blk->slot[idx % XLB_RING_BLOCK_SLOTS];
-	if (*id == XLB_BACKEND_NONE)
+	bid = blk->slot[idx % XLB_RING_BLOCK_SLOTS];
+	*id = bid;
+	if (bid == XLB_BACKEND_NONE)
 		return NULL;
-	be = bpf_map_lookup_elem(&xlb_backends, id);
+	/* a local key: the caller's selection never has its address taken */
+	be = bpf_map_lookup_elem(&xlb_backends, &bid);
 	if (!be || be->vip_id != vip->id || !be_usable(be))
 		return NULL;
 	return be;
 }
 
 /*
+ * xlb_prev_pick() - the previous ring's backend id of a moved connection
+ * older than the ring (bpf/chance.h, lb.second_chance), or
+ * XLB_BACKEND_NONE: not in the window, or no usable backend there
+ * @hash: the flow's hash (the one the current ring was read with)
+ * @vip_id: its VIP's id
+ * @fa: its VIP's flags, and its active copy shifted by 16
+ * @id: the current ring's backend id (counted as moved when it differs)
+ *
+ * A global function, so the verifier checks it once on its own rather
+ * than once for every state the packet's path arrives with: inlined, the
+ * program's states multiplied past the 1M instructions the verifier
+ * processes (kernel 6.18, clang 14, with the VIP's QUIC selection inlined
+ * as well). It takes scalars only: given the address of the parsed packet
+ * (pipe2), clang kept the packet and the selection in stack memory on
+ * every path, reloaded after each helper call. Only non-SYN TCP packets
+ * without an entry call it.
+ */
+__noinline __u32 xlb_prev_pick(__u64 hash, __u32 vip_id, __u32 fa, __u32 id)
+{
+	struct xlb_vip vip = { .id = vip_id, .active = fa >> 16, .flags = fa };
+	struct xlb_ring_prev *rp;
+
+	rp = xlb_chance_window(&vip);
+	if (!rp || !xlb_second_chance(&vip, rp, hash, &id))
+		return XLB_BACKEND_NONE;
+	return id;
+}
+
+/*
  * ring_or_prev() - the ring's backend for @p, or the previous ring's for a
- * moved connection older than the ring (bpf/chance.h, lb.second_chance)
+ * moved connection older than the ring (xlb_prev_pick())
  */
 XLB_INLINE void ring_or_prev(const struct xlb_pkt *p, const struct xlb_vip *vip,
 			     __u32 seed, struct xlb_sel *s)
 {
-	struct xlb_ring_prev *rp;
+	__u64 hash = flow_hash(p, vip, seed);
 	struct xlb_backend *prev;
+	__u32 id = s->id;
 
-	s->be = ring_pick(p, vip, seed, &s->id);
-	rp = xlb_chance_wanted(p, s->c) ? xlb_chance_window(vip) : NULL;
-	if (!rp)
+	s->be = ring_pick(vip, hash, &id);
+	s->id = id;
+	if (!xlb_chance_wanted(p, s->c))
 		return;
-	prev = xlb_second_chance(vip, rp, flow_hash(p, vip, seed), &s->id);
-	if (prev)
+	id = xlb_prev_pick(hash, vip->id, vip->flags | (__u32)vip->active << 16,
+			   id);
+	if (id == XLB_BACKEND_NONE)
+		return;
+	prev = bpf_map_lookup_elem(&xlb_backends, &id);
+	if (prev) {
 		s->be = prev;
+		s->id = id;
+	}
 }
 
 /**

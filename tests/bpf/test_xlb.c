@@ -3229,8 +3229,8 @@ static const struct tcase cases[] = {
 
 /*
  * The same packet again is an established flow: found in the connection
- * table (by the fast path, bpf/fast.h, when its shape is the common one;
- * by the general path otherwise) and sent out byte for byte as the first.
+ * table and sent out byte for byte as the first (parsed by the fast shape,
+ * bpf/parse.h, when its shape is the common one; walked otherwise).
  */
 static void again_established(struct world *w, const struct pkt *p,
 			      const struct res *first, int vip, int be)
