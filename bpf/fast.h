@@ -8,8 +8,11 @@
  * reached by IPIP on the port the packet came in on. xlb_fast4() is the
  * parse step's fast branch for that packet: it runs the same steps as the
  * pipeline of xlb.bpf.c (parse, connection table, encapsulate, count), each
- * on the flow's fields in registers, and finishes the packet. Any other
- * packet, a flow without an entry included, it gives back untouched
+ * on the flow's fields in registers, and finishes the packet. A packet of
+ * this shape whose flow has no entry (a new flow) it hands on parsed and
+ * looked up (XLB_FAST_MISS: struct xlb_pkt and struct xlb_sel filled whole,
+ * as the parse and connection table steps fill them), so the pipeline goes
+ * on at the VIP and ring step. Any other packet it gives back untouched
  * (XLB_FAST_NO), and the pipeline handles it from the start as if this had
  * not run.
  *
@@ -37,11 +40,14 @@
 #include "stats.h"
 #include "pmtu.h"
 
-#define XLB_FAST_NO (-1) /* not this packet: the pipeline from the start */
+#define XLB_FAST_NO   (-1) /* not this packet: the pipeline from the start */
+#define XLB_FAST_MISS (-2) /* no entry: parsed and looked up, @p and @s whole */
 
-/* Connection table: the entry of the flow of @iph in its set, or NULL. */
+/* Connection table: the entry of the flow of @iph in its set (*@setp), or
+ * NULL. */
 XLB_INLINE struct xlb_conn *fast4_entry(const struct xlb_config *cfg,
-					const struct iphdr *iph, __u32 proto)
+					const struct iphdr *iph, __u32 proto,
+					struct xlb_conn4_set **setp)
 {
 	const struct tcphdr *tcp = (const void *)(iph + 1);
 	__u32 saddr = iph->saddr, daddr = iph->daddr;
@@ -54,6 +60,7 @@ XLB_INLINE struct xlb_conn *fast4_entry(const struct xlb_config *cfg,
 			      tcp->dest, (__u8)proto) &
 	     (conn_sets - 1);
 	set = bpf_map_lookup_elem(&xlb_conn4_v3, &id);
+	*setp = set;
 	if (!set)
 		return NULL;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -66,39 +73,60 @@ XLB_INLINE struct xlb_conn *fast4_entry(const struct xlb_config *cfg,
 	return set4_match(set, k0, k1);
 }
 
+/*
+ * A flow of the fast shape without an entry (a new flow): @p and @s filled
+ * whole, as the parse and connection table steps would have, so the
+ * pipeline goes on at the VIP and ring step without parsing or hashing
+ * again.
+ */
+XLB_INLINE int fast4_miss(const struct iphdr *iph, __u32 proto, __u32 tot,
+			  __u8 flags, struct xlb_conn4_set *set,
+			  struct xlb_pkt *p, struct xlb_sel *s)
+{
+	fast4_fill(p, iph, *(const __u32 *)(iph + 1), tot, proto, flags);
+	*s = (struct xlb_sel){ .set4 = set,
+			       .event = XLB_C_CONN_MISS,
+			       .now = conn_now() };
+	return XLB_FAST_MISS;
+}
+
 /**
  * xlb_fast4() - forward an established IPv4 flow of the common shape, or
  * decline
  * @ctx: the XDP context
+ * @cfg: the configuration (NULL: declined)
+ * @p: filled whole on XLB_FAST_MISS only
+ * @s: filled whole on XLB_FAST_MISS only (a miss, with the flow's set)
  *
  * Return: XDP_TX with the packet encapsulated and counted, XDP_DROP
- * (counted) if the packet cannot grow, or XLB_FAST_NO with the packet, the
+ * (counted) if the packet cannot grow, XLB_FAST_MISS for a packet of this
+ * shape whose flow has no entry, or XLB_FAST_NO with the packet, the
  * tables and the counters unchanged (except the flow's last-seen time,
  * which the pipeline would set as well).
  */
-XLB_INLINE int xlb_fast4(struct xdp_md *ctx)
+XLB_INLINE int xlb_fast4(struct xdp_md *ctx, const struct xlb_config *cfg,
+			 struct xlb_pkt *p, struct xlb_sel *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
 	__u64 len = end - data;
-	struct xlb_config *cfg;
+	struct xlb_conn4_set *set;
 	struct xlb_backend *be;
 	struct xlb_conn *c;
 	__u32 proto, tot, id, olen, w0, w1, w2;
 	const __u8 *dmac = NULL;
-	__u32 zero = 0;
 	__u16 now;
 	__u8 flags;
 
-	if (!xlb_fast4_shape(data, end, &proto, &tot, &flags))
+	if (!cfg || !xlb_fast4_shape(data, end, &proto, &tot, &flags))
 		return XLB_FAST_NO;
-	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
-	if (!cfg)
-		return XLB_FAST_NO;
-	c = fast4_entry(cfg, iph, proto);
-	if (!c || c->fwd != XLB_FWD_IPIP)
+	c = fast4_entry(cfg, iph, proto, &set);
+	if (!c)
+		return set ? fast4_miss(iph, proto, tot, flags, set, p, s) :
+			     XLB_FAST_NO;
+	if (c->fwd != XLB_FWD_IPIP)
 		return XLB_FAST_NO;
 	be = conn_backend(c, &id);
 	if (!be || be->family != XLB_AF_INET ||

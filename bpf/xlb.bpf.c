@@ -297,18 +297,26 @@ int xlb_lb(struct xdp_md *ctx)
 	__u32 zero = 0;
 	int act;
 
-	/* the parse step's fast branch: an established IPv4 flow of the
-	 * common shape, forwarded whole (bpf/fast.h) */
-	act = xlb_fast4(ctx);
-	if (likely(act != XLB_FAST_NO))
-		return act;
-	act = parse_step(ctx, &p);
-	if (unlikely(act != XLB_NEXT))
-		return act;
+	/* the frame's length as a number now: clang would otherwise keep
+	 * ctx->data in a 32-bit stack slot, which the verifier refuses for a
+	 * packet pointer ("invalid size of register spill") */
+	asm volatile("" : "+r"(len));
+
 	cfg = bpf_map_lookup_elem(&xlb_cfg, &zero);
-	if (unlikely(!cfg))
-		return no_config(&p);
-	conn_step(&p, cfg, &sel);
+	/* the parse step's fast branch: an established IPv4 flow of the
+	 * common shape, forwarded whole, or a new one parsed and looked up
+	 * (bpf/fast.h) */
+	act = xlb_fast4(ctx, cfg, &p, &sel);
+	if (act == XLB_FAST_NO) {
+		act = parse_step(ctx, &p);
+		if (unlikely(act != XLB_NEXT))
+			return act;
+		if (unlikely(!cfg))
+			return no_config(&p);
+		conn_step(&p, cfg, &sel);
+	} else if (likely(act != XLB_FAST_MISS)) {
+		return act;
+	}
 	if (unlikely(!sel.be)) {
 		act = ring_step(ctx, &p, cfg, &sel);
 		if (act != XLB_NEXT)
