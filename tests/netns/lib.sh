@@ -50,6 +50,16 @@ lab_log() {
 	printf '# %s\n' "$*"
 }
 
+# lab_san_clean LOG - 0 when no sanitizer (ASan, LSan, UBSan) reported in
+# LOG; else 1, with the report
+lab_san_clean() {
+	grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' \
+		"$1" || return 0
+	lab_log "sanitizer report in $(basename "$1"):"
+	grep -A20 -E 'ERROR: |runtime error' "$1" | head -40
+	return 1
+}
+
 # lab_defer CMD... - run CMD at cleanup (in reverse order of registration)
 lab_defer() {
 	LAB_CLEANUP_CMDS+=("$*")

@@ -385,12 +385,7 @@ test_idle_connections_do_not_lock_root_out() {
 
 test_stops_cleanly() {
 	lab_stop "$XLBD_PID"
-	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' \
-		"$XLBD_LOG"; then
-		lab_log "sanitizer report in xlbd log:"
-		grep -A20 -E 'ERROR: |runtime error' "$XLBD_LOG" | head -40
-		return 1
-	fi
+	lab_san_clean "$XLBD_LOG"
 }
 
 setup || exit 1

@@ -377,9 +377,7 @@ lab_run_cases test_proto_defaults_to_tcp \
 	test_completion_has_new_commands \
 	test_dp_detach_asks_first
 lab_stop "$XLBD_PID"
-if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' \
-	"$LAB_TMP/xlbd.log"; then
-	grep -A20 -E 'ERROR: |runtime error' "$LAB_TMP/xlbd.log" | head -40
+if ! lab_san_clean "$LAB_TMP/xlbd.log"; then
 	echo "not ok - xlbd ran clean under the sanitizers"
 	exit 1
 fi

@@ -183,9 +183,7 @@ lab_run_cases test_every_family_has_help_and_type_and_matches_xlbctl \
 	test_grafana_dashboard_uses_only_exported_names \
 	test_unknown_path_is_404
 lab_stop "$XLBD_PID"
-if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' \
-	"$LAB_TMP/xlbd.log"; then
-	grep -A20 -E 'ERROR: |runtime error' "$LAB_TMP/xlbd.log" | head -40
+if ! lab_san_clean "$LAB_TMP/xlbd.log"; then
 	echo "not ok - xlbd ran clean under the sanitizers"
 	exit 1
 fi
